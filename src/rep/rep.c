@@ -1,0 +1,2 @@
+/* placeholder until this layer lands */
+typedef int ocf_placeholder_unused;
