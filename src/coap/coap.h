@@ -109,7 +109,8 @@ typedef struct ocf_coap_msg {
 
 /* Parses one UDP datagram.
  * OCF_OK; OCF_ERR_TRUNCATED (shorter than its header, token or an option announces);
- * OCF_ERR_MALFORMED (version != 1, token length 9-15, option delta/length nibble 15 outside
+ * OCF_ERR_UNSUPPORTED (version != 1: to be ignored silently, RFC 7252 3);
+ * OCF_ERR_MALFORMED (token length 9-15, option delta/length nibble 15 outside
  * the payload marker, payload marker with no payload, empty message with token/options/payload,
  * code class 1, 6 or 7); OCF_ERR_TOO_LARGE (more than OCF_COAP_MAX_OPTIONS options).
  * Whenever len >= 4, out->type, out->code and out->mid are set even on error, so the messaging
@@ -144,7 +145,7 @@ OCF_NODISCARD ocf_err ocf_coap_get_path(const ocf_coap_msg *m, char *out, size_t
 
 /* Finds a Uri-Query option "key=value" (or bare "key") whose key equals `key` ignoring ASCII case
  * (OCF matches query keys case-insensitively, digest §1.6). Iterates like find_option via prev.
- * On success *value/*value_len are the bytes after '=' (empty for a bare key). */
+ * On success, *value and *value_len give the bytes after '=' (empty for a bare key). */
 const ocf_coap_option *ocf_coap_find_query(const ocf_coap_msg *m, const char *key,
                                            const ocf_coap_option *prev, const uint8_t **value,
                                            size_t *value_len);
