@@ -87,6 +87,8 @@ ocf_err ocf_msg_handle_datagram(ocf_msg *m, const ocf_endpoint *from, const uint
                                 ocf_time_ms now);
 
 /* Takes the next datagram due for sending: copies it into buf, sets *to, returns its length;
+ * to->flags never carries OCF_EP_MULTICAST: answers to group requests go out from the unicast
+ * socket (digest pitfall 38), and OCF_EP_SECURE says the datagram belongs to the DTLS session;
  * 0 when nothing is due. A datagram longer than cap is discarded (cap >= OCF_MSG_DATAGRAM_MAX
  * never loses one). Datagrams delayed on purpose (multicast leisure) become due once a call
  * with a late enough `now` (on_timeout) has been made. */

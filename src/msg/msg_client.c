@@ -453,7 +453,9 @@ static void multicast_response(ocf_msg *m, msg_cx *root, const ocf_endpoint *fro
   ocf_coap_block b;
   ocf_err err = ocf_coap_get_block(msg, OCF_COAP_OPT_BLOCK2, &b);
   ocf_msg_event ev = {.type = OCF_MSG_EV_FAILED, .peer = from};
-  if (err == OCF_ERR_NOT_FOUND || (!err && !b.more && b.num == 0)) {
+  if ((err == OCF_ERR_NOT_FOUND || (!err && !b.more && b.num == 0)) && msg->payload_len > m->cfg.max_body) {
+    err = OCF_ERR_TOO_LARGE;
+  } else if (err == OCF_ERR_NOT_FOUND || (!err && !b.more && b.num == 0)) {
     ocf_coap_msg whole;
     whole_response(msg, msg->payload, msg->payload_len, &whole);
     ev.type = OCF_MSG_EV_RESPONSE;

@@ -671,6 +671,81 @@ static void test_request_rejects_bad_arguments(void **state) {
   direct_free(&d);
 }
 
+static void test_separate_response_released_on_rst_or_after_max_retransmit(void **state) {
+  (void)state;
+  direct d;
+  direct_init(&d, NULL, 21);
+  d.hs.mode = HANDLER_DEFER;
+  ocf_endpoint from = fx_client_ep(), to;
+  uint8_t dg[64], buf[OCF_MSG_DATAGRAM_MAX];
+  ocf_coap_msg r;
+  ocf_coap_msg rsp = response(OCF_COAP_CONTENT, "x");
+  size_t len = fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_GET, 1, (const uint8_t *)"a", 1, "/x", NULL, 0);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &from, dg, len, FX_START), OCF_OK);
+  assert_int_equal(fx_drain(d.m), 1); /* the empty ACK */
+  assert_int_equal(ocf_msg_respond(d.m, d.hs.last_handle, &rsp, FX_START + 10), OCF_OK);
+  assert_true(fx_pull(d.m, &to, buf, &r));
+  assert_int_equal(r.type, OCF_COAP_CON);
+  len = fx_build(dg, sizeof dg, OCF_COAP_RST, OCF_COAP_EMPTY, r.mid, NULL, 0, NULL, NULL, 0);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &from, dg, len, FX_START + 20), OCF_OK);
+  assert_int_equal(ocf_msg_next_timeout(d.m), OCF_MSG_NO_TIMEOUT);
+  /* A client that vanished: four retransmissions, then the server lets go. */
+  len = fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_GET, 2, (const uint8_t *)"b", 1, "/x", NULL, 0);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &from, dg, len, FX_START + 30), OCF_OK);
+  assert_int_equal(ocf_msg_respond(d.m, d.hs.last_handle, &rsp, FX_START + 40), OCF_OK);
+  assert_int_equal(fx_drain(d.m), 2);
+  size_t resent = 0;
+  for (ocf_time_ms t; (t = ocf_msg_next_timeout(d.m)) != OCF_MSG_NO_TIMEOUT;) {
+    ocf_msg_on_timeout(d.m, t);
+    resent += fx_drain(d.m);
+    assert_true(resent <= 4);
+  }
+  assert_int_equal(resent, 4);
+  direct_free(&d);
+}
+
+static void test_response_with_unknown_critical_option_fails_request(void **state) {
+  (void)state;
+  direct d;
+  direct_init(&d, NULL, 22);
+  ocf_endpoint srv = fx_server_ep(0), to;
+  assert_int_equal(direct_get(&d, &srv, 1, FX_START, NULL), OCF_OK);
+  uint8_t buf[OCF_MSG_DATAGRAM_MAX], dg[64];
+  ocf_coap_msg req, ack;
+  assert_true(fx_pull(d.m, &to, buf, &req));
+  ocf_coap_init(&ack, OCF_COAP_ACK, OCF_COAP_CONTENT, req.mid);
+  assert_int_equal(ocf_coap_set_token(&ack, req.token, req.token_len), OCF_OK);
+  assert_int_equal(ocf_coap_add_uint_option(&ack, 2051, 1), OCF_OK);
+  size_t len;
+  assert_int_equal(ocf_coap_serialize(&ack, dg, sizeof dg, &len), OCF_OK);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &srv, dg, len, FX_START + 1), OCF_OK);
+  assert_int_equal(d.rec.n, 1);
+  assert_int_equal(d.rec.ev[0].type, OCF_MSG_EV_FAILED);
+  assert_int_equal(d.rec.ev[0].err, OCF_ERR_UNSUPPORTED); /* RFC 7252 5.4.1 */
+  direct_free(&d);
+}
+
+static void test_dedup_cache_stays_bounded_under_a_flood_of_ids(void **state) {
+  (void)state;
+  ocf_msg_config cfg;
+  ocf_msg_config_default(&cfg);
+  cfg.max_dedup = 16;
+  direct d;
+  direct_init(&d, &cfg, 23);
+  d.hs.body = (const uint8_t *)"r";
+  d.hs.body_len = 1;
+  ocf_endpoint from = fx_client_ep();
+  uint8_t dg[64];
+  for (uint16_t mid = 0; mid < 1000; mid++) {
+    size_t len = fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_GET, mid, (const uint8_t *)"a", 1, "/x", NULL, 0);
+    assert_int_equal(ocf_msg_handle_datagram(d.m, &from, dg, len, FX_START + mid), OCF_OK);
+    assert_int_equal(fx_drain(d.m), 1);
+  }
+  assert_int_equal(d.hs.calls, 1000);
+  assert_true(d.pf.live <= 5 + 16); /* the context's tables plus one reply per cache entry */
+  direct_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_get_answered_with_piggybacked_response),
@@ -693,6 +768,9 @@ int main(void) {
       cmocka_unit_test(test_full_pending_table_answers_5_03_and_unanswered_handle_expires),
       cmocka_unit_test(test_respond_validates_code_and_drop_releases),
       cmocka_unit_test(test_request_rejects_bad_arguments),
+      cmocka_unit_test(test_separate_response_released_on_rst_or_after_max_retransmit),
+      cmocka_unit_test(test_response_with_unknown_critical_option_fails_request),
+      cmocka_unit_test(test_dedup_cache_stays_bounded_under_a_flood_of_ids),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

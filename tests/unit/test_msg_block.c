@@ -416,6 +416,69 @@ static void test_block2_total_over_client_cap_fails(void **state) {
   expect_client_failure(announced, 1, 65536, OCF_ERR_TOO_LARGE);
 }
 
+/* Client side of a Block1 upload of `len` bytes: the server answers each block per script
+ * (code, whether to carry Block1, its number and M bit). */
+typedef struct up_answer {
+  uint8_t code;
+  bool has_block1;
+  uint32_t num;
+  bool more;
+} up_answer;
+
+static void script_upload(direct *d, size_t body_len, const up_answer *a, size_t n) {
+  uint8_t *body = fx_pattern(body_len, 1);
+  ocf_endpoint srv = fx_server_ep(0), to;
+  ocf_coap_msg req;
+  uint8_t buf[OCF_MSG_DATAGRAM_MAX], dg[64];
+  ocf_coap_init(&req, OCF_COAP_CON, OCF_COAP_POST, 0);
+  req.payload = body;
+  req.payload_len = body_len;
+  ocf_msg_request_params p = {.to = &srv, .n_to = 1, .cb = recorder_cb, .user = &d->rec};
+  assert_int_equal(ocf_msg_request(d->m, &p, &req, FX_START, NULL), OCF_OK);
+  free(body);
+  for (size_t i = 0; i < n && !d->rec.final_seen; i++) {
+    ocf_coap_msg r, out;
+    assert_true(fx_pull(d->m, &to, buf, &r));
+    ocf_coap_init(&out, OCF_COAP_ACK, a[i].code, r.mid);
+    assert_int_equal(ocf_coap_set_token(&out, r.token, r.token_len), OCF_OK);
+    ocf_coap_block b = {.num = a[i].num, .more = a[i].more, .szx = 6};
+    if (a[i].has_block1)
+      assert_int_equal(ocf_coap_add_uint_option(&out, OCF_COAP_OPT_BLOCK1, ocf_coap_block_encode(&b)), OCF_OK);
+    size_t len;
+    assert_int_equal(ocf_coap_serialize(&out, dg, sizeof dg, &len), OCF_OK);
+    assert_int_equal(ocf_msg_handle_datagram(d->m, &srv, dg, len, FX_START + i + 1), OCF_OK);
+  }
+  assert_true(d->rec.final_seen);
+}
+
+static void test_block1_answers_that_break_the_upload_fail_it(void **state) {
+  (void)state;
+  const up_answer early_success[] = {{OCF_COAP_CHANGED, false, 0, false}};
+  const up_answer wrong_num[] = {{OCF_COAP_CONTINUE, true, 5, true}};
+  const up_answer no_block1[] = {{OCF_COAP_CONTINUE, false, 0, false}};
+  const up_answer continue_last[] = {{OCF_COAP_CONTINUE, true, 0, true}, {OCF_COAP_CONTINUE, true, 1, true}};
+  const struct {
+    const up_answer *a;
+    size_t n;
+  } cases[] = {{early_success, 1}, {wrong_num, 1}, {no_block1, 1}, {continue_last, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    direct d;
+    direct_init(&d, NULL, 50 + i);
+    script_upload(&d, 1500, cases[i].a, cases[i].n);
+    assert_int_equal(d.rec.ev[0].type, OCF_MSG_EV_FAILED);
+    assert_int_equal(d.rec.ev[0].err, OCF_ERR_MALFORMED);
+    direct_free(&d);
+  }
+  /* An error answer mid-upload is the server's verdict: delivered as the response. */
+  const up_answer refused[] = {{OCF_COAP_REQUEST_ENTITY_TOO_LARGE, false, 0, false}};
+  direct d;
+  direct_init(&d, NULL, 60);
+  script_upload(&d, 1500, refused, 1);
+  assert_int_equal(d.rec.ev[0].type, OCF_MSG_EV_RESPONSE);
+  assert_int_equal(d.rec.ev[0].code, OCF_COAP_REQUEST_ENTITY_TOO_LARGE);
+  direct_free(&d);
+}
+
 /* --- faults ------------------------------------------------------------------------------- */
 
 static void test_lossy_network_still_completes_blockwise_transfers(void **state) {
@@ -530,6 +593,7 @@ int main(void) {
       cmocka_unit_test(test_block2_etag_change_fails),
       cmocka_unit_test(test_block2_short_middle_block_fails),
       cmocka_unit_test(test_block2_total_over_client_cap_fails),
+      cmocka_unit_test(test_block1_answers_that_break_the_upload_fail_it),
       cmocka_unit_test(test_lossy_network_still_completes_blockwise_transfers),
       cmocka_unit_test(test_allocation_failure_at_every_step_is_clean_and_leak_free),
       cmocka_unit_test(test_create_fails_cleanly_without_memory),
