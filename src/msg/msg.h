@@ -151,8 +151,8 @@ typedef struct ocf_msg_request_params {
  * is copied: req and its buffers may be freed on return. With NSTART reached for this peer the
  * request waits its turn. Exactly one final event follows unless the request is cancelled.
  * *out_id (may be NULL) identifies it for ocf_msg_cancel.
- * OCF_ERR_INVALID_ARG (no cb, not a request code, bad destinations, a NON or multiple
- * destinations given for unicast); OCF_ERR_TOO_LARGE (payload over max_body, a multicast payload
+ * OCF_ERR_INVALID_ARG (no cb, not a request code, n_to out of range, several destinations
+ * that are not all multicast groups, `non` set for a multicast); OCF_ERR_TOO_LARGE (payload over max_body, a multicast payload
  * over one block, or options too long for one datagram); OCF_ERR_BUSY (max_exchanges in use);
  * OCF_ERR_NO_MEMORY; the error of pf->random. */
 OCF_NODISCARD ocf_err ocf_msg_request(ocf_msg *m, const ocf_msg_request_params *p, const ocf_coap_msg *req,

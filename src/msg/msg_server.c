@@ -484,8 +484,10 @@ void msg_server_on_request(ocf_msg *m, const ocf_endpoint *from, const ocf_coap_
   }
   uint8_t *key;
   size_t key_len;
-  if (msg_template_make(m, msg, NULL, 0, &key, &key_len) != OCF_OK) {
-    reply_code(m, &rc, OCF_COAP_INTERNAL_SERVER_ERROR, now);
+  ocf_err err = msg_template_make(m, msg, NULL, 0, &key, &key_len);
+  if (err) {
+    /* Options that do not fit one of our datagrams are the peer's fault; memory is ours. */
+    reply_code(m, &rc, err == OCF_ERR_TOO_LARGE ? OCF_COAP_BAD_REQUEST : OCF_COAP_INTERNAL_SERVER_ERROR, now);
     return;
   }
   bool run = true;

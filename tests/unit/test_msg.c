@@ -746,6 +746,25 @@ static void test_dedup_cache_stays_bounded_under_a_flood_of_ids(void **state) {
   direct_free(&d);
 }
 
+static void test_request_with_options_larger_than_a_datagram_gets_4_00(void **state) {
+  (void)state;
+  direct d;
+  direct_init(&d, NULL, 24);
+  static const uint8_t query[1300] = {'a'};
+  ocf_coap_msg m, r;
+  ocf_coap_init(&m, OCF_COAP_CON, OCF_COAP_GET, 42);
+  assert_int_equal(ocf_coap_add_option(&m, OCF_COAP_OPT_URI_QUERY, query, sizeof query), OCF_OK);
+  uint8_t dg[1400], buf[OCF_MSG_DATAGRAM_MAX];
+  size_t len;
+  assert_int_equal(ocf_coap_serialize(&m, dg, sizeof dg, &len), OCF_OK);
+  ocf_endpoint from = fx_client_ep(), to;
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &from, dg, len, FX_START), OCF_OK);
+  assert_true(fx_pull(d.m, &to, buf, &r));
+  assert_int_equal(r.code, OCF_COAP_BAD_REQUEST);
+  assert_int_equal(d.hs.calls, 0);
+  direct_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_get_answered_with_piggybacked_response),
@@ -771,6 +790,7 @@ int main(void) {
       cmocka_unit_test(test_separate_response_released_on_rst_or_after_max_retransmit),
       cmocka_unit_test(test_response_with_unknown_critical_option_fails_request),
       cmocka_unit_test(test_dedup_cache_stays_bounded_under_a_flood_of_ids),
+      cmocka_unit_test(test_request_with_options_larger_than_a_datagram_gets_4_00),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
