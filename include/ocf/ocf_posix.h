@@ -38,11 +38,11 @@ OCF_API ocf_time_ms ocf_posix_now(void);
 #define OCF_POSIX_DATAGRAM_MAX 2048
 
 typedef struct ocf_posix_net_config {
-  bool ipv6;      /* open IPv6 sockets (default true) */
-  bool ipv4;      /* open IPv4 sockets (default true) */
-  bool multicast; /* bind multicast_port and join the OCF groups (a server); default false */
-  bool secure;    /* also open unicast sockets for coaps; datagrams on them carry OCF_EP_SECURE */
-  uint16_t multicast_port;             /* default 5683; 0 = ephemeral (tests) */
+  bool ipv6;               /* open IPv6 sockets (default true) */
+  bool ipv4;               /* open IPv4 sockets (default true) */
+  bool multicast;          /* bind multicast_port and join the OCF groups (a server); default false */
+  bool secure;             /* also open unicast sockets for coaps; datagrams on them carry OCF_EP_SECURE */
+  uint16_t multicast_port; /* default 5683; 0 = ephemeral (tests) */
   uint16_t unicast_port6, unicast_port4; /* default 0 = ephemeral */
   uint16_t secure_port6, secure_port4;   /* default 0 = ephemeral */
   /* Local address of the unicast and secure sockets; all zero (the default) = any. Tests bind
@@ -62,7 +62,7 @@ OCF_API void ocf_posix_net_config_init(ocf_posix_net_config *cfg);
 /* Adds an interface by name ("eth0") or decimal index ("2").
  * OCF_ERR_NOT_FOUND (no such interface), OCF_ERR_NO_SPACE (list full), OCF_ERR_INVALID_ARG. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_net_config_add_interface(ocf_posix_net_config *cfg,
-                                                                  const char *name_or_index);
+                                                                 const char *name_or_index);
 
 typedef struct ocf_posix_net ocf_posix_net;
 
@@ -72,8 +72,8 @@ typedef struct ocf_posix_net ocf_posix_net;
  * OCF_ERR_INVALID_ARG (NULL argument, no family, a listed interface that does not exist),
  * OCF_ERR_NO_MEMORY, OCF_ERR_IO (socket/bind failed, e.g. the port is taken),
  * OCF_ERR_NOT_FOUND (multicast asked for but no interface to join on). */
-OCF_API OCF_NODISCARD ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg,
-                                                 const ocf_platform *pf, ocf_posix_net **out);
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *pf,
+                                                 ocf_posix_net **out);
 /* Closes every socket and frees the net. NULL is fine. */
 OCF_API void ocf_posix_net_close(ocf_posix_net *net);
 
@@ -96,8 +96,8 @@ OCF_API size_t ocf_posix_net_fds(const ocf_posix_net *net, int *out, size_t cap)
  * OCF_OK; OCF_ERR_NOT_FOUND when nothing is waiting (EAGAIN); OCF_ERR_TOO_LARGE when the
  * datagram did not fit cap (it is consumed and dropped); OCF_ERR_MALFORMED when the kernel did
  * not report the arrival information (dropped); OCF_ERR_INVALID_ARG; OCF_ERR_IO. */
-OCF_API OCF_NODISCARD ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from,
-                                                 uint8_t *buf, size_t cap, size_t *len);
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8_t *buf,
+                                                 size_t cap, size_t *len);
 
 /* Sends one datagram. Unicast goes out of the unicast socket of to->family (the coaps one with
  * OCF_EP_SECURE), so replies to multicast requests come from the unicast port (pitfall 38).
@@ -122,15 +122,14 @@ OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_create(const ocf_platform *pf, ocf_
 OCF_API void ocf_posix_loop_destroy(ocf_posix_loop *loop);
 
 /* Replaces the clock (tests use a fake one). It is read once per tick. */
-OCF_API void ocf_posix_loop_set_clock(ocf_posix_loop *loop, ocf_time_ms (*clock)(void *ctx),
-                                      void *ctx);
+OCF_API void ocf_posix_loop_set_clock(ocf_posix_loop *loop, ocf_time_ms (*clock)(void *ctx), void *ctx);
 
 /* Drives *engine (copied) over net: datagrams arriving on net's sockets go to this engine, its
  * datagrams leave through net. A net serves one engine. The engine's contexts must outlive
  * the registration. OCF_ERR_INVALID_ARG (NULL, missing op), OCF_ERR_STATE (net already
  * driven), OCF_ERR_NO_MEMORY. May be called from a callback. */
-OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_add_engine(ocf_posix_loop *loop,
-                                                        const ocf_engine *engine, ocf_posix_net *net);
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_add_engine(ocf_posix_loop *loop, const ocf_engine *engine,
+                                                        ocf_posix_net *net);
 /* Stops driving the engine whose ctx is engine_ctx; OCF_ERR_NOT_FOUND. May be called from a
  * callback, including the engine's own. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_remove_engine(ocf_posix_loop *loop, const void *engine_ctx);
@@ -139,13 +138,15 @@ OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_remove_engine(ocf_posix_loop *loop,
  * must then read or remove it). OCF_ERR_INVALID_ARG, OCF_ERR_STATE (fd already watched),
  * OCF_ERR_NO_MEMORY. */
 typedef void (*ocf_posix_fd_fn)(void *ctx, int fd, ocf_time_ms now);
-OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_add_fd(ocf_posix_loop *loop, int fd,
-                                                    ocf_posix_fd_fn on_readable, void *ctx);
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_add_fd(ocf_posix_loop *loop, int fd, ocf_posix_fd_fn on_readable,
+                                                    void *ctx);
 /* OCF_ERR_NOT_FOUND when fd is not watched. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_remove_fd(ocf_posix_loop *loop, int fd);
 
-/* Makes ocf_posix_loop_run return OCF_OK after the current tick. Only sets a flag of type
- * volatile sig_atomic_t, so a signal handler may call it (poll then returns EINTR). */
+/* Makes ocf_posix_loop_run return OCF_OK after the current tick (the request is then
+ * consumed). Only sets a flag of type volatile sig_atomic_t, so a signal handler may call it:
+ * poll() returns EINTR; a signal landing just before poll() is seen at the next wake-up, so
+ * programs that need prompt shutdown also watch a self-pipe or signalfd. */
 OCF_API void ocf_posix_loop_stop(ocf_posix_loop *loop);
 
 /* The time the current (or last) tick read. */

@@ -121,8 +121,8 @@ static int setup(void **state) {
   memcpy(cfg.bind4, k_lo4, 4);
   for (size_t i = 0; i < NETS; i++) {
     if (ocf_posix_net_open(&cfg, &f->pf, &f->net[i]) != OCF_OK) return -1;
-    f->e[i] = (test_engine){.name = (char)('A' + i), .loop = f->loop, .order = f->order,
-                            .deadline = OCF_TIME_NEVER};
+    f->e[i] = (test_engine){
+        .name = (char)('A' + i), .loop = f->loop, .order = f->order, .deadline = OCF_TIME_NEVER};
   }
   *state = f;
   return 0;

@@ -216,7 +216,7 @@ static void check_roundtrip(fixture *f, ocf_ip_family family) {
   ocf_endpoint expected = loopback_ep(family, family == OCF_IPV6 ? f->pa.unicast6 : f->pa.unicast4);
   assert_true(ocf_endpoint_equal(&from, &expected));
   assert_int_equal(from.family, family);
-  assert_int_equal(from.flags, 0); /* unicast, not secure */
+  assert_int_equal(from.flags, 0);                      /* unicast, not secure */
   assert_int_equal(from.ifindex, if_nametoindex("lo")); /* from IPV6_PKTINFO / IP_PKTINFO */
   assert_nothing_waiting(f->b);
 }
@@ -324,7 +324,9 @@ static void test_send_rejects_what_cannot_be_sent(void **state) {
   assert_int_equal(ocf_posix_net_send(f->a, &to, &x, 1), OCF_ERR_INVALID_ARG);
   ocf_endpoint link_local = {.family = OCF_IPV6, .port = 5683, .addr = {0xfe, 0x80, [15] = 1}};
   assert_int_equal(ocf_posix_net_send(f->a, &link_local, &x, 1), OCF_ERR_INVALID_ARG); /* pitfall 28 */
-  ocf_endpoint group = {.family = OCF_IPV6, .port = 5683, .flags = OCF_EP_SECURE,
+  ocf_endpoint group = {.family = OCF_IPV6,
+                        .port = 5683,
+                        .flags = OCF_EP_SECURE,
                         .addr = {0xff, 0x02, [14] = 0x01, [15] = 0x58}};
   assert_int_equal(ocf_posix_net_send(f->a, &group, &x, 1), OCF_ERR_INVALID_ARG); /* no DTLS multicast */
   assert_int_equal(ocf_posix_net_send(f->a, &to, NULL, 1), OCF_ERR_INVALID_ARG);

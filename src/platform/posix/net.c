@@ -18,7 +18,15 @@
 
 #define LOG_MODULE "net"
 
-enum sock_role { ROLE_MCAST6, ROLE_MCAST4, ROLE_UNICAST6, ROLE_UNICAST4, ROLE_SECURE6, ROLE_SECURE4, ROLE_COUNT };
+enum sock_role {
+  ROLE_MCAST6,
+  ROLE_MCAST4,
+  ROLE_UNICAST6,
+  ROLE_UNICAST4,
+  ROLE_SECURE6,
+  ROLE_SECURE4,
+  ROLE_COUNT
+};
 
 struct ocf_posix_net {
   const ocf_platform *pf;
@@ -205,7 +213,8 @@ static ocf_err open_family(ocf_posix_net *net, const ocf_posix_net_config *cfg, 
   ocf_err err = open_role(net, v6 ? ROLE_UNICAST6 : ROLE_UNICAST4, bind_addr,
                           v6 ? cfg->unicast_port6 : cfg->unicast_port4);
   if (err == OCF_OK && cfg->secure)
-    err = open_role(net, v6 ? ROLE_SECURE6 : ROLE_SECURE4, bind_addr, v6 ? cfg->secure_port6 : cfg->secure_port4);
+    err = open_role(net, v6 ? ROLE_SECURE6 : ROLE_SECURE4, bind_addr,
+                    v6 ? cfg->secure_port6 : cfg->secure_port4);
   if (err == OCF_OK && cfg->multicast) {
     err = open_role(net, v6 ? ROLE_MCAST6 : ROLE_MCAST4, any, cfg->multicast_port);
     if (err == OCF_OK) *joined += join_groups(net, family);
@@ -337,8 +346,12 @@ ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8
     char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
     struct cmsghdr align;
   } control;
-  struct msghdr mh = {.msg_name = &ss, .msg_namelen = sizeof ss, .msg_iov = &iov, .msg_iovlen = 1,
-                      .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+  struct msghdr mh = {.msg_name = &ss,
+                      .msg_namelen = sizeof ss,
+                      .msg_iov = &iov,
+                      .msg_iovlen = 1,
+                      .msg_control = control.bytes,
+                      .msg_controllen = sizeof control.bytes};
   ssize_t n;
   do {
     n = recvmsg(fd, &mh, 0);
@@ -366,7 +379,8 @@ static bool is_link_local6(const uint8_t *a) { return a[0] == 0xfe && (a[1] & 0x
 static ocf_err send_to(const ocf_posix_net *net, int fd, const ocf_endpoint *to, uint32_t scope,
                        const uint8_t *data, size_t len) {
   struct sockaddr_storage ss;
-  socklen_t sslen = make_sockaddr(to->family == OCF_IPV6 ? AF_INET6 : AF_INET, to->addr, to->port, scope, &ss);
+  socklen_t sslen =
+      make_sockaddr(to->family == OCF_IPV6 ? AF_INET6 : AF_INET, to->addr, to->port, scope, &ss);
   ssize_t n;
   do {
     n = sendto(fd, data, len, 0, (struct sockaddr *)&ss, sslen);
@@ -399,14 +413,17 @@ static ocf_err send_multicast(const ocf_posix_net *net, int fd, const ocf_endpoi
     ocf_err err = OCF_ERR_IO;
     if (set_multicast_out(fd, to, ifs[i]))
       err = send_to(net, fd, to, to->family == OCF_IPV6 ? ifs[i] : 0, data, len);
-    if (err == OCF_OK) any_sent = true;
-    else result = err;
+    if (err == OCF_OK)
+      any_sent = true;
+    else
+      result = err;
   }
   return any_sent ? OCF_OK : result;
 }
 
 ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to, const uint8_t *data, size_t len) {
-  if (!net || !to || (!data && len > 0) || (to->family != OCF_IPV6 && to->family != OCF_IPV4) || to->port == 0)
+  if (!net || !to || (!data && len > 0) || (to->family != OCF_IPV6 && to->family != OCF_IPV4) ||
+      to->port == 0)
     return OCF_ERR_INVALID_ARG;
   bool v6 = to->family == OCF_IPV6;
   bool multicast = ocf_endpoint_is_multicast(to);

@@ -72,8 +72,8 @@ static void posix_log(void *ctx, ocf_log_level level, const char *module, const 
   char text[OCF_POSIX_LOG_LINE_MAX];
   size_t n = 0;
   if (style && style->timestamps) n = format_timestamp(text, sizeof text);
-  int m = snprintf(text + n, sizeof text - n, "%c %s: %s\n", level_letter(level),
-                   module ? module : "-", line ? line : "");
+  int m = snprintf(text + n, sizeof text - n, "%c %s: %s\n", level_letter(level), module ? module : "-",
+                   line ? line : "");
   if (m < 0) return;
   size_t total = n + (size_t)m;
   if (total >= sizeof text) { /* cut, but keep the line ending */
