@@ -351,6 +351,26 @@ static void test_send_needs_a_socket_of_that_family(void **state) {
   ocf_posix_net_close(net);
 }
 
+static void test_interfaces_default_excludes_loopback_but_explicit_loopback_is_kept(void **state) {
+  (void)state;
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_ERROR, false);
+  ocf_posix_net_config cfg;
+  loopback_config(&cfg); /* no multicast: nothing is joined, nothing is sent */
+  uint32_t lo = if_nametoindex("lo");
+  ocf_posix_net *net = NULL;
+  assert_int_equal(ocf_posix_net_open(&cfg, &pf, &net), OCF_OK);
+  uint32_t ifs[OCF_POSIX_MAX_INTERFACES];
+  size_t n = ocf_posix_net_interfaces(net, ifs, OCF_POSIX_MAX_INTERFACES);
+  for (size_t i = 0; i < n && i < OCF_POSIX_MAX_INTERFACES; i++) assert_int_not_equal(ifs[i], lo);
+  ocf_posix_net_close(net);
+  assert_int_equal(ocf_posix_net_config_add_interface(&cfg, "lo"), OCF_OK);
+  assert_int_equal(ocf_posix_net_open(&cfg, &pf, &net), OCF_OK);
+  assert_int_equal(ocf_posix_net_interfaces(net, ifs, OCF_POSIX_MAX_INTERFACES), 1);
+  assert_int_equal(ifs[0], lo);
+  ocf_posix_net_close(net);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_platform_random_fills_and_differs),
@@ -373,6 +393,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_secure_socket_marks_datagrams_secure, setup_secure, teardown),
       cmocka_unit_test_setup_teardown(test_send_rejects_what_cannot_be_sent, setup_plain, teardown),
       cmocka_unit_test(test_send_needs_a_socket_of_that_family),
+      cmocka_unit_test(test_interfaces_default_excludes_loopback_but_explicit_loopback_is_kept),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
