@@ -34,11 +34,15 @@ OCF_API bool ocf_endpoint_equal(const ocf_endpoint *a, const ocf_endpoint *b);
 OCF_API bool ocf_endpoint_is_multicast(const ocf_endpoint *ep);
 
 /* "coap://[fe80::1%2]:5683" / "coaps://127.0.0.1:40000"; the %ifindex part only for scoped
- * IPv6 addresses. OCF_ERR_NO_SPACE when cap is too small. */
+ * IPv6 addresses. IPv6 text is RFC 5952 canonical (lower case, longest zero run as "::",
+ * IPv4-mapped as ::ffff:a.b.c.d). OCF_ERR_NO_SPACE when cap is too small, OCF_ERR_INVALID_ARG
+ * for an unknown family or NULL. */
 OCF_API OCF_NODISCARD ocf_err ocf_endpoint_format(const ocf_endpoint *ep, char *out, size_t cap);
 
-/* Parses the form above; "%ifindex" may be a number. The scheme sets OCF_EP_SECURE; the
- * port defaults to 5683 (coap) or 5684 (coaps). OCF_ERR_MALFORMED otherwise. */
+/* Parses the form above: IPv6 in any RFC 4291 2.2 form (including "::" and a trailing dotted
+ * quad), IPv4 as a dotted quad without leading zeros; "%ifindex" is a decimal number. The
+ * scheme sets OCF_EP_SECURE; the port defaults to 5683 (coap) or 5684 (coaps). A trailing "/"
+ * is allowed, a path is not. OCF_ERR_MALFORMED otherwise; OCF_ERR_INVALID_ARG for NULL. */
 OCF_API OCF_NODISCARD ocf_err ocf_endpoint_parse(const char *text, ocf_endpoint *out);
 
 #ifdef __cplusplus

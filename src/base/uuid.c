@@ -48,9 +48,7 @@ bool ocf_uuid_is_nil(const ocf_uuid *u) {
   return memcmp(u->b, nil.b, sizeof nil.b) == 0;
 }
 
-bool ocf_uuid_equal(const ocf_uuid *a, const ocf_uuid *b) {
-  return memcmp(a->b, b->b, sizeof a->b) == 0;
-}
+bool ocf_uuid_equal(const ocf_uuid *a, const ocf_uuid *b) { return memcmp(a->b, b->b, sizeof a->b) == 0; }
 
 ocf_err ocf_uuid_generate(const ocf_platform *pf, ocf_uuid *out) {
   if (!pf || !pf->random || !out) return OCF_ERR_INVALID_ARG;

@@ -6,8 +6,8 @@
 #include "base/buf.h"
 
 #define PAYLOAD_MARKER 0xff
-#define EXT8_BASE 13    /* RFC 7252 3.1: nibble 13 -> 8-bit extension, value + 13 */
-#define EXT16_BASE 269  /* nibble 14 -> 16-bit extension, value + 269 */
+#define EXT8_BASE 13   /* RFC 7252 3.1: nibble 13 -> 8-bit extension, value + 13 */
+#define EXT16_BASE 269 /* nibble 14 -> 16-bit extension, value + 269 */
 #define MAX_OPTION_LEN (65535 - EXT16_BASE)
 
 bool ocf_coap_is_request(uint8_t code) { return code >= 1 && code <= 31; }
@@ -63,7 +63,7 @@ ocf_err ocf_coap_parse(const uint8_t *dgram, size_t len, ocf_coap_msg *out) {
   out->type = (uint8_t)((first >> 4) & 0x03);
   uint8_t token_len = first & 0x0f;
   if ((first >> 6) != OCF_COAP_VERSION) return OCF_ERR_UNSUPPORTED; /* RFC 7252 3: silently ignored */
-  if (token_len > OCF_COAP_MAX_TOKEN) return OCF_ERR_MALFORMED;  /* RFC 7252 3: 9-15 reserved */
+  if (token_len > OCF_COAP_MAX_TOKEN) return OCF_ERR_MALFORMED;     /* RFC 7252 3: 9-15 reserved */
   uint8_t cls = OCF_COAP_CODE_CLASS(out->code);
   if (cls == 1 || cls >= 6) return OCF_ERR_MALFORMED; /* RFC 7252 12.1: reserved classes */
   const uint8_t *token = ocf_reader_take(&r, token_len);
@@ -122,8 +122,7 @@ ocf_err ocf_coap_get_path(const ocf_coap_msg *m, char *out, size_t cap) {
        o = ocf_coap_find_option(m, OCF_COAP_OPT_URI_PATH, o)) {
     const uint8_t *v = ocf_coap_option_value(o);
     if (memchr(v, '/', o->len) || memchr(v, '\0', o->len)) return OCF_ERR_MALFORMED;
-    if ((o->len == 1 && v[0] == '.') || (o->len == 2 && v[0] == '.' && v[1] == '.'))
-      return OCF_ERR_MALFORMED;
+    if ((o->len == 1 && v[0] == '.') || (o->len == 2 && v[0] == '.' && v[1] == '.')) return OCF_ERR_MALFORMED;
     ocf_writer_u8(&w, '/');
     ocf_writer_bytes(&w, v, o->len);
     any = true;

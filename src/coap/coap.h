@@ -168,8 +168,8 @@ void ocf_coap_remove_option(ocf_coap_msg *m, uint16_t number);
  * component (RFC 7252 6.4 steps 8-9). Decoded bytes go into scratch[0..scratch_cap), which must
  * outlive the message. OCF_ERR_MALFORMED on a bad %-escape; OCF_ERR_NO_SPACE when scratch is
  * too small; OCF_ERR_TOO_LARGE when the option table fills. */
-OCF_NODISCARD ocf_err ocf_coap_set_uri_path_query(ocf_coap_msg *m, const char *path_query,
-                                                  uint8_t *scratch, size_t scratch_cap);
+OCF_NODISCARD ocf_err ocf_coap_set_uri_path_query(ocf_coap_msg *m, const char *path_query, uint8_t *scratch,
+                                                  size_t scratch_cap);
 
 /* Encodes m into buf. Options must be in ascending order (the builder keeps them so).
  * OCF_ERR_NO_SPACE when buf is too small; OCF_ERR_INVALID_ARG on a token longer than 8 or

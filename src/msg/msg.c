@@ -225,7 +225,8 @@ void msg_dedup_add(ocf_msg *m, const ocf_endpoint *peer, uint16_t mid, bool con)
   slot->expires = m->now + msg_exchange_lifetime(m);
 }
 
-void msg_dedup_set_reply(ocf_msg *m, const ocf_endpoint *peer, uint16_t mid, const uint8_t *data, size_t len) {
+void msg_dedup_set_reply(ocf_msg *m, const ocf_endpoint *peer, uint16_t mid, const uint8_t *data,
+                         size_t len) {
   msg_dedup *d = dedup_find(m, peer, mid);
   if (!d || !d->con) return;
   uint8_t *copy = msg_alloc(m, len);
@@ -311,9 +312,7 @@ ocf_err ocf_msg_handle_datagram(ocf_msg *m, const ocf_endpoint *from, const uint
     if (!msg_server_on_ack_or_rst(m, from, msg.mid)) msg_client_on_rst(m, from, msg.mid);
     break;
   case OCF_COAP_CON:
-  case OCF_COAP_NON:
-    on_con_or_non(m, from, &msg, mcast);
-    break;
+  case OCF_COAP_NON: on_con_or_non(m, from, &msg, mcast); break;
   }
   return OCF_OK;
 }
@@ -334,4 +333,26 @@ void ocf_msg_on_timeout(ocf_msg *m, ocf_time_ms now) {
   purge_expired(m);
   msg_server_on_timeout(m, m->now);
   msg_client_on_timeout(m, m->now);
+}
+
+/* --- engine view (<ocf/ocf_engine.h>) ------------------------------------------------------ */
+
+static void engine_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
+                          ocf_time_ms now) {
+  (void)ocf_msg_handle_datagram(ctx, from, data, len, now);
+}
+
+static size_t engine_next(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
+  return ocf_msg_next_datagram(ctx, to, buf, cap);
+}
+
+static ocf_time_ms engine_timeout(void *ctx) { return ocf_msg_next_timeout(ctx); }
+
+static void engine_on_timeout(void *ctx, ocf_time_ms now) { ocf_msg_on_timeout(ctx, now); }
+
+static const ocf_engine_ops msg_engine_ops = {engine_handle, engine_next, engine_timeout, engine_on_timeout};
+
+ocf_engine ocf_msg_engine(ocf_msg *m) {
+  ocf_engine e = {&msg_engine_ops, m};
+  return e;
 }

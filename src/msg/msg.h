@@ -24,6 +24,7 @@
 #define OCF_MSG_H
 
 #include <ocf/ocf_endpoint.h>
+#include <ocf/ocf_engine.h>
 #include <ocf/ocf_platform.h>
 
 #include "coap/coap.h"
@@ -32,7 +33,7 @@
 #define OCF_MSG_DATAGRAM_MAX 1280
 /* A multicast request may go to this many groups at once (same mid and token, pitfall 37). */
 #define OCF_MSG_MAX_GROUPS 4
-#define OCF_MSG_NO_TIMEOUT UINT64_MAX
+#define OCF_MSG_NO_TIMEOUT OCF_TIME_NEVER
 
 typedef struct ocf_msg ocf_msg;
 
@@ -55,13 +56,13 @@ typedef struct ocf_msg_config {
   /* Server: a response to a multicast request is sent after a random delay in
    * [0, multicast_leisure_ms] (RFC 7252 8.2 leisure; IoTivity-Lite uses 0..2000). Default 2000. */
   uint32_t multicast_leisure_ms;
-  uint8_t block_szx;        /* preferred block size 16 << szx, 0..6; default 6 (1024) */
-  size_t max_body;          /* cap on a reassembled body, either direction; default 64 KiB */
-  size_t max_exchanges;     /* concurrent client requests; default 32 */
-  size_t max_pending;       /* server requests awaiting a response or an ACK; default 32 */
-  size_t max_dedup;         /* remembered (peer, message id) pairs; default 256 */
-  size_t max_block_states;  /* server Block1 reassemblies + Block2 bodies kept; default 8 */
-  size_t max_outbox;        /* datagrams queued for the host; default 64 */
+  uint8_t block_szx;       /* preferred block size 16 << szx, 0..6; default 6 (1024) */
+  size_t max_body;         /* cap on a reassembled body, either direction; default 64 KiB */
+  size_t max_exchanges;    /* concurrent client requests; default 32 */
+  size_t max_pending;      /* server requests awaiting a response or an ACK; default 32 */
+  size_t max_dedup;        /* remembered (peer, message id) pairs; default 256 */
+  size_t max_block_states; /* server Block1 reassemblies + Block2 bodies kept; default 8 */
+  size_t max_outbox;       /* datagrams queued for the host; default 64 */
 } ocf_msg_config;
 
 /* Fills *cfg with the defaults above. */
@@ -100,6 +101,9 @@ ocf_time_ms ocf_msg_next_timeout(const ocf_msg *m);
 /* Runs everything due at `now`: retransmissions, give-ups (TIMEOUT events), multicast
  * windows (DONE events), delayed responses, expiry of caches. Harmless when nothing is due. */
 void ocf_msg_on_timeout(ocf_msg *m, ocf_time_ms now);
+
+/* The four calls above as an engine (<ocf/ocf_engine.h>), for the posix loop or tests/sim. */
+ocf_engine ocf_msg_engine(ocf_msg *m);
 
 /* --- client -------------------------------------------------------------------------------- */
 
@@ -152,9 +156,9 @@ typedef struct ocf_msg_request_params {
  * request waits its turn. Exactly one final event follows unless the request is cancelled.
  * *out_id (may be NULL) identifies it for ocf_msg_cancel.
  * OCF_ERR_INVALID_ARG (no cb, not a request code, n_to out of range, several destinations
- * that are not all multicast groups, `non` set for a multicast); OCF_ERR_TOO_LARGE (payload over max_body, a multicast payload
- * over one block, or options too long for one datagram); OCF_ERR_BUSY (max_exchanges in use);
- * OCF_ERR_NO_MEMORY; the error of pf->random. */
+ * that are not all multicast groups, `non` set for a multicast); OCF_ERR_TOO_LARGE (payload over max_body, a
+ * multicast payload over one block, or options too long for one datagram); OCF_ERR_BUSY (max_exchanges in
+ * use); OCF_ERR_NO_MEMORY; the error of pf->random. */
 OCF_NODISCARD ocf_err ocf_msg_request(ocf_msg *m, const ocf_msg_request_params *p, const ocf_coap_msg *req,
                                       ocf_time_ms now, uint32_t *out_id);
 

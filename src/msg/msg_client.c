@@ -110,8 +110,8 @@ static void whole_response(const ocf_coap_msg *msg, const uint8_t *body, size_t 
   out->payload_len = len;
 }
 
-static void deliver(ocf_msg *m, msg_cx *cx, const ocf_endpoint *from, const ocf_coap_msg *msg, const uint8_t *body,
-                    size_t len) {
+static void deliver(ocf_msg *m, msg_cx *cx, const ocf_endpoint *from, const ocf_coap_msg *msg,
+                    const uint8_t *body, size_t len) {
   if (len > m->cfg.max_body) {
     fail_cx(m, cx, from, OCF_MSG_EV_FAILED, OCF_ERR_TOO_LARGE);
     return;
@@ -133,7 +133,8 @@ static ocf_err random_token(ocf_msg *m, msg_cx *cx) {
     bool clash = false;
     for (size_t i = 0; i < m->cfg.max_exchanges && !clash; i++) {
       const msg_cx *o = m->cx[i];
-      clash = o && o != cx && o->token_len == cx->token_len && memcmp(o->token, cx->token, cx->token_len) == 0;
+      clash =
+          o && o != cx && o->token_len == cx->token_len && memcmp(o->token, cx->token, cx->token_len) == 0;
     }
     if (!clash) return OCF_OK;
   }
@@ -157,7 +158,8 @@ static size_t request_parts(const ocf_msg *m, const msg_cx *cx, msg_extra ex[3],
     *payload = cx->body + cx->body_off;
     *len = last ? remain : bs;
   } else if (cx->downloading) {
-    ocf_coap_block b = {.num = (uint32_t)(cx->rsp_len / OCF_COAP_BLOCK_SIZE(cx->down_szx)), .szx = cx->down_szx};
+    ocf_coap_block b = {.num = (uint32_t)(cx->rsp_len / OCF_COAP_BLOCK_SIZE(cx->down_szx)),
+                        .szx = cx->down_szx};
     ex[n++] = (msg_extra){OCF_COAP_OPT_BLOCK2, ocf_coap_block_encode(&b)};
     return n;
   } else {
@@ -213,7 +215,8 @@ void msg_client_pump(ocf_msg *m) {
     msg_cx *best = NULL;
     for (size_t i = 0; i < m->cfg.max_exchanges; i++) {
       msg_cx *c = m->cx[i];
-      if (c && c->state == CX_WAITING && (!best || c->id < best->id) && outstanding(m, &c->to[0]) < m->cfg.nstart)
+      if (c && c->state == CX_WAITING && (!best || c->id < best->id) &&
+          outstanding(m, &c->to[0]) < m->cfg.nstart)
         best = c;
     }
     if (!best) return;
@@ -324,7 +327,7 @@ static ocf_err reserve_rsp(ocf_msg *m, msg_cx *cx, size_t need, size_t hint) {
 static ocf_err check_etag(msg_cx *cx, const ocf_coap_msg *msg) {
   const ocf_coap_option *e = ocf_coap_find_option(msg, OCF_COAP_OPT_ETAG, NULL);
   if (e && (e->len == 0 || e->len > sizeof cx->etag)) return OCF_ERR_MALFORMED; /* RFC 7252 5.10.6 */
-  if (cx->etag_len == 0) { /* first block */
+  if (cx->etag_len == 0) {                                                      /* first block */
     cx->etag_len = e ? (uint8_t)e->len : 0xff;
     if (e) memcpy(cx->etag, ocf_coap_option_value(e), e->len);
     return OCF_OK;
@@ -544,7 +547,8 @@ void msg_client_on_timeout(ocf_msg *m, ocf_time_ms now) {
     msg_cx *c = m->cx[i];
     if (!c) continue;
     if (c->state == CX_CON_SENT && c->x.deadline <= now) {
-      if (!msg_xmit_fire(m, &c->x)) fail_cx(m, c, NULL, OCF_MSG_EV_TIMEOUT, OCF_ERR_TIMEOUT); /* RFC 7252 4.2 */
+      if (!msg_xmit_fire(m, &c->x))
+        fail_cx(m, c, NULL, OCF_MSG_EV_TIMEOUT, OCF_ERR_TIMEOUT); /* RFC 7252 4.2 */
     } else if (c->state == CX_WAIT_RESPONSE && c->deadline <= now) {
       fail_cx(m, c, NULL, OCF_MSG_EV_TIMEOUT, OCF_ERR_TIMEOUT);
     } else if (c->state == CX_MULTICAST && c->deadline <= now) {

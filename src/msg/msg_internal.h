@@ -23,11 +23,11 @@ typedef struct msg_xmit {
 } msg_xmit;
 
 typedef enum cx_state {
-  CX_WAITING = 0,    /* NSTART reached for this peer: not sent yet */
-  CX_CON_SENT,       /* CON in flight, awaiting ACK or response */
-  CX_WAIT_RESPONSE,  /* empty ACK seen, or NON sent: awaiting the response until deadline */
-  CX_MULTICAST,      /* collecting responses until the window ends */
-  CX_WINDOW_CLOSED,  /* multicast window over, block transfers of responders still running */
+  CX_WAITING = 0,   /* NSTART reached for this peer: not sent yet */
+  CX_CON_SENT,      /* CON in flight, awaiting ACK or response */
+  CX_WAIT_RESPONSE, /* empty ACK seen, or NON sent: awaiting the response until deadline */
+  CX_MULTICAST,     /* collecting responses until the window ends */
+  CX_WINDOW_CLOSED, /* multicast window over, block transfers of responders still running */
 } cx_state;
 
 /* A client exchange: one request and its whole (block-wise) conversation. */
@@ -53,14 +53,14 @@ typedef struct msg_cx {
   size_t body_len;
   size_t body_off;
   uint8_t up_szx;
-  bool uploading;       /* the request in flight carries Block1 */
+  bool uploading; /* the request in flight carries Block1 */
   /* Block2 download. */
   uint8_t *rsp;
   size_t rsp_len, rsp_cap;
-  uint8_t down_szx;     /* SZX asked for in the next Block2 request */
-  bool downloading;     /* the request in flight carries Block2 num > 0 */
+  uint8_t down_szx; /* SZX asked for in the next Block2 request */
+  bool downloading; /* the request in flight carries Block2 num > 0 */
   uint8_t etag[8];
-  uint8_t etag_len;     /* 0: no ETag seen; 0xff: first block had none */
+  uint8_t etag_len; /* 0: no ETag seen; 0xff: first block had none */
   /* Multicast: a responder whose answer needs Block2 follow-ups gets a unicast child. */
   struct msg_cx *parent;
   uint16_t n_children;
@@ -82,22 +82,22 @@ typedef struct msg_sx {
   uint16_t req_mid;
   uint8_t token[OCF_COAP_MAX_TOKEN];
   uint8_t token_len;
-  bool acked;        /* an empty ACK went out */
-  uint8_t *key;      /* request template: identifies a block-wise transfer with the peer */
+  bool acked;   /* an empty ACK went out */
+  uint8_t *key; /* request template: identifies a block-wise transfer with the peer */
   size_t key_len;
-  bool has_block1;   /* final Block1 to echo in the response (RFC 7959 2.3) */
+  bool has_block1; /* final Block1 to echo in the response (RFC 7959 2.3) */
   ocf_coap_block block1;
-  bool has_block2;   /* the request asked for a Block2 num/SZX */
+  bool has_block2; /* the request asked for a Block2 num/SZX */
   ocf_coap_block block2;
   ocf_time_ms expires;
-  msg_xmit x;        /* SX_SEPARATE */
+  msg_xmit x; /* SX_SEPARATE */
 } msg_sx;
 
 /* Server-side block-wise state: a Block1 upload being reassembled or a Block2 body kept for
  * follow-up requests, keyed by peer + request template. */
 typedef struct msg_blk {
   bool used;
-  bool upload;  /* true: Block1 reassembly; false: Block2 body */
+  bool upload; /* true: Block1 reassembly; false: Block2 body */
   ocf_endpoint peer;
   uint8_t *key;
   size_t key_len;
@@ -134,9 +134,9 @@ struct ocf_msg {
   uint32_t next_id;
   ocf_msg_request_cb handler;
   void *handler_user;
-  msg_cx **cx;  /* [cfg.max_exchanges] */
-  msg_sx **sx;  /* [cfg.max_pending] */
-  msg_blk *blk; /* [cfg.max_block_states] */
+  msg_cx **cx;      /* [cfg.max_exchanges] */
+  msg_sx **sx;      /* [cfg.max_pending] */
+  msg_blk *blk;     /* [cfg.max_block_states] */
   msg_dedup *dedup; /* [cfg.max_dedup] */
   msg_out *out_head, *out_tail;
   size_t out_count;
@@ -179,10 +179,10 @@ OCF_NODISCARD ocf_err msg_build(const uint8_t *tmpl, size_t tmpl_len, uint8_t ty
                                 size_t n_extra, const uint8_t *payload, size_t payload_len, uint8_t *out,
                                 size_t cap, size_t *out_len);
 /* Same from a message (copied; its block-wise options are dropped). */
-OCF_NODISCARD ocf_err msg_build_from(const ocf_coap_msg *base, uint8_t type, uint16_t mid, const uint8_t *token,
-                                     size_t token_len, const msg_extra *extra, size_t n_extra,
-                                     const uint8_t *payload, size_t payload_len, uint8_t *out, size_t cap,
-                                     size_t *out_len);
+OCF_NODISCARD ocf_err msg_build_from(const ocf_coap_msg *base, uint8_t type, uint16_t mid,
+                                     const uint8_t *token, size_t token_len, const msg_extra *extra,
+                                     size_t n_extra, const uint8_t *payload, size_t payload_len, uint8_t *out,
+                                     size_t cap, size_t *out_len);
 /* Starts transmitting a CON: keeps a copy, queues the first transmission, arms the timer with a
  * random initial timeout in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR] (RFC 7252 4.2). */
 OCF_NODISCARD ocf_err msg_xmit_start(ocf_msg *m, msg_xmit *x, const ocf_endpoint *to, uint16_t mid,

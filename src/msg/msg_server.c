@@ -30,8 +30,8 @@ static void reply_header(ocf_msg *m, const reply_ctx *rc, uint8_t *type, uint16_
 }
 
 /* Sends a built response. A CON separate response is retransmitted through x. */
-static ocf_err send_reply(ocf_msg *m, const reply_ctx *rc, uint8_t type, uint16_t mid, const uint8_t *d, size_t len,
-                          msg_xmit *x, ocf_time_ms now) {
+static ocf_err send_reply(ocf_msg *m, const reply_ctx *rc, uint8_t type, uint16_t mid, const uint8_t *d,
+                          size_t len, msg_xmit *x, ocf_time_ms now) {
   if (type == OCF_COAP_CON) return msg_xmit_start(m, x, rc->peer, mid, d, len, now);
   ocf_time_ms due = 0;
   /* RFC 7252 8.2: answer a multicast request at a random point of the leisure period. */
@@ -53,7 +53,8 @@ static void reply_direct(ocf_msg *m, const reply_ctx *rc, uint8_t code, const ms
   ocf_coap_init(&r, (ocf_coap_type)type, code, mid);
   uint8_t buf[OCF_MSG_DATAGRAM_MAX];
   size_t len;
-  if (msg_build_from(&r, type, mid, rc->token, rc->token_len, ex, n, NULL, 0, buf, sizeof buf, &len) == OCF_OK)
+  if (msg_build_from(&r, type, mid, rc->token, rc->token_len, ex, n, NULL, 0, buf, sizeof buf, &len) ==
+      OCF_OK)
     (void)send_reply(m, rc, type, mid, buf, len, NULL, now);
 }
 
@@ -63,7 +64,8 @@ static void reply_code(ocf_msg *m, const reply_ctx *rc, uint8_t code, ocf_time_m
 
 static void reply_too_large(ocf_msg *m, const reply_ctx *rc, ocf_time_ms now) {
   /* RFC 7959 2.9.3: Size1 tells the largest body we accept. */
-  msg_extra ex = {OCF_COAP_OPT_SIZE1, (uint32_t)(m->cfg.max_body > UINT32_MAX ? UINT32_MAX : m->cfg.max_body)};
+  msg_extra ex = {OCF_COAP_OPT_SIZE1,
+                  (uint32_t)(m->cfg.max_body > UINT32_MAX ? UINT32_MAX : m->cfg.max_body)};
   reply_direct(m, rc, OCF_COAP_REQUEST_ENTITY_TOO_LARGE, &ex, 1, now);
 }
 
@@ -76,7 +78,8 @@ static void blk_clear(ocf_msg *m, msg_blk *b) {
   memset(b, 0, sizeof *b);
 }
 
-static msg_blk *blk_find(ocf_msg *m, bool upload, const ocf_endpoint *peer, const uint8_t *key, size_t key_len) {
+static msg_blk *blk_find(ocf_msg *m, bool upload, const ocf_endpoint *peer, const uint8_t *key,
+                         size_t key_len) {
   for (size_t i = 0; i < m->cfg.max_block_states; i++) {
     msg_blk *b = &m->blk[i];
     if (b->used && b->upload == upload && b->key_len == key_len && memcmp(b->key, key, key_len) == 0 &&
@@ -99,7 +102,8 @@ static msg_blk *blk_take(ocf_msg *m) {
 }
 
 /* Makes a new entry owning a copy of key. */
-static msg_blk *blk_new(ocf_msg *m, bool upload, const ocf_endpoint *peer, const uint8_t *key, size_t key_len) {
+static msg_blk *blk_new(ocf_msg *m, bool upload, const ocf_endpoint *peer, const uint8_t *key,
+                        size_t key_len) {
   uint8_t *k = msg_alloc(m, key_len);
   if (!k) return NULL;
   memcpy(k, key, key_len);
@@ -195,7 +199,8 @@ static bool block1_step(ocf_msg *m, const reply_ctx *rc, const ocf_coap_msg *msg
   uint32_t size1 = 0;
   if (msg->payload_len != OCF_COAP_BLOCK_SIZE(b->szx)) {
     reply_code(m, rc, OCF_COAP_BAD_REQUEST, now);
-  } else if ((ocf_coap_get_uint_option(msg, OCF_COAP_OPT_SIZE1, &size1) == OCF_OK && size1 > m->cfg.max_body) ||
+  } else if ((ocf_coap_get_uint_option(msg, OCF_COAP_OPT_SIZE1, &size1) == OCF_OK &&
+              size1 > m->cfg.max_body) ||
              msg->payload_len > m->cfg.max_body) {
     reply_too_large(m, rc, now); /* RFC 7959 4: refuse early what will not fit */
   } else if (!(st = blk_new(m, true, rc->peer, key, key_len)) ||
@@ -301,7 +306,10 @@ void ocf_msg_drop(ocf_msg *m, uint32_t handle) {
 }
 
 static reply_ctx sx_reply_ctx(const msg_sx *sx) {
-  reply_ctx rc = {.peer = &sx->peer, .req_type = sx->req_type, .req_mid = sx->req_mid, .token = sx->token,
+  reply_ctx rc = {.peer = &sx->peer,
+                  .req_type = sx->req_type,
+                  .req_mid = sx->req_mid,
+                  .token = sx->token,
                   .token_len = sx->token_len};
   rc.piggyback = sx->req_type == OCF_COAP_CON && !sx->acked;
   return rc;
@@ -309,14 +317,16 @@ static reply_ctx sx_reply_ctx(const msg_sx *sx) {
 
 /* Keeps a body for its follow-up block requests and builds the block asked for. */
 static ocf_err respond_blockwise(ocf_msg *m, msg_sx *sx, const reply_ctx *rc, const ocf_coap_msg *rsp,
-                                 uint8_t type, uint16_t mid, const msg_extra *block1, uint8_t *buf, size_t *len) {
+                                 uint8_t type, uint16_t mid, const msg_extra *block1, uint8_t *buf,
+                                 size_t *len) {
   if (rsp->payload_len > m->cfg.max_body) return OCF_ERR_TOO_LARGE;
   uint8_t etag[8];
   content_etag(rsp->code, rsp->payload, rsp->payload_len, etag);
   bool own_etag = ocf_coap_find_option(rsp, OCF_COAP_OPT_ETAG, NULL) != NULL;
   uint8_t *tmpl;
   size_t tmpl_len;
-  ocf_err err = msg_template_make(m, rsp, own_etag ? NULL : etag, own_etag ? 0 : sizeof etag, &tmpl, &tmpl_len);
+  ocf_err err =
+      msg_template_make(m, rsp, own_etag ? NULL : etag, own_etag ? 0 : sizeof etag, &tmpl, &tmpl_len);
   if (err) return err;
   msg_blk *old = blk_find(m, false, &sx->peer, sx->key, sx->key_len);
   if (old) blk_clear(m, old);
@@ -336,15 +346,17 @@ static ocf_err respond_blockwise(ocf_msg *m, msg_sx *sx, const reply_ctx *rc, co
     blk_clear(m, b);
     ocf_coap_msg bad;
     ocf_coap_init(&bad, (ocf_coap_type)type, OCF_COAP_BAD_OPTION, mid);
-    err = msg_build_from(&bad, type, mid, rc->token, rc->token_len, NULL, 0, NULL, 0, buf, OCF_MSG_DATAGRAM_MAX, len);
+    err = msg_build_from(&bad, type, mid, rc->token, rc->token_len, NULL, 0, NULL, 0, buf,
+                         OCF_MSG_DATAGRAM_MAX, len);
   }
   return err;
 }
 
-static ocf_err build_response(ocf_msg *m, msg_sx *sx, const reply_ctx *rc, const ocf_coap_msg *rsp, uint8_t type,
-                              uint16_t mid, uint8_t *buf, size_t *len) {
+static ocf_err build_response(ocf_msg *m, msg_sx *sx, const reply_ctx *rc, const ocf_coap_msg *rsp,
+                              uint8_t type, uint16_t mid, uint8_t *buf, size_t *len) {
   msg_extra b1 = {0, 0};
-  if (sx->has_block1) b1 = (msg_extra){OCF_COAP_OPT_BLOCK1, ocf_coap_block_encode(&sx->block1)}; /* RFC 7959 2.3 */
+  if (sx->has_block1)
+    b1 = (msg_extra){OCF_COAP_OPT_BLOCK1, ocf_coap_block_encode(&sx->block1)}; /* RFC 7959 2.3 */
   uint32_t num;
   uint8_t szx;
   block2_want(m, sx->has_block2, &sx->block2, &num, &szx);
@@ -471,8 +483,12 @@ static bool read_blocks(ocf_msg *m, const reply_ctx *rc, const ocf_coap_msg *msg
 }
 
 void msg_server_on_request(ocf_msg *m, const ocf_endpoint *from, const ocf_coap_msg *msg, ocf_time_ms now) {
-  reply_ctx rc = {.peer = from, .req_type = msg->type, .req_mid = msg->mid, .token = msg->token,
-                  .token_len = msg->token_len, .piggyback = msg->type == OCF_COAP_CON};
+  reply_ctx rc = {.peer = from,
+                  .req_type = msg->type,
+                  .req_mid = msg->mid,
+                  .token = msg->token,
+                  .token_len = msg->token_len,
+                  .piggyback = msg->type == OCF_COAP_CON};
   request_blocks rb;
   if (reject_early(m, &rc, msg, now) || !read_blocks(m, &rc, msg, &rb, now)) return;
   /* Block-wise continuation makes no sense on a group request: ignore it. */

@@ -7,15 +7,24 @@
 /* Critical options this layer, or the layers above it, understand (RFC 7252 5.4.1); the OCF
  * version options are critical and must be recognised (digest pitfall 4). OSCORE (9) is not. */
 static const uint16_t known_critical[] = {
-    OCF_COAP_OPT_IF_MATCH,     OCF_COAP_OPT_URI_HOST,    OCF_COAP_OPT_IF_NONE_MATCH,
-    OCF_COAP_OPT_URI_PORT,     OCF_COAP_OPT_URI_PATH,    OCF_COAP_OPT_URI_QUERY,
-    OCF_COAP_OPT_ACCEPT,       OCF_COAP_OPT_BLOCK2,      OCF_COAP_OPT_BLOCK1,
-    OCF_COAP_OPT_PROXY_URI,    OCF_COAP_OPT_PROXY_SCHEME, OCF_COAP_OPT_OCF_ACCEPT_VERSION,
+    OCF_COAP_OPT_IF_MATCH,
+    OCF_COAP_OPT_URI_HOST,
+    OCF_COAP_OPT_IF_NONE_MATCH,
+    OCF_COAP_OPT_URI_PORT,
+    OCF_COAP_OPT_URI_PATH,
+    OCF_COAP_OPT_URI_QUERY,
+    OCF_COAP_OPT_ACCEPT,
+    OCF_COAP_OPT_BLOCK2,
+    OCF_COAP_OPT_BLOCK1,
+    OCF_COAP_OPT_PROXY_URI,
+    OCF_COAP_OPT_PROXY_SCHEME,
+    OCF_COAP_OPT_OCF_ACCEPT_VERSION,
     OCF_COAP_OPT_OCF_CONTENT_VERSION,
 };
 
 const ocf_coap_option *msg_unknown_critical(const ocf_coap_msg *msg) {
-  return ocf_coap_first_unknown_critical(msg, known_critical, sizeof known_critical / sizeof known_critical[0]);
+  return ocf_coap_first_unknown_critical(msg, known_critical,
+                                         sizeof known_critical / sizeof known_critical[0]);
 }
 
 bool msg_is_response_code(uint8_t code) {

@@ -30,7 +30,8 @@ typedef struct target {
 static void on_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   (void)user;
   (void)m;
-  if (ev->type == OCF_MSG_EV_RESPONSE && (!ev->response || (ev->response->payload_len && !ev->response->payload)))
+  if (ev->type == OCF_MSG_EV_RESPONSE &&
+      (!ev->response || (ev->response->payload_len && !ev->response->payload)))
     abort();
 }
 

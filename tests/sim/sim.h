@@ -3,8 +3,8 @@
  * 1. ocf_sim_platform: an ocf_platform with a seeded xorshift generator, a counting allocator
  *    that can fail the Nth allocation (once, or from then on), and optional log capture.
  * 2. ocf_sim_net: an in-memory datagram network with a fake clock. Nodes are sans-I/O engines
- *    (handle_datagram / next_datagram / next_timeout / on_timeout, the shape every libocf
- *    engine has) with one or more unicast addresses and joined multicast groups. Datagrams can
+ *    (ocf_engine, <ocf/ocf_engine.h>: the shape every libocf engine has) with one or more
+ *    unicast addresses and joined multicast groups. Datagrams can
  *    be dropped, duplicated or reordered by a seeded generator, or by a test's filter.
  *
  * Everything is deterministic for a given seed: no wall clock, no sockets, no global state.
@@ -13,7 +13,7 @@
  *   ocf_sim_platform sp; ocf_sim_platform_init(&sp, 1);
  *   ocf_sim_net *net = ocf_sim_net_new(42);
  *   ocf_msg *srv; ocf_msg_create(&sp.pf, NULL, &srv);
- *   int n = ocf_sim_add_node(net, ocf_sim_msg_engine(srv));
+ *   int n = ocf_sim_add_node(net, ocf_msg_engine(srv));
  *   ocf_sim_node_add_addr(net, n, &addr);
  *   ... ocf_msg_request(cli, ..., ocf_sim_now(net), &id); ocf_sim_flush(net);
  *   ocf_sim_run_for(net, 10000);
@@ -22,17 +22,18 @@
 #define OCF_TESTS_SIM_H
 
 #include <ocf/ocf_endpoint.h>
+#include <ocf/ocf_engine.h>
 #include <ocf/ocf_platform.h>
 
 /* --- platform ------------------------------------------------------------------------------- */
 
 typedef struct ocf_sim_platform {
-  ocf_platform pf;   /* hand &sp->pf to engines; pf.ctx points back to this struct */
-  uint64_t rng;      /* xorshift64* state, never 0 */
-  size_t attempts;   /* alloc calls so far, failed ones included */
-  size_t allocs;     /* successful allocations */
+  ocf_platform pf; /* hand &sp->pf to engines; pf.ctx points back to this struct */
+  uint64_t rng;    /* xorshift64* state, never 0 */
+  size_t attempts; /* alloc calls so far, failed ones included */
+  size_t allocs;   /* successful allocations */
   size_t frees;
-  size_t live;       /* allocations not yet freed */
+  size_t live; /* allocations not yet freed */
   size_t live_bytes;
   size_t peak_bytes;
   size_t failures;   /* allocations refused on purpose */
@@ -54,28 +55,19 @@ uint64_t ocf_sim_rand64(uint64_t *state);
 
 /* --- network -------------------------------------------------------------------------------- */
 
-/* A sans-I/O engine as the network drives it. */
-typedef struct ocf_sim_engine {
-  void *ctx;
-  void (*handle_datagram)(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len, ocf_time_ms now);
-  size_t (*next_datagram)(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap);
-  ocf_time_ms (*next_timeout)(void *ctx); /* UINT64_MAX: none */
-  void (*on_timeout)(void *ctx, ocf_time_ms now);
-} ocf_sim_engine;
-
 #define OCF_SIM_MAX_NODES 16
 #define OCF_SIM_MAX_ADDRS 4
 #define OCF_SIM_MAX_JOINED 4
 #define OCF_SIM_DGRAM_MAX 2048
 
 typedef struct ocf_sim_datagram {
-  uint64_t seq;         /* order of sending; ties in delivery time go by it */
+  uint64_t seq; /* order of sending; ties in delivery time go by it */
   ocf_time_ms sent_at;
   ocf_time_ms deliver_at;
   int src_node, dst_node;
-  ocf_endpoint from;    /* the sender's address of the destination's family */
-  ocf_endpoint to;      /* as the sender addressed it (unicast or group) */
-  bool multicast;       /* delivered with OCF_EP_MULTICAST in from->flags */
+  ocf_endpoint from; /* the sender's address of the destination's family */
+  ocf_endpoint to;   /* as the sender addressed it (unicast or group) */
+  bool multicast;    /* delivered with OCF_EP_MULTICAST in from->flags */
   size_t len;
   uint8_t data[OCF_SIM_DGRAM_MAX];
 } ocf_sim_datagram;
@@ -86,9 +78,9 @@ typedef bool (*ocf_sim_filter)(void *user, const ocf_sim_datagram *d);
 typedef void (*ocf_sim_tap)(void *user, const ocf_sim_datagram *d);
 
 typedef struct ocf_sim_stats {
-  size_t sent;          /* copies put on the network (one per receiving node) */
+  size_t sent; /* copies put on the network (one per receiving node) */
   size_t delivered;
-  size_t dropped;       /* by filter or random loss */
+  size_t dropped; /* by filter or random loss */
   size_t duplicated;
   size_t reordered;
   size_t undeliverable; /* no node has the destination address */
@@ -100,8 +92,9 @@ typedef struct ocf_sim_net ocf_sim_net;
 ocf_sim_net *ocf_sim_net_new(uint64_t seed, ocf_time_ms start);
 void ocf_sim_net_free(ocf_sim_net *net);
 
-/* Adds a node; returns its index (>= 0) or -1 when OCF_SIM_MAX_NODES are in use. */
-int ocf_sim_add_node(ocf_sim_net *net, ocf_sim_engine eng);
+/* Adds a node driven through the engine contract of <ocf/ocf_engine.h> (e.g. ocf_msg_engine(m));
+ * returns its index (>= 0) or -1 when OCF_SIM_MAX_NODES are in use. */
+int ocf_sim_add_node(ocf_sim_net *net, ocf_engine eng);
 /* Gives the node a unicast address (up to OCF_SIM_MAX_ADDRS; one per family is typical: the
  * source address of a datagram is the node's first address of the destination's family). */
 void ocf_sim_node_add_addr(ocf_sim_net *net, int node, const ocf_endpoint *addr);
@@ -137,11 +130,5 @@ bool ocf_sim_step(ocf_sim_net *net);
 size_t ocf_sim_run_for(ocf_sim_net *net, ocf_time_ms ms);
 /* Steps until done(user) is true or the clock would pass now + limit_ms. True when done. */
 bool ocf_sim_run_until(ocf_sim_net *net, bool (*done)(void *user), void *user, ocf_time_ms limit_ms);
-
-/* --- adapters ------------------------------------------------------------------------------- */
-
-typedef struct ocf_msg ocf_msg;
-/* The network engine view of an ocf_msg context. */
-ocf_sim_engine ocf_sim_msg_engine(ocf_msg *m);
 
 #endif

@@ -6,7 +6,7 @@
 
 typedef struct sim_node {
   bool used;
-  ocf_sim_engine eng;
+  ocf_engine eng;
   ocf_endpoint addrs[OCF_SIM_MAX_ADDRS];
   size_t n_addrs;
   ocf_endpoint groups[OCF_SIM_MAX_JOINED];
@@ -46,7 +46,7 @@ void ocf_sim_net_free(ocf_sim_net *net) {
   free(net);
 }
 
-int ocf_sim_add_node(ocf_sim_net *net, ocf_sim_engine eng) {
+int ocf_sim_add_node(ocf_sim_net *net, ocf_engine eng) {
   for (int i = 0; i < OCF_SIM_MAX_NODES; i++) {
     if (net->nodes[i].used) continue;
     memset(&net->nodes[i], 0, sizeof net->nodes[i]);
@@ -183,7 +183,7 @@ static void drain(ocf_sim_net *net, int idx) {
   uint8_t buf[OCF_SIM_DGRAM_MAX];
   ocf_endpoint to;
   size_t len;
-  while (n->used && (len = n->eng.next_datagram(n->eng.ctx, &to, buf, sizeof buf)) > 0) {
+  while (n->used && (len = n->eng.ops->next_datagram(n->eng.ctx, &to, buf, sizeof buf)) > 0) {
     const ocf_endpoint *from = source_addr(n, &to);
     if (!from) {
       net->stats.undeliverable++;
@@ -209,7 +209,8 @@ static long earliest_datagram(const ocf_sim_net *net) {
   for (size_t i = 0; i < net->n_queue; i++) {
     const ocf_sim_datagram *d = net->queue[i];
     const ocf_sim_datagram *b = best >= 0 ? net->queue[best] : NULL;
-    if (!b || d->deliver_at < b->deliver_at || (d->deliver_at == b->deliver_at && d->seq < b->seq)) best = (long)i;
+    if (!b || d->deliver_at < b->deliver_at || (d->deliver_at == b->deliver_at && d->seq < b->seq))
+      best = (long)i;
   }
   return best;
 }
@@ -220,7 +221,7 @@ static int earliest_timer(const ocf_sim_net *net, ocf_time_ms *when) {
   for (int i = 0; i < OCF_SIM_MAX_NODES; i++) {
     const sim_node *n = &net->nodes[i];
     if (!n->used) continue;
-    ocf_time_ms t = n->eng.next_timeout(n->eng.ctx);
+    ocf_time_ms t = n->eng.ops->next_timeout(n->eng.ctx);
     if (t < *when) {
       *when = t;
       best = i;
@@ -237,7 +238,7 @@ static void deliver(ocf_sim_net *net, size_t qi) {
     ocf_endpoint from = d->from;
     if (d->multicast) from.flags |= OCF_EP_MULTICAST;
     net->stats.delivered++;
-    n->eng.handle_datagram(n->eng.ctx, &from, d->data, d->len, net->now);
+    n->eng.ops->handle_datagram(n->eng.ctx, &from, d->data, d->len, net->now);
     drain(net, d->dst_node);
   }
   free(d);
@@ -264,7 +265,7 @@ static void perform(ocf_sim_net *net, long qi, int node, ocf_time_ms when) {
     return;
   }
   sim_node *n = &net->nodes[node];
-  n->eng.on_timeout(n->eng.ctx, net->now);
+  n->eng.ops->on_timeout(n->eng.ctx, net->now);
   drain(net, node);
 }
 

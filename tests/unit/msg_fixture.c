@@ -98,7 +98,8 @@ void handler_cb(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
   if (h->mode != HANDLER_RESPOND) return;
   ocf_coap_msg rsp;
   ocf_coap_init(&rsp, OCF_COAP_ACK, h->code ? h->code : OCF_COAP_CONTENT, 0);
-  assert_int_equal(ocf_coap_add_uint_option(&rsp, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR), OCF_OK);
+  assert_int_equal(ocf_coap_add_uint_option(&rsp, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR),
+                   OCF_OK);
   rsp.payload = h->body;
   rsp.payload_len = h->body_len;
   h->respond_result = ocf_msg_respond(m, in->handle, &rsp, in->now);
@@ -114,7 +115,7 @@ void fx_world_init(world *w, size_t n_servers, const ocf_msg_config *ccfg, const
   ocf_sim_platform_init(&w->cpf, seed * 31 + 1);
   w->cpf.quiet = true;
   assert_int_equal(ocf_msg_create(&w->cpf.pf, ccfg, &w->client), OCF_OK);
-  w->cnode = ocf_sim_add_node(w->net, ocf_sim_msg_engine(w->client));
+  w->cnode = ocf_sim_add_node(w->net, ocf_msg_engine(w->client));
   ocf_endpoint c6 = fx_client_ep(), c4 = fx_ep4(1, 40001);
   ocf_sim_node_add_addr(w->net, w->cnode, &c6);
   ocf_sim_node_add_addr(w->net, w->cnode, &c4);
@@ -124,7 +125,7 @@ void fx_world_init(world *w, size_t n_servers, const ocf_msg_config *ccfg, const
     w->spf[i].quiet = true;
     assert_int_equal(ocf_msg_create(&w->spf[i].pf, scfg, &w->server[i]), OCF_OK);
     ocf_msg_set_request_handler(w->server[i], handler_cb, &w->hs[i]);
-    w->snode[i] = ocf_sim_add_node(w->net, ocf_sim_msg_engine(w->server[i]));
+    w->snode[i] = ocf_sim_add_node(w->net, ocf_msg_engine(w->server[i]));
     ocf_endpoint s6 = fx_server_ep(i), s4 = fx_ep4((uint8_t)(10 + i), (uint16_t)(41000 + i));
     ocf_sim_node_add_addr(w->net, w->snode[i], &s6);
     ocf_sim_node_add_addr(w->net, w->snode[i], &s4);
@@ -151,11 +152,14 @@ ocf_err fx_request(world *w, const ocf_endpoint *to, size_t n_to, uint8_t code, 
   uint8_t scratch[256];
   ocf_coap_init(&req, OCF_COAP_CON, code, 0);
   assert_int_equal(ocf_coap_set_uri_path_query(&req, uri, scratch, sizeof scratch), OCF_OK);
-  if (len) assert_int_equal(ocf_coap_add_uint_option(&req, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR), OCF_OK);
+  if (len)
+    assert_int_equal(ocf_coap_add_uint_option(&req, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR),
+                     OCF_OK);
   req.payload = payload;
   req.payload_len = len;
   ocf_endpoint dst = fx_server_ep(0);
-  ocf_msg_request_params p = {.to = to ? to : &dst, .n_to = to ? n_to : 1, .cb = recorder_cb, .user = &w->rec};
+  ocf_msg_request_params p = {
+      .to = to ? to : &dst, .n_to = to ? n_to : 1, .cb = recorder_cb, .user = &w->rec};
   ocf_err err = ocf_msg_request(w->client, &p, &req, ocf_sim_now(w->net), id);
   ocf_sim_flush(w->net);
   return err;
@@ -163,8 +167,9 @@ ocf_err fx_request(world *w, const ocf_endpoint *to, size_t n_to, uint8_t code, 
 
 bool fx_final_seen(void *w) { return ((world *)w)->rec.final_seen; }
 
-size_t fx_build(uint8_t *buf, size_t cap, ocf_coap_type type, uint8_t code, uint16_t mid, const uint8_t *token,
-                size_t token_len, const char *uri, const uint8_t *payload, size_t payload_len) {
+size_t fx_build(uint8_t *buf, size_t cap, ocf_coap_type type, uint8_t code, uint16_t mid,
+                const uint8_t *token, size_t token_len, const char *uri, const uint8_t *payload,
+                size_t payload_len) {
   ocf_coap_msg m;
   uint8_t scratch[256];
   ocf_coap_init(&m, type, code, mid);

@@ -92,8 +92,9 @@ void recorder_clear(recorder *r);
 void handler_cb(void *user, ocf_msg *m, const ocf_msg_incoming *in);
 
 /* Direct wire helpers. */
-size_t fx_build(uint8_t *buf, size_t cap, ocf_coap_type type, uint8_t code, uint16_t mid, const uint8_t *token,
-                size_t token_len, const char *uri, const uint8_t *payload, size_t payload_len);
+size_t fx_build(uint8_t *buf, size_t cap, ocf_coap_type type, uint8_t code, uint16_t mid,
+                const uint8_t *token, size_t token_len, const char *uri, const uint8_t *payload,
+                size_t payload_len);
 /* Takes the next datagram of m and parses it into *out (pointing into buf). False if none. */
 bool fx_pull(ocf_msg *m, ocf_endpoint *to, uint8_t *buf, ocf_coap_msg *out);
 size_t fx_drain(ocf_msg *m);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -52,9 +53,17 @@ static void test_writer_stops_at_capacity(void **state) {
 
 static void test_writer_uint_min_uses_fewest_bytes(void **state) {
   (void)state;
-  const struct { uint32_t v; size_t len; const char *bytes; } cases[] = {
-      {0, 0, ""}, {1, 1, "\x01"}, {255, 1, "\xff"}, {256, 2, "\x01\x00"},
-      {10000, 2, "\x27\x10"}, {0x10000, 3, "\x01\x00\x00"}, {0xffffffffu, 4, "\xff\xff\xff\xff"}};
+  const struct {
+    uint32_t v;
+    size_t len;
+    const char *bytes;
+  } cases[] = {{0, 0, ""},
+               {1, 1, "\x01"},
+               {255, 1, "\xff"},
+               {256, 2, "\x01\x00"},
+               {10000, 2, "\x27\x10"},
+               {0x10000, 3, "\x01\x00\x00"},
+               {0xffffffffu, 4, "\xff\xff\xff\xff"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     uint8_t buf[4];
     ocf_writer w;
@@ -130,10 +139,156 @@ static void test_endpoint_parse_and_format(void **state) {
   assert_true(ep.flags & OCF_EP_SECURE);
   assert_int_equal(ocf_endpoint_parse("coap://224.0.1.187", &ep), OCF_OK);
   assert_true(ocf_endpoint_is_multicast(&ep));
-  const char *bad[] = {"http://[::1]:1", "coap://[::1", "coap://[::1]:65536", "coap://[::1]:x",
-                       "coap://1.2.3:5", "coap://[::1]:5683/oic/res", "coap://[fe80::1%]:1"};
+  const char *bad[] = {"http://[::1]:1",     "coap://[::1",    "coap://[::1]:65536",
+                       "coap://[::1]:x",     "coap://1.2.3:5", "coap://[::1]:5683/oic/res",
+                       "coap://[fe80::1%]:1"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(ocf_endpoint_parse(bad[i], &ep), OCF_ERR_MALFORMED);
+}
+
+/* Parses "coap://[text]:1" and formats it back; returns the bracketed host part. */
+static const char *ipv6_round_trip(const char *text, char out[OCF_ENDPOINT_STR_MAX]) {
+  char uri[OCF_ENDPOINT_STR_MAX + 16];
+  int n = snprintf(uri, sizeof uri, "coap://[%s]:1", text);
+  assert_true(n > 0 && (size_t)n < sizeof uri);
+  ocf_endpoint ep;
+  assert_int_equal(ocf_endpoint_parse(uri, &ep), OCF_OK);
+  assert_int_equal(ep.family, OCF_IPV6);
+  assert_int_equal(ocf_endpoint_format(&ep, out, OCF_ENDPOINT_STR_MAX), OCF_OK);
+  size_t len = strlen(out);
+  assert_true(len > 10 && strcmp(out + len - 3, "]:1") == 0);
+  out[len - 3] = '\0';
+  return out + strlen("coap://[");
+}
+
+static void test_ipv6_format_is_rfc5952_canonical(void **state) {
+  (void)state;
+  const struct {
+    const char *in, *canonical;
+  } cases[] = {
+      {"2001:0db8:0000:0000:0000:0000:0002:0001", "2001:db8::2:1"}, /* 4.1 leading zeros */
+      {"2001:db8:0:0:0:0:2:1", "2001:db8::2:1"},                    /* 4.2.1 shortest */
+      {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},             /* 4.2.2 one group stays */
+      {"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},                      /* 4.2.3 longest run */
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},                /* 4.2.3 first on a tie */
+      {"2001:DB8:AAAA:BBBB:CCCC:DDDD:EEEE:FFFF", "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff"}, /* 4.3 */
+      {"0:0:0:0:0:0:0:0", "::"},
+      {"0:0:0:0:0:0:0:1", "::1"},
+      {"1:0:0:0:0:0:0:0", "1::"},
+      {"1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"},
+      {"::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8"},
+      {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+      {"::ffff:192.0.2.1", "::ffff:192.0.2.1"}, /* 5: IPv4-mapped keeps the dotted quad */
+      {"::ffff:c000:201", "::ffff:192.0.2.1"},
+      {"::192.0.2.1", "::c000:201"}, /* deprecated IPv4-compatible: plain hex */
+      {"64:ff9b::192.0.2.33", "64:ff9b::c000:221"},
+      {"1:2:3:4:5:6:255.255.255.255", "1:2:3:4:5:6:ffff:ffff"},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[OCF_ENDPOINT_STR_MAX];
+    assert_string_equal(ipv6_round_trip(cases[i].in, out), cases[i].canonical);
+  }
+}
+
+static void test_ipv6_parse_places_groups_around_the_gap(void **state) {
+  (void)state;
+  ocf_endpoint ep;
+  assert_int_equal(ocf_endpoint_parse("coap://[12:3400::ab:cd]", &ep), OCF_OK);
+  const uint8_t want[16] = {0x00, 0x12, 0x34, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xab, 0x00, 0xcd};
+  assert_memory_equal(ep.addr, want, 16);
+  assert_int_equal(ocf_endpoint_parse("coap://[::ffff:1.2.3.4]", &ep), OCF_OK);
+  const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4};
+  assert_memory_equal(ep.addr, mapped, 16);
+}
+
+static void test_ipv6_parse_rejects_bad_text(void **state) {
+  (void)state;
+  /* Each goes between "coap://[" and "]". */
+  const char *bad[] = {"",
+                       ":",
+                       ":::",
+                       "1:::2",
+                       "1::2::3",
+                       ":1::2",
+                       "1::2:",
+                       "1:2:3:4:5:6:7",
+                       "1:2:3:4:5:6:7:8:9",
+                       "1:2:3:4:5:6:7:8::",
+                       "::1:2:3:4:5:6:7:8",
+                       "12345::1",
+                       "g::1",
+                       "::1.2.3",
+                       "::1.2.3.256",
+                       "1.2.3.4::",
+                       "1:2:3:4:5:6:7:1.2.3.4",
+                       "::ffff:01.2.3.4",
+                       "::1 ",
+                       " ::1",
+                       "fe80::1%",
+                       "fe80::1%x",
+                       "fe80::1%4294967296",
+                       "fe80::1%-1",
+                       "fe80::1% 2",
+                       "fe80::1%+2",
+                       "::1]",
+                       "[::1",
+                       "::1%2%3"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char uri[64];
+    ocf_endpoint ep;
+    int n = snprintf(uri, sizeof uri, "coap://[%s]", bad[i]);
+    assert_true(n > 0 && (size_t)n < sizeof uri);
+    if (ocf_endpoint_parse(uri, &ep) != OCF_ERR_MALFORMED) fail_msg("accepted %s", uri);
+  }
+  ocf_endpoint ep;
+  assert_int_equal(ocf_endpoint_parse("coap://[fe80::1%4294967295]", &ep), OCF_OK);
+  assert_int_equal(ep.ifindex, UINT32_MAX);
+}
+
+static void test_ipv4_parse_and_format(void **state) {
+  (void)state;
+  const char *good[] = {"coap://0.0.0.0:0", "coap://255.255.255.255:65535", "coaps://10.0.0.1:5684"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    ocf_endpoint ep;
+    assert_int_equal(ocf_endpoint_parse(good[i], &ep), OCF_OK);
+    char out[OCF_ENDPOINT_STR_MAX];
+    assert_int_equal(ocf_endpoint_format(&ep, out, sizeof out), OCF_OK);
+    assert_string_equal(out, good[i]);
+  }
+  const char *bad[] = {"coap://256.1.1.1",  "coap://1.2.3.4.5",  "coap://01.2.3.4",
+                       "coap://1..2.3",     "coap://1.2.3.",     "coap:// 1.2.3.4",
+                       "coap://1.2.3.4 :5", "coap://+1.2.3.4",   "coap://1.2.3.0x1",
+                       "coap://1.2.3.1000", "coap://",           "coap://:5683",
+                       "coap://1.2.3.4:",   "coap://1.2.3.4:-1", "coap://1.2.3.4:99999999999"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ocf_endpoint ep;
+    if (ocf_endpoint_parse(bad[i], &ep) != OCF_ERR_MALFORMED) fail_msg("accepted %s", bad[i]);
+  }
+}
+
+static void test_endpoint_format_reports_small_buffer_and_bad_family(void **state) {
+  (void)state;
+  ocf_endpoint ep;
+  assert_int_equal(ocf_endpoint_parse("coaps://[fe80::1%4294967295]:65535", &ep), OCF_OK);
+  char out[OCF_ENDPOINT_STR_MAX];
+  const char *want = "coaps://[fe80::1%4294967295]:65535";
+  assert_int_equal(ocf_endpoint_format(&ep, out, strlen(want)), OCF_ERR_NO_SPACE);
+  assert_int_equal(ocf_endpoint_format(&ep, out, strlen(want) + 1), OCF_OK);
+  assert_string_equal(out, want);
+  ep.family = 5;
+  assert_int_equal(ocf_endpoint_format(&ep, out, sizeof out), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_endpoint_parse(NULL, &ep), OCF_ERR_INVALID_ARG);
+}
+
+static void test_endpoint_longest_text_fits_the_documented_maximum(void **state) {
+  (void)state;
+  ocf_endpoint ep = {.family = OCF_IPV6, .flags = OCF_EP_SECURE, .port = 65535, .ifindex = UINT32_MAX};
+  memset(ep.addr, 0xff, sizeof ep.addr);
+  ep.addr[1] = 0x02; /* ff02:ffff:...: scoped, so the %ifindex is printed */
+  char out[OCF_ENDPOINT_STR_MAX];
+  assert_int_equal(ocf_endpoint_format(&ep, out, sizeof out), OCF_OK);
+  assert_string_equal(out, "coaps://[ff02:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535");
 }
 
 static void test_endpoint_equal_respects_scope_for_link_local(void **state) {
@@ -165,6 +320,12 @@ int main(void) {
       cmocka_unit_test(test_uuid_rejects_bad_text),
       cmocka_unit_test(test_uuid_generate_sets_version_and_variant),
       cmocka_unit_test(test_endpoint_parse_and_format),
+      cmocka_unit_test(test_ipv6_format_is_rfc5952_canonical),
+      cmocka_unit_test(test_ipv6_parse_places_groups_around_the_gap),
+      cmocka_unit_test(test_ipv6_parse_rejects_bad_text),
+      cmocka_unit_test(test_ipv4_parse_and_format),
+      cmocka_unit_test(test_endpoint_format_reports_small_buffer_and_bad_family),
+      cmocka_unit_test(test_endpoint_longest_text_fits_the_documented_maximum),
       cmocka_unit_test(test_endpoint_equal_respects_scope_for_link_local),
       cmocka_unit_test(test_strerror_names_every_code),
   };

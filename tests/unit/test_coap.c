@@ -9,8 +9,8 @@
 #include "coap/coap.h"
 
 /* RFC 7252 Appendix A, Figure 16: CON GET /temperature, MID 0x7d34, no token. */
-static const uint8_t get_temperature[] = {0x40, 0x01, 0x7d, 0x34, 0xbb, 't', 'e', 'm', 'p',
-                                          'e',  'r',  'a',  't',  'u',  'r', 'e'};
+static const uint8_t get_temperature[] = {0x40, 0x01, 0x7d, 0x34, 0xbb, 't', 'e', 'm',
+                                          'p',  'e',  'r',  'a',  't',  'u', 'r', 'e'};
 /* and its piggybacked answer: ACK 2.05 "22.3 C". */
 static const uint8_t content_22_3[] = {0x60, 0x45, 0x7d, 0x34, 0xff, '2', '2', '.', '3', ' ', 'C'};
 
@@ -65,8 +65,11 @@ static void test_extended_delta_and_length_round_trip(void **state) {
   (void)state;
   static uint8_t big[1000];
   memset(big, 'x', sizeof big);
-  const struct { uint16_t number; size_t len; } opts[] = {
-      {1, 0}, {12, 12}, {13, 13}, {25, 268}, {26, 269}, {294, 1}, {2049, 2}, {2053, 2}, {65000, 1000}};
+  const struct {
+    uint16_t number;
+    size_t len;
+  } opts[] = {{1, 0},   {12, 12},  {13, 13},  {25, 268},    {26, 269},
+              {294, 1}, {2049, 2}, {2053, 2}, {65000, 1000}};
   ocf_coap_msg m;
   ocf_coap_init(&m, OCF_COAP_NON, OCF_COAP_POST, 1);
   for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -164,9 +167,9 @@ static void test_uri_percent_decoding_and_query_split(void **state) {
   ocf_coap_msg m;
   ocf_coap_init(&m, OCF_COAP_CON, OCF_COAP_GET, 0);
   uint8_t scratch[64];
-  assert_int_equal(ocf_coap_set_uri_path_query(&m, "/oic/sec/doxm%41?owned=FALSE&x=%26&flag", scratch,
-                                               sizeof scratch),
-                   OCF_OK);
+  assert_int_equal(
+      ocf_coap_set_uri_path_query(&m, "/oic/sec/doxm%41?owned=FALSE&x=%26&flag", scratch, sizeof scratch),
+      OCF_OK);
   char path[32];
   assert_int_equal(ocf_coap_get_path(&m, path, sizeof path), OCF_OK);
   assert_string_equal(path, "/oic/sec/doxmA");
@@ -221,7 +224,12 @@ static void test_get_path_refuses_dangerous_segments(void **state) {
 
 static void test_parse_rejects_malformed_headers(void **state) {
   (void)state;
-  const struct { const char *name; uint8_t bytes[8]; size_t len; ocf_err want; } cases[] = {
+  const struct {
+    const char *name;
+    uint8_t bytes[8];
+    size_t len;
+    ocf_err want;
+  } cases[] = {
       {"short header", {0x40, 0x01, 0x00}, 3, OCF_ERR_TRUNCATED},
       {"version 2", {0x80, 0x01, 0, 0}, 4, OCF_ERR_UNSUPPORTED},
       {"token length 9", {0x49, 0x01, 0, 0, 1, 2, 3, 4}, 8, OCF_ERR_MALFORMED},
@@ -269,7 +277,8 @@ static void test_every_truncation_of_a_valid_message_fails_cleanly(void **state)
   const uint8_t token[] = {1, 2, 3, 4, 5, 6, 7, 8};
   assert_int_equal(ocf_coap_set_token(&m, token, sizeof token), OCF_OK);
   uint8_t scratch[64];
-  assert_int_equal(ocf_coap_set_uri_path_query(&m, "/oic/sec/doxm?owned=FALSE", scratch, sizeof scratch), OCF_OK);
+  assert_int_equal(ocf_coap_set_uri_path_query(&m, "/oic/sec/doxm?owned=FALSE", scratch, sizeof scratch),
+                   OCF_OK);
   static uint8_t long_value[300];
   assert_int_equal(ocf_coap_add_option(&m, 300, long_value, sizeof long_value), OCF_OK);
   m.payload = (const uint8_t *)"\xa0";

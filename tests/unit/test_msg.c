@@ -212,7 +212,8 @@ static void test_duplicate_non_is_ignored_and_answered_with_non(void **state) {
   direct_init(&d, NULL, 4);
   ocf_endpoint from = fx_client_ep(), to;
   uint8_t req[64], buf[OCF_MSG_DATAGRAM_MAX];
-  size_t len = fx_build(req, sizeof req, OCF_COAP_NON, OCF_COAP_GET, 0x2000, (const uint8_t *)"t", 1, "/a", NULL, 0);
+  size_t len =
+      fx_build(req, sizeof req, OCF_COAP_NON, OCF_COAP_GET, 0x2000, (const uint8_t *)"t", 1, "/a", NULL, 0);
   assert_int_equal(ocf_msg_handle_datagram(d.m, &from, req, len, FX_START), OCF_OK);
   ocf_coap_msg r;
   assert_true(fx_pull(d.m, &to, buf, &r));
@@ -240,7 +241,8 @@ static void test_separate_response_after_empty_ack_is_acked_and_delivered(void *
   assert_int_equal(log.r[1].code, OCF_COAP_EMPTY);
   ocf_coap_msg rsp = response(OCF_COAP_CHANGED, "late");
   assert_int_equal(ocf_msg_respond(w.server[0], w.hs[0].last_handle, &rsp, ocf_sim_now(w.net)), OCF_OK);
-  assert_int_equal(ocf_msg_respond(w.server[0], w.hs[0].last_handle, &rsp, ocf_sim_now(w.net)), OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_msg_respond(w.server[0], w.hs[0].last_handle, &rsp, ocf_sim_now(w.net)),
+                   OCF_ERR_NOT_FOUND);
   assert_true(ocf_sim_run_until(w.net, fx_final_seen, &w, 10000));
   ocf_sim_run_for(w.net, 100);
   assert_int_equal(w.rec.n, 1);
@@ -326,12 +328,12 @@ static void test_ack_with_unknown_mid_or_wrong_token_is_ignored(void **state) {
   size_t len = fx_build(ack, sizeof ack, OCF_COAP_ACK, OCF_COAP_CONTENT, (uint16_t)(req.mid + 1), req.token,
                         req.token_len, NULL, (const uint8_t *)"x", 1);
   assert_int_equal(ocf_msg_handle_datagram(d.m, &srv, ack, len, FX_START + 1), OCF_OK);
-  len = fx_build(ack, sizeof ack, OCF_COAP_ACK, OCF_COAP_CONTENT, req.mid, (const uint8_t *)"wrong!!!", 8, NULL,
-                 (const uint8_t *)"x", 1);
+  len = fx_build(ack, sizeof ack, OCF_COAP_ACK, OCF_COAP_CONTENT, req.mid, (const uint8_t *)"wrong!!!", 8,
+                 NULL, (const uint8_t *)"x", 1);
   assert_int_equal(ocf_msg_handle_datagram(d.m, &srv, ack, len, FX_START + 2), OCF_OK);
   assert_int_equal(d.rec.n, 0);
   assert_int_equal(ocf_msg_pending_requests(d.m), 1);
-  assert_false(fx_pull(d.m, &to, buf, &req)); /* nothing answered to them either */
+  assert_false(fx_pull(d.m, &to, buf, &req));                   /* nothing answered to them either */
   assert_true(ocf_msg_next_timeout(d.m) != OCF_MSG_NO_TIMEOUT); /* still retransmitting */
   len = fx_build(ack, sizeof ack, OCF_COAP_ACK, OCF_COAP_CONTENT, req.mid, req.token, req.token_len, NULL,
                  (const uint8_t *)"ok", 2);
@@ -350,7 +352,8 @@ static void test_con_response_with_unknown_token_gets_rst_non_is_ignored(void **
   direct_init(&d, NULL, 9);
   ocf_endpoint srv = fx_server_ep(0), to;
   uint8_t dg[64], buf[OCF_MSG_DATAGRAM_MAX];
-  size_t len = fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_CONTENT, 77, (const uint8_t *)"zz", 2, NULL, NULL, 0);
+  size_t len =
+      fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_CONTENT, 77, (const uint8_t *)"zz", 2, NULL, NULL, 0);
   assert_int_equal(ocf_msg_handle_datagram(d.m, &srv, dg, len, FX_START), OCF_OK);
   ocf_coap_msg r;
   assert_true(fx_pull(d.m, &to, buf, &r));
@@ -382,7 +385,8 @@ static void test_malformed_con_gets_rst_other_garbage_is_ignored(void **state) {
   assert_int_equal(ocf_msg_handle_datagram(d.m, &from, shortd, sizeof shortd, FX_START), OCF_ERR_TRUNCATED);
   ocf_endpoint mfrom = from;
   mfrom.flags = OCF_EP_MULTICAST;
-  assert_int_equal(ocf_msg_handle_datagram(d.m, &mfrom, bad_con, sizeof bad_con, FX_START), OCF_ERR_MALFORMED);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &mfrom, bad_con, sizeof bad_con, FX_START),
+                   OCF_ERR_MALFORMED);
   assert_false(fx_pull(d.m, &to, buf, &r));
   /* RFC 7252 4.3: an empty CON is a ping, answered with RST. */
   const uint8_t ping[] = {0x40, 0x00, 0x00, 0x09};
@@ -737,7 +741,8 @@ static void test_dedup_cache_stays_bounded_under_a_flood_of_ids(void **state) {
   ocf_endpoint from = fx_client_ep();
   uint8_t dg[64];
   for (uint16_t mid = 0; mid < 1000; mid++) {
-    size_t len = fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_GET, mid, (const uint8_t *)"a", 1, "/x", NULL, 0);
+    size_t len =
+        fx_build(dg, sizeof dg, OCF_COAP_CON, OCF_COAP_GET, mid, (const uint8_t *)"a", 1, "/x", NULL, 0);
     assert_int_equal(ocf_msg_handle_datagram(d.m, &from, dg, len, FX_START + mid), OCF_OK);
     assert_int_equal(fx_drain(d.m), 1);
   }

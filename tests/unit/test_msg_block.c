@@ -298,10 +298,12 @@ static void test_block2_followup_get_regenerates_unsafe_one_gets_4_08(void **sta
   d.hs.body = big;
   d.hs.body_len = 5000;
   /* No kept body (e.g. the server restarted): a GET for block 2 regenerates it. */
-  assert_int_equal(send_block(&d, OCF_COAP_GET, OCF_COAP_OPT_BLOCK2, 2, false, 6, 0, NULL, NULL), OCF_COAP_CONTENT);
+  assert_int_equal(send_block(&d, OCF_COAP_GET, OCF_COAP_OPT_BLOCK2, 2, false, 6, 0, NULL, NULL),
+                   OCF_COAP_CONTENT);
   assert_int_equal(d.hs.calls, 1);
   /* Block 3 comes from the body kept by that answer. */
-  assert_int_equal(send_block(&d, OCF_COAP_GET, OCF_COAP_OPT_BLOCK2, 3, false, 6, 0, NULL, NULL), OCF_COAP_CONTENT);
+  assert_int_equal(send_block(&d, OCF_COAP_GET, OCF_COAP_OPT_BLOCK2, 3, false, 6, 0, NULL, NULL),
+                   OCF_COAP_CONTENT);
   assert_int_equal(d.hs.calls, 1);
   /* Past the end. */
   assert_int_equal(send_block(&d, OCF_COAP_GET, OCF_COAP_OPT_BLOCK2, 9, false, 6, 0, NULL, NULL),
@@ -345,8 +347,10 @@ static size_t script_client(direct *d, const ocf_msg_config *cfg, const blk_answ
     assert_int_equal(ocf_coap_set_token(&out, r.token, r.token_len), OCF_OK);
     ocf_coap_block b = {.num = a[i].num, .more = a[i].more, .szx = a[i].szx};
     assert_int_equal(ocf_coap_add_uint_option(&out, OCF_COAP_OPT_BLOCK2, ocf_coap_block_encode(&b)), OCF_OK);
-    if (a[i].etag) assert_int_equal(ocf_coap_add_option(&out, OCF_COAP_OPT_ETAG, a[i].etag, strlen(a[i].etag)), OCF_OK);
-    if (a[i].with_size2) assert_int_equal(ocf_coap_add_uint_option(&out, OCF_COAP_OPT_SIZE2, a[i].size2), OCF_OK);
+    if (a[i].etag)
+      assert_int_equal(ocf_coap_add_option(&out, OCF_COAP_OPT_ETAG, a[i].etag, strlen(a[i].etag)), OCF_OK);
+    if (a[i].with_size2)
+      assert_int_equal(ocf_coap_add_uint_option(&out, OCF_COAP_OPT_SIZE2, a[i].size2), OCF_OK);
     out.payload = data;
     out.payload_len = a[i].len;
     size_t len;
@@ -387,7 +391,8 @@ static void test_block2_szx_shrinking_mid_transfer_is_followed(void **state) {
   direct d;
   direct_init(&d, NULL, 35);
   /* 1024, then 256-byte blocks from offset 1024 (block 4), then the end. */
-  const blk_answer a[] = {{0, true, 6, 1024, NULL, false, 0}, {4, true, 4, 256, NULL, false, 0},
+  const blk_answer a[] = {{0, true, 6, 1024, NULL, false, 0},
+                          {4, true, 4, 256, NULL, false, 0},
                           {5, false, 4, 100, NULL, false, 0}};
   assert_int_equal(script_client(&d, NULL, a, 3), 3);
   assert_int_equal(d.rec.ev[0].type, OCF_MSG_EV_RESPONSE);
@@ -409,7 +414,8 @@ static void test_block2_short_middle_block_fails(void **state) {
 
 static void test_block2_total_over_client_cap_fails(void **state) {
   (void)state;
-  const blk_answer grows[] = {{0, true, 6, 1024, NULL, false, 0}, {1, true, 6, 1024, NULL, false, 0},
+  const blk_answer grows[] = {{0, true, 6, 1024, NULL, false, 0},
+                              {1, true, 6, 1024, NULL, false, 0},
                               {2, true, 6, 1024, NULL, false, 0}};
   expect_client_failure(grows, 3, 2048, OCF_ERR_TOO_LARGE);
   const blk_answer announced[] = {{0, true, 6, 1024, NULL, true, 1000000}};
@@ -443,7 +449,8 @@ static void script_upload(direct *d, size_t body_len, const up_answer *a, size_t
     assert_int_equal(ocf_coap_set_token(&out, r.token, r.token_len), OCF_OK);
     ocf_coap_block b = {.num = a[i].num, .more = a[i].more, .szx = 6};
     if (a[i].has_block1)
-      assert_int_equal(ocf_coap_add_uint_option(&out, OCF_COAP_OPT_BLOCK1, ocf_coap_block_encode(&b)), OCF_OK);
+      assert_int_equal(ocf_coap_add_uint_option(&out, OCF_COAP_OPT_BLOCK1, ocf_coap_block_encode(&b)),
+                       OCF_OK);
     size_t len;
     assert_int_equal(ocf_coap_serialize(&out, dg, sizeof dg, &len), OCF_OK);
     assert_int_equal(ocf_msg_handle_datagram(d->m, &srv, dg, len, FX_START + i + 1), OCF_OK);

@@ -22,7 +22,8 @@ typedef struct echo_node {
   ocf_time_ms fired_at;
 } echo_node;
 
-static void echo_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len, ocf_time_ms now) {
+static void echo_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
+                        ocf_time_ms now) {
   (void)now;
   echo_node *n = ctx;
   n->received++;
@@ -55,9 +56,11 @@ static void echo_on_timeout(void *ctx, ocf_time_ms now) {
   n->timer = UINT64_MAX;
 }
 
-static ocf_sim_engine engine(echo_node *n) {
+static const ocf_engine_ops echo_ops = {echo_handle, echo_next, echo_timeout, echo_on_timeout};
+
+static ocf_engine engine(echo_node *n) {
   n->timer = UINT64_MAX;
-  ocf_sim_engine e = {n, echo_handle, echo_next, echo_timeout, echo_on_timeout};
+  ocf_engine e = {&echo_ops, n};
   return e;
 }
 
@@ -115,7 +118,8 @@ static void test_unicast_reaches_the_owner_and_multicast_the_members(void **stat
   ocf_sim_net *net = ocf_sim_net_new(1, 1000);
   int na = ocf_sim_add_node(net, engine(&a)), nb = ocf_sim_add_node(net, engine(&b));
   int nc = ocf_sim_add_node(net, engine(&c));
-  ocf_endpoint ea = ep(1), eb = ep(2), ec = ep(3), group = {.family = OCF_IPV4, .port = 5683, .addr = {224, 0, 1, 187}};
+  ocf_endpoint ea = ep(1), eb = ep(2), ec = ep(3),
+               group = {.family = OCF_IPV4, .port = 5683, .addr = {224, 0, 1, 187}};
   ocf_sim_node_add_addr(net, na, &ea);
   ocf_sim_node_add_addr(net, nb, &eb);
   ocf_sim_node_add_addr(net, nc, &ec);

@@ -1,0 +1,166 @@
+/* The POSIX (Linux) host for libocf: the only part that makes system calls.
+ *
+ *   platform  an ocf_platform backed by getrandom(), malloc/free and a stderr logger, and the
+ *             CLOCK_MONOTONIC clock every loop tick reads once;
+ *   net       the UDP sockets of one OCF endpoint: the multicast sockets on 5683 that join the
+ *             OCF groups, and separate ephemeral unicast (and optionally coaps) sockets;
+ *   loop      a poll() loop that drives any number of sans-I/O engines (<ocf/ocf_engine.h>),
+ *             each over its own net, plus extra file descriptors (stdin, signals).
+ *
+ * Single-threaded: one loop and its nets belong to one thread. */
+#ifndef OCF_POSIX_H
+#define OCF_POSIX_H
+
+#include "ocf_endpoint.h"
+#include "ocf_engine.h"
+#include "ocf_platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- platform ---------------------------------------------------------------------------- */
+
+/* Fills *pf: random = getrandom(), alloc/free = malloc/free, log = one line per call on stderr
+ * ("2024-05-01T12:00:00.123Z W msg: text" with timestamps, "W msg: text" without), lines above
+ * `level` are dropped before formatting. pf->ctx points at static read-only data. */
+OCF_API void ocf_posix_platform_init(ocf_platform *pf, ocf_log_level level, bool timestamps);
+
+/* CLOCK_MONOTONIC in milliseconds (arbitrary origin, never goes backwards). */
+OCF_API ocf_time_ms ocf_posix_now(void);
+
+/* ---- net: UDP sockets ---------------------------------------------------------------------- */
+
+/* Digest 1.1: OCF multicast port and groups. */
+#define OCF_POSIX_COAP_PORT 5683
+#define OCF_POSIX_MAX_INTERFACES 16
+/* Receive buffer size the loop uses; longer datagrams are dropped (MSG_TRUNC). */
+#define OCF_POSIX_DATAGRAM_MAX 2048
+
+typedef struct ocf_posix_net_config {
+  bool ipv6;               /* open IPv6 sockets (default true) */
+  bool ipv4;               /* open IPv4 sockets (default true) */
+  bool multicast;          /* bind multicast_port and join the OCF groups (a server); default false */
+  bool secure;             /* also open unicast sockets for coaps; datagrams on them carry OCF_EP_SECURE */
+  uint16_t multicast_port; /* default 5683; 0 = ephemeral (tests) */
+  uint16_t unicast_port6, unicast_port4; /* default 0 = ephemeral */
+  uint16_t secure_port6, secure_port4;   /* default 0 = ephemeral */
+  /* Local address of the unicast and secure sockets; all zero (the default) = any. Tests bind
+   * ::1 and 127.0.0.1. The multicast sockets always bind the wildcard address. */
+  uint8_t bind6[16];
+  uint8_t bind4[4];
+  /* Interfaces to join the groups on and to send multicast out of. None (the default) = every
+   * interface that is up and multicast-capable, except loopback. Loopback is used only when
+   * listed here explicitly. */
+  size_t interface_count;
+  uint32_t interfaces[OCF_POSIX_MAX_INTERFACES];
+} ocf_posix_net_config;
+
+/* Fills *cfg with the defaults above: both families, no multicast, no coaps, ports 5683/0. */
+OCF_API void ocf_posix_net_config_init(ocf_posix_net_config *cfg);
+
+/* Adds an interface by name ("eth0") or decimal index ("2").
+ * OCF_ERR_NOT_FOUND (no such interface), OCF_ERR_NO_SPACE (list full), OCF_ERR_INVALID_ARG. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_config_add_interface(ocf_posix_net_config *cfg,
+                                                                 const char *name_or_index);
+
+typedef struct ocf_posix_net ocf_posix_net;
+
+/* Opens the sockets cfg asks for (non-blocking, close-on-exec). pf must have alloc, free and
+ * stays referenced (it must outlive the net). With cfg->multicast, open fails unless at least
+ * one group could be joined on at least one interface.
+ * OCF_ERR_INVALID_ARG (NULL argument, no family, a listed interface that does not exist),
+ * OCF_ERR_NO_MEMORY, OCF_ERR_IO (socket/bind failed, e.g. the port is taken),
+ * OCF_ERR_NOT_FOUND (multicast asked for but no interface to join on). */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *pf,
+                                                 ocf_posix_net **out);
+/* Closes every socket and frees the net. NULL is fine. */
+OCF_API void ocf_posix_net_close(ocf_posix_net *net);
+
+/* The bound local ports (host order); 0 for a socket that is not open. A server advertises the
+ * unicast and secure ports in eps (digest 1.1: they are ephemeral). */
+typedef struct ocf_posix_net_ports {
+  uint16_t multicast6, multicast4, unicast6, unicast4, secure6, secure4;
+} ocf_posix_net_ports;
+OCF_API void ocf_posix_net_get_ports(const ocf_posix_net *net, ocf_posix_net_ports *out);
+
+/* The interfaces multicast uses (chosen at open); returns how many, copies at most cap. */
+OCF_API size_t ocf_posix_net_interfaces(const ocf_posix_net *net, uint32_t *out, size_t cap);
+
+/* The open sockets, for poll(); returns how many, copies at most cap (at most 6 exist). */
+OCF_API size_t ocf_posix_net_fds(const ocf_posix_net *net, int *out, size_t cap);
+
+/* Receives one datagram from fd (one of ocf_posix_net_fds) into buf[0..cap) and fills *from:
+ * address and port of the sender, ifindex = arrival interface, flags OCF_EP_MULTICAST when
+ * the destination was a group, OCF_EP_SECURE on a coaps socket.
+ * OCF_OK; OCF_ERR_NOT_FOUND when nothing is waiting (EAGAIN); OCF_ERR_TOO_LARGE when the
+ * datagram did not fit cap (it is consumed and dropped); OCF_ERR_MALFORMED when the kernel did
+ * not report the arrival information (dropped); OCF_ERR_INVALID_ARG; OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8_t *buf,
+                                                 size_t cap, size_t *len);
+
+/* Sends one datagram. Unicast goes out of the unicast socket of to->family (the coaps one with
+ * OCF_EP_SECURE), so replies to multicast requests come from the unicast port (pitfall 38).
+ * A multicast `to` goes out of the unicast socket on every configured interface (only
+ * to->ifindex when set) with hop limit 1 for link-scope groups and IPv4, 255 otherwise
+ * (digest 1.1); multicast loopback is on so processes on one host hear each other.
+ * OCF_OK when the datagram left on at least one interface; OCF_ERR_BUSY when the socket buffer
+ * is full (the datagram is dropped; CoAP retransmits); OCF_ERR_STATE (no socket for that
+ * family / coaps); OCF_ERR_NOT_FOUND (multicast with no interface); OCF_ERR_INVALID_ARG
+ * (NULL, bad family, link-local without ifindex, secure multicast); OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to,
+                                                 const uint8_t *data, size_t len);
+
+/* ---- loop -------------------------------------------------------------------------------- */
+
+typedef struct ocf_posix_loop ocf_posix_loop;
+
+/* Creates an empty loop that reads ocf_posix_now once per tick. pf (alloc, free; log optional)
+ * must outlive the loop. OCF_ERR_INVALID_ARG, OCF_ERR_NO_MEMORY. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_create(const ocf_platform *pf, ocf_posix_loop **out);
+/* Frees the loop; engines, nets and fds registered with it are not touched. NULL is fine. */
+OCF_API void ocf_posix_loop_destroy(ocf_posix_loop *loop);
+
+/* Replaces the clock (tests use a fake one). It is read once per tick. */
+OCF_API void ocf_posix_loop_set_clock(ocf_posix_loop *loop, ocf_time_ms (*clock)(void *ctx), void *ctx);
+
+/* Drives *engine (copied) over net: datagrams arriving on net's sockets go to this engine, its
+ * datagrams leave through net. A net serves one engine. The engine's contexts must outlive
+ * the registration. OCF_ERR_INVALID_ARG (NULL, missing op), OCF_ERR_STATE (net already
+ * driven), OCF_ERR_NO_MEMORY. May be called from a callback. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_add_engine(ocf_posix_loop *loop, const ocf_engine *engine,
+                                                        ocf_posix_net *net);
+/* Stops driving the engine whose ctx is engine_ctx; OCF_ERR_NOT_FOUND. May be called from a
+ * callback, including the engine's own. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_remove_engine(ocf_posix_loop *loop, const void *engine_ctx);
+
+/* Calls on_readable(ctx, fd, now) whenever fd is readable (or hung up / in error: the callback
+ * must then read or remove it). OCF_ERR_INVALID_ARG, OCF_ERR_STATE (fd already watched),
+ * OCF_ERR_NO_MEMORY. */
+typedef void (*ocf_posix_fd_fn)(void *ctx, int fd, ocf_time_ms now);
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_add_fd(ocf_posix_loop *loop, int fd, ocf_posix_fd_fn on_readable,
+                                                    void *ctx);
+/* OCF_ERR_NOT_FOUND when fd is not watched. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_remove_fd(ocf_posix_loop *loop, int fd);
+
+/* Makes ocf_posix_loop_run return OCF_OK after the current tick (the request is then
+ * consumed). Only sets a flag of type volatile sig_atomic_t, so a signal handler may call it:
+ * poll() returns EINTR; a signal landing just before poll() is seen at the next wake-up, so
+ * programs that need prompt shutdown also watch a self-pipe or signalfd. */
+OCF_API void ocf_posix_loop_stop(ocf_posix_loop *loop);
+
+/* The time the current (or last) tick read. */
+OCF_API ocf_time_ms ocf_posix_loop_now(const ocf_posix_loop *loop);
+
+/* Runs ticks: read the clock; deliver what the sockets and fds have; fire due timeouts;
+ * send every engine's queued datagrams; then stop, or poll() until the next deadline.
+ * Returns OCF_OK when stopped or when done(done_ctx) is true after a tick (done may be NULL),
+ * OCF_ERR_TIMEOUT once the clock reaches `deadline` (OCF_TIME_NEVER = no limit),
+ * OCF_ERR_IO when poll() fails for another reason than EINTR. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_run(ocf_posix_loop *loop, ocf_time_ms deadline,
+                                                 bool (*done)(void *done_ctx), void *done_ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

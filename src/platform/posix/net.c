@@ -1,0 +1,438 @@
+/* UDP sockets of one OCF endpoint (digest 1.1): multicast sockets bound to 5683 that join the
+ * OCF groups on chosen interfaces, and separate unicast (and coaps) sockets on ephemeral ports,
+ * which also send every multicast request so that answers come back to them (pitfall 38). */
+#define _GNU_SOURCE /* struct in6_pktinfo, IPV6_RECVPKTINFO */
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <ocf/ocf_posix.h>
+
+#include "base/log.h"
+
+#define LOG_MODULE "net"
+
+enum sock_role {
+  ROLE_MCAST6,
+  ROLE_MCAST4,
+  ROLE_UNICAST6,
+  ROLE_UNICAST4,
+  ROLE_SECURE6,
+  ROLE_SECURE4,
+  ROLE_COUNT
+};
+
+struct ocf_posix_net {
+  const ocf_platform *pf;
+  int fd[ROLE_COUNT]; /* -1 = not open */
+  uint16_t port[ROLE_COUNT];
+  size_t if_count;
+  uint32_t ifs[OCF_POSIX_MAX_INTERFACES];
+};
+
+/* Digest 1.1: All OCF Nodes ff02::158 (link), ff03::158 (realm), ff05::158 (site) and the
+ * IPv4 All CoAP Nodes group 224.0.1.187 (RFC 7252 12.8). */
+static const uint8_t k_groups6[3][16] = {
+    {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x58},
+    {0xff, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x58},
+    {0xff, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x58},
+};
+static const uint8_t k_group4[4] = {224, 0, 1, 187};
+
+void ocf_posix_net_config_init(ocf_posix_net_config *cfg) {
+  if (!cfg) return;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->ipv6 = true;
+  cfg->ipv4 = true;
+  cfg->multicast_port = OCF_POSIX_COAP_PORT;
+}
+
+static bool parse_ifindex(const char *text, uint32_t *out) {
+  if (text[0] < '0' || text[0] > '9') return false;
+  char *end = NULL;
+  errno = 0;
+  unsigned long v = strtoul(text, &end, 10);
+  if (errno != 0 || *end != '\0' || v == 0 || v > UINT32_MAX) return false;
+  *out = (uint32_t)v;
+  return true;
+}
+
+ocf_err ocf_posix_net_config_add_interface(ocf_posix_net_config *cfg, const char *name_or_index) {
+  if (!cfg || !name_or_index || !name_or_index[0]) return OCF_ERR_INVALID_ARG;
+  uint32_t index = 0;
+  char name[IF_NAMESIZE];
+  if (parse_ifindex(name_or_index, &index)) {
+    if (!if_indextoname(index, name)) return OCF_ERR_NOT_FOUND;
+  } else {
+    index = if_nametoindex(name_or_index);
+    if (index == 0) return OCF_ERR_NOT_FOUND;
+  }
+  for (size_t i = 0; i < cfg->interface_count; i++)
+    if (cfg->interfaces[i] == index) return OCF_OK;
+  if (cfg->interface_count >= OCF_POSIX_MAX_INTERFACES) return OCF_ERR_NO_SPACE;
+  cfg->interfaces[cfg->interface_count++] = index;
+  return OCF_OK;
+}
+
+static void add_unique_if(ocf_posix_net *net, uint32_t index) {
+  for (size_t i = 0; i < net->if_count; i++)
+    if (net->ifs[i] == index) return;
+  if (net->if_count < OCF_POSIX_MAX_INTERFACES) net->ifs[net->if_count++] = index;
+}
+
+/* Default interface set: up, multicast-capable, not loopback (digest 1.1: a Device joins the
+ * groups on every interface). A snapshot: interfaces appearing later are not used. */
+static ocf_err choose_interfaces(ocf_posix_net *net, const ocf_posix_net_config *cfg) {
+  char name[IF_NAMESIZE];
+  for (size_t i = 0; i < cfg->interface_count; i++) {
+    if (!if_indextoname(cfg->interfaces[i], name)) return OCF_ERR_INVALID_ARG;
+    add_unique_if(net, cfg->interfaces[i]);
+  }
+  if (cfg->interface_count > 0) return OCF_OK;
+  struct ifaddrs *list = NULL;
+  if (getifaddrs(&list) != 0) return OCF_ERR_IO;
+  for (const struct ifaddrs *it = list; it; it = it->ifa_next) {
+    unsigned flags = it->ifa_flags;
+    if (!(flags & IFF_UP) || !(flags & IFF_MULTICAST) || (flags & IFF_LOOPBACK)) continue;
+    uint32_t index = if_nametoindex(it->ifa_name);
+    if (index != 0) add_unique_if(net, index);
+  }
+  freeifaddrs(list);
+  return OCF_OK;
+}
+
+static bool set_int_opt(int fd, int level, int name, int value) {
+  return setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+/* Options every socket gets; `shared` sockets (the multicast port) may be bound by several
+ * processes at once, and receive only the groups they joined themselves. */
+static bool configure_socket(int fd, int family, bool shared) {
+  bool ok = true;
+  if (family == AF_INET6) {
+    ok = ok && set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    ok = ok && set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+    ok = ok && set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 1);
+    if (shared) (void)set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0); /* Linux >= 4.20 */
+  } else {
+    ok = ok && set_int_opt(fd, IPPROTO_IP, IP_PKTINFO, 1);
+    ok = ok && set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 1);
+    if (shared) ok = ok && set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0);
+  }
+  if (shared) {
+    ok = ok && set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    ok = ok && set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+  }
+  return ok;
+}
+
+static socklen_t make_sockaddr(int family, const uint8_t *addr, uint16_t port, uint32_t scope,
+                               struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof *ss);
+  if (family == AF_INET6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(port);
+    memcpy(&s6->sin6_addr, addr, 16);
+    s6->sin6_scope_id = scope;
+    return sizeof *s6;
+  }
+  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(port);
+  memcpy(&s4->sin_addr, addr, 4);
+  return sizeof *s4;
+}
+
+/* Opens, configures and binds one socket; stores its fd and bound port in net. */
+static ocf_err open_role(ocf_posix_net *net, enum sock_role role, const uint8_t *addr, uint16_t port) {
+  int family = (role == ROLE_MCAST6 || role == ROLE_UNICAST6 || role == ROLE_SECURE6) ? AF_INET6 : AF_INET;
+  bool shared = role == ROLE_MCAST6 || role == ROLE_MCAST4;
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "socket(%s): %s", family == AF_INET6 ? "IPv6" : "IPv4",
+            strerror(errno));
+    return OCF_ERR_IO;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len = make_sockaddr(family, addr, port, 0, &ss);
+  if (!configure_socket(fd, family, shared) || bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+      getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+    ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "%s socket on port %u: %s",
+            family == AF_INET6 ? "IPv6" : "IPv4", port, strerror(errno));
+    close(fd);
+    return OCF_ERR_IO;
+  }
+  net->fd[role] = fd;
+  net->port[role] = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+  return OCF_OK;
+}
+
+static bool join_one(int fd, int family, const uint8_t *group, uint32_t ifindex) {
+  if (family == AF_INET6) {
+    struct ipv6_mreq mreq = {.ipv6mr_interface = ifindex};
+    memcpy(&mreq.ipv6mr_multiaddr, group, 16);
+    return setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq) == 0;
+  }
+  struct ip_mreqn mreq = {.imr_ifindex = (int)ifindex};
+  memcpy(&mreq.imr_multiaddr, group, 4);
+  return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) == 0;
+}
+
+/* Joins the family's groups on every chosen interface; returns how many joins succeeded.
+ * A failed join (an interface without that family) is logged and skipped. */
+static size_t join_groups(const ocf_posix_net *net, int family) {
+  int fd = net->fd[family == AF_INET6 ? ROLE_MCAST6 : ROLE_MCAST4];
+  size_t ngroups = family == AF_INET6 ? 3 : 1;
+  size_t joined = 0;
+  for (size_t i = 0; i < net->if_count; i++) {
+    for (size_t g = 0; g < ngroups; g++) {
+      const uint8_t *group = family == AF_INET6 ? k_groups6[g] : k_group4;
+      if (join_one(fd, family, group, net->ifs[i])) {
+        joined++;
+      } else {
+        ocf_log(net->pf, OCF_LOG_WARN, LOG_MODULE, "IPv%c group %zu on interface %u: %s",
+                family == AF_INET6 ? '6' : '4', g, net->ifs[i], strerror(errno));
+      }
+    }
+  }
+  return joined;
+}
+
+static ocf_err open_family(ocf_posix_net *net, const ocf_posix_net_config *cfg, int family, size_t *joined) {
+  static const uint8_t any[16] = {0};
+  bool v6 = family == AF_INET6;
+  const uint8_t *bind_addr = v6 ? cfg->bind6 : cfg->bind4;
+  ocf_err err = open_role(net, v6 ? ROLE_UNICAST6 : ROLE_UNICAST4, bind_addr,
+                          v6 ? cfg->unicast_port6 : cfg->unicast_port4);
+  if (err == OCF_OK && cfg->secure)
+    err = open_role(net, v6 ? ROLE_SECURE6 : ROLE_SECURE4, bind_addr,
+                    v6 ? cfg->secure_port6 : cfg->secure_port4);
+  if (err == OCF_OK && cfg->multicast) {
+    err = open_role(net, v6 ? ROLE_MCAST6 : ROLE_MCAST4, any, cfg->multicast_port);
+    if (err == OCF_OK) *joined += join_groups(net, family);
+  }
+  return err;
+}
+
+ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *pf, ocf_posix_net **out) {
+  if (!out) return OCF_ERR_INVALID_ARG;
+  *out = NULL;
+  if (!cfg || !pf || !pf->alloc || !pf->free || (!cfg->ipv6 && !cfg->ipv4) ||
+      cfg->interface_count > OCF_POSIX_MAX_INTERFACES)
+    return OCF_ERR_INVALID_ARG;
+  ocf_posix_net *net = pf->alloc(pf->ctx, sizeof *net);
+  if (!net) return OCF_ERR_NO_MEMORY;
+  memset(net, 0, sizeof *net);
+  net->pf = pf;
+  for (size_t i = 0; i < ROLE_COUNT; i++) net->fd[i] = -1;
+  size_t joined = 0;
+  ocf_err err = choose_interfaces(net, cfg);
+  if (err == OCF_OK && cfg->ipv6) err = open_family(net, cfg, AF_INET6, &joined);
+  if (err == OCF_OK && cfg->ipv4) err = open_family(net, cfg, AF_INET, &joined);
+  if (err == OCF_OK && cfg->multicast && joined == 0) {
+    ocf_log(pf, OCF_LOG_ERROR, LOG_MODULE, "no interface to join the OCF groups on");
+    err = OCF_ERR_NOT_FOUND;
+  }
+  if (err != OCF_OK) {
+    ocf_posix_net_close(net);
+    return err;
+  }
+  *out = net;
+  return OCF_OK;
+}
+
+void ocf_posix_net_close(ocf_posix_net *net) {
+  if (!net) return;
+  for (size_t i = 0; i < ROLE_COUNT; i++)
+    if (net->fd[i] >= 0) close(net->fd[i]);
+  net->pf->free(net->pf->ctx, net);
+}
+
+void ocf_posix_net_get_ports(const ocf_posix_net *net, ocf_posix_net_ports *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!net) return;
+  out->multicast6 = net->port[ROLE_MCAST6];
+  out->multicast4 = net->port[ROLE_MCAST4];
+  out->unicast6 = net->port[ROLE_UNICAST6];
+  out->unicast4 = net->port[ROLE_UNICAST4];
+  out->secure6 = net->port[ROLE_SECURE6];
+  out->secure4 = net->port[ROLE_SECURE4];
+}
+
+size_t ocf_posix_net_interfaces(const ocf_posix_net *net, uint32_t *out, size_t cap) {
+  if (!net) return 0;
+  for (size_t i = 0; i < net->if_count && i < cap && out; i++) out[i] = net->ifs[i];
+  return net->if_count;
+}
+
+size_t ocf_posix_net_fds(const ocf_posix_net *net, int *out, size_t cap) {
+  if (!net) return 0;
+  size_t n = 0;
+  for (size_t i = 0; i < ROLE_COUNT; i++) {
+    if (net->fd[i] < 0) continue;
+    if (out && n < cap) out[n] = net->fd[i];
+    n++;
+  }
+  return n;
+}
+
+/* ---- receive --------------------------------------------------------------------------- */
+
+static int role_of_fd(const ocf_posix_net *net, int fd) {
+  for (int i = 0; i < ROLE_COUNT; i++)
+    if (fd >= 0 && net->fd[i] == fd) return i;
+  return -1;
+}
+
+/* Arrival interface and destination from IPV6_PKTINFO / IP_PKTINFO. */
+static bool read_pktinfo(struct msghdr *mh, ocf_endpoint *from) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+        c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      from->ifindex = (uint32_t)pi.ipi6_ifindex;
+      if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr)) from->flags |= OCF_EP_MULTICAST;
+      return true;
+    }
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+        c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+      struct in_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      from->ifindex = (uint32_t)pi.ipi_ifindex;
+      if (IN_MULTICAST(ntohl(pi.ipi_addr.s_addr))) from->flags |= OCF_EP_MULTICAST;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Sender address; false for one we must never answer (port 0, a multicast source). */
+static bool read_source(const struct sockaddr_storage *ss, ocf_endpoint *from) {
+  if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+    from->family = OCF_IPV6;
+    from->port = ntohs(s6->sin6_port);
+    memcpy(from->addr, &s6->sin6_addr, 16);
+  } else if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+    from->family = OCF_IPV4;
+    from->port = ntohs(s4->sin_port);
+    memcpy(from->addr, &s4->sin_addr, 4);
+  } else {
+    return false;
+  }
+  return from->port != 0 && !ocf_endpoint_is_multicast(from);
+}
+
+ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8_t *buf, size_t cap,
+                           size_t *len) {
+  if (!net || !from || !len || (!buf && cap > 0)) return OCF_ERR_INVALID_ARG;
+  int role = role_of_fd(net, fd);
+  if (role < 0) return OCF_ERR_INVALID_ARG;
+  *len = 0;
+  struct sockaddr_storage ss;
+  struct iovec iov = {.iov_base = buf, .iov_len = cap};
+  union {
+    char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr mh = {.msg_name = &ss,
+                      .msg_namelen = sizeof ss,
+                      .msg_iov = &iov,
+                      .msg_iovlen = 1,
+                      .msg_control = control.bytes,
+                      .msg_controllen = sizeof control.bytes};
+  ssize_t n;
+  do {
+    n = recvmsg(fd, &mh, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return OCF_ERR_NOT_FOUND;
+    ocf_log(net->pf, OCF_LOG_DEBUG, LOG_MODULE, "recvmsg: %s", strerror(errno));
+    return OCF_ERR_IO;
+  }
+  if (mh.msg_flags & MSG_TRUNC) return OCF_ERR_TOO_LARGE; /* longer than any datagram we take */
+  memset(from, 0, sizeof *from);
+  if ((mh.msg_flags & MSG_CTRUNC) || !read_source(&ss, from) || !read_pktinfo(&mh, from)) {
+    memset(from, 0, sizeof *from);
+    return OCF_ERR_MALFORMED;
+  }
+  if (role == ROLE_SECURE6 || role == ROLE_SECURE4) from->flags |= OCF_EP_SECURE;
+  *len = (size_t)n;
+  return OCF_OK;
+}
+
+/* ---- send ------------------------------------------------------------------------------ */
+
+static bool is_link_local6(const uint8_t *a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
+
+static ocf_err send_to(const ocf_posix_net *net, int fd, const ocf_endpoint *to, uint32_t scope,
+                       const uint8_t *data, size_t len) {
+  struct sockaddr_storage ss;
+  socklen_t sslen =
+      make_sockaddr(to->family == OCF_IPV6 ? AF_INET6 : AF_INET, to->addr, to->port, scope, &ss);
+  ssize_t n;
+  do {
+    n = sendto(fd, data, len, 0, (struct sockaddr *)&ss, sslen);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0) return OCF_OK;
+  ocf_log(net->pf, OCF_LOG_DEBUG, LOG_MODULE, "sendto (if %u): %s", scope, strerror(errno));
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return OCF_ERR_BUSY;
+  return OCF_ERR_IO;
+}
+
+/* Digest 1.1 (OCF Core 12.2.9): hop limit 1 for link-local scope and IPv4, 255 otherwise. */
+static bool set_multicast_out(int fd, const ocf_endpoint *to, uint32_t ifindex) {
+  if (to->family == OCF_IPV6) {
+    int hops = (to->addr[1] & 0x0f) <= 2 ? 1 : 255;
+    return set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)ifindex) &&
+           set_int_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hops);
+  }
+  struct ip_mreqn mreq = {.imr_ifindex = (int)ifindex};
+  return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq) == 0 &&
+         set_int_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1);
+}
+
+static ocf_err send_multicast(const ocf_posix_net *net, int fd, const ocf_endpoint *to, const uint8_t *data,
+                              size_t len) {
+  const uint32_t *ifs = to->ifindex ? &to->ifindex : net->ifs;
+  size_t count = to->ifindex ? 1 : net->if_count;
+  ocf_err result = OCF_ERR_NOT_FOUND;
+  bool any_sent = false;
+  for (size_t i = 0; i < count; i++) {
+    ocf_err err = OCF_ERR_IO;
+    if (set_multicast_out(fd, to, ifs[i]))
+      err = send_to(net, fd, to, to->family == OCF_IPV6 ? ifs[i] : 0, data, len);
+    if (err == OCF_OK)
+      any_sent = true;
+    else
+      result = err;
+  }
+  return any_sent ? OCF_OK : result;
+}
+
+ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to, const uint8_t *data, size_t len) {
+  if (!net || !to || (!data && len > 0) || (to->family != OCF_IPV6 && to->family != OCF_IPV4) ||
+      to->port == 0)
+    return OCF_ERR_INVALID_ARG;
+  bool v6 = to->family == OCF_IPV6;
+  bool multicast = ocf_endpoint_is_multicast(to);
+  bool secure = (to->flags & OCF_EP_SECURE) != 0;
+  if (secure && multicast) return OCF_ERR_INVALID_ARG; /* DTLS has no multicast */
+  int fd = net->fd[secure ? (v6 ? ROLE_SECURE6 : ROLE_SECURE4) : (v6 ? ROLE_UNICAST6 : ROLE_UNICAST4)];
+  if (fd < 0) return OCF_ERR_STATE;
+  if (multicast) return send_multicast(net, fd, to, data, len);
+  if (v6 && is_link_local6(to->addr) && to->ifindex == 0) return OCF_ERR_INVALID_ARG; /* pitfall 28 */
+  uint32_t scope = (v6 && is_link_local6(to->addr)) ? to->ifindex : 0;
+  return send_to(net, fd, to, scope, data, len);
+}

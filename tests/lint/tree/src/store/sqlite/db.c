@@ -1,0 +1,3 @@
+/* Lint sample: SQLite only here. */
+#include <sqlite3.h>
+#include "store/store.h"
