@@ -1,3 +1,5 @@
+#define _POSIX_C_SOURCE 200809L /* fileno, isatty */
+
 #include "cli.h"
 
 #include <signal.h>

@@ -111,26 +111,29 @@ static int parse_window(const char *s, uint32_t *out) {
   return 0;
 }
 
-int obt_cmd_discover(int argc, char **argv) {
+typedef struct discover_opts {
   obt_net_opts net;
-  obt_net_opts_init(&net);
-  const char *address = NULL;
-  uint32_t window = 0;
-  bool json = false;
+  const char *address;
+  uint32_t window;
+  bool json;
+} discover_opts;
+
+/* Returns -1 to go on, or the exit code to stop with (--help, usage errors). */
+static int parse_discover_args(int argc, char **argv, discover_opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int handled = obt_net_opts_parse(&net, argc, argv, &i);
+    int handled = obt_net_opts_parse(&o->net, argc, argv, &i);
     if (handled < 0) return OBT_EXIT_USAGE;
     if (handled) continue;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(discover_usage, stdout);
       return OBT_EXIT_OK;
     } else if (strcmp(a, "--json") == 0) {
-      json = true;
+      o->json = true;
     } else if ((strcmp(a, "-a") == 0 || strcmp(a, "--address") == 0) && i + 1 < argc) {
-      address = argv[++i];
+      o->address = argv[++i];
     } else if ((strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0) && i + 1 < argc) {
-      if (parse_window(argv[++i], &window) != 0) {
+      if (parse_window(argv[++i], &o->window) != 0) {
         fprintf(stderr, "obt discover: --window takes milliseconds, 1 to 600000\n");
         return OBT_EXIT_USAGE;
       }
@@ -139,25 +142,49 @@ int obt_cmd_discover(int argc, char **argv) {
       return OBT_EXIT_USAGE;
     }
   }
-  ocf_endpoint targets[4];
-  size_t n_targets;
-  if (address) {
-    if (ocf_endpoint_parse(address, &targets[0]) != OCF_OK || ocf_endpoint_is_multicast(&targets[0])) {
-      fprintf(stderr, "obt discover: '%s' is not a unicast coap:// address\n", address);
-      return OBT_EXIT_USAGE;
-    }
-    n_targets = 1;
-    net.ipv4 = targets[0].family == OCF_IPV4;
-    net.ipv6 = targets[0].family == OCF_IPV6;
-  } else {
-    n_targets = ocf_obt_discovery_groups(0, net.ipv6, net.ipv4, targets);
+  return -1;
+}
+
+/* The targets: the OCF groups, or the --address device (whose family then is the only one). */
+static int choose_targets(discover_opts *o, ocf_endpoint targets[4], size_t *n) {
+  if (!o->address) {
+    *n = ocf_obt_discovery_groups(0, o->net.ipv6, o->net.ipv4, targets);
+    return -1;
   }
+  if (ocf_endpoint_parse(o->address, &targets[0]) != OCF_OK || ocf_endpoint_is_multicast(&targets[0])) {
+    fprintf(stderr, "obt discover: '%s' is not a unicast coap:// address\n", o->address);
+    return OBT_EXIT_USAGE;
+  }
+  *n = 1;
+  o->net.ipv4 = targets[0].family == OCF_IPV4;
+  o->net.ipv6 = targets[0].family == OCF_IPV6;
+  return -1;
+}
+
+int obt_cmd_discover(int argc, char **argv) {
+  discover_opts o = {0};
+  obt_net_opts_init(&o.net);
+  int rc = parse_discover_args(argc, argv, &o);
+  ocf_endpoint targets[4];
+  size_t n_targets = 0;
+  if (rc < 0) rc = choose_targets(&o, targets, &n_targets);
+  if (rc >= 0) return rc;
   obt_host host;
-  int rc = obt_host_open(&host, &net);
+  rc = obt_host_open(&host, &o.net);
   if (rc) return rc;
+  uint32_t ifs[1];
+  if (!o.address && ocf_posix_net_interfaces(host.net, ifs, 1) == 0) {
+    fprintf(stderr, "obt discover: no multicast-capable interface is up (name one with --interface)\n");
+    obt_host_close(&host);
+    return OBT_EXIT_SYSTEM;
+  }
   discover_run run = {0};
-  ocf_obt_discover_params p = {.targets = targets, .n_targets = n_targets, .window_ms = window,
-                               .on_device = on_device, .on_done = on_done, .user = &run};
+  ocf_obt_discover_params p = {.targets = targets,
+                               .n_targets = n_targets,
+                               .window_ms = o.window,
+                               .on_device = on_device,
+                               .on_done = on_done,
+                               .user = &run};
   ocf_err err = ocf_obt_discover(host.obt, &p, ocf_posix_now());
   if (!err) err = ocf_posix_loop_run(host.loop, OCF_TIME_NEVER, discovery_over, &run);
   obt_host_close(&host);
@@ -167,13 +194,13 @@ int obt_cmd_discover(int argc, char **argv) {
     return OBT_EXIT_SYSTEM;
   }
   if (run.n > 1) qsort(run.devices, run.n, sizeof *run.devices, by_name_then_uuid);
-  if (json)
+  if (o.json)
     print_json(&run);
   else
     print_table(&run);
   free(run.devices);
   if (run.result == OCF_ERR_TIMEOUT) {
-    fprintf(stderr, "obt discover: %s did not answer\n", address ? address : "nothing");
+    fprintf(stderr, "obt discover: %s did not answer\n", o.address ? o.address : "nothing");
     return OBT_EXIT_TIMEOUT;
   }
   return run.result ? OBT_EXIT_FAILED : OBT_EXIT_OK;

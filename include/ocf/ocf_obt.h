@@ -28,7 +28,8 @@ OCF_API void ocf_obt_config_init(ocf_obt_config *cfg);
 
 /* pf must outlive the tool; cfg NULL = defaults.
  * OCF_ERR_INVALID_ARG, OCF_ERR_NO_MEMORY, or the error of pf->random. */
-OCF_API OCF_NODISCARD ocf_err ocf_obt_create(const ocf_platform *pf, const ocf_obt_config *cfg, ocf_obt **out);
+OCF_API OCF_NODISCARD ocf_err ocf_obt_create(const ocf_platform *pf, const ocf_obt_config *cfg,
+                                             ocf_obt **out);
 /* Frees the tool; a discovery in progress ends without callbacks. NULL is fine. */
 OCF_API void ocf_obt_destroy(ocf_obt *obt);
 /* The engine the host drives; valid as long as obt. */
@@ -43,12 +44,12 @@ OCF_API ocf_engine ocf_obt_engine(ocf_obt *obt);
 
 /* What discovery learnt of one device. */
 typedef struct ocf_obt_device_info {
-  ocf_uuid di;            /* from the anchor "ocf://<di>" of its links (digest §1.4) */
-  ocf_endpoint from;      /* the unicast address and port it answered from */
+  ocf_uuid di;                       /* from the anchor "ocf://<di>" of its links (digest §1.4) */
+  ocf_endpoint from;                 /* the unicast address and port it answered from */
   ocf_endpoint eps[OCF_OBT_MAX_EPS]; /* its advertised endpoints (coap and coaps), de-duplicated;
                                       * link-local ones get the arrival interface (pitfall 28) */
   size_t n_eps;
-  bool has_details;       /* /oic/d was read: the three fields below are set */
+  bool has_details;                   /* /oic/d was read: the three fields below are set */
   char name[OCF_OBT_NAME_MAX];        /* /oic/d n */
   char device_type[OCF_OBT_TYPE_MAX]; /* the first /oic/d rt other than oic.wk.d */
   char icv[OCF_OBT_ICV_MAX];          /* /oic/d icv, e.g. "ocf.2.5.0" */
@@ -73,7 +74,8 @@ typedef struct ocf_obt_discover_params {
  * (devices answering on several families or interfaces are reported once, by di).
  * OCF_ERR_INVALID_ARG (no targets, no callbacks, more than 4 targets, mixed unicast and
  * multicast), OCF_ERR_BUSY (a discovery is already running), OCF_ERR_NO_MEMORY. */
-OCF_API OCF_NODISCARD ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p, ocf_time_ms now);
+OCF_API OCF_NODISCARD ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p,
+                                               ocf_time_ms now);
 
 /* Whether a discovery is running. */
 OCF_API bool ocf_obt_discovering(const ocf_obt *obt);

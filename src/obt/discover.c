@@ -116,7 +116,8 @@ static void take_res_answer(ocf_obt *obt, const ocf_msg_event *ev) {
   char from[OCF_ENDPOINT_STR_MAX];
   if (ocf_endpoint_format(ev->peer, from, sizeof from) != OCF_OK) from[0] = '\0';
   if (err) {
-    ocf_log(&obt->pf, OCF_LOG_WARN, "obt", "discovery: unreadable /oic/res from %s: %s", from, ocf_strerror(err));
+    ocf_log(&obt->pf, OCF_LOG_WARN, "obt", "discovery: unreadable /oic/res from %s: %s", from,
+            ocf_strerror(err));
     return;
   }
   for (size_t i = 0; i < info.n_links; i++) {

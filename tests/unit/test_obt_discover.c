@@ -21,6 +21,7 @@ typedef struct fake_device {
   const char *name;
   const char *type;
   uint16_t port;
+  uint8_t host;     /* last byte of its addresses */
   bool garbage_res; /* answer /oic/res with bytes that are not CBOR */
   bool refuse_d;    /* answer /oic/d with 4.04 */
   bool link_local_ep;
@@ -68,10 +69,10 @@ static void answer(fake_device *d, ocf_msg *m, const ocf_msg_incoming *in, uint8
 static size_t encode_res(const fake_device *d, uint8_t *buf, size_t cap) {
   char eps[2][64];
   if (d->link_local_ep)
-    snprintf(eps[0], sizeof eps[0], "coap://[fe80::%u]:%u", (unsigned)d->port, (unsigned)d->port);
+    snprintf(eps[0], sizeof eps[0], "coap://[fe80::%x]:%u", (unsigned)d->host, (unsigned)d->port);
   else
-    snprintf(eps[0], sizeof eps[0], "coap://[fd00::%u]:%u", (unsigned)d->port, (unsigned)d->port);
-  snprintf(eps[1], sizeof eps[1], "coaps://[fd00::%u]:%u", (unsigned)d->port, (unsigned)d->port + 1);
+    snprintf(eps[0], sizeof eps[0], "coap://[fd00::%x]:%u", (unsigned)d->host, (unsigned)d->port);
+  snprintf(eps[1], sizeof eps[1], "coaps://[fd00::%x]:%u", (unsigned)d->host, (unsigned)d->port + 1);
   ocf_link links[2];
   memset(links, 0, sizeof links);
   const char *hrefs[2] = {"/oic/d", "/oic/res"};
@@ -139,6 +140,7 @@ static void add_fake(world *w, const char *name, bool ipv4_too) {
   d->name = name;
   d->type = "oic.d.light";
   d->port = (uint16_t)(40000 + w->n_dev * 10);
+  d->host = host;
   memset(d->di.b, 0x11 * (int)(w->n_dev + 1), sizeof d->di.b);
   assert_int_equal(ocf_msg_create(&w->sp.pf, NULL, &d->msg), OCF_OK);
   ocf_msg_set_request_handler(d->msg, on_request, d);
@@ -196,8 +198,12 @@ static void on_done(void *user, ocf_err err, size_t n) {
 static bool is_done(void *user) { return ((world *)user)->done; }
 
 static void run_discovery(world *w, const ocf_endpoint *targets, size_t n_targets) {
-  ocf_obt_discover_params p = {.targets = targets, .n_targets = n_targets, .window_ms = 3000,
-                               .on_device = on_device, .on_done = on_done, .user = w};
+  ocf_obt_discover_params p = {.targets = targets,
+                               .n_targets = n_targets,
+                               .window_ms = 3000,
+                               .on_device = on_device,
+                               .on_done = on_done,
+                               .user = w};
   assert_int_equal(ocf_obt_discover(w->obt, &p, ocf_sim_now(w->net)), OCF_OK);
   assert_true(ocf_obt_discovering(w->obt));
   ocf_sim_flush(w->net);
@@ -290,8 +296,8 @@ static void test_discover_refuses_bad_parameters_and_a_second_run(void **state) 
   ocf_endpoint groups[4];
   size_t n = ocf_obt_discovery_groups(0, true, true, groups);
   ocf_endpoint mixed[2] = {groups[0], ep6(5, 5683)};
-  ocf_obt_discover_params p = {.targets = mixed, .n_targets = 2, .on_device = on_device, .on_done = on_done,
-                               .user = w};
+  ocf_obt_discover_params p = {
+      .targets = mixed, .n_targets = 2, .on_device = on_device, .on_done = on_done, .user = w};
   assert_int_equal(ocf_obt_discover(w->obt, &p, ocf_sim_now(w->net)), OCF_ERR_INVALID_ARG);
   p.targets = groups;
   p.n_targets = 0;
@@ -312,8 +318,8 @@ static void test_allocation_failure_at_start_leaves_no_discovery(void **state) {
   world *w = *state;
   ocf_endpoint groups[4];
   size_t n = ocf_obt_discovery_groups(0, true, false, groups);
-  ocf_obt_discover_params p = {.targets = groups, .n_targets = n, .on_device = on_device, .on_done = on_done,
-                               .user = w};
+  ocf_obt_discover_params p = {
+      .targets = groups, .n_targets = n, .on_device = on_device, .on_done = on_done, .user = w};
   for (size_t nth = 1; nth <= 3; nth++) {
     ocf_sim_fail_alloc(&w->sp, nth, false);
     assert_int_equal(ocf_obt_discover(w->obt, &p, ocf_sim_now(w->net)), OCF_ERR_NO_MEMORY);
@@ -325,8 +331,8 @@ static void test_allocation_failure_at_start_leaves_no_discovery(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_multicast_finds_every_device_once_with_details, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_unreadable_answer_is_ignored_and_refused_details_still_report, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_unreadable_answer_is_ignored_and_refused_details_still_report,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_link_local_eps_get_the_arrival_interface, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unicast_discovery_and_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_discover_refuses_bad_parameters_and_a_second_run, setup, teardown),
