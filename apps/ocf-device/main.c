@@ -231,8 +231,10 @@ static int serve(app *a, const options *o) {
     int rc = write_port_file(o->port_file, &ports);
     if (rc != 0) return rc;
   }
+  ocf_uuid uuid;
   char di[OCF_UUID_STR_LEN];
-  ocf_device_di_string(a->dev, di);
+  ocf_device_get_di(a->dev, &uuid);
+  ocf_uuid_format(&uuid, di);
   fprintf(stderr, "ocf-device: ready di=%s name=%s coap6=%u coap4=%u\n", di, o->name, ports.unicast6,
           ports.unicast4);
   ocf_err err = ocf_posix_loop_run(a->loop, OCF_TIME_NEVER, NULL, NULL);

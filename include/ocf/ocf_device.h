@@ -77,10 +77,8 @@ OCF_API void ocf_device_destroy(ocf_device *d);
 /* The device as an engine, for the posix loop or any other driver. */
 OCF_API ocf_engine ocf_device_engine(ocf_device *d);
 
-/* The device id (/oic/d di, anchor "ocf://<di>" in /oic/res). */
+/* The device id (/oic/d di, anchor "ocf://<di>" in /oic/res); ocf_uuid_format gives its text. */
 OCF_API void ocf_device_get_di(const ocf_device *d, ocf_uuid *out);
-/* The same as 36 lower-case characters and a NUL. */
-OCF_API void ocf_device_di_string(const ocf_device *d, char out[OCF_UUID_STR_LEN]);
 
 /* Sets the endpoints advertised in the eps of /oic/res links (digest 1.4): the device's unicast
  * addresses with the ports it serves on, OCF_EP_SECURE for coaps. A discovery reply lists only

@@ -142,10 +142,6 @@ void ocf_device_get_di(const ocf_device *d, ocf_uuid *out) {
   if (d && out) *out = d->di;
 }
 
-void ocf_device_di_string(const ocf_device *d, char out[OCF_UUID_STR_LEN]) {
-  if (d && out) memcpy(out, d->di_str, OCF_UUID_STR_LEN);
-}
-
 ocf_err ocf_device_set_endpoints(ocf_device *d, const ocf_endpoint *eps, size_t n) {
   if (!d || (n > 0 && !eps) || n > OCF_DEVICE_MAX_ENDPOINTS) return OCF_ERR_INVALID_ARG;
   for (size_t i = 0; i < n; i++) {

@@ -24,7 +24,9 @@ static int teardown(void **state) {
 }
 
 static const char *di_text(const dfx *f, char out[OCF_UUID_STR_LEN]) {
-  ocf_device_di_string(f->dev, out);
+  ocf_uuid di;
+  ocf_device_get_di(f->dev, &di);
+  ocf_uuid_format(&di, out);
   return out;
 }
 
