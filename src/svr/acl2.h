@@ -72,11 +72,11 @@ typedef struct ocf_svr_ace {
   ocf_svr_ace_validity validity[OCF_SVR_MAX_VALIDITY];
 } ocf_svr_ace;
 
-typedef struct ocf_svr_acl2 {
+struct ocf_svr_acl2 {
   ocf_uuid rowneruuid;
   uint32_t n;
   ocf_svr_ace ace[OCF_SVR_MAX_ACES];
-} ocf_svr_acl2;
+};
 
 enum {
   OCF_SVR_ACL2_CHG_ACLIST = 1u << 0,

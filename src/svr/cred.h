@@ -102,11 +102,11 @@ typedef struct ocf_svr_cred_entry {
   uint8_t optional_data[OCF_SVR_CRED_OPTIONAL_MAX];
 } ocf_svr_cred_entry;
 
-typedef struct ocf_svr_cred {
+struct ocf_svr_cred {
   ocf_uuid rowneruuid;
   uint32_t n;
   ocf_svr_cred_entry e[OCF_SVR_MAX_CREDS];
-} ocf_svr_cred;
+};
 
 enum {
   OCF_SVR_CRED_CHG_CREDS = 1u << 0,

@@ -18,7 +18,7 @@
 #define OCF_OXM_DCAP 3u       /* oic.sec.doxm.dcap, deprecated */
 #define OCF_OXM_SELF 4u       /* oic.sec.oxm.self: oxmsel after RESET (pitfall 18), not in oxms */
 
-typedef struct ocf_svr_doxm {
+struct ocf_svr_doxm {
   uint32_t oxms[OCF_SVR_MAX_OXMS]; /* supported OTMs (the device's own list) */
   uint32_t n_oxms;
   uint32_t oxmsel; /* selected OTM */
@@ -27,7 +27,7 @@ typedef struct ocf_svr_doxm {
   ocf_uuid deviceuuid;   /* equals /oic/d di (digest 1.5) */
   ocf_uuid devowneruuid; /* the owning DOTS */
   ocf_uuid rowneruuid;   /* resource owner of doxm */
-} ocf_svr_doxm;
+};
 
 /* report.changed bits */
 enum {

@@ -31,13 +31,13 @@
 #define OCF_PSTAT_OM_SINGLE 2u /* server-directed, single provisioning service */
 #define OCF_PSTAT_OM_CLIENT 4u /* client-directed (what every DOTS writes: S003 5.3.1 step 6) */
 
-typedef struct ocf_svr_pstat {
+struct ocf_svr_pstat {
   uint8_t dos_s; /* ocf_dos_state, current or pending */
   bool dos_p;    /* a transition to dos_s is pending */
   bool isop;     /* operational: true only in RFNOP */
   uint32_t cm, tm, om, sm;
   ocf_uuid rowneruuid;
-} ocf_svr_pstat;
+};
 
 enum {
   OCF_SVR_PSTAT_CHG_DOS = 1u << 0,

@@ -112,16 +112,16 @@ enum ocf_svr_enc_flags {
 
 /* --- the models together (entry checks, access decisions) ------------------------------------ */
 
-struct ocf_svr_doxm;
-struct ocf_svr_pstat;
-struct ocf_svr_cred;
-struct ocf_svr_acl2;
+typedef struct ocf_svr_doxm ocf_svr_doxm;
+typedef struct ocf_svr_pstat ocf_svr_pstat;
+typedef struct ocf_svr_cred ocf_svr_cred;
+typedef struct ocf_svr_acl2 ocf_svr_acl2;
 
 typedef struct ocf_svr_models {
-  const struct ocf_svr_doxm *doxm;
-  const struct ocf_svr_pstat *pstat;
-  const struct ocf_svr_cred *cred;
-  const struct ocf_svr_acl2 *acl2;
+  const ocf_svr_doxm *doxm;
+  const ocf_svr_pstat *pstat;
+  const ocf_svr_cred *cred;
+  const ocf_svr_acl2 *acl2;
 } ocf_svr_models;
 
 /* --- query values shared by the DELETE handlers ---------------------------------------------- */

@@ -4,9 +4,10 @@ rep_samples) against the OCF core schemas in SCHEMA_DIR (shared/ocf-schemas/core
 
 A small JSON-schema subset is implemented here (standard library only): $ref (local and the
 openconnectivityfoundation.github.io URLs mapped to files in SCHEMA_DIR), type, properties,
-required, items, enum, pattern, maxLength, minItems, maxItems, uniqueItems, minimum,
-exclusiveMinimum (draft 4), allOf, anyOf, oneOf. Beyond JSON schema, a property the schema does
-not declare is an error (unless additionalProperties is true), so misspelt names are caught.
+required, items, enum, pattern, maxLength, minItems, maxItems, uniqueItems, minimum, maximum,
+exclusiveMinimum, exclusiveMaximum (draft 4), allOf, anyOf, oneOf. Beyond JSON schema, a
+property the schema does not declare is an error (unless additionalProperties is true), so
+misspelt names are caught.
 Negative controls prove the checker rejects broken payloads. Exit 0 ok, 1 failure, 77 skipped
 (no schema directory)."""
 
@@ -128,6 +129,10 @@ class Validator:
             low = schema["minimum"]
             if value < low or (schema.get("exclusiveMinimum") is True and value == low):
                 errors.append("%s: %r below minimum %r" % (path, value, low))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and "maximum" in schema:
+            high = schema["maximum"]
+            if value > high or (schema.get("exclusiveMaximum") is True and value == high):
+                errors.append("%s: %r above maximum %r" % (path, value, high))
         if isinstance(value, list):
             self.check_array(value, schema, base, path, errors)
         if isinstance(value, dict):

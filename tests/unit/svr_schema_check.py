@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""svr_schema_check.py SAMPLES_BIN SCHEMA_DIR — validates the SVR representations src/svr encodes
+(written by svr_samples) against the OCF security schemas in SCHEMA_DIR
+(shared/ocf-schemas/security), whose references into the core schemas are resolved in the
+sibling core/ directory. Uses the validator of rep_schema_check.py. CBOR byte strings are
+checked as the base64url text they become in JSON (RFC 8949 6.1), which is how SEC:cred's
+"data": string admits IoTivity-Lite's byte strings. Negative controls prove the checker rejects
+broken copies. Exit 0 ok, 1 failure, 77 skipped (no schema directory)."""
+
+import base64
+import copy
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rep_schema_check import Validator, cbor_decode  # noqa: E402
+
+SAMPLES = [
+    ("doxm", "oic.sec.doxm.swagger.json", "#/definitions/Doxm"),
+    ("pstat", "oic.sec.pstat.swagger.json", "#/definitions/Pstat"),
+    ("cred", "oic.sec.cred.swagger.json", "#/definitions/Cred"),
+    ("acl2", "oic.sec.acl2.swagger.json", "#/definitions/Acl2"),
+    ("sp", "oic.sec.sp.swagger.json", "#/definitions/SP"),
+    ("sdi", "oic.sec.sdi.swagger.json", "#/definitions/Sdi"),
+]
+
+
+class SecurityValidator(Validator):
+    """Security documents by name; core documents (by URL) as 'core:<name>'."""
+
+    def __init__(self, security_dir, core_dir):
+        super().__init__(security_dir)
+        self.core_dir = core_dir
+
+    def doc(self, name):
+        if name.startswith("core:") and name not in self.docs:
+            import json
+            with open(os.path.join(self.core_dir, name[5:]), encoding="utf-8") as f:
+                self.docs[name] = json.load(f)
+        return super().doc(name)
+
+    def resolve(self, ref, base):
+        target, _, frag = ref.partition("#")
+        if target and self.URL.match(target):
+            ref = "core:" + self.URL.sub("", target) + "#" + frag
+        return super().resolve(ref, base)
+
+
+def as_json(v):
+    if isinstance(v, bytes):
+        return base64.urlsafe_b64encode(v).decode().rstrip("=")
+    if isinstance(v, list):
+        return [as_json(x) for x in v]
+    if isinstance(v, dict):
+        return {k: as_json(x) for k, x in v.items()}
+    return v
+
+
+def negative_controls(p):
+    def changed(name, fn):
+        bad = copy.deepcopy(p[name])
+        fn(bad)
+        return bad
+
+    yield "doxm", "no oxms", changed("doxm", lambda d: d.pop("oxms"))
+    yield "doxm", "sct over 511", changed("doxm", lambda d: d.update(sct=512))
+    yield "pstat", "dos.s 5", changed("pstat", lambda d: d["dos"].update(s=5))
+    yield "pstat", "om 0", changed("pstat", lambda d: d.update(om=0))
+    yield "cred", "credtype 512", changed("cred", lambda d: d["creds"][0].update(credtype=512))
+    yield "cred", "subjectuuid x", changed("cred", lambda d: d["creds"][0].update(subjectuuid="x"))
+    yield "cred", "tag (IoTivity-Lite only)", changed("cred", lambda d: d["creds"][0].update(tag="t"))
+    yield "cred", "DER public data", changed("cred", lambda d: d["creds"][1]["publicdata"].update(
+        encoding="oic.sec.encoding.der"))
+    yield "acl2", "permission 32", changed("acl2", lambda d: d["aclist2"][0].update(permission=32))
+    yield "acl2", "wc #", changed("acl2", lambda d: d["aclist2"][1]["resources"][0].update(wc="#"))
+    yield "acl2", "no aceid", changed("acl2", lambda d: d["aclist2"][0].pop("aceid"))
+    yield "sp", "currentprofile 1", changed("sp", lambda d: d.update(currentprofile=1))
+    yield "sdi", "no priv", changed("sdi", lambda d: d.pop("priv"))
+    yield "sdi", "uuid x", changed("sdi", lambda d: d.update(uuid="x"))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    samples_bin, schema_dir = sys.argv[1:]
+    core_dir = os.path.join(os.path.dirname(os.path.abspath(schema_dir)), "core")
+    if not os.path.isdir(schema_dir) or not os.path.isdir(core_dir):
+        print("skipped: no schema directories %s, %s" % (schema_dir, core_dir))
+        return 77
+    v = SecurityValidator(schema_dir, core_dir)
+    failures = 0
+    payloads = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([samples_bin, tmp], check=True)
+        for name, doc, ref in SAMPLES:
+            for suffix in ("", "_baseline"):
+                with open(os.path.join(tmp, name + suffix + ".cbor"), "rb") as f:
+                    value = as_json(cbor_decode(f.read()))
+                if not suffix:
+                    payloads[name] = value
+                elif "rt" not in value or "if" not in value:
+                    print("FAIL %s_baseline has no rt/if" % name)
+                    failures += 1
+                errs = v.errors_of(value, {"$ref": ref}, doc, name + suffix)
+                for e in errs:
+                    print("FAIL", e)
+                failures += len(errs)
+                print("%s: %s%s against %s%s" % ("ok" if not errs else "FAIL", name, suffix, doc, ref))
+    schema_of = {name: (doc, ref) for name, doc, ref in SAMPLES}
+    for name, what, bad in negative_controls(payloads):
+        doc, ref = schema_of[name]
+        if not v.errors_of(bad, {"$ref": ref}, doc, name):
+            print("FAIL negative control accepted: %s with %s" % (name, what))
+            failures += 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
