@@ -37,10 +37,10 @@ typedef enum ocf_dos_action {
                                        copied to /oic/d di (3.5 step 2) */
   OCF_DOS_ACT_WIPE_CRED,            /* ocf_svr_cred_clear: every credential, rowneruuid nil */
   OCF_DOS_ACT_WIPE_ACL2,            /* ocf_svr_acl2_clear: every ACE, rowneruuid nil */
-  OCF_DOS_ACT_WIPE_AEL,             /* the audit log */
+  OCF_DOS_ACT_WIPE_AEL,             /* ocf_svr_ael_init: the audit log */
   OCF_DOS_ACT_RESET_SDI,            /* ocf_svr_sdi_init: uuid nil, name empty, priv false */
   OCF_DOS_ACT_RESET_SP,             /* the manufacturer's default security profile */
-  OCF_DOS_ACT_FREE_ROLES,           /* asserted role certificates */
+  OCF_DOS_ACT_FREE_ROLES,           /* ocf_svr_roles_clear for every session */
   OCF_DOS_ACT_REGEN_KEYPAIR,        /* the certificate key pair behind /oic/sec/csr */
   OCF_DOS_ACT_FACTORY_PRESETS,      /* manufacturer hook: mfgcert, mfgtrustca, bootstrap ACEs */
   OCF_DOS_ACT_PERSIST,              /* write the changed SVRs to the store */

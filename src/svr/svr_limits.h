@@ -40,6 +40,18 @@
 #define OCF_SVR_MAX_PROFILES_IN 8 /* items of supportedprofiles in one request (4 profiles exist) */
 #define OCF_SVR_SDI_NAME_MAX 128  /* sdi.name (no schema maximum) */
 
+/* --- csr, roles, crl, ael ------------------------------------------------------------------ */
+#define OCF_SVR_CSR_MAX 3072       /* csr (SEC:csr maxLength 3072) */
+#define OCF_SVR_MAX_ROLES 4        /* role certificates one peer asserts (per session) */
+#define OCF_SVR_CRL_TIME_MAX 32    /* thisupdate, e.g. "2016-04-12T23:20:50.52Z" */
+#define OCF_SVR_CRL_DATA_MAX 2048  /* crldata: base64 of a CRL (no schema maximum) */
+#define OCF_SVR_MAX_AEL_EVENTS 8   /* audit events kept (the oldest is dropped) */
+#define OCF_SVR_AEL_ID_MAX 16      /* aeid */
+#define OCF_SVR_AEL_TIME_MAX 32    /* timestamp (date-time) */
+#define OCF_SVR_AEL_MESSAGE_MAX 64 /* message */
+#define OCF_SVR_AEL_AUX_MAX 2      /* auxiliaryinfo items */
+#define OCF_SVR_AEL_AUX_LEN 32     /* one auxiliaryinfo item */
+
 /* --- diagnostics ---------------------------------------------------------------------------- */
 #define OCF_SVR_WHERE_MAX 64 /* property path of an error, e.g. "aclist2[12].resources[3].href" */
 #define OCF_SVR_ID_TRIES 32  /* random draws for a fresh credid / aceid before giving up */

@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "svr/acl2.h"
+#include "svr/ael.h"
+#include "svr/crl.h"
+#include "svr/csr.h"
+#include "svr/roles.h"
 #include "svr/cred.h"
 #include "svr/doxm.h"
 #include "svr/pstat.h"
@@ -154,12 +158,67 @@ static int fill_acl2(ocf_svr_acl2 *acl, ocf_svr_ctx *ctx) {
   return bad;
 }
 
+/* One asserted role certificate (digest 6.2). */
+static int fill_roles(ocf_svr_roles *roles, ocf_svr_ctx *ctx) {
+  static uint8_t buf[1024];
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, buf, sizeof buf);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "roles");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credtype", 8);
+  ocf_rep_enc_kv_text(&e, "credusage", "oic.sec.cred.rolecert");
+  ocf_rep_enc_kv_map_open(&e, "roleid");
+  ocf_rep_enc_kv_text(&e, "role", "admin");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_kv_text(&e, "data", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t len;
+  ocf_svr_roles empty;
+  ocf_svr_roles_clear(&empty);
+  ocf_svr_report r = {.why = ""};
+  return ocf_rep_enc_finish(&e, &len) != OCF_OK ||
+         ocf_svr_roles_decode_update(&empty, tree(buf, len), ctx, roles, &r) != OCF_OK;
+}
+
 static void enc_doxm(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_doxm_encode(m, f, e); }
 static void enc_pstat(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_pstat_encode(m, f, e); }
 static void enc_cred(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_cred_encode(m, f, e); }
 static void enc_acl2(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_acl2_encode(m, f, e); }
 static void enc_sp(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_sp_encode(m, f, e); }
 static void enc_sdi(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_sdi_encode(m, f, e); }
+static void enc_csr(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_csr_encode(m, f, e); }
+static void enc_roles(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_roles_encode(m, f, e); }
+static void enc_crl(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_crl_encode(m, f, e); }
+static void enc_ael(const void *m, unsigned f, ocf_rep_enc *e) { ocf_svr_ael_encode(m, f, e); }
+
+/* csr, roles, crl, ael (digest 2.7-2.10) */
+static int emit_minor(const char *dir, ocf_svr_ctx *ctx) {
+  static const char pem[] = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
+  static ocf_svr_csr csr;
+  if (ocf_svr_csr_set(&csr, OCF_CRED_ENC_PEM, (const uint8_t *)pem, sizeof pem - 1)) return 1;
+  static ocf_svr_roles roles;
+  if (fill_roles(&roles, ctx)) return 1;
+  ocf_svr_crl crl;
+  ocf_svr_crl_clear(&crl);
+  crl.crlid = 1;
+  memcpy(crl.thisupdate, "2024-01-01T00:00:00Z", 21);
+  memcpy(crl.crldata, "MIIBAQ==", 9);
+  static ocf_svr_ael ael;
+  ocf_svr_ael_init(&ael);
+  (void)ocf_svr_ael_add(&ael, OCF_AEL_ONBOARDING, 3, "1", "2024-01-01T00:00:00Z", "owned");
+  (void)ocf_svr_ael_add(&ael, OCF_AEL_ACCESS_CONTROL, 2, "2", "2024-01-01T00:00:01Z", "denied");
+  EMIT(dir, "csr", enc_csr, &csr);
+  EMIT(dir, "roles", enc_roles, &roles);
+  EMIT(dir, "crl", enc_crl, &crl);
+  EMIT(dir, "ael", enc_ael, &ael);
+  return 0;
+}
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -197,5 +256,5 @@ int main(int argc, char **argv) {
   EMIT(dir, "acl2", enc_acl2, &acl);
   EMIT(dir, "sp", enc_sp, &sp);
   EMIT(dir, "sdi", enc_sdi, &sdi);
-  return 0;
+  return emit_minor(dir, &ctx);
 }

@@ -24,6 +24,10 @@ SAMPLES = [
     ("acl2", "oic.sec.acl2.swagger.json", "#/definitions/Acl2"),
     ("sp", "oic.sec.sp.swagger.json", "#/definitions/SP"),
     ("sdi", "oic.sec.sdi.swagger.json", "#/definitions/Sdi"),
+    ("csr", "oic.sec.csr.swagger.json", "#/definitions/Csr"),
+    ("roles", "oic.sec.roles.swagger.json", "#/definitions/Roles"),
+    ("crl", "oic.sec.crl.swagger.json", "#/definitions/Crl"),
+    ("ael", "oic.sec.ael.swagger.json", "#/definitions/Ael"),
 ]
 
 
@@ -79,6 +83,11 @@ def negative_controls(p):
     yield "sp", "currentprofile 1", changed("sp", lambda d: d.update(currentprofile=1))
     yield "sdi", "no priv", changed("sdi", lambda d: d.pop("priv"))
     yield "sdi", "uuid x", changed("sdi", lambda d: d.update(uuid="x"))
+    yield "csr", "no encoding", changed("csr", lambda d: d.pop("encoding"))
+    yield "roles", "credtype 512", changed("roles", lambda d: d["roles"][0].update(credtype=512))
+    yield "crl", "crlid as text", changed("crl", lambda d: d.update(crlid="1"))
+    yield "ael", "priorityfilter 5", changed("ael", lambda d: d.update(priorityfilter=5))
+    yield "ael", "event without aeid", changed("ael", lambda d: d["events"][0].pop("aeid"))
 
 
 def main():
