@@ -46,6 +46,18 @@ typedef struct ocf_uuid {
 /* Text form: 36 characters 8-4-4-4-12, plus the terminating NUL. */
 #define OCF_UUID_STR_LEN 37
 
+/* Parses the 8-4-4-4-12 hex form, any case. Accepts len 36, or 37 when the last byte is NUL
+ * (IoTivity-Lite sends subject uuids with a trailing NUL: digest §10 pitfall 2). Version and
+ * variant bits are not checked (IoTivity-Lite sets non-RFC variant bits: pitfall 3).
+ * Returns OCF_OK or OCF_ERR_MALFORMED. */
+OCF_API OCF_NODISCARD ocf_err ocf_uuid_parse(const char *text, size_t len, ocf_uuid *out);
+
+/* Writes the lower-case text form and a NUL into out. */
+OCF_API void ocf_uuid_format(const ocf_uuid *u, char out[OCF_UUID_STR_LEN]);
+
+OCF_API bool ocf_uuid_is_nil(const ocf_uuid *u);
+OCF_API bool ocf_uuid_equal(const ocf_uuid *a, const ocf_uuid *b);
+
 /* A read-only byte slice. */
 typedef struct ocf_bytes {
   const uint8_t *ptr;

@@ -9,7 +9,7 @@ static int hex_value(char c) {
   return -1;
 }
 
-ocf_err ocf_uuid_parse(const char *text, size_t len, ocf_uuid *out) {
+OCF_API ocf_err ocf_uuid_parse(const char *text, size_t len, ocf_uuid *out) {
   if (!text || !out) return OCF_ERR_INVALID_ARG;
   if (len == 37 && text[36] == '\0') len = 36;
   if (len != 36) return OCF_ERR_MALFORMED;
@@ -32,7 +32,7 @@ ocf_err ocf_uuid_parse(const char *text, size_t len, ocf_uuid *out) {
   return OCF_OK;
 }
 
-void ocf_uuid_format(const ocf_uuid *u, char out[OCF_UUID_STR_LEN]) {
+OCF_API void ocf_uuid_format(const ocf_uuid *u, char out[OCF_UUID_STR_LEN]) {
   static const char digits[] = "0123456789abcdef";
   size_t o = 0;
   for (size_t i = 0; i < 16; i++) {
@@ -43,12 +43,14 @@ void ocf_uuid_format(const ocf_uuid *u, char out[OCF_UUID_STR_LEN]) {
   out[o] = '\0';
 }
 
-bool ocf_uuid_is_nil(const ocf_uuid *u) {
+OCF_API bool ocf_uuid_is_nil(const ocf_uuid *u) {
   static const ocf_uuid nil;
   return memcmp(u->b, nil.b, sizeof nil.b) == 0;
 }
 
-bool ocf_uuid_equal(const ocf_uuid *a, const ocf_uuid *b) { return memcmp(a->b, b->b, sizeof a->b) == 0; }
+OCF_API bool ocf_uuid_equal(const ocf_uuid *a, const ocf_uuid *b) {
+  return memcmp(a->b, b->b, sizeof a->b) == 0;
+}
 
 ocf_err ocf_uuid_generate(const ocf_platform *pf, ocf_uuid *out) {
   if (!pf || !pf->random || !out) return OCF_ERR_INVALID_ARG;

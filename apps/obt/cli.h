@@ -1,0 +1,57 @@
+/* Shared pieces of the obt subcommands: exit codes, output helpers, the network host. */
+#ifndef OBT_CLI_H
+#define OBT_CLI_H
+
+#include <ocf/ocf_obt.h>
+#include <ocf/ocf_posix.h>
+#include <stdio.h>
+
+/* Exit codes (documented in obt --help and docs/man/obt.1). */
+enum obt_exit {
+  OBT_EXIT_OK = 0,
+  OBT_EXIT_FAILED = 1,  /* the operation ran and failed (a device refused, bad answer) */
+  OBT_EXIT_USAGE = 2,   /* bad command line */
+  OBT_EXIT_SYSTEM = 3,  /* sockets, memory, files */
+  OBT_EXIT_TIMEOUT = 4, /* a device did not answer */
+};
+
+typedef struct obt_cmd {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv);
+} obt_cmd;
+
+int obt_cmd_discover(int argc, char **argv);
+
+/* Network options shared by subcommands that talk to devices. */
+typedef struct obt_net_opts {
+  bool ipv4, ipv6;
+  ocf_posix_net_config net;
+  ocf_log_level log_level;
+} obt_net_opts;
+
+void obt_net_opts_init(obt_net_opts *o);
+/* Handles --interface IF, -4/--ipv4-only, -6/--ipv6-only, -v/--verbose at argv[*i] (consuming
+ * a value when it takes one). Returns 1 when handled, 0 when not one of these, -1 on error
+ * (message printed). */
+int obt_net_opts_parse(obt_net_opts *o, int argc, char **argv, int *i);
+
+/* The tool engine on a posix net and loop. */
+typedef struct obt_host {
+  ocf_platform pf;
+  ocf_posix_net *net;
+  ocf_posix_loop *loop;
+  ocf_obt *obt;
+} obt_host;
+
+/* Opens sockets and the engine. Returns an exit code (prints why on failure). */
+int obt_host_open(obt_host *h, const obt_net_opts *o);
+void obt_host_close(obt_host *h);
+
+/* Writes s as a JSON string literal (quotes and escapes included). */
+void obt_json_string(FILE *out, const char *s);
+
+/* Whether colour and tables suit the stream (a terminal, and NO_COLOR unset). */
+bool obt_is_terminal(FILE *f);
+
+#endif

@@ -1,0 +1,41 @@
+/* obt — the OCF onboarding tool. One subcommand per file (cmd_*.c); this file dispatches. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef OBT_VERSION
+#define OBT_VERSION "unknown"
+#endif
+
+static const obt_cmd commands[] = {
+    {"discover", "find OCF devices on the network (multicast) or at one address", obt_cmd_discover},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: obt COMMAND [options]    (obt COMMAND --help for its options)\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\nexit status: 0 success, 1 the operation failed, 2 usage error, 3 system error,\n"
+               "4 a device did not answer in time\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return OBT_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return OBT_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("obt %s\n", OBT_VERSION);
+    return OBT_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "obt: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return OBT_EXIT_USAGE;
+}

@@ -1,0 +1,276 @@
+/* Discovery of OCF devices: GET /oic/res to the OCF groups (or one address), then GET /oic/d of
+ * every device that answered. Devices are keyed by their di (the anchor of their links), so a
+ * device heard on IPv6 and IPv4, or on several interfaces, is reported once (pitfall 37). */
+#include <string.h>
+
+#include "base/log.h"
+#include "base/uuid.h"
+#include "obt/obt_internal.h"
+#include "rep/links.h"
+
+#define MAX_DETAIL_REQUESTS 16 /* /oic/d requests in flight at once */
+#define RES_MAX_LINKS 64       /* links read from one /oic/res answer */
+#define RES_MAX_NODES 1024
+
+static const uint8_t all_nodes_v6_suffix[14] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x58};
+
+OCF_API size_t ocf_obt_discovery_groups(uint32_t ifindex, bool ipv6, bool ipv4, ocf_endpoint out[4]) {
+  static const uint8_t scopes[3] = {0x02, 0x03, 0x05}; /* digest §1.1: link, realm, site */
+  size_t n = 0;
+  for (size_t i = 0; ipv6 && i < sizeof scopes; i++) {
+    ocf_endpoint *ep = &out[n++];
+    memset(ep, 0, sizeof *ep);
+    ep->family = OCF_IPV6;
+    ep->port = 5683;
+    ep->addr[0] = 0xff;
+    ep->addr[1] = scopes[i];
+    memcpy(ep->addr + 2, all_nodes_v6_suffix, sizeof all_nodes_v6_suffix);
+    ep->ifindex = ifindex;
+  }
+  if (ipv4) {
+    ocf_endpoint *ep = &out[n++];
+    memset(ep, 0, sizeof *ep);
+    ep->family = OCF_IPV4;
+    ep->port = 5683;
+    const uint8_t group[4] = {224, 0, 1, 187};
+    memcpy(ep->addr, group, sizeof group);
+    ep->ifindex = ifindex;
+  }
+  return n;
+}
+
+OCF_API bool ocf_obt_discovering(const ocf_obt *obt) { return obt->disc.active; }
+
+/* GET with the OCF accept options (digest §1.2). */
+static ocf_err build_get(ocf_coap_msg *req, const char *path, uint8_t *scratch, size_t cap) {
+  ocf_coap_init(req, OCF_COAP_CON, OCF_COAP_GET, 0);
+  ocf_err err = ocf_coap_set_uri_path_query(req, path, scratch, cap);
+  if (!err) err = ocf_coap_add_uint_option(req, OCF_COAP_OPT_ACCEPT, OCF_COAP_CF_VND_OCF_CBOR);
+  if (!err) err = ocf_coap_add_uint_option(req, OCF_COAP_OPT_OCF_ACCEPT_VERSION, OCF_COAP_OCF_VERSION_1_0);
+  return err;
+}
+
+static obt_found *find_device(obt_discovery *d, const ocf_uuid *di) {
+  for (size_t i = 0; i < d->n_found; i++)
+    if (ocf_uuid_equal(&d->found[i].info.di, di)) return &d->found[i];
+  return NULL;
+}
+
+static obt_found *add_device(ocf_obt *obt, const ocf_uuid *di, const ocf_endpoint *from) {
+  obt_discovery *d = &obt->disc;
+  if (d->n_found == obt->cfg.max_devices) return NULL;
+  obt_found *f = &d->found[d->n_found++];
+  memset(f, 0, sizeof *f);
+  f->info.di = *di;
+  f->info.from = *from;
+  f->info.from.flags &= (uint8_t)~OCF_EP_MULTICAST;
+  f->details_pending = true;
+  return f;
+}
+
+static bool is_ipv6_link_local(const ocf_endpoint *ep) {
+  return ep->family == OCF_IPV6 && ep->addr[0] == 0xfe && (ep->addr[1] & 0xc0) == 0x80;
+}
+
+/* Adds the eps of one link to the device, skipping duplicates and unparsable ones. */
+static void merge_eps(ocf_obt_device_info *info, const ocf_link *link, const ocf_endpoint *from) {
+  for (size_t i = 0; i < link->n_eps && info->n_eps < OCF_OBT_MAX_EPS; i++) {
+    char text[OCF_ENDPOINT_STR_MAX];
+    const ocf_rep_str *s = &link->eps[i].ep;
+    if (s->len >= sizeof text) continue;
+    memcpy(text, s->ptr, s->len);
+    text[s->len] = '\0';
+    ocf_endpoint ep;
+    if (ocf_endpoint_parse(text, &ep) != OCF_OK) continue;
+    /* Pitfall 28: eps carry no zone id; a link-local one is on the interface the answer came in. */
+    if (is_ipv6_link_local(&ep) && ep.ifindex == 0) ep.ifindex = from->ifindex;
+    bool seen = false;
+    for (size_t k = 0; k < info->n_eps && !seen; k++)
+      seen = ocf_endpoint_equal(&info->eps[k], &ep) && info->eps[k].flags == ep.flags;
+    if (!seen) info->eps[info->n_eps++] = ep;
+  }
+}
+
+static ocf_err grow_found(ocf_obt *obt) {
+  obt_discovery *d = &obt->disc;
+  size_t cap = d->found_cap ? d->found_cap * 2 : 16;
+  if (cap > obt->cfg.max_devices) cap = obt->cfg.max_devices;
+  if (cap <= d->found_cap) return OCF_ERR_TOO_LARGE;
+  obt_found *grown = obt->pf.alloc(obt->pf.ctx, cap * sizeof *grown);
+  if (!grown) return OCF_ERR_NO_MEMORY;
+  if (d->n_found) memcpy(grown, d->found, d->n_found * sizeof *grown);
+  if (d->found) obt->pf.free(obt->pf.ctx, d->found);
+  d->found = grown;
+  d->found_cap = cap;
+  return OCF_OK;
+}
+
+/* One /oic/res answer: every link with a di names a device. */
+static void take_res_answer(ocf_obt *obt, const ocf_msg_event *ev) {
+  const ocf_coap_msg *rsp = ev->response;
+  if (rsp->code != OCF_COAP_CONTENT || !rsp->payload_len) return;
+  ocf_res_info info;
+  obt_discovery *d = &obt->disc;
+  ocf_err err = ocf_links_parse(rsp->payload, rsp->payload_len, NULL, d->nodes, RES_MAX_NODES, d->links,
+                                RES_MAX_LINKS, &info);
+  char from[OCF_ENDPOINT_STR_MAX];
+  if (ocf_endpoint_format(ev->peer, from, sizeof from) != OCF_OK) from[0] = '\0';
+  if (err) {
+    ocf_log(&obt->pf, OCF_LOG_WARN, "obt", "discovery: unreadable /oic/res from %s: %s", from,
+            ocf_strerror(err));
+    return;
+  }
+  for (size_t i = 0; i < info.n_links; i++) {
+    const ocf_link *link = &d->links[i];
+    if (!link->has_di) continue;
+    obt_found *f = find_device(d, &link->di);
+    if (!f && d->n_found == d->found_cap && grow_found(obt) != OCF_OK) {
+      ocf_log(&obt->pf, OCF_LOG_WARN, "obt", "discovery: device limit reached, ignoring %s", from);
+      return;
+    }
+    if (!f) f = add_device(obt, &link->di, ev->peer);
+    if (f) merge_eps(&f->info, link, ev->peer);
+  }
+}
+
+static void on_res_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
+  (void)m;
+  ocf_obt *obt = user;
+  obt_discovery *d = &obt->disc;
+  if (ev->type == OCF_MSG_EV_RESPONSE) take_res_answer(obt, ev);
+  if (ev->final) {
+    d->window_over = true;
+    /* A unicast target that never answered is a failure; a silent multicast is just empty. */
+    if (ev->type != OCF_MSG_EV_RESPONSE && ev->type != OCF_MSG_EV_DONE) d->result = ev->err;
+  }
+}
+
+static void copy_text(const ocf_rep_node *n, char *out, size_t cap) {
+  ocf_rep_str s;
+  if (ocf_rep_get_text(n, &s) != OCF_OK) return;
+  size_t len = s.len < cap - 1 ? s.len : cap - 1;
+  memcpy(out, s.ptr, len);
+  out[len] = '\0';
+  for (size_t i = 0; i < len; i++) /* keep what we print to people free of control bytes */
+    if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f) out[i] = '?';
+}
+
+/* /oic/d (digest §1.5): n, rt (oic.wk.d + device types), icv. */
+static void take_details(ocf_obt *obt, obt_found *f, const ocf_coap_msg *rsp) {
+  const ocf_rep_node *root;
+  if (rsp->code != OCF_COAP_CONTENT ||
+      ocf_rep_decode(rsp->payload, rsp->payload_len, NULL, obt->disc.nodes, RES_MAX_NODES, &root) != OCF_OK ||
+      root->type != OCF_REP_MAP)
+    return;
+  ocf_obt_device_info *info = &f->info;
+  copy_text(ocf_rep_map_value(root, "n"), info->name, sizeof info->name);
+  copy_text(ocf_rep_map_value(root, "icv"), info->icv, sizeof info->icv);
+  ocf_rep_str rt[OCF_REP_MAX_TYPES];
+  size_t n_rt = 0;
+  if (ocf_rep_get_str_array(ocf_rep_map_value(root, "rt"), rt, OCF_REP_MAX_TYPES, &n_rt) == OCF_OK) {
+    for (size_t i = 0; i < n_rt; i++) {
+      if (ocf_rep_str_eq(rt[i], "oic.wk.d")) continue;
+      size_t len = rt[i].len < sizeof info->device_type - 1 ? rt[i].len : sizeof info->device_type - 1;
+      memcpy(info->device_type, rt[i].ptr, len);
+      info->device_type[len] = '\0';
+      break;
+    }
+  }
+  info->has_details = true;
+}
+
+static void on_details_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
+  (void)m;
+  ocf_obt *obt = user;
+  obt_discovery *d = &obt->disc;
+  if (!ev->final) return;
+  for (size_t i = 0; i < d->n_found; i++) {
+    obt_found *f = &d->found[i];
+    if (!f->details_in_flight || f->details_request != ev->request_id) continue;
+    f->details_in_flight = false;
+    d->n_in_flight--;
+    if (ev->type == OCF_MSG_EV_RESPONSE) take_details(obt, f, ev->response);
+    f->reported = true;
+    d->n_reported++;
+    d->params.on_device(d->params.user, &f->info);
+    return;
+  }
+}
+
+static void request_details(ocf_obt *obt, obt_found *f, ocf_time_ms now) {
+  ocf_coap_msg req;
+  uint8_t scratch[16];
+  ocf_err err = build_get(&req, "/oic/d", scratch, sizeof scratch);
+  ocf_msg_request_params p = {.to = &f->info.from, .n_to = 1, .cb = on_details_event, .user = obt};
+  uint32_t id = 0;
+  if (!err) err = ocf_msg_request(obt->msg, &p, &req, now, &id);
+  if (err == OCF_ERR_BUSY) return; /* retried on the next pump */
+  f->details_pending = false;
+  if (err) { /* reported without details */
+    f->reported = true;
+    obt->disc.n_reported++;
+    obt->disc.params.on_device(obt->disc.params.user, &f->info);
+    return;
+  }
+  f->details_in_flight = true;
+  f->details_request = id;
+  obt->disc.n_in_flight++;
+}
+
+static void release(ocf_obt *obt) {
+  obt_discovery *d = &obt->disc;
+  if (d->found) obt->pf.free(obt->pf.ctx, d->found);
+  if (d->nodes) obt->pf.free(obt->pf.ctx, d->nodes);
+  if (d->links) obt->pf.free(obt->pf.ctx, d->links);
+  memset(d, 0, sizeof *d);
+}
+
+static void finish(ocf_obt *obt) {
+  obt_discovery *d = &obt->disc;
+  ocf_obt_discover_params p = d->params;
+  ocf_err result = d->result;
+  size_t n = d->n_reported;
+  release(obt);
+  p.on_done(p.user, result, n); /* last: it may start the next discovery */
+}
+
+void obt_discovery_pump(ocf_obt *obt, ocf_time_ms now) {
+  obt_discovery *d = &obt->disc;
+  if (!d->active) return;
+  for (size_t i = 0; i < d->n_found && d->n_in_flight < MAX_DETAIL_REQUESTS; i++)
+    if (d->found[i].details_pending) request_details(obt, &d->found[i], now);
+  bool waiting = d->n_in_flight > 0;
+  for (size_t i = 0; i < d->n_found && !waiting; i++) waiting = d->found[i].details_pending;
+  if (d->window_over && !waiting) finish(obt);
+}
+
+static ocf_err check_params(const ocf_obt_discover_params *p) {
+  if (!p || !p->targets || !p->on_device || !p->on_done) return OCF_ERR_INVALID_ARG;
+  if (p->n_targets == 0 || p->n_targets > OCF_MSG_MAX_GROUPS) return OCF_ERR_INVALID_ARG;
+  size_t multicast = 0;
+  for (size_t i = 0; i < p->n_targets; i++) multicast += ocf_endpoint_is_multicast(&p->targets[i]);
+  if (multicast != 0 && multicast != p->n_targets) return OCF_ERR_INVALID_ARG;
+  if (multicast == 0 && p->n_targets != 1) return OCF_ERR_INVALID_ARG;
+  return OCF_OK;
+}
+
+OCF_API ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p, ocf_time_ms now) {
+  if (!obt) return OCF_ERR_INVALID_ARG;
+  ocf_err err = check_params(p);
+  if (err) return err;
+  obt_discovery *d = &obt->disc;
+  if (d->active) return OCF_ERR_BUSY;
+  d->nodes = obt->pf.alloc(obt->pf.ctx, RES_MAX_NODES * sizeof *d->nodes);
+  d->links = obt->pf.alloc(obt->pf.ctx, RES_MAX_LINKS * sizeof *d->links);
+  err = (d->nodes && d->links) ? grow_found(obt) : OCF_ERR_NO_MEMORY;
+  ocf_coap_msg req;
+  uint8_t scratch[16];
+  if (!err) err = build_get(&req, "/oic/res", scratch, sizeof scratch);
+  ocf_msg_request_params mp = {
+      .to = p->targets, .n_to = p->n_targets, .window_ms = p->window_ms, .cb = on_res_event, .user = obt};
+  d->params = *p;
+  d->active = true;
+  if (!err) err = ocf_msg_request(obt->msg, &mp, &req, now, NULL);
+  if (err) release(obt);
+  return err;
+}

@@ -1,2 +1,0 @@
-/* placeholder until this layer lands */
-typedef int ocf_placeholder_unused;
