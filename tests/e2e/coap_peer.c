@@ -15,8 +15,9 @@
  *
  *   coap_peer get URL [--out FILE] [--accept CF] [--expect-cf CF]
  *       GET (--accept 10000 adds OCF-Accept-Content-Format-Version 2048); the body goes to
- *       FILE, or to stdout as hex; a summary line goes to stderr. Exit 1 unless the answer is
- *       2.xx (and, with --expect-cf, carries that Content-Format).
+ *       FILE, or to stdout as hex; a summary line goes to stderr, and for Content-Format 10000
+ *       the hrefs of the links src/rep decodes ("links: /a /b"). Exit 1 unless the answer is
+ *       2.xx (and, with --expect-cf, carries that Content-Format, and a 10000 body decodes).
  *   coap_peer post URL --size N [--out FILE]
  *       POSTs N bytes of the pattern (Content-Format 42); the answer must be 2.04 with exactly
  *       those bytes echoed (exit 1 otherwise, naming the first differing byte).
@@ -24,8 +25,9 @@
  *       The same with PUT: any 2.xx, and when the answer has a body it must be the echo.
  *   coap_peer discover [--if IF]... [--family 4|6|46] [--window MS] [--expect N] [--path P]
  *       Multicast GET /oic/res (or P) to ff02::158 and/or 224.0.1.187 (port 5683); prints one line per
- *       responder: "<responder endpoint> <code> cf=<CF> <payload hex>". Exit 2 when fewer than
- *       N (default 1) responders answered within the window.
+ *       responder: "<responder endpoint> <code> cf=<CF> <payload hex>" (and the decoded links
+ *       on stderr). Exit 1 when an /oic/res body does not decode, 2 when fewer than N
+ *       (default 1) responders answered within the window.
  *   coap_peer pattern N      writes N bytes of the pattern to stdout
  *   coap_peer res-hex        prints the /oic/res body the server sends, as hex
  *
@@ -52,6 +54,7 @@
 
 #include "coap/coap.h"
 #include "msg/msg.h"
+#include "rep/links.h"
 
 #define EXIT_OK 0
 #define EXIT_MISMATCH 1
@@ -60,7 +63,7 @@
 #define CF_OCTET_STREAM 42
 #define MAX_IFS 4
 #define MAX_BINDS 2
-#define RES_MAX 256
+#define RES_MAX 512
 
 typedef struct options {
   const char *mode, *url, *out_file, *port_file, *path;
@@ -97,6 +100,7 @@ typedef struct peer {
   bool finished;
   int result;
   unsigned responders;
+  bool undecodable; /* a discovery answer's /oic/res body did not decode */
 } peer;
 
 /* ---- payloads ---------------------------------------------------------------------------- */
@@ -107,53 +111,49 @@ static void fill_pattern(uint8_t *out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = pattern_byte(i);
 }
 
-/* RFC 8949 3.1: a head with major type and argument (arguments below 2^16 suffice here). */
-static size_t cbor_head(uint8_t *out, size_t at, uint8_t major, size_t value) {
-  uint8_t mt = (uint8_t)(major << 5);
-  if (value < 24) {
-    out[at] = (uint8_t)(mt | value);
-    return at + 1;
-  }
-  if (value < 256) {
-    out[at] = (uint8_t)(mt | 24);
-    out[at + 1] = (uint8_t)value;
-    return at + 2;
-  }
-  out[at] = (uint8_t)(mt | 25);
-  out[at + 1] = (uint8_t)(value >> 8);
-  out[at + 2] = (uint8_t)value;
-  return at + 3;
+static ocf_rep_str str_of(const char *s) {
+  ocf_rep_str r = {s, strlen(s)};
+  return r;
 }
 
-static size_t cbor_text(uint8_t *out, size_t at, const char *s) {
-  size_t n = strlen(s);
-  at = cbor_head(out, at, 3, n);
-  memcpy(out + at, s, n);
-  return at + n;
-}
-
-/* One link of /oic/res (OCF Core 7.8.2.2): {"href": h, "rt": [rt], "if": [ifs...]}. */
-static size_t cbor_link(uint8_t *out, size_t at, const char *href, const char *rt, const char *if1,
-                        const char *if2) {
-  at = cbor_head(out, at, 5, 3);
-  at = cbor_text(out, at, "href");
-  at = cbor_text(out, at, href);
-  at = cbor_text(out, at, "rt");
-  at = cbor_head(out, at, 4, 1);
-  at = cbor_text(out, at, rt);
-  at = cbor_text(out, at, "if");
-  at = cbor_head(out, at, 4, if2 ? 2 : 1);
-  at = cbor_text(out, at, if1);
-  if (if2) at = cbor_text(out, at, if2);
-  return at;
-}
-
-/* The /oic/res body: an array of links (digest 1.3: /oic/res is an array). Well under RES_MAX. */
+/* The /oic/res body (oic.if.ll, digest 1.4): an array of links, built with src/rep. */
 static size_t build_res(uint8_t out[RES_MAX]) {
-  size_t at = cbor_head(out, 0, 4, 3);
-  at = cbor_link(out, at, "/oic/res", "oic.wk.res", "oic.if.ll", "oic.if.baseline");
-  at = cbor_link(out, at, "/test/big", "x.org.obt.test.big", "oic.if.r", NULL);
-  return cbor_link(out, at, "/test/echo", "x.org.obt.test.echo", "oic.if.rw", NULL);
+  static const char *const k_links[][4] = {
+      {"/oic/res", "oic.wk.res", "oic.if.ll", "oic.if.baseline"},
+      {"/test/big", "x.org.obt.test.big", "oic.if.r", NULL},
+      {"/test/echo", "x.org.obt.test.echo", "oic.if.rw", NULL},
+  };
+  ocf_link links[3];
+  memset(links, 0, sizeof links);
+  for (size_t i = 0; i < 3; i++) {
+    links[i].href = str_of(k_links[i][0]);
+    links[i].rt[links[i].n_rt++] = str_of(k_links[i][1]);
+    for (size_t k = 2; k < 4 && k_links[i][k]; k++) links[i].ifs[links[i].n_if++] = str_of(k_links[i][k]);
+    links[i].has_bm = true;
+    links[i].bm = OCF_LINK_BM_DISCOVERABLE;
+  }
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, RES_MAX);
+  ocf_links_encode_ll(&e, links, 3);
+  size_t len = 0;
+  return ocf_rep_enc_finish(&e, &len) == OCF_OK ? len : 0;
+}
+
+/* Decodes an /oic/res body with src/rep and logs its hrefs; false when it does not decode. */
+static bool log_links(const char *what, const uint8_t *cbor, size_t len) {
+  ocf_rep_node nodes[128];
+  ocf_link links[8];
+  ocf_res_info info;
+  ocf_err err = ocf_links_parse(cbor, len, NULL, nodes, 128, links, 8, &info);
+  if (err) {
+    fprintf(stderr, "%s: the /oic/res body does not decode: %s\n", what, ocf_strerror(err));
+    return false;
+  }
+  fprintf(stderr, "%s: links:", what);
+  for (size_t i = 0; i < info.n_links; i++)
+    fprintf(stderr, " %.*s", (int)links[i].href.len, links[i].href.ptr);
+  fputc('\n', stderr);
+  return true;
 }
 
 static void print_hex(FILE *f, const uint8_t *data, size_t len) {
@@ -342,9 +342,13 @@ static void on_get(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     return;
   }
   uint32_t cf = 0;
-  if (p->opt.has_expect_cf &&
-      (ocf_coap_get_uint_option(rsp, OCF_COAP_OPT_CONTENT_FORMAT, &cf) != OCF_OK || cf != p->opt.expect_cf)) {
+  bool has_cf = ocf_coap_get_uint_option(rsp, OCF_COAP_OPT_CONTENT_FORMAT, &cf) == OCF_OK;
+  if (p->opt.has_expect_cf && (!has_cf || cf != p->opt.expect_cf)) {
     fprintf(stderr, "get: Content-Format is not %lu\n", p->opt.expect_cf);
+    finish(p, EXIT_MISMATCH);
+    return;
+  }
+  if (has_cf && cf == OCF_COAP_CF_VND_OCF_CBOR && !log_links("get", rsp->payload, rsp->payload_len)) {
     finish(p, EXIT_MISMATCH);
     return;
   }
@@ -398,7 +402,10 @@ static void on_discover(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   peer *p = user;
   if (ev->type == OCF_MSG_EV_DONE) {
     fprintf(stderr, "discover: %u responder(s)\n", p->responders);
-    finish(p, p->responders >= p->opt.expect ? EXIT_OK : EXIT_TIMEOUT);
+    if (p->undecodable)
+      finish(p, EXIT_MISMATCH);
+    else
+      finish(p, p->responders >= p->opt.expect ? EXIT_OK : EXIT_TIMEOUT);
     return;
   }
   char from[OCF_ENDPOINT_STR_MAX], code[5];
@@ -415,6 +422,9 @@ static void on_discover(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   putchar('\n');
   fflush(stdout);
   p->responders++;
+  if (has_cf && cf == OCF_COAP_CF_VND_OCF_CBOR &&
+      !log_links("discover", ev->response->payload, ev->response->payload_len))
+    p->undecodable = true;
 }
 
 /* Splits "coap://[addr]:port/path?query" into an endpoint and "/path?query". */

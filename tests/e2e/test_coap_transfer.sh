@@ -79,8 +79,9 @@ client() {
 # --- unicast GET /oic/res ---------------------------------------------------------------------
 for target in "[fd00::1]:$u6" "10.0.0.1:$u4" "[$ll%$obt_if]:$u6"; do
   client res get "coap://$target/oic/res" --expect-cf 10000
-  if [[ $rc -eq 0 && $(cat "$tmp/res.out") == "$res_hex" ]]; then
-    pass "GET coap://$target/oic/res: 2.05, Content-Format 10000, the body the server sends"
+  if [[ $rc -eq 0 && $(cat "$tmp/res.out") == "$res_hex" ]] &&
+    grep -qx "get: links: /oic/res /test/big /test/echo" "$tmp/res.err"; then
+    pass "GET coap://$target/oic/res: 2.05, Content-Format 10000, the body the server sends (src/rep decodes its 3 links)"
   else
     fail "GET coap://$target/oic/res (exit $rc, body $(head -c 80 "$tmp/res.out"))"
   fi
