@@ -61,8 +61,8 @@ typedef struct ocf_obt_discover_params {
   const ocf_endpoint *targets;
   size_t n_targets;
   uint32_t window_ms; /* multicast: 0 = the configured discovery_window_ms */
-  /* Called once per device, after its /oic/d was read (or could not be). `dev` is valid during
-   * the call only. */
+  /* Called once per device when the listening window is over and its /oic/d was read (or could
+   * not be), with the endpoints of all its answers merged. `dev` is valid during the call only. */
   void (*on_device)(void *user, const ocf_obt_device_info *dev);
   /* Called once at the end: OCF_OK, or why discovery failed (e.g. OCF_ERR_TIMEOUT for a
    * unicast target that never answered). n_devices = devices reported. */

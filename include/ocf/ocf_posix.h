@@ -84,6 +84,19 @@ typedef struct ocf_posix_net_ports {
 } ocf_posix_net_ports;
 OCF_API void ocf_posix_net_get_ports(const ocf_posix_net *net, ocf_posix_net_ports *out);
 
+/* The endpoints a device on this net advertises in eps (digest 1.1: the unicast ports are
+ * ephemeral and learnt only from eps): for each open family, every address of the interfaces
+ * the net uses (ocf_posix_net_interfaces; just the bound address when cfg->bind6/bind4 named
+ * one) with the unicast port, and again with the coaps port and OCF_EP_SECURE when secure
+ * sockets are open. ifindex is the address's interface, so a device can answer each request
+ * with the endpoints of its arrival interface; ocf_endpoint_format writes it as a zone id for
+ * link-local addresses, which eps must not carry (digest pitfall 28). IPv6 first, then IPv4.
+ * Copies at most cap into out and sets *n to how many it copied.
+ * OCF_OK; OCF_ERR_NO_SPACE (there were more: out holds the first cap); OCF_ERR_IO (the
+ * interface addresses could not be read); OCF_ERR_INVALID_ARG. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_net_local_endpoints(const ocf_posix_net *net, ocf_endpoint *out,
+                                                            size_t cap, size_t *n);
+
 /* The interfaces multicast uses (chosen at open); returns how many, copies at most cap. */
 OCF_API size_t ocf_posix_net_interfaces(const ocf_posix_net *net, uint32_t *out, size_t cap);
 

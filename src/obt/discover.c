@@ -190,28 +190,21 @@ static void on_details_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     f->details_in_flight = false;
     d->n_in_flight--;
     if (ev->type == OCF_MSG_EV_RESPONSE) take_details(obt, f, ev->response);
-    f->reported = true;
-    d->n_reported++;
-    d->params.on_device(d->params.user, &f->info);
-    return;
+    return; /* reported when the window is over, with the eps of every answer merged */
   }
 }
 
 static void request_details(ocf_obt *obt, obt_found *f, ocf_time_ms now) {
   ocf_coap_msg req;
-  uint8_t scratch[16];
-  ocf_err err = build_get(&req, "/oic/d", scratch, sizeof scratch);
+  uint8_t scratch[32];
+  /* Baseline: /oic/d under its default oic.if.r carries no rt, hence no device type (digest §1.5). */
+  ocf_err err = build_get(&req, "/oic/d?if=oic.if.baseline", scratch, sizeof scratch);
   ocf_msg_request_params p = {.to = &f->info.from, .n_to = 1, .cb = on_details_event, .user = obt};
   uint32_t id = 0;
   if (!err) err = ocf_msg_request(obt->msg, &p, &req, now, &id);
   if (err == OCF_ERR_BUSY) return; /* retried on the next pump */
   f->details_pending = false;
-  if (err) { /* reported without details */
-    f->reported = true;
-    obt->disc.n_reported++;
-    obt->disc.params.on_device(obt->disc.params.user, &f->info);
-    return;
-  }
+  if (err) return; /* reported without details */
   f->details_in_flight = true;
   f->details_request = id;
   obt->disc.n_in_flight++;
@@ -241,7 +234,15 @@ void obt_discovery_pump(ocf_obt *obt, ocf_time_ms now) {
     if (d->found[i].details_pending) request_details(obt, &d->found[i], now);
   bool waiting = d->n_in_flight > 0;
   for (size_t i = 0; i < d->n_found && !waiting; i++) waiting = d->found[i].details_pending;
-  if (d->window_over && !waiting) finish(obt);
+  if (!d->window_over || waiting) return;
+  for (size_t i = 0; i < d->n_found; i++) {
+    obt_found *f = &d->found[i];
+    if (f->reported) continue;
+    f->reported = true;
+    d->n_reported++;
+    d->params.on_device(d->params.user, &f->info);
+  }
+  finish(obt);
 }
 
 static ocf_err check_params(const ocf_obt_discover_params *p) {

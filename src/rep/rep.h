@@ -26,6 +26,7 @@
 #ifndef OCF_REP_REP_H
 #define OCF_REP_REP_H
 
+#include <ocf/ocf_rep.h> /* the exported subset: declaring it first gives those functions OCF_API */
 #include <ocf/ocf_types.h>
 
 /* Hard ceiling of nesting for the decoder's limits and the builder's stack. */

@@ -371,6 +371,70 @@ static void test_interfaces_default_excludes_loopback_but_explicit_loopback_is_k
   ocf_posix_net_close(net);
 }
 
+/* ---- local endpoints --------------------------------------------------------------------- */
+
+static bool has_endpoint(const ocf_endpoint *eps, size_t n, const ocf_endpoint *want) {
+  for (size_t i = 0; i < n; i++)
+    if (ocf_endpoint_equal(&eps[i], want) && eps[i].flags == want->flags && eps[i].ifindex == want->ifindex)
+      return true;
+  return false;
+}
+
+static void test_local_endpoints_of_a_bound_net_are_its_address_with_each_port(void **state) {
+  fixture *f = *state;
+  ocf_endpoint eps[8];
+  size_t n = 0;
+  assert_int_equal(ocf_posix_net_local_endpoints(f->a, eps, 8, &n), OCF_OK);
+  assert_int_equal(n, 4);
+  uint32_t lo = if_nametoindex("lo");
+  ocf_endpoint want = loopback_ep(OCF_IPV6, f->pa.unicast6);
+  want.ifindex = lo;
+  assert_true(has_endpoint(eps, n, &want));
+  want.port = f->pa.secure6;
+  want.flags = OCF_EP_SECURE;
+  assert_true(has_endpoint(eps, n, &want));
+  want = loopback_ep(OCF_IPV4, f->pa.unicast4);
+  want.ifindex = lo;
+  assert_true(has_endpoint(eps, n, &want));
+  want.port = f->pa.secure4;
+  want.flags = OCF_EP_SECURE;
+  assert_true(has_endpoint(eps, n, &want));
+  assert_int_equal(eps[0].family, OCF_IPV6); /* IPv6 first */
+}
+
+static void test_local_endpoints_reports_no_space_with_the_first_ones(void **state) {
+  fixture *f = *state;
+  ocf_endpoint eps[1];
+  size_t n = 99;
+  assert_int_equal(ocf_posix_net_local_endpoints(f->a, eps, 1, &n), OCF_ERR_NO_SPACE);
+  assert_int_equal(n, 1);
+  assert_int_equal(eps[0].family, OCF_IPV6);
+  assert_int_equal(eps[0].port, f->pa.unicast6);
+  assert_int_equal(ocf_posix_net_local_endpoints(f->a, NULL, 0, &n), OCF_ERR_NO_SPACE);
+  assert_int_equal(n, 0);
+  assert_int_equal(ocf_posix_net_local_endpoints(f->a, NULL, 1, &n), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_posix_net_local_endpoints(NULL, eps, 1, &n), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_posix_net_local_endpoints(f->a, eps, 1, NULL), OCF_ERR_INVALID_ARG);
+}
+
+static void test_local_endpoints_leave_out_a_family_not_opened(void **state) {
+  (void)state;
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_ERROR, false);
+  ocf_posix_net_config cfg;
+  loopback_config(&cfg);
+  cfg.ipv6 = false;
+  ocf_posix_net *net = NULL;
+  assert_int_equal(ocf_posix_net_open(&cfg, &pf, &net), OCF_OK);
+  ocf_endpoint eps[4];
+  size_t n = 0;
+  assert_int_equal(ocf_posix_net_local_endpoints(net, eps, 4, &n), OCF_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(eps[0].family, OCF_IPV4);
+  assert_int_equal(eps[0].flags, 0);
+  ocf_posix_net_close(net);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_platform_random_fills_and_differs),
@@ -394,6 +458,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_send_rejects_what_cannot_be_sent, setup_plain, teardown),
       cmocka_unit_test(test_send_needs_a_socket_of_that_family),
       cmocka_unit_test(test_interfaces_default_excludes_loopback_but_explicit_loopback_is_kept),
+      cmocka_unit_test_setup_teardown(test_local_endpoints_of_a_bound_net_are_its_address_with_each_port,
+                                      setup_secure, teardown),
+      cmocka_unit_test_setup_teardown(test_local_endpoints_reports_no_space_with_the_first_ones, setup_secure,
+                                      teardown),
+      cmocka_unit_test(test_local_endpoints_leave_out_a_family_not_opened),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,8 @@ struct ocf_posix_net {
   uint16_t port[ROLE_COUNT];
   size_t if_count;
   uint32_t ifs[OCF_POSIX_MAX_INTERFACES];
+  uint8_t bind6[16]; /* the unicast sockets' local address; all zero = any */
+  uint8_t bind4[4];
 };
 
 /* Digest 1.1: All OCF Nodes ff02::158 (link), ff03::158 (realm), ff05::158 (site) and the
@@ -233,6 +235,8 @@ ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *
   memset(net, 0, sizeof *net);
   net->pf = pf;
   for (size_t i = 0; i < ROLE_COUNT; i++) net->fd[i] = -1;
+  memcpy(net->bind6, cfg->bind6, sizeof net->bind6);
+  memcpy(net->bind4, cfg->bind4, sizeof net->bind4);
   size_t joined = 0;
   ocf_err err = choose_interfaces(net, cfg);
   if (err == OCF_OK && cfg->ipv6) err = open_family(net, cfg, AF_INET6, &joined);
@@ -272,6 +276,84 @@ size_t ocf_posix_net_interfaces(const ocf_posix_net *net, uint32_t *out, size_t 
   if (!net) return 0;
   for (size_t i = 0; i < net->if_count && i < cap && out; i++) out[i] = net->ifs[i];
   return net->if_count;
+}
+
+/* ---- local endpoints (what a device advertises in eps) ---------------------------------- */
+
+typedef struct ep_list {
+  ocf_endpoint *out;
+  size_t cap, n;
+  bool overflow;
+} ep_list;
+
+static void ep_push(ep_list *l, const ocf_endpoint *ep) {
+  if (l->n < l->cap)
+    l->out[l->n++] = *ep;
+  else
+    l->overflow = true;
+}
+
+static bool net_uses_if(const ocf_posix_net *net, uint32_t index) {
+  for (size_t i = 0; i < net->if_count; i++)
+    if (net->ifs[i] == index) return true;
+  return false;
+}
+
+static bool all_zero(const uint8_t *a, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i]) return false;
+  return true;
+}
+
+/* One address: with the unicast port, and with the coaps port when that socket is open. */
+static void push_ports(ep_list *l, const ocf_posix_net *net, ocf_endpoint ep) {
+  bool v6 = ep.family == OCF_IPV6;
+  ep.port = net->port[v6 ? ROLE_UNICAST6 : ROLE_UNICAST4];
+  ep.flags = 0;
+  ep_push(l, &ep);
+  uint16_t secure = net->port[v6 ? ROLE_SECURE6 : ROLE_SECURE4];
+  if (net->fd[v6 ? ROLE_SECURE6 : ROLE_SECURE4] >= 0) {
+    ep.port = secure;
+    ep.flags = OCF_EP_SECURE;
+    ep_push(l, &ep);
+  }
+}
+
+static void collect_family(const ocf_posix_net *net, const struct ifaddrs *list, int family, ep_list *l) {
+  bool v6 = family == AF_INET6;
+  if (net->fd[v6 ? ROLE_UNICAST6 : ROLE_UNICAST4] < 0) return;
+  const uint8_t *bound = v6 ? net->bind6 : net->bind4;
+  size_t alen = v6 ? 16 : 4;
+  for (const struct ifaddrs *it = list; it; it = it->ifa_next) {
+    if (!it->ifa_addr || it->ifa_addr->sa_family != family || !(it->ifa_flags & IFF_UP)) continue;
+    ocf_endpoint ep;
+    memset(&ep, 0, sizeof ep);
+    ep.family = v6 ? OCF_IPV6 : OCF_IPV4;
+    ep.ifindex = if_nametoindex(it->ifa_name);
+    if (v6)
+      memcpy(ep.addr, &((const struct sockaddr_in6 *)(const void *)it->ifa_addr)->sin6_addr, 16);
+    else
+      memcpy(ep.addr, &((const struct sockaddr_in *)(const void *)it->ifa_addr)->sin_addr, 4);
+    /* A socket bound to one address is reachable there only; otherwise on the net's interfaces. */
+    bool wanted = all_zero(bound, alen) ? net_uses_if(net, ep.ifindex) : memcmp(ep.addr, bound, alen) == 0;
+    if (wanted && ep.ifindex != 0) push_ports(l, net, ep);
+  }
+}
+
+ocf_err ocf_posix_net_local_endpoints(const ocf_posix_net *net, ocf_endpoint *out, size_t cap, size_t *n) {
+  if (n) *n = 0;
+  if (!net || !n || (!out && cap > 0)) return OCF_ERR_INVALID_ARG;
+  struct ifaddrs *list = NULL;
+  if (getifaddrs(&list) != 0) {
+    ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "getifaddrs: %s", strerror(errno));
+    return OCF_ERR_IO;
+  }
+  ep_list l = {.out = out, .cap = cap};
+  collect_family(net, list, AF_INET6, &l);
+  collect_family(net, list, AF_INET, &l);
+  freeifaddrs(list);
+  *n = l.n;
+  return l.overflow ? OCF_ERR_NO_SPACE : OCF_OK;
 }
 
 size_t ocf_posix_net_fds(const ocf_posix_net *net, int *out, size_t cap) {

@@ -1,0 +1,199 @@
+/* An OCF Device (server), sans-I/O: a resource table and request dispatch over one CoAP
+ * endpoint. It serves the core resources /oic/res, /oic/d and /oic/p (digest 1.4, 1.5) and the
+ * application resources registered with ocf_device_add_resource; later the Security Virtual
+ * Resources and access control.
+ *
+ * The device is an engine (<ocf/ocf_engine.h>): the host feeds it datagrams and the time and
+ * sends what it queues (the posix loop, an application's own loop, or an in-memory network in
+ * tests). It never touches a socket or a clock and keeps no global state: one process may host
+ * many devices.
+ *
+ * Requests reach a handler only after the checks every resource shares: version and
+ * Content-Format options (4.15), Accept (4.06), the resource (4.04), the method (4.05), the
+ * interface (4.03; digest 1.6), the access decision, and the decoding of the body (4.00). A
+ * handler therefore sees a well-formed request for a method it implements; it validates the
+ * body completely before changing any state, so a refused request changes nothing. Error
+ * answers to multicast requests are never sent (digest pitfall 29).
+ *
+ * Handlers run inside the engine's handle_datagram and must not call back into the engine. */
+#ifndef OCF_DEVICE_H
+#define OCF_DEVICE_H
+
+#include "ocf_endpoint.h"
+#include "ocf_engine.h"
+#include "ocf_platform.h"
+#include "ocf_rep.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ocf_device ocf_device;
+
+#define OCF_DEVICE_MAX_TYPES 8      /* rt values of one resource (with oic.wk.d on /oic/d) */
+#define OCF_DEVICE_MAX_INTERFACES 8 /* if values of one resource */
+#define OCF_DEVICE_MAX_ENDPOINTS 16 /* endpoints advertised in eps */
+#define OCF_DEVICE_STR_MAX 64       /* n, icv, mnmn, rt and if values (CORE maxLength 64) */
+#define OCF_DEVICE_DMV_MAX 256      /* dmv (CORE oic.wk.d maxLength 256) */
+#define OCF_DEVICE_HREF_MAX 128     /* href of a resource, "/..." */
+
+#define OCF_DEVICE_DEFAULT_ICV "ocf.2.5.0"
+#define OCF_DEVICE_DEFAULT_DMV "ocf.res.1.3.0,ocf.sh.1.3.0"
+
+/* --- creation ----------------------------------------------------------------------------- */
+
+typedef struct ocf_device_config {
+  const char *name; /* /oic/d n; default "OCF Device" */
+  /* Device types listed after oic.wk.d in /oic/d rt, e.g. "oic.d.light". */
+  const char *device_types[OCF_DEVICE_MAX_TYPES - 1];
+  size_t n_device_types;
+  const char *icv;  /* /oic/d icv; default OCF_DEVICE_DEFAULT_ICV */
+  const char *dmv;  /* /oic/d dmv; default OCF_DEVICE_DEFAULT_DMV */
+  const char *mnmn; /* /oic/p mnmn (manufacturer name); default "obt" */
+  /* Identifiers; each one not given (has_... false) is random at creation. di will become the
+   * doxm deviceuuid (digest 1.5: /oic/d di equals doxm deviceuuid). */
+  bool has_di, has_piid, has_pi;
+  ocf_uuid di;              /* /oic/d di */
+  ocf_uuid piid;            /* /oic/d piid (stable protocol-independent id) */
+  ocf_uuid pi;              /* /oic/p pi */
+  size_t max_resources;     /* application resources; default 32 */
+  size_t max_response_body; /* largest representation a handler may build; default 16384 */
+  size_t max_request_nodes; /* CBOR values in one request body; default 512 */
+} ocf_device_config;
+
+/* Fills *cfg with the defaults above (no device types, random identifiers). */
+OCF_API void ocf_device_config_init(ocf_device_config *cfg);
+
+/* Creates a device. pf (random, alloc, free; log optional) is copied, its ctx must outlive the
+ * device; cfg NULL = defaults; strings are copied.
+ * OCF_ERR_INVALID_ARG (NULL pf/out, missing platform function, a string empty or longer than
+ * its cap, more device types than fit, a zero cap); OCF_ERR_NO_MEMORY; the error of
+ * pf->random (random identifiers). */
+OCF_API OCF_NODISCARD ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg,
+                                                ocf_device **out);
+/* Frees the device; pending requests are dropped unanswered. NULL is fine. */
+OCF_API void ocf_device_destroy(ocf_device *d);
+
+/* The device as an engine, for the posix loop or any other driver. */
+OCF_API ocf_engine ocf_device_engine(ocf_device *d);
+
+/* The device id (/oic/d di, anchor "ocf://<di>" in /oic/res); ocf_uuid_format gives its text. */
+OCF_API void ocf_device_get_di(const ocf_device *d, ocf_uuid *out);
+
+/* Sets the endpoints advertised in the eps of /oic/res links (digest 1.4): the device's unicast
+ * addresses with the ports it serves on, OCF_EP_SECURE for coaps. A discovery reply lists only
+ * those of the request's IP family and arrival interface (ifindex; 0 on either side matches
+ * any), as IoTivity-Lite does, and never writes an IPv6 zone id (digest pitfall 28). Replaces
+ * the previous list. OCF_ERR_INVALID_ARG (n > OCF_DEVICE_MAX_ENDPOINTS, eps NULL with n > 0,
+ * an unknown family, port 0, a multicast address). */
+OCF_API OCF_NODISCARD ocf_err ocf_device_set_endpoints(ocf_device *d, const ocf_endpoint *eps, size_t n);
+
+/* --- requests and handlers ---------------------------------------------------------------- */
+
+typedef enum ocf_method {
+  OCF_METHOD_GET = 1,
+  OCF_METHOD_POST = 2,
+  OCF_METHOD_PUT = 3,
+  OCF_METHOD_DELETE = 4,
+} ocf_method;
+
+/* Response codes a handler returns: CoAP codes (RFC 7252 12.1.2), class << 5 | detail. */
+typedef enum ocf_status {
+  OCF_STATUS_IGNORE = 0, /* send no response at all (a multicast request that does not apply) */
+  OCF_STATUS_CREATED = 0x41,
+  OCF_STATUS_DELETED = 0x42,
+  OCF_STATUS_VALID = 0x43,
+  OCF_STATUS_CHANGED = 0x44,
+  OCF_STATUS_CONTENT = 0x45,
+  OCF_STATUS_BAD_REQUEST = 0x80,
+  OCF_STATUS_UNAUTHORIZED = 0x81,
+  OCF_STATUS_FORBIDDEN = 0x83,
+  OCF_STATUS_NOT_FOUND = 0x84,
+  OCF_STATUS_METHOD_NOT_ALLOWED = 0x85,
+  OCF_STATUS_NOT_ACCEPTABLE = 0x86,
+  OCF_STATUS_REQUEST_ENTITY_TOO_LARGE = 0x8d,
+  OCF_STATUS_UNSUPPORTED_CONTENT_FORMAT = 0x8f,
+  OCF_STATUS_INTERNAL_SERVER_ERROR = 0xa0,
+  OCF_STATUS_SERVICE_UNAVAILABLE = 0xa3,
+} ocf_status;
+
+/* How the request reached the device, for access control (digest 3.4; SEC acl2 conntype). */
+typedef enum ocf_conntype {
+  OCF_CONN_ANON_CLEAR = 0, /* plain coap:// */
+  OCF_CONN_AUTH_CRYPT = 1, /* over a DTLS session */
+} ocf_conntype;
+
+/* Who sent a request. */
+typedef struct ocf_peer {
+  /* Address and port of the sender; ifindex = arrival interface; flags OCF_EP_SECURE (DTLS)
+   * and OCF_EP_MULTICAST (sent to a group). */
+  ocf_endpoint ep;
+  ocf_conntype conntype;
+  bool multicast;
+  /* The authenticated identity of the DTLS session (PSK identity or certificate CN uuid:...).
+   * Not known before the DTLS layer exists: has_uuid is then always false. */
+  bool has_uuid;
+  ocf_uuid uuid;
+} ocf_peer;
+
+/* A request as a handler sees it; valid during the handler call only. */
+typedef struct ocf_request ocf_request;
+
+OCF_API ocf_method ocf_request_method(const ocf_request *req);
+/* The resource's href, e.g. "/switch". */
+OCF_API const char *ocf_request_href(const ocf_request *req);
+/* The interface that applies: the if= query, or the resource's default (first) interface. */
+OCF_API const char *ocf_request_interface(const ocf_request *req);
+OCF_API bool ocf_request_is_baseline(const ocf_request *req);
+/* The nth (0-based) value of query key (compared ignoring ASCII case, digest 1.6): *value
+ * points at value_len bytes, not NUL-terminated (empty for a bare "key"). False when absent. */
+OCF_API bool ocf_request_query(const ocf_request *req, const char *key, size_t nth, const char **value,
+                               size_t *value_len);
+/* The decoded body; NULL when the request had none. */
+OCF_API const ocf_rep_node *ocf_request_body(const ocf_request *req);
+OCF_API const ocf_peer *ocf_request_peer(const ocf_request *req);
+OCF_API ocf_time_ms ocf_request_now(const ocf_request *req);
+/* Writes the baseline properties of the target resource ("rt", "if", and "n" when it has a
+ * name) as entries of the map being built, when the request selected oic.if.baseline; writes
+ * nothing otherwise (digest 1.6). */
+OCF_API void ocf_request_encode_baseline(const ocf_request *req, ocf_rep_enc *rsp);
+
+/* Handles one request. rsp is positioned before the root of the response body: write one item
+ * (usually a map) or nothing (no body). Return the response code. With a code of class 4 or 5
+ * the body is discarded; with OCF_STATUS_IGNORE nothing is sent. If rsp ends in error (body
+ * larger than max_response_body), the device answers 5.00 instead: so a handler that changes
+ * state must keep its answer small. */
+typedef ocf_status (*ocf_handler)(void *user, const ocf_request *req, ocf_rep_enc *rsp);
+
+/* --- application resources ---------------------------------------------------------------- */
+
+enum ocf_resource_flags {
+  OCF_RES_DISCOVERABLE = 1u << 0, /* listed in /oic/res (p.bm bit 1) */
+  OCF_RES_OBSERVABLE = 1u << 1,   /* p.bm bit 2 (observe itself is not served yet) */
+  OCF_RES_SECURE = 1u << 2,       /* only coaps eps are advertised (digest 1.4) */
+};
+
+typedef struct ocf_resource_def {
+  const char *href;              /* "/switch": '/', then printable ASCII, no "?" or "#" */
+  const char *const *types;      /* rt, at least one */
+  size_t n_types;                /* <= OCF_DEVICE_MAX_TYPES */
+  const char *const *interfaces; /* if, default first; oic.if.baseline is added when missing */
+  size_t n_interfaces;           /* 1..OCF_DEVICE_MAX_INTERFACES (with baseline) */
+  const char *name;              /* optional "n" of the baseline representation */
+  unsigned flags;                /* ocf_resource_flags */
+  /* Per-method handlers; NULL = 4.05. PUT is never served (OCF uses POST; digest §0). */
+  ocf_handler get, post, del;
+  void *user; /* handed to the handlers; must outlive the device */
+} ocf_resource_def;
+
+/* Registers an application resource (the strings are copied).
+ * OCF_ERR_INVALID_ARG (bad href, no type, a string empty or over OCF_DEVICE_STR_MAX, an
+ * interface name OCF does not define, too many types or interfaces, no handler at all);
+ * OCF_ERR_STATE (the href is taken); OCF_ERR_NO_SPACE (max_resources reached);
+ * OCF_ERR_NO_MEMORY. */
+OCF_API OCF_NODISCARD ocf_err ocf_device_add_resource(ocf_device *d, const ocf_resource_def *def);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

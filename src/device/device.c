@@ -1,0 +1,277 @@
+/* The device object: configuration, identity, advertised endpoints, the resource table and the
+ * engine the host drives. Request handling is in dispatch.c, the core resources in core_res.c. */
+#include <string.h>
+
+#include "base/log.h"
+#include "base/uuid.h"
+#include "device/device.h"
+
+#define LOG_MODULE "device"
+
+void ocf_device_config_init(ocf_device_config *cfg) {
+  if (!cfg) return;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->name = "OCF Device";
+  cfg->icv = OCF_DEVICE_DEFAULT_ICV;
+  cfg->dmv = OCF_DEVICE_DEFAULT_DMV;
+  cfg->mnmn = "obt";
+  cfg->max_resources = 32;
+  cfg->max_response_body = 16384;
+  cfg->max_request_nodes = 512;
+}
+
+/* Length of s, reading at most max + 1 bytes (strnlen is POSIX, not C17). */
+static size_t bounded_len(const char *s, size_t max) {
+  size_t len = 0;
+  while (len <= max && s[len]) len++;
+  return len;
+}
+
+/* Copies a NUL-terminated string of 1..max bytes into out[max + 1]. */
+static bool copy_str(char *out, const char *s, size_t max) {
+  if (!s) return false;
+  size_t len = bounded_len(s, max);
+  if (len == 0 || len > max) return false;
+  memcpy(out, s, len);
+  out[len] = '\0';
+  return true;
+}
+
+static bool config_valid(const ocf_device_config *cfg) {
+  if (cfg->n_device_types > OCF_DEVICE_MAX_TYPES - 1 || cfg->max_resources == 0 ||
+      cfg->max_response_body == 0 || cfg->max_request_nodes == 0)
+    return false;
+  /* caps that keep the preallocated buffers sane */
+  if (cfg->max_resources > 1024 || cfg->max_response_body > (1u << 20) || cfg->max_request_nodes > 65536)
+    return false;
+  return true;
+}
+
+static ocf_err take_identity(ocf_device *d, const ocf_device_config *cfg) {
+  ocf_err err = OCF_OK;
+  if (cfg->has_di)
+    d->di = cfg->di;
+  else
+    err = ocf_uuid_generate(&d->pf, &d->di);
+  if (err == OCF_OK && cfg->has_piid)
+    d->piid = cfg->piid;
+  else if (err == OCF_OK)
+    err = ocf_uuid_generate(&d->pf, &d->piid);
+  if (err == OCF_OK && cfg->has_pi)
+    d->pi = cfg->pi;
+  else if (err == OCF_OK)
+    err = ocf_uuid_generate(&d->pf, &d->pi);
+  ocf_uuid_format(&d->di, d->di_str);
+  return err;
+}
+
+static ocf_err take_strings(ocf_device *d, const ocf_device_config *cfg) {
+  if (!copy_str(d->name, cfg->name, OCF_DEVICE_STR_MAX) || !copy_str(d->icv, cfg->icv, OCF_DEVICE_STR_MAX) ||
+      !copy_str(d->dmv, cfg->dmv, OCF_DEVICE_DMV_MAX) || !copy_str(d->mnmn, cfg->mnmn, OCF_DEVICE_STR_MAX))
+    return OCF_ERR_INVALID_ARG;
+  return OCF_OK;
+}
+
+static void *zalloc(const ocf_platform *pf, size_t size) {
+  void *p = pf->alloc(pf->ctx, size);
+  if (p) memset(p, 0, size);
+  return p;
+}
+
+static ocf_err allocate(ocf_device *d, const ocf_device_config *cfg) {
+  d->cap_res = DEVICE_CORE_RESOURCES + cfg->max_resources;
+  d->res = zalloc(&d->pf, d->cap_res * sizeof *d->res);
+  d->rsp_cap = cfg->max_response_body;
+  d->rsp_buf = zalloc(&d->pf, d->rsp_cap);
+  d->n_nodes = cfg->max_request_nodes;
+  d->nodes = zalloc(&d->pf, d->n_nodes * sizeof *d->nodes);
+  if (!d->res || !d->rsp_buf || !d->nodes) return OCF_ERR_NO_MEMORY;
+  return ocf_msg_create(&d->pf, NULL, &d->msg);
+}
+
+/* /oic/d rt: oic.wk.d, then the device types (digest 1.5). */
+static ocf_err add_device_types(ocf_device *d, const ocf_device_config *cfg) {
+  device_resource *oic_d = &d->res[DEVICE_RES_OIC_D];
+  for (size_t i = 0; i < cfg->n_device_types; i++) {
+    if (oic_d->n_types >= OCF_DEVICE_MAX_TYPES ||
+        !copy_str(oic_d->types[oic_d->n_types], cfg->device_types[i], OCF_DEVICE_STR_MAX))
+      return OCF_ERR_INVALID_ARG;
+    oic_d->n_types++;
+  }
+  return OCF_OK;
+}
+
+ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg, ocf_device **out) {
+  if (!out) return OCF_ERR_INVALID_ARG;
+  *out = NULL;
+  if (!pf || !pf->alloc || !pf->free || !pf->random) return OCF_ERR_INVALID_ARG;
+  ocf_device_config defaults;
+  if (!cfg) {
+    ocf_device_config_init(&defaults);
+    cfg = &defaults;
+  }
+  if (!config_valid(cfg)) return OCF_ERR_INVALID_ARG;
+  ocf_device *d = zalloc(pf, sizeof *d);
+  if (!d) return OCF_ERR_NO_MEMORY;
+  d->pf = *pf;
+  ocf_err err = take_strings(d, cfg);
+  if (err == OCF_OK) err = take_identity(d, cfg);
+  if (err == OCF_OK) err = allocate(d, cfg);
+  if (err == OCF_OK) err = device_add_core_resources(d);
+  if (err == OCF_OK) err = add_device_types(d, cfg);
+  if (err != OCF_OK) {
+    ocf_device_destroy(d);
+    return err;
+  }
+  ocf_msg_set_request_handler(d->msg, device_on_request, d);
+  ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "device %s (%s) created", d->di_str, d->name);
+  *out = d;
+  return OCF_OK;
+}
+
+void ocf_device_destroy(ocf_device *d) {
+  if (!d) return;
+  ocf_msg_destroy(d->msg);
+  if (d->res) d->pf.free(d->pf.ctx, d->res);
+  if (d->rsp_buf) d->pf.free(d->pf.ctx, d->rsp_buf);
+  if (d->nodes) d->pf.free(d->pf.ctx, d->nodes);
+  d->pf.free(d->pf.ctx, d);
+}
+
+void ocf_device_get_di(const ocf_device *d, ocf_uuid *out) {
+  if (d && out) *out = d->di;
+}
+
+ocf_err ocf_device_set_endpoints(ocf_device *d, const ocf_endpoint *eps, size_t n) {
+  if (!d || (n > 0 && !eps) || n > OCF_DEVICE_MAX_ENDPOINTS) return OCF_ERR_INVALID_ARG;
+  for (size_t i = 0; i < n; i++) {
+    if ((eps[i].family != OCF_IPV6 && eps[i].family != OCF_IPV4) || eps[i].port == 0 ||
+        ocf_endpoint_is_multicast(&eps[i]))
+      return OCF_ERR_INVALID_ARG;
+  }
+  for (size_t i = 0; i < n; i++) {
+    d->eps[i] = eps[i];
+    d->eps[i].flags &= OCF_EP_SECURE; /* only the scheme is meaningful here */
+  }
+  d->n_eps = n;
+  return OCF_OK;
+}
+
+bool device_ep_matches_peer(const ocf_endpoint *ep, const ocf_endpoint *peer) {
+  if (ep->family != peer->family) return false;
+  return ep->ifindex == 0 || peer->ifindex == 0 || ep->ifindex == peer->ifindex;
+}
+
+/* --- the resource table ---------------------------------------------------------------------- */
+
+const device_resource *device_find(const ocf_device *d, const char *href) {
+  for (size_t i = 0; i < d->n_res; i++)
+    if (strcmp(d->res[i].href, href) == 0) return &d->res[i];
+  return NULL;
+}
+
+/* "/" followed by printable ASCII without '?', '#' or "//"; the path ocf_coap_get_path builds. */
+static bool href_valid(const char *href) {
+  if (!href || href[0] != '/') return false;
+  size_t len = bounded_len(href, OCF_DEVICE_HREF_MAX);
+  if (len < 2 || len >= OCF_DEVICE_HREF_MAX || href[len - 1] == '/') return false;
+  for (size_t i = 1; i < len; i++) {
+    char c = href[i];
+    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || (c == '/' && href[i - 1] == '/')) return false;
+  }
+  return true;
+}
+
+static ocf_err fill_interfaces(device_resource *r, const ocf_resource_def *def) {
+  if (def->n_interfaces == 0 || !def->interfaces) return OCF_ERR_INVALID_ARG;
+  bool has_baseline = false;
+  for (size_t i = 0; i < def->n_interfaces; i++) {
+    const char *name = def->interfaces[i];
+    size_t len = name ? bounded_len(name, OCF_DEVICE_STR_MAX) : 0;
+    uint8_t iface = name ? device_iface_lookup(name, len) : IFACE_NONE;
+    if (iface == IFACE_NONE || r->n_ifaces >= OCF_DEVICE_MAX_INTERFACES) return OCF_ERR_INVALID_ARG;
+    for (size_t j = 0; j < r->n_ifaces; j++)
+      if (r->ifaces[j] == iface) return OCF_ERR_INVALID_ARG; /* listed twice */
+    r->ifaces[r->n_ifaces++] = iface;
+    has_baseline = has_baseline || iface == IFACE_BASELINE;
+  }
+  /* Every resource offers oic.if.baseline (digest 1.6). */
+  if (!has_baseline) {
+    if (r->n_ifaces >= OCF_DEVICE_MAX_INTERFACES) return OCF_ERR_INVALID_ARG;
+    r->ifaces[r->n_ifaces++] = IFACE_BASELINE;
+  }
+  return OCF_OK;
+}
+
+static ocf_err fill_resource(device_resource *r, const ocf_resource_def *def) {
+  if (!href_valid(def->href) || def->n_types == 0 || def->n_types > OCF_DEVICE_MAX_TYPES || !def->types ||
+      (!def->get && !def->post && !def->del) ||
+      (def->flags & ~(unsigned)(OCF_RES_DISCOVERABLE | OCF_RES_OBSERVABLE | OCF_RES_SECURE)))
+    return OCF_ERR_INVALID_ARG;
+  memcpy(r->href, def->href, strlen(def->href) + 1);
+  for (size_t i = 0; i < def->n_types; i++)
+    if (!copy_str(r->types[i], def->types[i], OCF_DEVICE_STR_MAX)) return OCF_ERR_INVALID_ARG;
+  r->n_types = def->n_types;
+  if (def->name && !copy_str(r->name, def->name, OCF_DEVICE_STR_MAX)) return OCF_ERR_INVALID_ARG;
+  ocf_err err = fill_interfaces(r, def);
+  if (err != OCF_OK) return err;
+  r->flags = def->flags;
+  r->get = def->get;
+  r->post = def->post;
+  r->del = def->del;
+  r->user = def->user;
+  return OCF_OK;
+}
+
+ocf_err device_add(ocf_device *d, const ocf_resource_def *def) {
+  if (!d || !def) return OCF_ERR_INVALID_ARG;
+  if (d->n_res >= d->cap_res) return OCF_ERR_NO_SPACE;
+  /* Built in the free slot, which becomes visible only by the count: a refusal changes nothing. */
+  device_resource *r = &d->res[d->n_res];
+  memset(r, 0, sizeof *r);
+  ocf_err err = fill_resource(r, def);
+  if (err == OCF_OK && device_find(d, r->href)) err = OCF_ERR_STATE;
+  if (err != OCF_OK) {
+    memset(r, 0, sizeof *r);
+    return err;
+  }
+  d->n_res++;
+  return OCF_OK;
+}
+
+ocf_err ocf_device_add_resource(ocf_device *d, const ocf_resource_def *def) { return device_add(d, def); }
+
+/* --- engine: the msg layer's, wrapped so that DTLS can sit in front of it later ------------- */
+
+static void engine_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
+                          ocf_time_ms now) {
+  ocf_device *d = ctx;
+  (void)ocf_msg_handle_datagram(d->msg, from, data, len, now); /* rejects are answered by msg */
+}
+
+static size_t engine_next(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
+  ocf_device *d = ctx;
+  return ocf_msg_next_datagram(d->msg, to, buf, cap);
+}
+
+static ocf_time_ms engine_next_timeout(void *ctx) {
+  const ocf_device *d = ctx;
+  return ocf_msg_next_timeout(d->msg);
+}
+
+static void engine_on_timeout(void *ctx, ocf_time_ms now) {
+  ocf_device *d = ctx;
+  ocf_msg_on_timeout(d->msg, now);
+}
+
+static const ocf_engine_ops k_device_engine_ops = {
+    .handle_datagram = engine_handle,
+    .next_datagram = engine_next,
+    .next_timeout = engine_next_timeout,
+    .on_timeout = engine_on_timeout,
+};
+
+ocf_engine ocf_device_engine(ocf_device *d) {
+  ocf_engine e = {.ops = &k_device_engine_ops, .ctx = d};
+  return e;
+}
