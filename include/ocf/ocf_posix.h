@@ -108,7 +108,9 @@ OCF_API size_t ocf_posix_net_fds(const ocf_posix_net *net, int *out, size_t cap)
  * the destination was a group, OCF_EP_SECURE on a coaps socket.
  * OCF_OK; OCF_ERR_NOT_FOUND when nothing is waiting (EAGAIN); OCF_ERR_TOO_LARGE when the
  * datagram did not fit cap (it is consumed and dropped); OCF_ERR_MALFORMED when the kernel did
- * not report the arrival information (dropped); OCF_ERR_INVALID_ARG; OCF_ERR_IO. */
+ * not report the arrival information, or the sender is one no answer may go to: port 0, a
+ * multicast source, or an unspecified source (::, 0.0.0.0/8), which sendto() would turn into
+ * our own loopback (dropped); OCF_ERR_INVALID_ARG; OCF_ERR_IO. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8_t *buf,
                                                  size_t cap, size_t *len);
 
