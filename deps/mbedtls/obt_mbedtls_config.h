@@ -10,4 +10,9 @@
 /* Devices keep no wall clock; certificate checks take the time from the caller. */
 #undef MBEDTLS_HAVE_TIME_DATE
 
+/* Our patch (deps/patches/mbedtls/): compile in the OCF Just Works suite
+ * TLS_ECDH_ANON_WITH_AES_128_CBC_SHA256 (0xFF00). It stays out of the default suite list; only a
+ * configuration that names it in mbedtls_ssl_conf_ciphersuites() offers or accepts it. */
+#define MBEDTLS_KEY_EXCHANGE_ECDH_ANON_ENABLED
+
 #endif
