@@ -43,6 +43,10 @@ if(NOT _mbed_have STREQUAL _mbed_want)
     message(FATAL_ERROR "mbedTLS build failed in ${_mbed_bld}")
   endif()
   file(WRITE "${OCF_MBEDTLS_PREFIX}/.obt-stamp" "${_mbed_want}")
+  # A rebuilt (e.g. newly patched) mbedTLS may answer the probes below differently.
+  unset(OCF_MBEDTLS_HAS_DTLS_BASE CACHE)
+  unset(OCF_MBEDTLS_HAS_ECDH_ANON CACHE)
+  unset(OCF_MBEDTLS_HAS_PSK_HINT CACHE)
 endif()
 
 foreach(_lib mbedcrypto mbedx509 mbedtls)
@@ -55,8 +59,7 @@ endforeach()
 set_property(TARGET ocf_dep_mbedx509 APPEND PROPERTY INTERFACE_LINK_LIBRARIES ocf_dep_mbedcrypto)
 set_property(TARGET ocf_dep_mbedtls APPEND PROPERTY INTERFACE_LINK_LIBRARIES ocf_dep_mbedx509)
 
-# Configure-time probe of what the mbedTLS we built can do. The DTLS issue adds the probes
-# for our patch (anonymous ECDH suite 0xFF00, PSK identity hint to the client callback).
+# Configure-time probes of what the mbedTLS we built can do.
 include(CheckCSourceCompiles)
 set(CMAKE_REQUIRED_INCLUDES "${OCF_MBEDTLS_PREFIX}/include")
 set(CMAKE_REQUIRED_DEFINITIONS "-DMBEDTLS_USER_CONFIG_FILE=\"${_mbed_cfg}\"")
@@ -71,6 +74,24 @@ check_c_source_compiles("
 #error missing DTLS capability
 #endif
 int main(void) { return 0; }" OCF_MBEDTLS_HAS_DTLS_BASE)
+# Our patch (deps/patches/mbedtls). Suite 0xFF00 needs no switch in our code: src/dtls asks
+# mbedTLS at run time whether it knows a suite; the probe only reports it. The PSK identity hint
+# API is called from src/dtls/mbedtls when present: a server sends the configured hint, and the
+# client's PSK callback (mbedtls_ssl_conf_psk_cb on a client config) receives the server's hint.
+check_c_source_compiles("
+#include <mbedtls/ssl.h>
+#if !defined(MBEDTLS_KEY_EXCHANGE_ECDH_ANON_ENABLED)
+#error no ECDH_anon
+#endif
+int main(void) { return 0; }" OCF_MBEDTLS_HAS_ECDH_ANON)
+# Compile-only (the call is in sizeof, never linked): the declaration and its signature.
+set(CMAKE_REQUIRED_FLAGS "-Werror=implicit-function-declaration")
+check_c_source_compiles("
+#include <mbedtls/ssl.h>
+int main(void) {
+  return (int)sizeof(mbedtls_ssl_conf_psk_hint((mbedtls_ssl_config *)0, (const unsigned char *)0, (size_t)0));
+}" OCF_MBEDTLS_HAS_PSK_HINT)
+unset(CMAKE_REQUIRED_FLAGS)
 unset(CMAKE_REQUIRED_INCLUDES)
 unset(CMAKE_REQUIRED_DEFINITIONS)
 if(NOT OCF_MBEDTLS_HAS_DTLS_BASE)
