@@ -94,12 +94,26 @@ static ocf_err on_verify(void *user, const ocf_endpoint *peer, const ocf_bytes *
   return n->verify_answer;
 }
 
+static ocf_err on_psk_for_hint(void *user, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
+                               uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
+  dx_node *n = user;
+  (void)peer;
+  assert_true(hint_len <= sizeof n->hint_seen);
+  memcpy(n->hint_seen, hint, hint_len);
+  n->hint_seen_len = hint_len;
+  if (!n->hint_psk_len) return OCF_ERR_NOT_FOUND;
+  memcpy(key, n->hint_psk, n->hint_psk_len);
+  *key_len = n->hint_psk_len;
+  return OCF_OK;
+}
+
 ocf_dtls_callbacks dx_callbacks(dx_node *n) {
   ocf_dtls_callbacks cbs = {.user = n,
                             .on_event = on_event,
                             .on_data = on_data,
                             .accept = on_accept,
                             .psk_lookup = on_psk_lookup,
+                            .psk_for_hint = on_psk_for_hint,
                             .verify_cert = on_verify};
   return cbs;
 }

@@ -49,6 +49,11 @@ typedef struct dx_node {
   size_t psk_len;
   size_t psk_lookups;
   ocf_err reenter_result; /* what ocf_dtls_send returned from inside psk_lookup */
+  /* Client side: psk_for_hint records the server's hint and answers hint_psk (when set). */
+  uint8_t hint_seen[OCF_DTLS_IDENTITY_MAX];
+  size_t hint_seen_len;
+  uint8_t hint_psk[OCF_DTLS_PSK_MAX];
+  size_t hint_psk_len;
   /* verify_cert: the answer, and what it saw. */
   ocf_err verify_answer;
   size_t verify_calls;
