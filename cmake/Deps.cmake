@@ -55,9 +55,16 @@ endforeach()
 set_property(TARGET ocf_dep_mbedx509 APPEND PROPERTY INTERFACE_LINK_LIBRARIES ocf_dep_mbedcrypto)
 set_property(TARGET ocf_dep_mbedtls APPEND PROPERTY INTERFACE_LINK_LIBRARIES ocf_dep_mbedx509)
 
-# Configure-time probe of what the mbedTLS we built can do. The DTLS issue adds the probes
-# for our patch (anonymous ECDH suite 0xFF00, PSK identity hint to the client callback).
+# Configure-time probes of what the mbedTLS we built can do. Their cached results are dropped
+# whenever mbedTLS was built from other sources, patches, configuration or compiler.
+string(SHA256 _mbed_want_sha "${_mbed_want}")
+if(NOT "${OCF_MBEDTLS_PROBED}" STREQUAL "${_mbed_want_sha}")
+  unset(OCF_MBEDTLS_HAS_DTLS_BASE CACHE)
+  unset(OCF_MBEDTLS_HAS_ANON_ECDH CACHE)
+  unset(OCF_MBEDTLS_HAS_PSK_HINT CACHE)
+endif()
 include(CheckCSourceCompiles)
+include(CheckCSourceRuns)
 set(CMAKE_REQUIRED_INCLUDES "${OCF_MBEDTLS_PREFIX}/include")
 set(CMAKE_REQUIRED_DEFINITIONS "-DMBEDTLS_USER_CONFIG_FILE=\"${_mbed_cfg}\"")
 check_c_source_compiles("
@@ -71,12 +78,63 @@ check_c_source_compiles("
 #error missing DTLS capability
 #endif
 int main(void) { return 0; }" OCF_MBEDTLS_HAS_DTLS_BASE)
-unset(CMAKE_REQUIRED_INCLUDES)
-unset(CMAKE_REQUIRED_DEFINITIONS)
 if(NOT OCF_MBEDTLS_HAS_DTLS_BASE)
   message(FATAL_ERROR "the mbedTLS in ${OCF_MBEDTLS_PREFIX} lacks DTLS 1.2 / ECDHE-PSK / "
     "ECDHE-ECDSA / CCM / HelloVerify / key export (see deps/mbedtls/obt_mbedtls_config.h)")
 endif()
+
+# Our patch (deps/patches/mbedtls/, docs/decisions/0009-mbedtls-patch.md), probed by running
+# against the built libraries: the OCF Just Works suite 0xFF00 is compiled in and stays out of
+# the default list; the PSK identity hint API exists and bounds its input.
+set(CMAKE_REQUIRED_LIBRARIES "${OCF_MBEDTLS_PREFIX}/lib/libmbedtls.a"
+  "${OCF_MBEDTLS_PREFIX}/lib/libmbedx509.a" "${OCF_MBEDTLS_PREFIX}/lib/libmbedcrypto.a")
+check_c_source_runs("
+#include <mbedtls/ssl.h>
+#include <string.h>
+#if !defined(MBEDTLS_KEY_EXCHANGE_ECDH_ANON_ENABLED)
+#error the anonymous ECDH suite is not compiled in
+#endif
+#if MBEDTLS_TLS_ECDH_ANON_WITH_AES_128_CBC_SHA256 != 0xFF00
+#error the anonymous ECDH suite has another id
+#endif
+int main(void) {
+  const int *ids = mbedtls_ssl_list_ciphersuites();
+  for (; *ids != 0; ids++) if (*ids == 0xFF00) return 1;
+  return strcmp(mbedtls_ssl_get_ciphersuite_name(0xFF00),
+                \"TLS-ECDH-ANON-WITH-AES-128-CBC-SHA256\") != 0;
+}" OCF_MBEDTLS_HAS_ANON_ECDH)
+check_c_source_runs("
+#include <mbedtls/ssl.h>
+static int hint_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *h, size_t n) {
+  (void) p; (void) ssl; (void) h; return (int) n;
+}
+int main(void) {
+  static const unsigned char hint[17] = \"oic.sec.doxm.rdp:\";
+  mbedtls_ssl_config conf;
+  mbedtls_ssl_config_init(&conf);
+  mbedtls_ssl_conf_psk_hint_cb(&conf, hint_cb, 0);
+  int ok = mbedtls_ssl_conf_psk_identity_hint(&conf, hint, sizeof hint) == 0 &&
+           mbedtls_ssl_conf_psk_identity_hint(&conf, hint, 65536) == MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+  mbedtls_ssl_config_free(&conf);
+  return !ok;
+}" OCF_MBEDTLS_HAS_PSK_HINT)
+unset(CMAKE_REQUIRED_INCLUDES)
+unset(CMAKE_REQUIRED_DEFINITIONS)
+unset(CMAKE_REQUIRED_LIBRARIES)
+if(NOT OCF_MBEDTLS_HAS_ANON_ECDH)
+  message(FATAL_ERROR "the mbedTLS in ${OCF_MBEDTLS_PREFIX} lacks the OCF Just Works suite "
+    "TLS_ECDH_ANON_WITH_AES_128_CBC_SHA256 (0xFF00) or offers it by default: is "
+    "deps/patches/mbedtls/0001-ocf-anon-ecdh-and-psk-hint.patch applied and "
+    "MBEDTLS_KEY_EXCHANGE_ECDH_ANON_ENABLED set in deps/mbedtls/obt_mbedtls_config.h?")
+endif()
+if(NOT OCF_MBEDTLS_HAS_PSK_HINT)
+  message(FATAL_ERROR "the mbedTLS in ${OCF_MBEDTLS_PREFIX} lacks the PSK identity hint API "
+    "(mbedtls_ssl_conf_psk_identity_hint, mbedtls_ssl_conf_psk_hint_cb): is "
+    "deps/patches/mbedtls/0001-ocf-anon-ecdh-and-psk-hint.patch applied?")
+endif()
+set(OCF_MBEDTLS_PROBED "${_mbed_want_sha}" CACHE INTERNAL "mbedTLS build the probes ran against")
+target_compile_definitions(ocf_dep_mbedtls INTERFACE OCF_MBEDTLS_HAS_ANON_ECDH=1
+  OCF_MBEDTLS_HAS_PSK_HINT=1)
 
 # --- tinycbor: a handful of C files; compiled as our own static target, warnings off
 # (third-party code), position independent so it can go into libocf.so.

@@ -10,4 +10,20 @@
 /* Devices keep no wall clock; certificate checks take the time from the caller. */
 #undef MBEDTLS_HAVE_TIME_DATE
 
+/* Our patch (deps/patches/mbedtls/): compile in the OCF Just Works suite
+ * TLS_ECDH_ANON_WITH_AES_128_CBC_SHA256 (0xFF00). It stays out of the default suite list; only a
+ * configuration that names it in mbedtls_ssl_conf_ciphersuites() offers or accepts it. */
+#define MBEDTLS_KEY_EXCHANGE_ECDH_ANON_ENABLED
+
+/* No clock read inside the library at all: without this, TLS 1.2 puts time() into the first
+ * four bytes of the hello randoms (RFC 5246 7.4.1.2 does not require a correct clock), which
+ * also makes handshakes irreproducible under a seeded generator. DTLS timers come from the
+ * caller's `now` through mbedtls_ssl_set_timer_cb (src/dtls, ADR 0011). */
+#undef MBEDTLS_HAVE_TIME
+
+/* A ClientHello from the address of an established session is src/dtls's decision (RFC 6347
+ * 4.2.8, with duplicate and replay checks in session_io.c); without this the library would
+ * reset an established context itself on any such hello with a valid cookie. */
+#undef MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE
+
 #endif

@@ -5,7 +5,9 @@
  *   net       the UDP sockets of one OCF endpoint: the multicast sockets on 5683 that join the
  *             OCF groups, and separate ephemeral unicast (and optionally coaps) sockets;
  *   loop      a poll() loop that drives any number of sans-I/O engines (<ocf/ocf_engine.h>),
- *             each over its own net, plus extra file descriptors (stdin, signals).
+ *             each over its own net, plus extra file descriptors (stdin, signals);
+ *   store     a store medium (<ocf/ocf_store.h>) over one directory per device, and the
+ *             storage key file.
  *
  * Single-threaded: one loop and its nets belong to one thread. */
 #ifndef OCF_POSIX_H
@@ -14,6 +16,7 @@
 #include "ocf_endpoint.h"
 #include "ocf_engine.h"
 #include "ocf_platform.h"
+#include "ocf_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,7 +111,9 @@ OCF_API size_t ocf_posix_net_fds(const ocf_posix_net *net, int *out, size_t cap)
  * the destination was a group, OCF_EP_SECURE on a coaps socket.
  * OCF_OK; OCF_ERR_NOT_FOUND when nothing is waiting (EAGAIN); OCF_ERR_TOO_LARGE when the
  * datagram did not fit cap (it is consumed and dropped); OCF_ERR_MALFORMED when the kernel did
- * not report the arrival information (dropped); OCF_ERR_INVALID_ARG; OCF_ERR_IO. */
+ * not report the arrival information, or the sender is one no answer may go to: port 0, a
+ * multicast source, or an unspecified source (::, 0.0.0.0/8), which sendto() would turn into
+ * our own loopback (dropped); OCF_ERR_INVALID_ARG; OCF_ERR_IO. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8_t *buf,
                                                  size_t cap, size_t *len);
 
@@ -172,6 +177,39 @@ OCF_API ocf_time_ms ocf_posix_loop_now(const ocf_posix_loop *loop);
  * OCF_ERR_IO when poll() fails for another reason than EINTR. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_loop_run(ocf_posix_loop *loop, ocf_time_ms deadline,
                                                  bool (*done)(void *done_ctx), void *done_ctx);
+
+/* ---- store: files in one directory --------------------------------------------------------- */
+
+/* Opens dir as a store medium: one file per object, replaced atomically and durably (write
+ * name.tmp created 0600 with O_EXCL | O_NOFOLLOW | O_CLOEXEC, fsync it, rename it over name,
+ * fsync the directory). dir is created 0700 when missing (its parent must exist); an existing
+ * one must be a directory owned by the effective user and not writable by group or others, and
+ * not a symlink (the last component; a dir readable by others is tightened to 0700). Leftover
+ * *.tmp files of an interrupted write are removed. The directory is locked (flock) until the
+ * medium is closed, so a second process cannot open it. Reads refuse a file that is not a
+ * regular file of ours, or that group or others may write. pf needs alloc and free.
+ * OCF_ERR_INVALID_ARG; OCF_ERR_DENIED (symlink, not a directory, not ours, writable by others);
+ * OCF_ERR_BUSY (locked by another open medium); OCF_ERR_IO; OCF_ERR_NO_MEMORY. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_file_medium_open(const char *dir, const ocf_platform *pf,
+                                                         ocf_store_medium *out);
+
+/* ocf_posix_file_medium_open + ocf_store_open: the store of one device in dir. Its errors and
+ * those of ocf_store_open; on failure the medium is closed again. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_file_store_open(const char *dir, const ocf_store_config *cfg,
+                                                        const ocf_platform *pf, ocf_store **out);
+
+/* Reads the storage key (OCF_STORE_KEY_LEN raw bytes) from the file at path; with create, a
+ * missing file is created first with fresh random bytes from pf->random (written to a
+ * temporary file 0600 and linked into place, so the key file appears whole or not at all and
+ * an existing one is never replaced). The file must be a regular file (not a symlink) of the
+ * effective user with no group or other permission bits, and exactly OCF_STORE_KEY_LEN long.
+ * Keep it outside the store directory, on storage the data directory's backups do not copy:
+ * encryption at rest protects the store only from whoever has the data without the key.
+ * OCF_OK; OCF_ERR_NOT_FOUND (missing, create false); OCF_ERR_DENIED (symlink, not ours, mode
+ * not 0600 or stricter); OCF_ERR_MALFORMED (wrong length); OCF_ERR_INVALID_ARG; OCF_ERR_IO;
+ * the errors of pf->random. On failure key is zeroed. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_store_key_load(const char *path, bool create, const ocf_platform *pf,
+                                                       uint8_t key[OCF_STORE_KEY_LEN]);
 
 #ifdef __cplusplus
 }

@@ -61,7 +61,9 @@ static void te_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, 
   memcpy(e->data[fam], data, len < sizeof e->data[fam] - 1 ? len : sizeof e->data[fam] - 1);
   if (e->echo && e->out_count < MAX_OUT) {
     e->out_to[e->out_count] = *from;
-    snprintf(e->out[e->out_count++], sizeof e->out[0], "pong:%s", e->data[fam]);
+    char got[sizeof e->data[0]]; /* a separate copy: gcc's -Wrestrict sees one object in e */
+    memcpy(got, e->data[fam], sizeof got);
+    snprintf(e->out[e->out_count++], sizeof e->out[0], "pong:%s", got);
   }
 }
 

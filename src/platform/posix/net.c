@@ -398,7 +398,19 @@ static bool read_pktinfo(struct msghdr *mh, ocf_endpoint *from) {
   return false;
 }
 
-/* Sender address; false for one we must never answer (port 0, a multicast source). */
+/* True for a source address no answer may go to: the unspecified address (:: or 0.0.0.0) and
+ * IPv4 "this network" 0.0.0.0/8 (RFC 1122 3.2.1.3: only as a source while bootstrapping). The
+ * kernel delivers an IPv6 datagram from :: off the wire, and sendto() turns :: into ::1 (and
+ * 0.0.0.0 into this host), so answering it would reflect a neighbour's datagram into our own
+ * loopback services. */
+static bool is_unanswerable(const ocf_endpoint *from) {
+  static const uint8_t zero[16] = {0};
+  if (from->family == OCF_IPV4) return from->addr[0] == 0;
+  return memcmp(from->addr, zero, sizeof zero) == 0;
+}
+
+/* Sender address; false for one we must never answer (port 0, a multicast source, the
+ * unspecified address). */
 static bool read_source(const struct sockaddr_storage *ss, ocf_endpoint *from) {
   if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
@@ -413,7 +425,7 @@ static bool read_source(const struct sockaddr_storage *ss, ocf_endpoint *from) {
   } else {
     return false;
   }
-  return from->port != 0 && !ocf_endpoint_is_multicast(from);
+  return from->port != 0 && !ocf_endpoint_is_multicast(from) && !is_unanswerable(from);
 }
 
 ocf_err ocf_posix_net_recv(ocf_posix_net *net, int fd, ocf_endpoint *from, uint8_t *buf, size_t cap,
