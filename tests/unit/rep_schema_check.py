@@ -211,34 +211,52 @@ def negative_controls(payloads):
     yield "res_ll.cbor", "pri 0", [dict(ll[0], eps=[{"ep": "coap://[::1]:1", "pri": 0}])]
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
+def check_sample(v, value, label, doc, ref):
+    """Validates one decoded sample against doc#ref, printing the verdict; returns the error count."""
+    errs = v.errors_of(value, {"$ref": ref}, doc, label)
+    for e in errs:
+        print("FAIL", e)
+    print("%s: %s against %s%s" % ("ok" if not errs else "FAIL", label, doc, ref))
+    return len(errs)
+
+
+def check_negative_controls(v, samples, controls):
+    """Every broken copy must be rejected by the schema of its sample; returns the count accepted."""
+    schema_of = {name: (doc, ref) for name, doc, ref in samples}
+    failures = 0
+    for name, what, bad in controls:
+        doc, ref = schema_of[name]
+        if not v.errors_of(bad, {"$ref": ref}, doc, name):
+            print("FAIL negative control accepted: %s with %s" % (name, what))
+            failures += 1
+    return failures
+
+
+def run_samples_check(doc, samples, make_controls, argv):
+    """The whole check of a SAMPLES_BIN SCHEMA_DIR command line: run the sample writer, validate
+    each file named in samples, then the negative controls. Returns the exit code."""
+    if len(argv) != 3:
+        print(doc)
         return 2
-    samples_bin, schema_dir = sys.argv[1:]
+    samples_bin, schema_dir = argv[1:]
     if not os.path.isdir(schema_dir):
         print("skipped: no schema directory %s" % schema_dir)
         return 77
     v = Validator(schema_dir)
     failures = 0
+    payloads = {}
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([samples_bin, tmp], check=True)
-        payloads = {}
-        for name, doc, ref in SAMPLES:
+        for name, sdoc, ref in samples:
             with open(os.path.join(tmp, name), "rb") as f:
                 payloads[name] = cbor_decode(f.read())
-            errs = v.errors_of(payloads[name], {"$ref": ref}, doc, name)
-            for e in errs:
-                print("FAIL", e)
-            failures += len(errs)
-            print("%s: %s against %s%s" % ("ok" if not errs else "FAIL", name, doc, ref))
-    schema_of = {name: (doc, ref) for name, doc, ref in SAMPLES}
-    for name, what, bad in negative_controls(payloads):
-        doc, ref = schema_of[name]
-        if not v.errors_of(bad, {"$ref": ref}, doc, name):
-            print("FAIL negative control accepted: %s with %s" % (name, what))
-            failures += 1
+            failures += check_sample(v, payloads[name], name, sdoc, ref)
+    failures += check_negative_controls(v, samples, make_controls(payloads))
     return 1 if failures else 0
+
+
+def main():
+    return run_samples_check(__doc__, SAMPLES, negative_controls, sys.argv)
 
 
 if __name__ == "__main__":
