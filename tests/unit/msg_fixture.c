@@ -196,3 +196,19 @@ size_t fx_drain(ocf_msg *m) {
   while (ocf_msg_next_datagram(m, &to, buf, sizeof buf)) n++;
   return n;
 }
+
+void direct_init(direct *d, const ocf_msg_config *cfg, uint64_t seed) {
+  memset(d, 0, sizeof *d);
+  ocf_sim_platform_init(&d->pf, seed);
+  d->pf.quiet = true;
+  assert_int_equal(ocf_msg_create(&d->pf.pf, cfg, &d->m), OCF_OK);
+  ocf_msg_set_request_handler(d->m, handler_cb, &d->hs);
+  d->mid = 100;
+}
+
+void direct_free(direct *d) {
+  ocf_msg_destroy(d->m);
+  assert_int_equal(d->pf.live, 0);
+  recorder_clear(&d->rec);
+  free(d->hs.last_body);
+}

@@ -91,6 +91,20 @@ void recorder_cb(void *user, ocf_msg *m, const ocf_msg_event *ev);
 void recorder_clear(recorder *r);
 void handler_cb(void *user, ocf_msg *m, const ocf_msg_incoming *in);
 
+/* One context driven by hand (no network): its platform, request handler script and event
+ * recorder; mid is the next message id a test puts on the datagrams it builds (starts at 100). */
+typedef struct direct {
+  ocf_sim_platform pf;
+  ocf_msg *m;
+  handler_script hs;
+  recorder rec;
+  uint16_t mid;
+} direct;
+
+void direct_init(direct *d, const ocf_msg_config *cfg, uint64_t seed);
+/* Destroys the context and asserts that no allocation leaked. */
+void direct_free(direct *d);
+
 /* Direct wire helpers. */
 size_t fx_build(uint8_t *buf, size_t cap, ocf_coap_type type, uint8_t code, uint16_t mid,
                 const uint8_t *token, size_t token_len, const char *uri, const uint8_t *payload,

@@ -58,28 +58,6 @@ static ocf_coap_msg response(uint8_t code, const char *body) {
 
 /* --- direct-context helpers ----------------------------------------------------------------- */
 
-typedef struct direct {
-  ocf_sim_platform pf;
-  ocf_msg *m;
-  recorder rec;
-  handler_script hs;
-} direct;
-
-static void direct_init(direct *d, const ocf_msg_config *cfg, uint64_t seed) {
-  memset(d, 0, sizeof *d);
-  ocf_sim_platform_init(&d->pf, seed);
-  d->pf.quiet = true;
-  assert_int_equal(ocf_msg_create(&d->pf.pf, cfg, &d->m), OCF_OK);
-  ocf_msg_set_request_handler(d->m, handler_cb, &d->hs);
-}
-
-static void direct_free(direct *d) {
-  ocf_msg_destroy(d->m);
-  assert_int_equal(d->pf.live, 0);
-  recorder_clear(&d->rec);
-  free(d->hs.last_body);
-}
-
 static ocf_err direct_get(direct *d, const ocf_endpoint *to, size_t n_to, ocf_time_ms now, uint32_t *id) {
   ocf_coap_msg req;
   uint8_t scratch[64];

@@ -174,30 +174,6 @@ static void test_single_payload_over_server_cap_gets_4_13(void **state) {
 
 /* --- hostile Block1 sequences against a server ------------------------------------------- */
 
-typedef struct direct {
-  ocf_sim_platform pf;
-  ocf_msg *m;
-  handler_script hs;
-  recorder rec;
-  uint16_t mid;
-} direct;
-
-static void direct_init(direct *d, const ocf_msg_config *cfg, uint64_t seed) {
-  memset(d, 0, sizeof *d);
-  ocf_sim_platform_init(&d->pf, seed);
-  d->pf.quiet = true;
-  assert_int_equal(ocf_msg_create(&d->pf.pf, cfg, &d->m), OCF_OK);
-  ocf_msg_set_request_handler(d->m, handler_cb, &d->hs);
-  d->mid = 100;
-}
-
-static void direct_free(direct *d) {
-  ocf_msg_destroy(d->m);
-  assert_int_equal(d->pf.live, 0);
-  free(d->hs.last_body);
-  recorder_clear(&d->rec);
-}
-
 /* Sends one CON request with a block option to the server and returns the answer's code and
  * (when present) its Block1/Size1. */
 static uint8_t send_block(direct *d, uint8_t method, uint16_t opt, uint32_t num, bool more, uint8_t szx,
