@@ -1,11 +1,6 @@
-#define _POSIX_C_SOURCE 200809L /* fileno, isatty */
-
 #include "cli.h"
 
-#include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void obt_net_opts_init(obt_net_opts *o) {
   memset(o, 0, sizeof *o);
@@ -89,5 +84,3 @@ void obt_json_string(FILE *out, const char *s) {
   }
   fputc('"', out);
 }
-
-bool obt_is_terminal(FILE *f) { return isatty(fileno(f)) && !getenv("NO_COLOR"); }

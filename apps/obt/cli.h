@@ -51,7 +51,4 @@ void obt_host_close(obt_host *h);
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void obt_json_string(FILE *out, const char *s);
 
-/* Whether colour and tables suit the stream (a terminal, and NO_COLOR unset). */
-bool obt_is_terminal(FILE *f);
-
 #endif
