@@ -6,8 +6,9 @@
  *    key in any order (IoTivity-Lite emits indefinite-length maps, plgd definite ones with
  *    sorted keys: digest §1.3, §10 pitfall 20). A cursor would make every SVR decoder re-scan
  *    the map per key and re-implement duplicate-key and unknown-key handling. The tree is
- *    built and checked once (caps, duplicate keys, trailing bytes, UTF-8), so getters cannot
- *    meet malformed CBOR any more and report only NOT_FOUND / TYPE / RANGE.
+ *    built and checked once (caps, duplicate keys, trailing bytes, UTF-8 of keys), so getters
+ *    cannot meet malformed CBOR any more and report NOT_FOUND / TYPE / RANGE (and MALFORMED
+ *    for a text value that is not UTF-8, see not_utf8).
  *  - Why caller memory: no allocation sized by the peer; the caller's node array is itself a
  *    cap. Strings and keys point into the input buffer (zero copy), so the input must outlive
  *    the tree, and the nodes array with it.
@@ -68,8 +69,12 @@ typedef struct ocf_rep_str {
 
 typedef struct ocf_rep_node ocf_rep_node;
 struct ocf_rep_node {
-  uint8_t type;             /* ocf_rep_type */
-  bool negative;            /* OCF_REP_INT: the value is -1 - magnitude (CBOR major type 1) */
+  uint8_t type;  /* ocf_rep_type */
+  bool negative; /* OCF_REP_INT: the value is -1 - magnitude (CBOR major type 1) */
+  /* OCF_REP_TEXT that is not valid UTF-8 (RFC 3629). Kept, not refused, because plgd sends raw
+   * key bytes as a text string (digest pitfall 5); only ocf_rep_get_text_or_bytes hands such a
+   * string out, every text getter refuses it with OCF_ERR_MALFORMED. */
+  bool not_utf8;
   uint32_t count;           /* OCF_REP_ARRAY / OCF_REP_MAP: number of items / entries */
   ocf_rep_str key;          /* a map entry's key; {NULL, 0} for array items and the root */
   const ocf_rep_node *next; /* next item of the same container, in input order; NULL at the end */
@@ -77,7 +82,7 @@ struct ocf_rep_node {
     bool boolean;
     uint64_t magnitude;        /* OCF_REP_INT */
     double number;             /* OCF_REP_DOUBLE */
-    ocf_bytes str;             /* OCF_REP_TEXT (valid UTF-8) and OCF_REP_BYTES */
+    ocf_bytes str;             /* OCF_REP_TEXT (see not_utf8) and OCF_REP_BYTES */
     const ocf_rep_node *first; /* OCF_REP_ARRAY / OCF_REP_MAP: first item, NULL when empty */
   } u;
 };
@@ -88,7 +93,8 @@ struct ocf_rep_node {
  * OCF_ERR_TRUNCATED: the input ends inside an item.
  * OCF_ERR_MALFORMED: not well-formed CBOR (reserved additional info, unexpected break,
  *   simple value < 32 in two bytes), bytes after the root item, a map key that is not a text
- *   string, a duplicate key in one map, a text string that is not valid UTF-8.
+ *   string, a map key that is not valid UTF-8, a duplicate key in one map. A text VALUE that
+ *   is not valid UTF-8 is decoded with not_utf8 set (see ocf_rep_node).
  * OCF_ERR_TOO_LARGE: a cap of limits exceeded, or more values than n_nodes.
  * OCF_ERR_UNSUPPORTED: a tag, undefined, a simple value, a chunked string.
  * OCF_ERR_INVALID_ARG: NULL arguments, n_nodes 0, limits.max_depth > OCF_REP_MAX_DEPTH. */
@@ -129,14 +135,16 @@ OCF_NODISCARD ocf_err ocf_rep_get_uint8(const ocf_rep_node *n, uint8_t *out);
 /* A double, or an integer converted to double (JSON schema "number" includes integers). */
 OCF_NODISCARD ocf_err ocf_rep_get_double(const ocf_rep_node *n, double *out);
 OCF_NODISCARD ocf_err ocf_rep_get_bool(const ocf_rep_node *n, bool *out);
-/* Zero-copy text; not NUL-terminated and may contain NUL. */
+/* Zero-copy text; not NUL-terminated and may contain NUL. OCF_ERR_MALFORMED for a text string
+ * that is not valid UTF-8 (not_utf8), as in every text getter below but text_or_bytes. */
 OCF_NODISCARD ocf_err ocf_rep_get_text(const ocf_rep_node *n, ocf_rep_str *out);
 /* Copies text and a NUL into out[0..cap): OCF_ERR_TOO_LARGE when len + 1 > cap (the peer's
  * string is longer than the field we keep), OCF_ERR_MALFORMED when it contains a NUL. */
 OCF_NODISCARD ocf_err ocf_rep_get_text_cstr(const ocf_rep_node *n, char *out, size_t cap);
 OCF_NODISCARD ocf_err ocf_rep_get_bytes(const ocf_rep_node *n, ocf_bytes *out);
 /* Key material may arrive as a byte string or as a text string (PL sends raw PSK bytes as
- * text: digest §1.3, §10 pitfall 5). *was_text (may be NULL) tells which. */
+ * text, often not valid UTF-8: digest §1.3, §10 pitfall 5); such text is accepted here.
+ * *was_text (may be NULL) tells which. */
 OCF_NODISCARD ocf_err ocf_rep_get_text_or_bytes(const ocf_rep_node *n, ocf_bytes *out, bool *was_text);
 /* A UUID in 36-char text form, any case, one trailing NUL accepted (digest §10 pitfall 2):
  * OCF_ERR_TYPE when not text, OCF_ERR_MALFORMED when not 8-4-4-4-12 hex. */
@@ -159,7 +167,7 @@ bool ocf_rep_str_list_contains(const ocf_rep_str *list, size_t n, const char *cs
 
 /* An array of text strings into out[0..cap) (zero copy); *n_out = count.
  * OCF_ERR_NOT_FOUND, OCF_ERR_TYPE (not an array, or an item is not text), OCF_ERR_TOO_LARGE
- * (more than cap items). */
+ * (more than cap items), OCF_ERR_MALFORMED (an item is not valid UTF-8). */
 OCF_NODISCARD ocf_err ocf_rep_get_str_array(const ocf_rep_node *n, ocf_rep_str *out, size_t cap,
                                             size_t *n_out);
 

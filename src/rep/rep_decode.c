@@ -69,8 +69,9 @@ static bool utf8_valid(const uint8_t *s, size_t len) {
   return true;
 }
 
-/* Reads a definite-length text or byte string at *it without copying and advances past it. */
-static ocf_err read_string(const decoder *d, CborValue *it, ocf_bytes *out) {
+/* Reads a definite-length text or byte string at *it without copying and advances past it.
+ * *utf8_ok tells whether a text string is valid UTF-8 (always true for bytes). */
+static ocf_err read_string(const decoder *d, CborValue *it, ocf_bytes *out, bool *utf8_ok) {
   if (!cbor_value_is_length_known(it)) return OCF_ERR_UNSUPPORTED; /* chunked: see rep.h */
   size_t len;
   CborError ce = cbor_value_get_string_length(it, &len);
@@ -89,7 +90,7 @@ static ocf_err read_string(const decoder *d, CborValue *it, ocf_bytes *out) {
   }
   if (!ce) ce = cbor_value_finish_string_iteration(&next);
   if (ce) return from_cbor(ce);
-  if (text && !utf8_valid(ptr, len)) return OCF_ERR_MALFORMED;
+  *utf8_ok = !text || utf8_valid(ptr, len);
   out->ptr = ptr;
   out->len = len;
   *it = next;
@@ -158,9 +159,10 @@ static bool key_seen(const ocf_rep_node *first, ocf_bytes key) {
 static ocf_err read_key(const decoder *d, CborValue *it, const ocf_rep_node *first, ocf_rep_str *out) {
   if (!cbor_value_is_text_string(it)) return OCF_ERR_MALFORMED; /* OCF keys are text */
   ocf_bytes key;
-  ocf_err err = read_string(d, it, &key);
+  bool utf8_ok = false;
+  ocf_err err = read_string(d, it, &key, &utf8_ok);
   if (err) return err;
-  if (key_seen(first, key)) return OCF_ERR_MALFORMED;
+  if (!utf8_ok || key_seen(first, key)) return OCF_ERR_MALFORMED;
   out->ptr = (const char *)key.ptr;
   out->len = key.len;
   return OCF_OK;
@@ -210,9 +212,13 @@ static ocf_err decode_value(decoder *d, CborValue *it, ocf_rep_node *out, uint32
   case CborArrayType:
   case CborMapType: return decode_container(d, it, out, depth + 1);
   case CborTextStringType:
-  case CborByteStringType:
+  case CborByteStringType: {
     out->type = cbor_value_is_text_string(it) ? OCF_REP_TEXT : OCF_REP_BYTES;
-    return read_string(d, it, &out->u.str);
+    bool utf8_ok = false;
+    ocf_err err = read_string(d, it, &out->u.str, &utf8_ok);
+    out->not_utf8 = !utf8_ok; /* refused by every text getter; see rep.h */
+    return err;
+  }
   case CborInvalidType: return OCF_ERR_MALFORMED;
   default: return read_scalar(it, out);
   }

@@ -141,6 +141,7 @@ ocf_err ocf_rep_get_bool(const ocf_rep_node *n, bool *out) {
 ocf_err ocf_rep_get_text(const ocf_rep_node *n, ocf_rep_str *out) {
   ocf_err err = check_type(n, OCF_REP_TEXT);
   if (err) return err;
+  if (n->not_utf8) return OCF_ERR_MALFORMED;
   out->ptr = (const char *)n->u.str.ptr;
   out->len = n->u.str.len;
   return OCF_OK;
@@ -184,6 +185,8 @@ ocf_err ocf_rep_get_str_array(const ocf_rep_node *n, ocf_rep_str *out, size_t ca
   if (n->count > cap) return OCF_ERR_TOO_LARGE;
   for (const ocf_rep_node *c = n->u.first; c; c = c->next)
     if (c->type != OCF_REP_TEXT) return OCF_ERR_TYPE;
+  for (const ocf_rep_node *c = n->u.first; c; c = c->next)
+    if (c->not_utf8) return OCF_ERR_MALFORMED;
   size_t i = 0;
   for (const ocf_rep_node *c = n->u.first; c; c = c->next, i++) {
     out[i].ptr = (const char *)c->u.str.ptr;

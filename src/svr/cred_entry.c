@@ -226,7 +226,7 @@ static bool copy_data(const ocf_rep_node *data, uint8_t enc, uint8_t *buf, size_
   bool was_text = false;
   if (data && ocf_rep_get_text_or_bytes(data, &b, &was_text) != OCF_OK)
     return svr_fail(r, OCF_SVR_E_TYPE, "data", "neither text nor bytes");
-  if (data && enc == OCF_CRED_ENC_PEM && !was_text)
+  if (data && enc == OCF_CRED_ENC_PEM && (!was_text || data->not_utf8))
     return svr_fail(r, OCF_SVR_E_TYPE, "data", "PEM must be text");
   if (data && enc == OCF_CRED_ENC_DER && was_text)
     return svr_fail(r, OCF_SVR_E_TYPE, "data", "DER must be bytes");

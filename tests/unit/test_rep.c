@@ -185,17 +185,57 @@ static void test_decode_rejects_malformed_cbor(void **state) {
       "f8 10",        /* simple value < 32 in two bytes */
       "a1 01 02",     /* integer key */
       "a1 4161 02",   /* byte-string key */
-      "62 c328",      /* invalid UTF-8 */
-      "62 c080",      /* overlong UTF-8 */
-      "63 eda080",    /* UTF-16 surrogate */
-      "64 f4908080",  /* above U+10FFFF */
       "a1 62c328 01", /* invalid UTF-8 key */
+      "a1 62c080 01", /* overlong UTF-8 key */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(decode_hex(bad[i], NULL), OCF_ERR_MALFORMED);
   assert_int_equal(decode_hex("", NULL), OCF_ERR_TRUNCATED);
   assert_int_equal(decode_hex("64 f09f9880", NULL), OCF_OK); /* U+1F600 is fine */
   assert_int_equal(decode_hex("62 c3a9", NULL), OCF_OK);
+}
+
+/* pitfall 5: a text VALUE that is not UTF-8 decodes (plgd's raw keys), but only
+ * ocf_rep_get_text_or_bytes hands it out; every text getter refuses it. */
+static void test_decode_keeps_non_utf8_text_for_text_or_bytes_only(void **state) {
+  (void)state;
+  const char *bad[] = {
+      "62 c328",     /* invalid continuation */
+      "62 c080",     /* overlong */
+      "63 eda080",   /* UTF-16 surrogate */
+      "64 f4908080", /* above U+10FFFF */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    uint8_t cbor[16];
+    size_t len = unhex(bad[i], cbor, sizeof cbor);
+    ocf_rep_node nodes[4];
+    const ocf_rep_node *root = NULL;
+    assert_int_equal(ocf_rep_decode(cbor, len, NULL, nodes, 4, &root), OCF_OK);
+    assert_true(root->not_utf8);
+    ocf_rep_str s;
+    assert_int_equal(ocf_rep_get_text(root, &s), OCF_ERR_MALFORMED);
+    char c[8];
+    assert_int_equal(ocf_rep_get_text_cstr(root, c, sizeof c), OCF_ERR_MALFORMED);
+    ocf_bytes b;
+    bool was_text = false;
+    assert_int_equal(ocf_rep_get_text_or_bytes(root, &b, &was_text), OCF_OK);
+    assert_true(was_text);
+    assert_int_equal(b.len, len - 1);
+    assert_memory_equal(b.ptr, cbor + 1, b.len);
+  }
+  /* the same inside an array of text */
+  uint8_t cbor[16];
+  size_t len = unhex("82 6161 62c328", cbor, sizeof cbor);
+  ocf_rep_node nodes[4];
+  const ocf_rep_node *root = NULL;
+  assert_int_equal(ocf_rep_decode(cbor, len, NULL, nodes, 4, &root), OCF_OK);
+  ocf_rep_str out[2];
+  size_t n = 0;
+  assert_int_equal(ocf_rep_get_str_array(root, out, 2, &n), OCF_ERR_MALFORMED);
+  /* valid text is not flagged */
+  len = unhex("62 c3a9", cbor, sizeof cbor);
+  assert_int_equal(ocf_rep_decode(cbor, len, NULL, nodes, 4, &root), OCF_OK);
+  assert_false(root->not_utf8);
 }
 
 static void test_decode_leaves_root_unchanged_on_error(void **state) {
@@ -398,6 +438,7 @@ int main(void) {
       cmocka_unit_test(test_decode_node_cap_from_limits_and_from_array_size),
       cmocka_unit_test(test_decode_refuses_tags_undefined_simple_and_chunked_strings),
       cmocka_unit_test(test_decode_rejects_malformed_cbor),
+      cmocka_unit_test(test_decode_keeps_non_utf8_text_for_text_or_bytes_only),
       cmocka_unit_test(test_decode_leaves_root_unchanged_on_error),
       cmocka_unit_test(test_strings_and_keys_point_into_the_input),
       cmocka_unit_test(test_integer_getters_check_type_and_range),

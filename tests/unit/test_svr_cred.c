@@ -67,6 +67,25 @@ static void test_cred_plgd_owner_credential_key_as_text_is_stored(void **state) 
   assert_int_equal(ocf_svr_cred_find_owner_candidate(m, &obt), -1);
 }
 
+/* pitfall 5: plgd's key is 16 random bytes in a text string, so usually not UTF-8; the device
+ * must keep those bytes exactly, not refuse the request */
+static void test_cred_plgd_owner_key_text_not_utf8_is_stored(void **state) {
+  ocf_svr_cred *m = *state;
+  uint64_t seed = 7;
+  ocf_svr_ctx ctx = client_ctx(OCF_DOS_RFOTM, true, &seed);
+  ocf_svr_report r;
+  APPLY(m,
+        "{'creds': [{'credtype': 1, 'privatedata': {'data': "
+        "'\\xff\\xfe\\xc0\\x80\\xed\\xa0\\x80\\x00abcdefgh', "
+        "'encoding': 'oic.sec.encoding.raw'}, 'subjectuuid': '" OBT "'}], 'rowneruuid': '" OBT "'}",
+        &ctx, &r);
+  assert_int_equal(m->e[0].private_len, 16);
+  assert_memory_equal(m->e[0].private_data,
+                      "\xff\xfe\xc0\x80\xed\xa0\x80\x00"
+                      "abcdefgh",
+                      16);
+}
+
 static void test_cred_key_encodings_and_empty_forms(void **state) {
   ocf_svr_cred *m = *state;
   uint64_t seed = 7;
@@ -143,6 +162,8 @@ static void test_cred_every_property_with_a_wrong_type_is_refused(void **state) 
       {"{'creds': [{'publicdata': {'data': 5}}]}", "creds[0].publicdata.data"},
       {"{'creds': [{'publicdata': {'data': h'00', 'encoding': 'oic.sec.encoding.pem'}}]}",
        "creds[0].publicdata.data"},
+      {"{'creds': [{'publicdata': {'data': '\\xc3\\x28', 'encoding': 'oic.sec.encoding.pem'}}]}",
+       "creds[0].publicdata.data"}, /* PEM text that is not UTF-8 */
       {"{'creds': [{'privatedata': []}]}", "creds[0].privatedata"},
       {"{'creds': [{'privatedata': {'handle': 'x', 'encoding': 'oic.sec.encoding.handle'}}]}",
        "creds[0].privatedata.handle"},
@@ -399,6 +420,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       T(test_cred_il_owner_credential_is_a_derivation_candidate),
       T(test_cred_plgd_owner_credential_key_as_text_is_stored),
+      T(test_cred_plgd_owner_key_text_not_utf8_is_stored),
       T(test_cred_key_encodings_and_empty_forms),
       T(test_cred_psk_lengths_other_than_16_or_32_are_refused),
       T(test_cred_required_entry_properties),
