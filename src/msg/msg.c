@@ -335,6 +335,32 @@ void ocf_msg_on_timeout(ocf_msg *m, ocf_time_ms now) {
   msg_client_on_timeout(m, m->now);
 }
 
+static void forget_queued(ocf_msg *m, const ocf_endpoint *peer) {
+  msg_out **link = &m->out_head;
+  m->out_tail = NULL;
+  while (*link) {
+    msg_out *o = *link;
+    if (msg_same_peer(&o->to, peer)) {
+      *link = o->next;
+      m->out_count--;
+      msg_free(m, o);
+    } else {
+      m->out_tail = o;
+      link = &o->next;
+    }
+  }
+}
+
+size_t ocf_msg_forget_peer(ocf_msg *m, const ocf_endpoint *peer, ocf_err err) {
+  if (!m || !peer) return 0;
+  msg_server_forget_peer(m, peer);
+  for (size_t i = 0; i < m->cfg.max_dedup; i++)
+    if (m->dedup[i].used && msg_same_peer(&m->dedup[i].peer, peer)) dedup_clear(m, &m->dedup[i]);
+  forget_queued(m, peer);
+  /* Last: the FAILED callbacks may send new requests (to other peers) or forget more. */
+  return msg_client_forget_peer(m, peer, err);
+}
+
 /* --- engine view (<ocf/ocf_engine.h>) ------------------------------------------------------ */
 
 static void engine_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,

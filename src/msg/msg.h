@@ -105,6 +105,17 @@ void ocf_msg_on_timeout(ocf_msg *m, ocf_time_ms now);
 /* The four calls above as an engine (<ocf/ocf_engine.h>), for the posix loop or tests/sim. */
 ocf_engine ocf_msg_engine(ocf_msg *m);
 
+/* Forgets one peer (address, port, interface and OCF_EP_SECURE, as matching does): its unicast
+ * client requests end at once with a FAILED event carrying `err` (their callbacks run inside
+ * this call), its received requests are released (a later ocf_msg_respond or ocf_msg_drop on
+ * their handles finds nothing), and its block-wise state, remembered message ids and queued
+ * datagrams are dropped. For the layer below, when a peer's DTLS session ends: RFC 7252 9.1
+ * binds an exchange to one security association, and nothing kept for one session (a Block2
+ * body or a deduplicated reply made for that peer's identity) may answer the next session from
+ * the same address. Multicast requests are not touched. Allowed wherever ocf_msg_cancel is.
+ * Returns the number of client requests ended. */
+size_t ocf_msg_forget_peer(ocf_msg *m, const ocf_endpoint *peer, ocf_err err);
+
 /* --- client -------------------------------------------------------------------------------- */
 
 typedef enum ocf_msg_event_type {
@@ -174,7 +185,8 @@ size_t ocf_msg_pending_requests(const ocf_msg *m);
 
 typedef struct ocf_msg_incoming {
   uint32_t handle; /* for ocf_msg_respond / ocf_msg_drop */
-  /* The sender; flags carry OCF_EP_MULTICAST (it was sent to a group) and OCF_EP_SECURE. */
+  /* The sender; flags carry OCF_EP_MULTICAST (it was sent to a group) and OCF_EP_SECURE. Like
+   * request, valid for the whole callback, also after the handle was dropped or forgotten. */
   const ocf_endpoint *peer;
   /* The request: payload is the whole body (Block1 reassembled); Block1/Block2/Size1/Size2 are
    * removed, so a handler always produces the whole representation and the layer slices it

@@ -307,6 +307,20 @@ ocf_err ocf_msg_cancel(ocf_msg *m, uint32_t request_id) {
   return OCF_ERR_NOT_FOUND;
 }
 
+size_t msg_client_forget_peer(ocf_msg *m, const ocf_endpoint *peer, ocf_err err) {
+  size_t ended = 0;
+  for (size_t i = 0; i < m->cfg.max_exchanges; i++) {
+    msg_cx *c = m->cx[i];
+    /* Unicast roots only: they are never inside their callback while linked (end_cx unlinks
+     * first), so ending them here is safe from any callback. */
+    if (!c || c->parent || c->multicast || !msg_same_peer(&c->to[0], peer)) continue;
+    fail_cx(m, c, NULL, OCF_MSG_EV_FAILED, err);
+    ended++;
+  }
+  if (ended) msg_client_pump(m);
+  return ended;
+}
+
 /* --- block-wise ----------------------------------------------------------------------------- */
 
 static ocf_err reserve_rsp(ocf_msg *m, msg_cx *cx, size_t need, size_t hint) {

@@ -207,6 +207,8 @@ ocf_time_ms msg_client_next_timeout(const ocf_msg *m);
 void msg_client_free_all(ocf_msg *m);
 /* Sends requests that were waiting for NSTART (RFC 7252 4.7) when their peer has room. */
 void msg_client_pump(ocf_msg *m);
+/* Ends the unicast requests to peer with FAILED err; returns how many. */
+size_t msg_client_forget_peer(ocf_msg *m, const ocf_endpoint *peer, ocf_err err);
 
 /* --- msg_server.c --------------------------------------------------------------------------- */
 void msg_server_on_request(ocf_msg *m, const ocf_endpoint *from, const ocf_coap_msg *msg, ocf_time_ms now);
@@ -215,5 +217,7 @@ bool msg_server_on_ack_or_rst(ocf_msg *m, const ocf_endpoint *from, uint16_t mid
 void msg_server_on_timeout(ocf_msg *m, ocf_time_ms now);
 ocf_time_ms msg_server_next_timeout(const ocf_msg *m);
 void msg_server_free_all(ocf_msg *m);
+/* Releases the received requests and block-wise state of peer. */
+void msg_server_forget_peer(ocf_msg *m, const ocf_endpoint *peer);
 
 #endif

@@ -294,6 +294,13 @@ void msg_server_free_all(ocf_msg *m) {
     if (m->sx[i]) sx_release(m, m->sx[i]);
 }
 
+void msg_server_forget_peer(ocf_msg *m, const ocf_endpoint *peer) {
+  for (size_t i = 0; i < m->cfg.max_pending; i++)
+    if (m->sx[i] && msg_same_peer(&m->sx[i]->peer, peer)) sx_release(m, m->sx[i]);
+  for (size_t i = 0; i < m->cfg.max_block_states; i++)
+    if (m->blk[i].used && msg_same_peer(&m->blk[i].peer, peer)) blk_clear(m, &m->blk[i]);
+}
+
 void ocf_msg_set_request_handler(ocf_msg *m, ocf_msg_request_cb cb, void *user) {
   if (!m) return;
   m->handler = cb;
@@ -439,7 +446,9 @@ static void dispatch(ocf_msg *m, const reply_ctx *rc, const ocf_coap_msg *msg, c
   req.payload = body->len ? body->ptr : NULL;
   req.payload_len = body->len;
   uint32_t handle = sx->handle;
-  ocf_msg_incoming in = {.handle = handle, .peer = &sx->peer, .request = &req, .now = now};
+  /* A copy: the handler may release sx (ocf_msg_drop, ocf_msg_forget_peer) and still read peer. */
+  ocf_endpoint peer = sx->peer;
+  ocf_msg_incoming in = {.handle = handle, .peer = &peer, .request = &req, .now = now};
   m->handler(m->handler_user, m, &in);
   sx = sx_find(m, handle);
   if (!sx) return;

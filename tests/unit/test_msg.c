@@ -748,6 +748,87 @@ static void test_request_with_options_larger_than_a_datagram_gets_4_00(void **st
   direct_free(&d);
 }
 
+/* A CON GET for /big (token "tk") with message id mid, asking for Block2 num when num > 0. */
+static size_t big_get(uint8_t *buf, size_t cap, uint16_t mid, uint32_t num) {
+  ocf_coap_msg m;
+  uint8_t scratch[64];
+  ocf_coap_init(&m, OCF_COAP_CON, OCF_COAP_GET, mid);
+  assert_int_equal(ocf_coap_set_token(&m, (const uint8_t *)"tk", 2), OCF_OK);
+  assert_int_equal(ocf_coap_set_uri_path_query(&m, "/big", scratch, sizeof scratch), OCF_OK);
+  ocf_coap_block b = {.num = num, .more = false, .szx = 6};
+  if (num)
+    assert_int_equal(ocf_coap_add_uint_option(&m, OCF_COAP_OPT_BLOCK2, ocf_coap_block_encode(&b)), OCF_OK);
+  size_t len = 0;
+  assert_int_equal(ocf_coap_serialize(&m, buf, cap, &len), OCF_OK);
+  return len;
+}
+
+/* RFC 7252 9.1.1: what msg keeps for a secure peer belongs to its DTLS session; once forgotten,
+ * nothing of it answers that peer again, and the same address without OCF_EP_SECURE keeps its
+ * own state. */
+static void test_forget_peer_ends_its_requests_handles_block_bodies_and_dedup(void **state) {
+  (void)state;
+  direct d;
+  direct_init(&d, NULL, 40);
+  ocf_endpoint sec = fx_client_ep(), plain = fx_client_ep(), to;
+  sec.flags = OCF_EP_SECURE;
+  uint8_t *big = fx_pattern(3000, 1);
+  d.hs.body = big;
+  d.hs.body_len = 3000;
+  uint8_t req[128], buf[OCF_MSG_DATAGRAM_MAX];
+  ocf_coap_msg r;
+  ocf_time_ms now = FX_START;
+  /* Block 0 of /big to both peers: each gets a kept body. */
+  size_t len = big_get(req, sizeof req, 0x100, 0);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &sec, req, len, now), OCF_OK);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &plain, req, len, now), OCF_OK);
+  assert_int_equal(d.hs.calls, 2);
+  assert_int_equal(fx_drain(d.m), 2);
+  /* A deferred request from the secure peer, and a request of ours to each peer. */
+  d.hs.mode = HANDLER_DEFER;
+  len = big_get(req, sizeof req, 0x101, 0);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &sec, req, len, now), OCF_OK);
+  uint32_t handle = d.hs.last_handle;
+  assert_int_equal(direct_get(&d, &sec, 1, now, NULL), OCF_OK);
+  assert_int_equal(direct_get(&d, &plain, 1, now, NULL), OCF_OK);
+  assert_int_equal(ocf_msg_pending_requests(d.m), 2);
+  assert_int_equal(ocf_msg_forget_peer(d.m, &sec, OCF_ERR_RESET), 1);
+  assert_int_equal(d.rec.n, 1);
+  assert_int_equal(d.rec.ev[0].type, OCF_MSG_EV_FAILED);
+  assert_int_equal(d.rec.ev[0].err, OCF_ERR_RESET);
+  assert_true(d.rec.ev[0].final);
+  assert_true(d.rec.ev[0].peer.flags & OCF_EP_SECURE);
+  assert_int_equal(ocf_msg_pending_requests(d.m), 1);
+  /* Queued datagrams to the secure peer are gone (empty ACK, our request); the plain one stays. */
+  assert_true(fx_pull(d.m, &to, buf, &r));
+  assert_false(to.flags & OCF_EP_SECURE);
+  assert_false(fx_pull(d.m, &to, buf, &r));
+  ocf_coap_msg rsp;
+  ocf_coap_init(&rsp, OCF_COAP_ACK, OCF_COAP_CONTENT, 0);
+  assert_int_equal(ocf_msg_respond(d.m, handle, &rsp, now), OCF_ERR_NOT_FOUND);
+  d.hs.mode = HANDLER_RESPOND;
+  /* Dedup: message 0x100 is new from the secure peer, a duplicate from the plain one. */
+  size_t calls = d.hs.calls;
+  len = big_get(req, sizeof req, 0x100, 0);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &plain, req, len, now + 10), OCF_OK);
+  assert_int_equal(d.hs.calls, calls);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &sec, req, len, now + 10), OCF_OK);
+  assert_int_equal(d.hs.calls, calls + 1);
+  fx_drain(d.m);
+  /* Block 1: served from the plain peer's kept body; the secure peer's is gone, so the
+   * handler runs again (RFC 7959 stateless GET) for the secure peer only. */
+  len = big_get(req, sizeof req, 0x102, 1);
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &plain, req, len, now + 20), OCF_OK);
+  assert_int_equal(d.hs.calls, calls + 1);
+  ocf_msg_forget_peer(d.m, &sec, OCF_ERR_RESET); /* the kept body of the new block 0 */
+  assert_int_equal(ocf_msg_handle_datagram(d.m, &sec, req, len, now + 20), OCF_OK);
+  assert_int_equal(d.hs.calls, calls + 2);
+  assert_int_equal(ocf_msg_forget_peer(d.m, &sec, OCF_ERR_RESET), 0);
+  assert_int_equal(ocf_msg_forget_peer(NULL, &sec, OCF_ERR_RESET), 0);
+  free(big);
+  direct_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_get_answered_with_piggybacked_response),
@@ -774,6 +855,7 @@ int main(void) {
       cmocka_unit_test(test_response_with_unknown_critical_option_fails_request),
       cmocka_unit_test(test_dedup_cache_stays_bounded_under_a_flood_of_ids),
       cmocka_unit_test(test_request_with_options_larger_than_a_datagram_gets_4_00),
+      cmocka_unit_test(test_forget_peer_ends_its_requests_handles_block_bodies_and_dedup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
