@@ -3,6 +3,7 @@
 #define OBT_CLI_H
 
 #include <ocf/ocf_obt.h>
+#include <ocf/ocf_obt_store.h>
 #include <ocf/ocf_posix.h>
 #include <stdio.h>
 
@@ -22,6 +23,11 @@ typedef struct obt_cmd {
 } obt_cmd;
 
 int obt_cmd_discover(int argc, char **argv);
+int obt_cmd_init(int argc, char **argv);
+int obt_cmd_domain(int argc, char **argv);
+
+/* The n of the tool's own /oic/d (digest 5.5), and the default name of a new domain. */
+#define OBT_DEVICE_NAME "obt"
 
 /* Network options shared by subcommands that talk to devices. */
 typedef struct obt_net_opts {
@@ -47,6 +53,23 @@ typedef struct obt_host {
 /* Opens sockets and the engine. Returns an exit code (prints why on failure). */
 int obt_host_open(obt_host *h, const obt_net_opts *o);
 void obt_host_close(obt_host *h);
+
+/* ---- the domain store (store_cli.c) ---- */
+
+/* The wall clock, milliseconds since the Unix epoch (the store's timestamps). */
+ocf_obt_wall_ms obt_wall_ms(void);
+/* t as "2025-11-24T16:00:00Z" (UTC). */
+void obt_format_wall(ocf_obt_wall_ms t, char out[32]);
+/* $XDG_DATA_HOME/obt/domain.db, else $HOME/.local/share/obt/domain.db. 0, or -1 (printed why). */
+int obt_store_default_path(char *out, size_t cap);
+/* ocf_posix_private_file_prepare (no create) + ocf_obt_store_open. */
+ocf_err obt_store_open_existing(const char *path, const ocf_platform *pf, ocf_obt_store **out);
+/* Prints "obt CMD: PATH: why" for a store error, and the exit code for it. */
+void obt_store_report(const char *cmd, const char *path, ocf_err err);
+int obt_store_exit_code(ocf_err err);
+/* Reads a passphrase from /dev/tty without echo (twice with confirm) into buf. Returns an exit
+ * code (OBT_EXIT_OK when read; a message is printed otherwise; buf is wiped then). */
+int obt_read_passphrase(const char *prompt, bool confirm, char *buf, size_t cap);
 
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void obt_json_string(FILE *out, const char *s);

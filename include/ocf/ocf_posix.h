@@ -7,7 +7,7 @@
  *   loop      a poll() loop that drives any number of sans-I/O engines (<ocf/ocf_engine.h>),
  *             each over its own net, plus extra file descriptors (stdin, signals);
  *   store     a store medium (<ocf/ocf_store.h>) over one directory per device, and the
- *             storage key file.
+ *             storage key file; a private (0600) file at a path for the OBT's database.
  *
  * Single-threaded: one loop and its nets belong to one thread. */
 #ifndef OCF_POSIX_H
@@ -210,6 +210,22 @@ OCF_API OCF_NODISCARD ocf_err ocf_posix_file_store_open(const char *dir, const o
  * the errors of pf->random. On failure key is zeroed. */
 OCF_API OCF_NODISCARD ocf_err ocf_posix_store_key_load(const char *path, bool create, const ocf_platform *pf,
                                                        uint8_t key[OCF_STORE_KEY_LEN]);
+
+/* ---- a private file at a path ------------------------------------------------------------ */
+
+/* Makes path safe to hand to a library that opens it by name (the OBT's SQLite domain store,
+ * <ocf/ocf_obt_store.h>): its directory must be ours, not writable by group or others and not a
+ * symlink (its last component); the file must be a regular file of ours with no group or other
+ * permission bits and not a symlink, and so must its SQLite companions path-journal, path-wal,
+ * path-shm when present. With create, missing directories are made 0700 and a missing file is
+ * created empty, exactly 0600 (O_EXCL | O_NOFOLLOW, fsync of it and its directory), and
+ * *created (may be NULL) says so. Nothing existing is ever changed. pf (may be NULL) receives
+ * the reason of a refusal.
+ * OCF_ERR_INVALID_ARG (empty, too long, ends in '/' or "."); OCF_ERR_NOT_FOUND (missing and not
+ * create, or a missing directory without create); OCF_ERR_DENIED (a symlink, not ours, shared
+ * mode, a shared directory); OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_posix_private_file_prepare(const char *path, bool create,
+                                                             const ocf_platform *pf, bool *created);
 
 #ifdef __cplusplus
 }

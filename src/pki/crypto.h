@@ -18,6 +18,14 @@ OCF_NODISCARD ocf_err ocf_crypto_sha256(const uint8_t *data, size_t len, uint8_t
 OCF_NODISCARD ocf_err ocf_crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *data,
                                              size_t len, uint8_t out[OCF_SHA256_LEN]);
 
+/* out = PBKDF2-HMAC-SHA-256(password, salt, iterations)[0..out_len) (RFC 8018 5.2), for keys
+ * derived from a passphrase. OCF_ERR_INVALID_ARG (NULL with a non-zero length, iterations 0,
+ * out_len 0 or above 2^32 - 1), OCF_ERR_CRYPTO. On failure out is zeroed. (src/dtls has its
+ * own PBKDF2 for the Random PIN in dtls/crypto.h: dtls does not depend on pki.) */
+OCF_NODISCARD ocf_err ocf_crypto_pbkdf2_sha256(const uint8_t *password, size_t password_len,
+                                               const uint8_t *salt, size_t salt_len, uint32_t iterations,
+                                               uint8_t *out, size_t out_len);
+
 /* Authenticated encryption with associated data. */
 typedef enum ocf_aead_alg {
   OCF_AEAD_AES_128_GCM = 1, /* NIST SP 800-38D: 16-byte key, 12-byte nonce, 16-byte tag */

@@ -1,6 +1,6 @@
 /* Unit tests of src/pki/crypto.h: known-answer vectors for SHA-256 (FIPS 180-4), HMAC-SHA-256
- * (RFC 4231) and AES-128-GCM (the GCM specification's test cases 2 and 4), in-place AEAD, and
- * refusal of every altered input. */
+ * (RFC 4231), PBKDF2-HMAC-SHA-256 (RFC 7914 11) and AES-128-GCM (the GCM specification's test
+ * cases 2 and 4), in-place AEAD, and refusal of every altered input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,6 +47,35 @@ static void test_hmac_sha256_matches_rfc4231_case_2(void **state) {
   assert_int_equal(
       ocf_crypto_hmac_sha256((const uint8_t *)"Jefe", 4, (const uint8_t *)data, strlen(data), out), OCF_OK);
   assert_hex(out, sizeof out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+/* RFC 7914 11: the PBKDF2-HMAC-SHA256 test vectors. */
+static void test_pbkdf2_sha256_matches_rfc7914_vectors(void **state) {
+  (void)state;
+  uint8_t out[64];
+  assert_int_equal(
+      ocf_crypto_pbkdf2_sha256((const uint8_t *)"passwd", 6, (const uint8_t *)"salt", 4, 1, out, sizeof out),
+      OCF_OK);
+  assert_hex(out, sizeof out,
+             "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+             "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
+  assert_int_equal(ocf_crypto_pbkdf2_sha256((const uint8_t *)"Password", 8, (const uint8_t *)"NaCl", 4, 80000,
+                                            out, sizeof out),
+                   OCF_OK);
+  assert_hex(out, sizeof out,
+             "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
+             "a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d");
+}
+
+static void test_pbkdf2_sha256_rejects_bad_arguments(void **state) {
+  (void)state;
+  uint8_t out[32];
+  const uint8_t *pw = (const uint8_t *)"pw";
+  assert_int_equal(ocf_crypto_pbkdf2_sha256(pw, 2, pw, 2, 0, out, sizeof out), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_crypto_pbkdf2_sha256(pw, 2, pw, 2, 1, out, 0), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_crypto_pbkdf2_sha256(NULL, 2, pw, 2, 1, out, sizeof out), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_crypto_pbkdf2_sha256(pw, 2, NULL, 2, 1, out, sizeof out), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_crypto_pbkdf2_sha256(pw, 2, pw, 2, 1, NULL, sizeof out), OCF_ERR_INVALID_ARG);
 }
 
 static void test_aes128gcm_seals_in_place_as_gcm_test_case_2(void **state) {
@@ -149,6 +178,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sha256_matches_fips_180_vectors),
       cmocka_unit_test(test_hmac_sha256_matches_rfc4231_case_2),
+      cmocka_unit_test(test_pbkdf2_sha256_matches_rfc7914_vectors),
+      cmocka_unit_test(test_pbkdf2_sha256_rejects_bad_arguments),
       cmocka_unit_test(test_aes128gcm_seals_in_place_as_gcm_test_case_2),
       cmocka_unit_test(test_aes128gcm_with_aad_matches_gcm_test_case_4),
       cmocka_unit_test(test_aead_open_refuses_any_flipped_bit_and_wipes),

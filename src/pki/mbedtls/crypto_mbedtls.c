@@ -3,6 +3,7 @@
 #include <mbedtls/constant_time.h>
 #include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
@@ -19,6 +20,20 @@ ocf_err ocf_crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t
   const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
   if (!md) return OCF_ERR_CRYPTO;
   return mbedtls_md_hmac(md, key, key_len, data, len, out) == 0 ? OCF_OK : OCF_ERR_CRYPTO;
+}
+
+ocf_err ocf_crypto_pbkdf2_sha256(const uint8_t *password, size_t password_len, const uint8_t *salt,
+                                 size_t salt_len, uint32_t iterations, uint8_t *out, size_t out_len) {
+  if ((!password && password_len > 0) || (!salt && salt_len > 0) || !out || out_len == 0 ||
+      out_len > UINT32_MAX || iterations == 0)
+    return OCF_ERR_INVALID_ARG;
+  int rc = mbedtls_pkcs5_pbkdf2_hmac_ext(MBEDTLS_MD_SHA256, password, password_len, salt, salt_len,
+                                         iterations, (uint32_t)out_len, out);
+  if (rc != 0) {
+    ocf_crypto_wipe(out, out_len);
+    return OCF_ERR_CRYPTO;
+  }
+  return OCF_OK;
 }
 
 static bool aead_params_valid(const ocf_aead_params *p, const uint8_t *data, size_t len, const uint8_t *tag) {

@@ -1,0 +1,126 @@
+/* What the subcommands that use the domain store share: where it lives (XDG), opening it with
+ * the file checks, exit codes and messages for its errors, the wall clock, and reading a
+ * passphrase without echo. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+ocf_obt_wall_ms obt_wall_ms(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+  return (ocf_obt_wall_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void obt_format_wall(ocf_obt_wall_ms t, char out[32]) {
+  time_t secs = (time_t)(t / 1000);
+  struct tm tm;
+  if (!gmtime_r(&secs, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) memcpy(out, "?", 2);
+}
+
+/* XDG Base Directory: $XDG_DATA_HOME when set to an absolute path, else ~/.local/share. */
+int obt_store_default_path(char *out, size_t cap) {
+  const char *xdg = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  int n;
+  if (xdg && xdg[0] == '/')
+    n = snprintf(out, cap, "%s/obt/domain.db", xdg);
+  else if (home && home[0] == '/')
+    n = snprintf(out, cap, "%s/.local/share/obt/domain.db", home);
+  else {
+    fprintf(stderr, "obt: neither XDG_DATA_HOME nor HOME is set: name the domain store with --store PATH\n");
+    return -1;
+  }
+  if (n < 0 || (size_t)n >= cap) {
+    fprintf(stderr, "obt: the default domain store path is too long: use --store PATH\n");
+    return -1;
+  }
+  return 0;
+}
+
+int obt_store_exit_code(ocf_err err) {
+  switch (err) {
+  case OCF_OK: return OBT_EXIT_OK;
+  case OCF_ERR_IO:
+  case OCF_ERR_NO_MEMORY:
+  case OCF_ERR_DENIED: return OBT_EXIT_SYSTEM;
+  default: return OBT_EXIT_FAILED;
+  }
+}
+
+void obt_store_report(const char *cmd, const char *path, ocf_err err) {
+  const char *why;
+  switch (err) {
+  case OCF_ERR_NOT_FOUND: why = "no domain store there (create one with obt init)"; break;
+  case OCF_ERR_DENIED:
+    why = "refused: a symbolic link, not yours, readable by others (chmod 600), or in a directory "
+          "others may write";
+    break;
+  case OCF_ERR_BUSY: why = "in use by another obt process"; break;
+  case OCF_ERR_UNSUPPORTED: why = "written by a newer obt (its schema is newer than this one's)"; break;
+  case OCF_ERR_MALFORMED: why = "not an obt domain store, or damaged"; break;
+  case OCF_ERR_CRYPTO: why = "wrong passphrase or key file"; break;
+  default: why = ocf_strerror(err); break;
+  }
+  fprintf(stderr, "obt %s: %s: %s\n", cmd, path, why);
+}
+
+ocf_err obt_store_open_existing(const char *path, const ocf_platform *pf, ocf_obt_store **out) {
+  ocf_err err = ocf_posix_private_file_prepare(path, false, pf, NULL);
+  if (err == OCF_OK) err = ocf_obt_store_open(path, pf, out);
+  return err;
+}
+
+/* Reads one line from the terminal with echo off. Returns its length, or -1. */
+static ssize_t read_tty_line(int fd, const char *prompt, char *buf, size_t cap) {
+  struct termios old, quiet;
+  if (tcgetattr(fd, &old) != 0) return -1;
+  quiet = old;
+  quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+  quiet.c_lflag |= ICANON;
+  if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) return -1;
+  ssize_t len = -1;
+  if (write(fd, prompt, strlen(prompt)) >= 0) {
+    size_t n = 0;
+    char c;
+    ssize_t r;
+    while ((r = read(fd, &c, 1)) == 1 && c != '\n')
+      if (n + 1 < cap) buf[n++] = c;
+    buf[n] = '\0';
+    len = (r < 0 || n + 1 >= cap) ? -1 : (ssize_t)n;
+    (void)!write(fd, "\n", 1);
+  }
+  (void)tcsetattr(fd, TCSAFLUSH, &old);
+  return len;
+}
+
+int obt_read_passphrase(const char *prompt, bool confirm, char *buf, size_t cap) {
+  int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    fprintf(stderr, "obt: no terminal to ask for a passphrase on: use --passphrase-env VAR or a key file\n");
+    return OBT_EXIT_USAGE;
+  }
+  int rc = OBT_EXIT_OK;
+  ssize_t n = read_tty_line(fd, prompt, buf, cap);
+  if (n <= 0) {
+    fprintf(stderr, "obt: no passphrase read (empty, too long, or the terminal failed)\n");
+    rc = OBT_EXIT_FAILED;
+  } else if (confirm) {
+    char again[OCF_OBT_PASSPHRASE_MAX + 2];
+    ssize_t m = read_tty_line(fd, "Repeat the passphrase: ", again, sizeof again);
+    if (m != n || memcmp(again, buf, (size_t)n) != 0) {
+      fprintf(stderr, "obt: the passphrases differ\n");
+      rc = OBT_EXIT_FAILED;
+    }
+    explicit_bzero(again, sizeof again);
+  }
+  close(fd);
+  if (rc != OBT_EXIT_OK) explicit_bzero(buf, cap);
+  return rc;
+}

@@ -1,0 +1,77 @@
+/* The schema as an ordered list of migrations: migration i takes PRAGMA user_version from i to
+ * i + 1. A released migration is never edited; a change is a new one appended here (and
+ * OBT_STORE_SCHEMA_VERSION raised), with a test that opens a database of the previous version.
+ * Tables are STRICT (a value of the wrong type is refused, not converted). */
+#include <stdio.h>
+
+#include "store/sqlite/obt_store.h"
+
+static const char *const k_migrations[] = {
+    /* 0 -> 1: the domain, its key parameters, devices, their secrets, onboarding steps, audit. */
+    "CREATE TABLE key_params ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('file', 'passphrase')),"
+    "  salt BLOB NOT NULL CHECK (length(salt) = 16),"
+    "  iterations INTEGER NOT NULL,"
+    "  key_check BLOB NOT NULL CHECK (length(key_check) = 32),"
+    "  hint TEXT NOT NULL) STRICT;"
+    "CREATE TABLE domain ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  tool_uuid BLOB NOT NULL CHECK (length(tool_uuid) = 16),"
+    "  sdi_uuid BLOB NOT NULL CHECK (length(sdi_uuid) = 16),"
+    "  name TEXT NOT NULL,"
+    "  priv INTEGER NOT NULL CHECK (priv IN (0, 1)),"
+    "  otm_policy TEXT NOT NULL,"
+    "  created INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE devices ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: secrets are bound to it */
+    "  uuid BLOB NOT NULL UNIQUE CHECK (length(uuid) = 16),"
+    "  original_uuid BLOB NOT NULL CHECK (length(original_uuid) = 16),"
+    "  name TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  endpoints TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE secrets ("
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  sealed BLOB NOT NULL,"
+    "  PRIMARY KEY (device_id, name)) STRICT;"
+    "CREATE TABLE steps ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('started', 'done', 'failed')),"
+    "  requests INTEGER NOT NULL DEFAULT 0,"
+    "  response INTEGER NOT NULL DEFAULT 0,"
+    "  diagnostic TEXT NOT NULL DEFAULT '',"
+    "  started INTEGER NOT NULL,"
+    "  ended INTEGER NOT NULL DEFAULT 0) STRICT;"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  detail TEXT NOT NULL) STRICT;",
+    /* 1 -> 2: the lookups resuming an onboarding makes (a device's steps in order) and the audit
+     * log by time. */
+    "CREATE INDEX steps_by_device ON steps(device_id, id);"
+    "CREATE INDEX audit_by_time ON audit(time);",
+};
+
+_Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+int obt_schema_migrate(sqlite3 *db, int from, int target) {
+  if (from < 0 || target > OBT_STORE_SCHEMA_VERSION || from > target) return SQLITE_MISUSE;
+  for (int v = from; v < target; v++) {
+    int rc = sqlite3_exec(db, k_migrations[v], NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return rc;
+  }
+  char sql[96];
+  int n = snprintf(sql, sizeof sql, "PRAGMA user_version=%d; PRAGMA application_id=%d", target,
+                   OBT_STORE_APPLICATION_ID);
+  if (n < 0 || (size_t)n >= sizeof sql) return SQLITE_MISUSE;
+  return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
