@@ -11,6 +11,8 @@ const char *ocf_oxm_urn(ocf_oxm oxm) {
   case OCF_OXM_JUST_WORKS: return "oic.sec.doxm.jw";
   case OCF_OXM_RANDOM_PIN: return "oic.sec.doxm.rdp";
   case OCF_OXM_MFG_CERT: return "oic.sec.doxm.mfgcert";
+  case OCF_OXM_DCAP:
+  case OCF_OXM_SELF: break; /* no OwnerPSK label: not an OTM this stack runs */
   }
   return NULL;
 }

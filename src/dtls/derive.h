@@ -6,12 +6,7 @@
 
 #include <ocf/ocf_types.h>
 
-/* Ownership transfer methods by their doxm oxm number (SEC:doxm oxms/oxmsel). */
-typedef enum ocf_oxm {
-  OCF_OXM_JUST_WORKS = 0,
-  OCF_OXM_RANDOM_PIN = 1,
-  OCF_OXM_MFG_CERT = 2,
-} ocf_oxm;
+#include "base/oxm.h"
 
 #define OCF_MASTER_SECRET_LEN 48
 #define OCF_TLS_RANDOM_LEN 32

@@ -34,6 +34,8 @@ ocf_err ocf_dtls_profile_otm(ocf_dtls_profile *p, ocf_oxm oxm) {
   case OCF_OXM_JUST_WORKS: set_suites(p, jw, 1); return OCF_OK;
   case OCF_OXM_RANDOM_PIN: set_suites(p, pin, 1); return OCF_OK;
   case OCF_OXM_MFG_CERT: set_suites(p, mfg, 4); return OCF_OK;
+  case OCF_OXM_DCAP:
+  case OCF_OXM_SELF: break; /* no onboarding session of ours */
   }
   return OCF_ERR_INVALID_ARG;
 }

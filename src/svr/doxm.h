@@ -9,14 +9,8 @@
 #ifndef OCF_SVR_DOXM_H
 #define OCF_SVR_DOXM_H
 
+#include "base/oxm.h"
 #include "svr/svr.h"
-
-/* OTM identifiers (SEC:doxm oxms; digest 2.1). */
-#define OCF_OXM_JUST_WORKS 0u /* oic.sec.doxm.jw */
-#define OCF_OXM_RANDOM_PIN 1u /* oic.sec.doxm.rdp */
-#define OCF_OXM_MFG_CERT 2u   /* oic.sec.doxm.mfgcert */
-#define OCF_OXM_DCAP 3u       /* oic.sec.doxm.dcap, deprecated */
-#define OCF_OXM_SELF 4u       /* oic.sec.oxm.self: oxmsel after RESET (pitfall 18), not in oxms */
 
 struct ocf_svr_doxm {
   uint32_t oxms[OCF_SVR_MAX_OXMS]; /* supported OTMs (the device's own list) */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dtls/derive.h"
+#include "svr/doxm.h" /* both in one unit: one ocf_oxm, no clash */
 
 static void unhex(const char *hex, uint8_t *out, size_t len) {
   assert_int_equal(strlen(hex), 2 * len);
@@ -128,6 +129,25 @@ static void test_pin_psk_matches_iotivity_lite_capture(void **state) {
   assert_memory_not_equal(psk, want, 16);
 }
 
+/* The doxm numbers (SEC:doxm) and the labels of digest §4.5; DCAP and the post-RESET "self"
+ * value have no OwnerPSK label, so deriving with them is refused. */
+static void test_oxm_urns_only_for_methods_with_an_owner_psk_label(void **state) {
+  (void)state;
+  ocf_svr_doxm doxm;
+  memset(&doxm, 0, sizeof doxm);
+  doxm.oxmsel = OCF_OXM_RANDOM_PIN;
+  assert_int_equal(doxm.oxmsel, 1);
+  assert_int_equal(OCF_OXM_MFG_CERT, 2);
+  assert_string_equal(ocf_oxm_urn(OCF_OXM_JUST_WORKS), "oic.sec.doxm.jw");
+  assert_string_equal(ocf_oxm_urn(OCF_OXM_RANDOM_PIN), "oic.sec.doxm.rdp");
+  assert_string_equal(ocf_oxm_urn(OCF_OXM_MFG_CERT), "oic.sec.doxm.mfgcert");
+  assert_null(ocf_oxm_urn(OCF_OXM_DCAP));
+  assert_null(ocf_oxm_urn(OCF_OXM_SELF));
+  uint8_t kb[96] = {1}, out[OCF_OWNER_PSK_LEN];
+  ocf_uuid a = {{1}}, b = {{2}};
+  assert_int_equal(ocf_derive_owner_psk(kb, sizeof kb, OCF_OXM_SELF, &a, &b, out), OCF_ERR_INVALID_ARG);
+}
+
 static void test_key_block_lengths_and_bad_arguments(void **state) {
   (void)state;
   assert_int_equal(ocf_key_block_len(0xFF00), 96);
@@ -155,6 +175,7 @@ int main(void) {
       cmocka_unit_test(test_owner_psk_wrong_variants_differ),
       cmocka_unit_test(test_pin_psk_matches_iotivity_lite_capture),
       cmocka_unit_test(test_key_block_lengths_and_bad_arguments),
+      cmocka_unit_test(test_oxm_urns_only_for_methods_with_an_owner_psk_label),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
