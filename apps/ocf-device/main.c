@@ -14,6 +14,7 @@
 
 #include <ocf/ocf_device.h>
 #include <ocf/ocf_posix.h>
+#include <ocf/ocf_store.h>
 
 #include "switch.h"
 
@@ -28,7 +29,9 @@ static const char k_usage[] =
     "Runs a reference OCF device until SIGINT or SIGTERM: /oic/res, /oic/d, /oic/p and a binary\n"
     "switch /switch (rt oic.r.switch.binary, property \"value\"), over CoAP. It joins the OCF\n"
     "multicast groups on port 5683 and answers from ephemeral unicast ports, which it advertises\n"
-    "in /oic/res. No security yet: no coaps, every request is granted.\n"
+    "in /oic/res. It serves the Security Virtual Resources (/oic/sec/doxm, pstat, cred, acl2, sp,\n"
+    "sdi, roles, crl, ael; csr with certificate support) under OCF access control: unowned, it\n"
+    "answers discovery and doxm; /switch only once onboarded, over DTLS (not served yet).\n"
     "\n"
     "  -n, --name NAME         device name, /oic/d n (default \"ocf-device\"; at most 64 bytes)\n"
     "  -t, --type RT           device type listed after oic.wk.d in /oic/d rt (default oic.d.light)\n"
@@ -40,11 +43,22 @@ static const char k_usage[] =
     "  -p, --port-file FILE    once serving, write the unicast ports to FILE as\n"
     "                          \"coap6=P coap4=P\" (0 for a family not opened)\n"
     "  -l, --log-level LEVEL   error, warn, info or debug (default warn); logs go to stderr\n"
+    "      --otm LIST          OTMs offered in doxm oxms, comma-separated: jw, rdp, mfgcert\n"
+    "                          (default jw)\n"
+    "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
+    "                          certificates)\n"
+    "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
+    "                          encrypted; without it every start is a new unowned device\n"
+    "      --storage-key FILE  the 32-byte storage key (created 0600 when missing; default\n"
+    "                          DIR.key next to DIR, never inside it)\n"
+    "      --factory-reset     erase the stored security state first and start as a new,\n"
+    "                          unowned device (also the way out of a damaged store)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
     "When serving, one line \"ocf-device: ready di=UUID name=NAME coap6=P coap4=P\" goes to\n"
-    "stderr. Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure, 2 on a usage error.\n";
+    "stderr. Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
+    "fails its check included: the device never starts from it), 2 on a usage error.\n";
 
 typedef struct options {
   const char *name;
@@ -54,7 +68,68 @@ typedef struct options {
   size_t n_interfaces;
   const char *port_file;
   ocf_log_level log_level;
+  uint32_t otms[OCF_DEVICE_MAX_OTMS];
+  size_t n_otms;
+  uint32_t sct;
+  const char *storage, *storage_key;
+  bool factory_reset;
 } options;
+
+enum { OPT_OTM = 256, OPT_SCT, OPT_STORAGE_KEY, OPT_FACTORY_RESET };
+
+/* "jw,rdp,mfgcert" -> OTM numbers, each at most once. */
+static bool parse_otms(const char *list, options *o) {
+  static const struct {
+    const char *name;
+    uint32_t otm;
+  } k_otms[] = {{"jw", OCF_DEVICE_OTM_JUST_WORKS},
+                {"rdp", OCF_DEVICE_OTM_RANDOM_PIN},
+                {"mfgcert", OCF_DEVICE_OTM_MFG_CERT}};
+  o->n_otms = 0;
+  const char *p = list;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    bool found = false;
+    for (size_t i = 0; i < sizeof k_otms / sizeof k_otms[0]; i++) {
+      if (strlen(k_otms[i].name) != len || strncmp(p, k_otms[i].name, len) != 0) continue;
+      for (size_t j = 0; j < o->n_otms; j++)
+        if (o->otms[j] == k_otms[i].otm) return false;
+      o->otms[o->n_otms++] = k_otms[i].otm;
+      found = true;
+    }
+    if (!found) return false;
+    p += len;
+    if (*p == ',' && *++p == '\0') return false;
+  }
+  return o->n_otms > 0;
+}
+
+static bool parse_sct(const char *s, uint32_t *out) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || !end || *end || end == s || v > 511 || s[0] == '-') return false;
+  *out = (uint32_t)v;
+  return true;
+}
+
+/* The security options; 0, or EXIT_USAGE after printing why. */
+static int parse_security_option(int c, options *o) {
+  switch (c) {
+  case OPT_OTM:
+    if (parse_otms(optarg, o)) return 0;
+    fprintf(stderr, "ocf-device: --otm takes jw, rdp and mfgcert, comma-separated, each once\n");
+    return EXIT_USAGE;
+  case OPT_SCT:
+    if (parse_sct(optarg, &o->sct)) return 0;
+    fprintf(stderr, "ocf-device: --sct must be a number from 0 to 511\n");
+    return EXIT_USAGE;
+  case 's': o->storage = optarg; return 0;
+  case OPT_STORAGE_KEY: o->storage_key = optarg; return 0;
+  case OPT_FACTORY_RESET: o->factory_reset = true; return 0;
+  default: return EXIT_USAGE;
+  }
+}
 
 static bool parse_level(const char *s, ocf_log_level *out) {
   static const char *const names[] = {"error", "warn", "info", "debug"};
@@ -67,20 +142,43 @@ static bool parse_level(const char *s, ocf_log_level *out) {
   return false;
 }
 
+static int check_args(int argc, options *o, bool only4, bool only6);
+
 /* 0 to go on, or the exit status (after --help / --version, or a usage error). */
 static int parse_args(int argc, char **argv, options *o) {
   static const struct option longopts[] = {
-      {"name", required_argument, NULL, 'n'},      {"type", required_argument, NULL, 't'},
-      {"interface", required_argument, NULL, 'i'}, {"ipv4-only", no_argument, NULL, '4'},
-      {"ipv6-only", no_argument, NULL, '6'},       {"port-file", required_argument, NULL, 'p'},
-      {"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+      {"name", required_argument, NULL, 'n'},
+      {"type", required_argument, NULL, 't'},
+      {"interface", required_argument, NULL, 'i'},
+      {"ipv4-only", no_argument, NULL, '4'},
+      {"ipv6-only", no_argument, NULL, '6'},
+      {"port-file", required_argument, NULL, 'p'},
+      {"log-level", required_argument, NULL, 'l'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {"otm", required_argument, NULL, OPT_OTM},
+      {"sct", required_argument, NULL, OPT_SCT},
+      {"storage", required_argument, NULL, 's'},
+      {"storage-key", required_argument, NULL, OPT_STORAGE_KEY},
+      {"factory-reset", no_argument, NULL, OPT_FACTORY_RESET},
+      {NULL, 0, NULL, 0},
   };
-  *o = (options){
-      .name = "ocf-device", .type = "oic.d.light", .ipv4 = true, .ipv6 = true, .log_level = OCF_LOG_WARN};
+  *o = (options){.name = "ocf-device",
+                 .type = "oic.d.light",
+                 .ipv4 = true,
+                 .ipv6 = true,
+                 .log_level = OCF_LOG_WARN,
+                 .otms = {OCF_DEVICE_OTM_JUST_WORKS},
+                 .n_otms = 1,
+                 .sct = 1};
   bool only4 = false, only6 = false;
   int c;
-  while ((c = getopt_long(argc, argv, "n:t:i:46p:l:hV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "n:t:i:46p:l:s:hV", longopts, NULL)) != -1) {
+    if (c == 's' || c >= OPT_OTM) {
+      int rc = parse_security_option(c, o);
+      if (rc) return rc;
+      continue;
+    }
     switch (c) {
     case 'n': o->name = optarg; break;
     case 't': o->type = optarg; break;
@@ -105,6 +203,15 @@ static int parse_args(int argc, char **argv, options *o) {
     default: fputs("Try 'ocf-device --help'.\n", stderr); return EXIT_USAGE;
     }
   }
+  return check_args(argc, o, only4, only6);
+}
+
+/* The checks across options, after getopt. */
+static int check_args(int argc, options *o, bool only4, bool only6) {
+  if (o->storage_key && !o->storage) {
+    fprintf(stderr, "ocf-device: --storage-key needs --storage\n");
+    return EXIT_USAGE;
+  }
   if (optind < argc || (only4 && only6)) {
     fprintf(stderr, "ocf-device: %s\nTry 'ocf-device --help'.\n",
             optind < argc ? "unexpected argument" : "--ipv4-only and --ipv6-only exclude each other");
@@ -118,6 +225,7 @@ static int parse_args(int argc, char **argv, options *o) {
 /* Everything the program holds, released by app_close in reverse order. */
 typedef struct app {
   ocf_platform pf;
+  ocf_store *store;
   ocf_posix_net *net;
   ocf_device *dev;
   ocf_posix_loop *loop;
@@ -147,13 +255,54 @@ static int open_net(app *a, const options *o) {
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
+/* The store of --storage: encrypted under the key file (created on first use). */
+static int open_store(app *a, const options *o) {
+  if (!o->storage) return 0;
+  char key_path[4096];
+  const char *key_file = o->storage_key;
+  if (!key_file) {
+    int n = snprintf(key_path, sizeof key_path, "%s.key", o->storage);
+    if (n < 0 || (size_t)n >= sizeof key_path) {
+      fprintf(stderr, "ocf-device: --storage path too long\n");
+      return EXIT_USAGE;
+    }
+    key_file = key_path;
+  }
+  ocf_store_config cfg;
+  ocf_store_config_init(&cfg);
+  cfg.has_key = true;
+  cfg.max_record = 1u << 20; /* a full cred or acl2 is below 100 KiB; a reset saves every SVR */
+  ocf_err err = ocf_posix_store_key_load(key_file, true, &a->pf, cfg.key);
+  if (err != OCF_OK) return fail(key_file, err);
+  err = ocf_posix_file_store_open(o->storage, &cfg, &a->pf, &a->store);
+  memset(cfg.key, 0, sizeof cfg.key);
+  if (err != OCF_OK) return fail(o->storage, err);
+  if (o->factory_reset) {
+    err = ocf_device_wipe_store(a->store);
+    if (err != OCF_OK) return fail("erasing the stored state", err);
+    fprintf(stderr, "ocf-device: stored security state erased\n");
+  }
+  return 0;
+}
+
 static int create_device(app *a, const options *o) {
   ocf_device_config cfg;
   ocf_device_config_init(&cfg);
   cfg.name = o->name;
   cfg.device_types[0] = o->type;
   cfg.n_device_types = 1;
+  memcpy(cfg.otms, o->otms, sizeof cfg.otms);
+  cfg.n_otms = o->n_otms;
+  cfg.sct = o->sct;
+  cfg.store = a->store;
   ocf_err err = ocf_device_create(&a->pf, &cfg, &a->dev);
+  if (err == OCF_ERR_MALFORMED || err == OCF_ERR_CRYPTO) {
+    fprintf(stderr,
+            "ocf-device: the stored security state cannot be trusted (%s); not starting. "
+            "--factory-reset erases it.\n",
+            ocf_strerror(err));
+    return EXIT_FAILURE;
+  }
   if (err == OCF_ERR_INVALID_ARG) {
     fprintf(stderr, "ocf-device: --name and --type must be 1 to %d bytes\n", OCF_DEVICE_STR_MAX);
     return EXIT_USAGE;
@@ -247,6 +396,7 @@ static int serve(app *a, const options *o) {
 static void app_close(app *a) {
   ocf_posix_loop_destroy(a->loop);
   ocf_device_destroy(a->dev);
+  ocf_store_close(a->store);
   ocf_posix_net_close(a->net);
   if (a->signal_fd >= 0) close(a->signal_fd);
 }
@@ -257,7 +407,8 @@ int main(int argc, char **argv) {
   if (rc != 0) return rc < 0 ? EXIT_SUCCESS : rc;
   app a = {.signal_fd = -1};
   ocf_posix_platform_init(&a.pf, o.log_level, true);
-  rc = open_net(&a, &o);
+  rc = open_store(&a, &o);
+  if (rc == 0) rc = open_net(&a, &o);
   if (rc == 0) rc = create_device(&a, &o);
   if (rc == 0) rc = start_loop(&a);
   if (rc == 0) rc = serve(&a, &o);

@@ -23,6 +23,7 @@
 #include "ocf_engine.h"
 #include "ocf_platform.h"
 #include "ocf_rep.h"
+#include "ocf_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,36 @@ typedef struct ocf_device ocf_device;
 
 /* --- creation ----------------------------------------------------------------------------- */
 
+/* Owner Transfer Methods a device may offer in doxm oxms (SEC:doxm; digest 2.1). */
+#define OCF_DEVICE_OTM_JUST_WORKS 0u /* oic.sec.doxm.jw */
+#define OCF_DEVICE_OTM_RANDOM_PIN 1u /* oic.sec.doxm.rdp */
+#define OCF_DEVICE_OTM_MFG_CERT 2u   /* oic.sec.doxm.mfgcert */
+#define OCF_DEVICE_MAX_OTMS 8
+
+/* Device Onboarding States (SEC:pstat dos.s; digest 3.1). */
+typedef enum ocf_device_state {
+  OCF_DEVICE_RESET = 0,
+  OCF_DEVICE_RFOTM = 1,
+  OCF_DEVICE_RFPRO = 2,
+  OCF_DEVICE_RFNOP = 3,
+  OCF_DEVICE_SRESET = 4,
+} ocf_device_state;
+
+/* What the device tells its application (ocf_device_config.on_event). */
+typedef enum ocf_device_event_type {
+  /* A client selected an OTM (doxm oxmsel written). With OCF_DEVICE_OTM_RANDOM_PIN the device
+   * must show a NEW PIN now (digest 2.1, 4.3); the DTLS layer asks for it when it needs it. */
+  OCF_DEVICE_EV_OTM_SELECTED = 1,
+  OCF_DEVICE_EV_STATE_CHANGED, /* dos.s changed (state: the new one) */
+  OCF_DEVICE_EV_DI_CHANGED,    /* doxm deviceuuid, hence /oic/d di, changed (digest 1.5) */
+} ocf_device_event_type;
+
+typedef struct ocf_device_event {
+  ocf_device_event_type type;
+  uint32_t otm;           /* OTM_SELECTED: the selected OTM */
+  ocf_device_state state; /* STATE_CHANGED: the new state */
+} ocf_device_event;
+
 typedef struct ocf_device_config {
   const char *name; /* /oic/d n; default "OCF Device" */
   /* Device types listed after oic.wk.d in /oic/d rt, e.g. "oic.d.light". */
@@ -59,16 +90,36 @@ typedef struct ocf_device_config {
   size_t max_resources;     /* application resources; default 32 */
   size_t max_response_body; /* largest representation a handler may build; default 16384 */
   size_t max_request_nodes; /* CBOR values in one request body; default 512 */
+  /* Security (docs/decisions/0012-device-security.md). */
+  uint32_t otms[OCF_DEVICE_MAX_OTMS]; /* doxm oxms; default {OCF_DEVICE_OTM_JUST_WORKS} */
+  size_t n_otms;                      /* 1..OCF_DEVICE_MAX_OTMS */
+  uint32_t sct;                       /* doxm sct, credtype bits 0..511; default 1 (PSK) */
+  /* Where the Security Virtual Resources and the device identity persist (<ocf/ocf_store.h>);
+   * NULL keeps them in memory only (every start is a fresh, unowned device). The store must
+   * outlive the device. At creation the device loads them: nothing stored yet gives the
+   * manufacturer defaults (RFOTM, a new deviceuuid), which are saved at once; a blob that fails
+   * its check, cannot be decoded, or a partial set makes ocf_device_create fail (the device
+   * never starts in a state it cannot trust; ocf_device_wipe_store is the way out). Every
+   * change a request makes is saved before the answer is sent; a change that cannot be saved
+   * is not applied (5.00). */
+  ocf_store *store;
+  /* Told about onboarding events; may be NULL. Runs inside the engine's calls: it must not
+   * call back into the device. */
+  void (*on_event)(void *user, ocf_device *d, const ocf_device_event *ev);
+  void *event_user;
 } ocf_device_config;
 
-/* Fills *cfg with the defaults above (no device types, random identifiers). */
+/* Fills *cfg with the defaults above (no device types, random identifiers, Just Works, no
+ * store). */
 OCF_API void ocf_device_config_init(ocf_device_config *cfg);
 
 /* Creates a device. pf (random, alloc, free; log optional) is copied, its ctx must outlive the
  * device; cfg NULL = defaults; strings are copied.
  * OCF_ERR_INVALID_ARG (NULL pf/out, missing platform function, a string empty or longer than
- * its cap, more device types than fit, a zero cap); OCF_ERR_NO_MEMORY; the error of
- * pf->random (random identifiers). */
+ * its cap, more device types than fit, a zero cap, no OTM or an unknown one, sct > 511);
+ * OCF_ERR_NO_MEMORY; the error of pf->random (random identifiers); with a store:
+ * OCF_ERR_MALFORMED (a stored SVR fails its check, does not decode, or the set is partial),
+ * OCF_ERR_CRYPTO (sealed with another storage key), OCF_ERR_IO. */
 OCF_API OCF_NODISCARD ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg,
                                                 ocf_device **out);
 /* Frees the device; pending requests are dropped unanswered. NULL is fine. */
@@ -77,8 +128,22 @@ OCF_API void ocf_device_destroy(ocf_device *d);
 /* The device as an engine, for the posix loop or any other driver. */
 OCF_API ocf_engine ocf_device_engine(ocf_device *d);
 
-/* The device id (/oic/d di, anchor "ocf://<di>" in /oic/res); ocf_uuid_format gives its text. */
+/* The device id (/oic/d di, anchor "ocf://<di>" in /oic/res); ocf_uuid_format gives its text.
+ * It is doxm deviceuuid (digest 1.5): it changes on RESET and when the DOTS writes it. */
 OCF_API void ocf_device_get_di(const ocf_device *d, ocf_uuid *out);
+
+/* The current Device Onboarding State (pstat dos.s). */
+OCF_API ocf_device_state ocf_device_get_state(const ocf_device *d);
+
+/* A local factory reset (digest 3.5, 9: the "button"): the RESET entry actions (manufacturer
+ * defaults for every SVR, a new temporary deviceuuid, owner data wiped, sessions closed), then
+ * RFOTM, saved to the store. OCF_ERR_IO and the store's errors when saving fails (the device
+ * then keeps its old state). */
+OCF_API OCF_NODISCARD ocf_err ocf_device_factory_reset(ocf_device *d, ocf_time_ms now);
+
+/* Removes every blob the device keeps in store (its SVRs and identity), whatever their records
+ * hold: the operator's way out of a damaged store before creating the device again. */
+OCF_API OCF_NODISCARD ocf_err ocf_device_wipe_store(ocf_store *store);
 
 /* Sets the endpoints advertised in the eps of /oic/res links (digest 1.4): the device's unicast
  * addresses with the ports it serves on, OCF_EP_SECURE for coaps. A discovery reply lists only
@@ -117,6 +182,15 @@ typedef enum ocf_status {
   OCF_STATUS_SERVICE_UNAVAILABLE = 0xa3,
 } ocf_status;
 
+/* How the peer of a secure request authenticated (digest 3.4, 4). */
+typedef enum ocf_peer_auth {
+  OCF_PEER_AUTH_NONE = 0,  /* plain coap:// */
+  OCF_PEER_AUTH_ANON_DTLS, /* DTLS without peer authentication (Just Works) */
+  OCF_PEER_AUTH_PSK,       /* DTLS PSK: uuid is the PSK identity */
+  OCF_PEER_AUTH_CERT,      /* DTLS with a certificate: uuid from its CN uuid:... */
+  OCF_PEER_AUTH_PIN,       /* DTLS Random PIN OTM (no peer uuid) */
+} ocf_peer_auth;
+
 /* How the request reached the device, for access control (digest 3.4; SEC acl2 conntype). */
 typedef enum ocf_conntype {
   OCF_CONN_ANON_CLEAR = 0, /* plain coap:// */
@@ -130,8 +204,9 @@ typedef struct ocf_peer {
   ocf_endpoint ep;
   ocf_conntype conntype;
   bool multicast;
-  /* The authenticated identity of the DTLS session (PSK identity or certificate CN uuid:...).
-   * Not known before the DTLS layer exists: has_uuid is then always false. */
+  /* The authenticated identity of the DTLS session (PSK identity or certificate CN uuid:...);
+   * has_uuid is false for plain requests and unauthenticated sessions. */
+  ocf_peer_auth auth;
   bool has_uuid;
   ocf_uuid uuid;
 } ocf_peer;

@@ -4,6 +4,7 @@
 
 #include "base/uuid.h"
 #include "device/device.h"
+#include "device/sec.h"
 #include "rep/links.h"
 
 /* --- /oic/res -------------------------------------------------------------------------------- */
@@ -69,6 +70,10 @@ static void encode_link(ocf_rep_enc *e, const ocf_device *d, const device_resour
   l.has_bm = true;
   l.bm = (uint8_t)(r->flags & (OCF_RES_DISCOVERABLE | OCF_RES_OBSERVABLE)); /* p.bm bits 1, 2 */
   bool secure_only = (r->flags & OCF_RES_SECURE) != 0;
+  /* Digest 1.4: doxm and pstat list coap:// eps too only in RFOTM with no DTLS peer, so that a
+   * DOTS learns the coaps port before the OTM; coaps:// alone otherwise. */
+  if (r->flags & DEVICE_RES_PLAIN_IN_RFOTM)
+    secure_only = d->sec->cur->pstat.dos_s != OCF_DOS_RFOTM || device_sec_doc_open(d);
   const ocf_link_ep *eps = secure_only ? v->secure : v->all;
   l.n_eps = secure_only ? v->n_secure : v->n_all;
   memcpy(l.eps, eps, l.n_eps * sizeof *eps);
@@ -99,6 +104,12 @@ static ocf_status res_get(void *user, const ocf_request *req, ocf_rep_enc *e) {
   if (ocf_request_is_baseline(req)) {
     ocf_rep_enc_map_open(e);
     ocf_request_encode_baseline(req, e);
+    /* Digest 1.4: the security domain, unless sdi is private or there is none. */
+    const ocf_svr_sdi *sdi = &d->sec->cur->sdi;
+    if (!sdi->priv && !ocf_uuid_is_nil(&sdi->uuid)) {
+      ocf_rep_enc_kv_uuid(e, "sduuid", &sdi->uuid);
+      ocf_rep_enc_kv_text(e, "sdname", sdi->name);
+    }
     ocf_rep_enc_kv_array_open(e, "links");
     matches = encode_links(e, req, d);
     ocf_rep_enc_array_close(e);
@@ -171,7 +182,7 @@ ocf_err device_add_core_resources(ocf_device *d) {
        .user = d},
   };
   for (size_t i = 0; i < DEVICE_CORE_RESOURCES; i++) {
-    ocf_err err = device_add(d, &defs[i]);
+    ocf_err err = device_add_kind(d, &defs[i], DEVICE_RES_CORE);
     if (err != OCF_OK) return err;
   }
   return OCF_OK;

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/uuid.h"
 #include "device/device.h"
+#include "device/sec.h"
 
 #define LOG_MODULE "device"
 
@@ -18,6 +19,9 @@ void ocf_device_config_init(ocf_device_config *cfg) {
   cfg->max_resources = 32;
   cfg->max_response_body = 16384;
   cfg->max_request_nodes = 512;
+  cfg->otms[0] = OCF_DEVICE_OTM_JUST_WORKS;
+  cfg->n_otms = 1;
+  cfg->sct = 1; /* credtype 1: pair-wise PSK, what every OTM provisions (digest 2.1) */
 }
 
 /* Length of s, reading at most max + 1 bytes (strnlen is POSIX, not C17). */
@@ -44,6 +48,12 @@ static bool config_valid(const ocf_device_config *cfg) {
   /* caps that keep the preallocated buffers sane */
   if (cfg->max_resources > 1024 || cfg->max_response_body > (1u << 20) || cfg->max_request_nodes > 65536)
     return false;
+  if (cfg->n_otms == 0 || cfg->n_otms > OCF_DEVICE_MAX_OTMS || cfg->sct > 511) return false;
+  for (size_t i = 0; i < cfg->n_otms; i++) {
+    if (cfg->otms[i] > OCF_DEVICE_OTM_MFG_CERT) return false;
+    for (size_t j = 0; j < i; j++)
+      if (cfg->otms[j] == cfg->otms[i]) return false;
+  }
   return true;
 }
 
@@ -78,15 +88,44 @@ static void *zalloc(const ocf_platform *pf, size_t size) {
   return p;
 }
 
-static ocf_err allocate(ocf_device *d, const ocf_device_config *cfg) {
-  d->cap_res = DEVICE_CORE_RESOURCES + cfg->max_resources;
+/* --- session events from the stack (DTLS), to the security seam and then the glue -------- */
+
+static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
+  ocf_device *d = user;
+  if (ev->type == OCF_DTLS_EV_ESTABLISHED) {
+    sec_peer peer;
+    device_sec_peer_from_info(ev->info, d->sec->cur->doxm.oxmsel, &peer);
+    if (device_sec_session_established(d, &peer, d->now) != OCF_OK) {
+      ocf_log(&d->pf, OCF_LOG_WARN, LOG_MODULE, "too many sessions: closing the new one");
+      (void)ocf_stack_close(stack, &ev->info->peer, d->now);
+    }
+  } else {
+    device_sec_session_closed(d, &ev->info->peer, d->now);
+  }
+  if (d->dtls_cbs.on_session) d->dtls_cbs.on_session(d, stack, ev);
+}
+
+static ocf_err allocate(ocf_device *d, const ocf_device_config *cfg, const ocf_stack_config *stack_cfg,
+                        const ocf_stack_callbacks *cbs) {
+  d->cap_res = DEVICE_CORE_RESOURCES + DEVICE_SVR_RESOURCES + cfg->max_resources;
   d->res = zalloc(&d->pf, d->cap_res * sizeof *d->res);
   d->rsp_cap = cfg->max_response_body;
   d->rsp_buf = zalloc(&d->pf, d->rsp_cap);
   d->n_nodes = cfg->max_request_nodes;
   d->nodes = zalloc(&d->pf, d->n_nodes * sizeof *d->nodes);
   if (!d->res || !d->rsp_buf || !d->nodes) return OCF_ERR_NO_MEMORY;
-  return ocf_msg_create(&d->pf, NULL, &d->msg);
+  ocf_stack_callbacks own = {0};
+  if (cbs) {
+    d->dtls_cbs = *cbs;
+    own = *cbs;
+  }
+  /* The stack hands one user to every callback: the device, which the glue's credential
+   * callbacks therefore receive as their user (device_create_secure). */
+  own.user = d;
+  own.on_session = on_session;
+  ocf_err err = ocf_stack_create(&d->pf, stack_cfg, &own, &d->stack);
+  if (err == OCF_OK) d->msg = ocf_stack_msg(d->stack);
+  return err;
 }
 
 /* /oic/d rt: oic.wk.d, then the device types (digest 1.5). */
@@ -102,6 +141,12 @@ static ocf_err add_device_types(ocf_device *d, const ocf_device_config *cfg) {
 }
 
 ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg, ocf_device **out) {
+  return device_create_secure(pf, cfg, NULL, NULL, out);
+}
+
+ocf_err device_create_secure(const ocf_platform *pf, const ocf_device_config *cfg,
+                             const ocf_stack_config *stack_cfg, const ocf_stack_callbacks *cbs,
+                             ocf_device **out) {
   if (!out) return OCF_ERR_INVALID_ARG;
   *out = NULL;
   if (!pf || !pf->alloc || !pf->free || !pf->random) return OCF_ERR_INVALID_ARG;
@@ -116,22 +161,26 @@ ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg, 
   d->pf = *pf;
   ocf_err err = take_strings(d, cfg);
   if (err == OCF_OK) err = take_identity(d, cfg);
-  if (err == OCF_OK) err = allocate(d, cfg);
+  if (err == OCF_OK) err = allocate(d, cfg, stack_cfg, cbs);
   if (err == OCF_OK) err = device_add_core_resources(d);
   if (err == OCF_OK) err = add_device_types(d, cfg);
+  if (err == OCF_OK) err = device_sec_create(d, cfg);
+  if (err == OCF_OK) d->cap_res = d->n_res + cfg->max_resources; /* the application's share */
   if (err != OCF_OK) {
     ocf_device_destroy(d);
     return err;
   }
   ocf_msg_set_request_handler(d->msg, device_on_request, d);
-  ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "device %s (%s) created", d->di_str, d->name);
+  ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "device %s (%s) created in %s", d->di_str, d->name,
+          ocf_dos_state_name(d->sec->cur->pstat.dos_s));
   *out = d;
   return OCF_OK;
 }
 
 void ocf_device_destroy(ocf_device *d) {
   if (!d) return;
-  ocf_msg_destroy(d->msg);
+  device_sec_destroy(d);
+  ocf_stack_destroy(d->stack);
   if (d->res) d->pf.free(d->pf.ctx, d->res);
   if (d->rsp_buf) d->pf.free(d->pf.ctx, d->rsp_buf);
   if (d->nodes) d->pf.free(d->pf.ctx, d->nodes);
@@ -140,6 +189,14 @@ void ocf_device_destroy(ocf_device *d) {
 
 void ocf_device_get_di(const ocf_device *d, ocf_uuid *out) {
   if (d && out) *out = d->di;
+}
+
+void device_sync_identity(ocf_device *d) {
+  const sec_models *m = d->sec->cur;
+  d->di = m->doxm.deviceuuid;
+  d->piid = m->piid;
+  d->pi = m->pi;
+  ocf_uuid_format(&d->di, d->di_str);
 }
 
 ocf_err ocf_device_set_endpoints(ocf_device *d, const ocf_endpoint *eps, size_t n) {
@@ -203,10 +260,9 @@ static ocf_err fill_interfaces(device_resource *r, const ocf_resource_def *def) 
   return OCF_OK;
 }
 
-static ocf_err fill_resource(device_resource *r, const ocf_resource_def *def) {
+static ocf_err fill_resource(device_resource *r, const ocf_resource_def *def, unsigned allowed_flags) {
   if (!href_valid(def->href) || def->n_types == 0 || def->n_types > OCF_DEVICE_MAX_TYPES || !def->types ||
-      (!def->get && !def->post && !def->del) ||
-      (def->flags & ~(unsigned)(OCF_RES_DISCOVERABLE | OCF_RES_OBSERVABLE | OCF_RES_SECURE)))
+      (!def->get && !def->post && !def->del) || (def->flags & ~allowed_flags))
     return OCF_ERR_INVALID_ARG;
   memcpy(r->href, def->href, strlen(def->href) + 1);
   for (size_t i = 0; i < def->n_types; i++)
@@ -223,13 +279,17 @@ static ocf_err fill_resource(device_resource *r, const ocf_resource_def *def) {
   return OCF_OK;
 }
 
-ocf_err device_add(ocf_device *d, const ocf_resource_def *def) {
+#define APP_FLAGS ((unsigned)(OCF_RES_DISCOVERABLE | OCF_RES_OBSERVABLE | OCF_RES_SECURE))
+
+static ocf_err add_resource(ocf_device *d, const ocf_resource_def *def, device_res_kind kind) {
   if (!d || !def) return OCF_ERR_INVALID_ARG;
   if (d->n_res >= d->cap_res) return OCF_ERR_NO_SPACE;
   /* Built in the free slot, which becomes visible only by the count: a refusal changes nothing. */
   device_resource *r = &d->res[d->n_res];
   memset(r, 0, sizeof *r);
-  ocf_err err = fill_resource(r, def);
+  ocf_err err =
+      fill_resource(r, def, kind == DEVICE_RES_APP ? APP_FLAGS : APP_FLAGS | DEVICE_RES_PLAIN_IN_RFOTM);
+  r->kind = (uint8_t)kind;
   if (err == OCF_OK && device_find(d, r->href)) err = OCF_ERR_STATE;
   if (err != OCF_OK) {
     memset(r, 0, sizeof *r);
@@ -239,29 +299,53 @@ ocf_err device_add(ocf_device *d, const ocf_resource_def *def) {
   return OCF_OK;
 }
 
-ocf_err ocf_device_add_resource(ocf_device *d, const ocf_resource_def *def) { return device_add(d, def); }
+ocf_err device_add(ocf_device *d, const ocf_resource_def *def) {
+  return add_resource(d, def, DEVICE_RES_APP);
+}
+ocf_err device_add_kind(ocf_device *d, const ocf_resource_def *def, device_res_kind kind) {
+  return add_resource(d, def, kind);
+}
 
-/* --- engine: the msg layer's, wrapped so that DTLS can sit in front of it later ------------- */
+ocf_err ocf_device_add_resource(ocf_device *d, const ocf_resource_def *def) {
+  return add_resource(d, def, DEVICE_RES_APP);
+}
+
+/* --- engine: the stack's (ADR 0013), with the sessions the device closes itself ------------- */
 
 static void engine_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
                           ocf_time_ms now) {
   ocf_device *d = ctx;
-  (void)ocf_msg_handle_datagram(d->msg, from, data, len, now); /* rejects are answered by msg */
+  d->now = now;
+  if (d->sec->secure_bypass) {
+    (void)ocf_msg_handle_datagram(d->msg, from, data, len, now); /* tests: the link is secure */
+    return;
+  }
+  (void)ocf_stack_handle_datagram(d->stack, from, data, len, now); /* rejects are answered by msg */
 }
 
 static size_t engine_next(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
   ocf_device *d = ctx;
-  return ocf_msg_next_datagram(d->msg, to, buf, cap);
+  size_t n = d->sec->secure_bypass ? ocf_msg_next_datagram(d->msg, to, buf, cap)
+                                   : ocf_stack_next_datagram(d->stack, to, buf, cap);
+  if (n || !d->sec->close_pending) return n;
+  /* The answer that asked for the reset is out: now the sessions may end (digest 3.5). */
+  device_sec_flush_closes(d, d->now);
+  return d->sec->secure_bypass ? ocf_msg_next_datagram(d->msg, to, buf, cap)
+                               : ocf_stack_next_datagram(d->stack, to, buf, cap);
 }
 
 static ocf_time_ms engine_next_timeout(void *ctx) {
   const ocf_device *d = ctx;
-  return ocf_msg_next_timeout(d->msg);
+  return d->sec->secure_bypass ? ocf_msg_next_timeout(d->msg) : ocf_stack_next_timeout(d->stack);
 }
 
 static void engine_on_timeout(void *ctx, ocf_time_ms now) {
   ocf_device *d = ctx;
-  ocf_msg_on_timeout(d->msg, now);
+  d->now = now;
+  if (d->sec->secure_bypass)
+    ocf_msg_on_timeout(d->msg, now);
+  else
+    ocf_stack_on_timeout(d->stack, now);
 }
 
 static const ocf_engine_ops k_device_engine_ops = {

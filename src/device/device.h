@@ -9,6 +9,7 @@
 #include "coap/coap.h"
 #include "msg/msg.h"
 #include "rep/rep.h"
+#include "stack/stack.h"
 
 /* --- interfaces (digest 1.6) --------------------------------------------------------------- */
 
@@ -38,8 +39,21 @@ bool device_iface_allows(uint8_t iface, ocf_method method);
 
 /* --- resources ------------------------------------------------------------------------------ */
 
-#define DEVICE_CORE_RESOURCES 3 /* /oic/res /oic/p /oic/d; SVRs will add theirs */
+#define DEVICE_CORE_RESOURCES 3 /* /oic/res /oic/p /oic/d */
+#define DEVICE_SVR_RESOURCES 10 /* doxm pstat cred acl2 sp sdi csr crl roles ael (sec_res.c) */
 #define DEVICE_RES_OIC_D 2      /* table index of /oic/d (core_res.c registers in this order) */
+
+/* What a resource is, for access control (digest 2.0: DCRs are the core resources and the
+ * SVRs; everything else is an NCR). */
+typedef enum device_res_kind {
+  DEVICE_RES_APP = 0, /* an application resource: NCR */
+  DEVICE_RES_CORE,    /* /oic/res, /oic/d, /oic/p: DCR */
+  DEVICE_RES_SVR,     /* a Security Virtual Resource: DCR */
+} device_res_kind;
+
+/* Internal flag beside ocf_resource_flags: doxm and pstat list coap:// eps too while the device
+ * is in RFOTM with no DTLS peer, and coaps:// only otherwise (digest 1.4). */
+#define DEVICE_RES_PLAIN_IN_RFOTM (1u << 8)
 
 typedef struct device_resource {
   char href[OCF_DEVICE_HREF_MAX];
@@ -48,19 +62,26 @@ typedef struct device_resource {
   uint8_t ifaces[OCF_DEVICE_MAX_INTERFACES]; /* device_iface; [0] is the default */
   size_t n_ifaces;
   char name[OCF_DEVICE_STR_MAX + 1]; /* "" = none */
-  unsigned flags;                    /* ocf_resource_flags */
+  unsigned flags;                    /* ocf_resource_flags, DEVICE_RES_PLAIN_IN_RFOTM */
+  uint8_t kind;                      /* device_res_kind */
   ocf_handler get, post, del;
   void *user;
 } device_resource;
 
+typedef struct device_sec device_sec;
+
 struct ocf_device {
   ocf_platform pf;
-  ocf_msg *msg;
+  ocf_stack *stack;             /* the CoAP endpoint over UDP (and DTLS when configured: ADR 0013) */
+  ocf_msg *msg;                 /* the stack's msg context */
+  device_sec *sec;              /* SVRs, sessions, persistence (sec.h) */
+  ocf_stack_callbacks dtls_cbs; /* the DTLS glue's own callbacks (device_create_secure) */
+  ocf_time_ms now;              /* the latest time the host passed in */
   char name[OCF_DEVICE_STR_MAX + 1];
   char icv[OCF_DEVICE_STR_MAX + 1];
   char dmv[OCF_DEVICE_DMV_MAX + 1];
   char mnmn[OCF_DEVICE_STR_MAX + 1];
-  ocf_uuid di, piid, pi;
+  ocf_uuid di, piid, pi; /* di = doxm deviceuuid, kept in step by sec_commit (digest 1.5) */
   char di_str[OCF_UUID_STR_LEN];
   ocf_endpoint eps[OCF_DEVICE_MAX_ENDPOINTS];
   size_t n_eps;
@@ -76,6 +97,18 @@ struct ocf_device {
 
 /* Checks def and appends it to the table (see ocf_device_add_resource for the errors). */
 OCF_NODISCARD ocf_err device_add(ocf_device *d, const ocf_resource_def *def);
+/* The same for the device's own resources: kind, and internal flags allowed. */
+OCF_NODISCARD ocf_err device_add_kind(ocf_device *d, const ocf_resource_def *def, device_res_kind kind);
+
+/* A device whose stack also runs DTLS (the DTLS glue's entry point): stack_cfg gives the DTLS
+ * roles and sizes (NULL: plain only), cbs the credential callbacks and an on_session that runs
+ * after the device's own session tracking (device_sec_session_established / _closed). Every
+ * one of them receives the device as its user (cbs->user is ignored). */
+OCF_NODISCARD ocf_err device_create_secure(const ocf_platform *pf, const ocf_device_config *cfg,
+                                           const ocf_stack_config *stack_cfg, const ocf_stack_callbacks *cbs,
+                                           ocf_device **out);
+/* Copies doxm deviceuuid, piid and pi of the current models into the device (di_str too). */
+void device_sync_identity(ocf_device *d);
 const device_resource *device_find(const ocf_device *d, const char *href);
 
 /* Registers /oic/res, /oic/p and /oic/d (core_res.c). */
@@ -92,6 +125,7 @@ struct ocf_request {
   const ocf_rep_node *body;
   ocf_peer peer;
   ocf_time_ms now;
+  bool over_doc; /* the request came over the Device Onboarding Connection */
 };
 
 /* The msg layer's request callback: every check, the handler, the response (dispatch.c). */

@@ -9,7 +9,7 @@
  *   resource                 4.04 (4.00 bad path)
  *   method has a handler     4.05              digest 1.2 (PUT is never served)
  *   interface                4.00 / 4.03       digest 1.2, 1.6 (several if=; unknown or refusing)
- *   access decision          4.01              digest 3.4 (not yet: everything is granted)
+ *   access decision          4.01 / silent     digest 3.3, 3.4, 1.7 (svr/acl_decide.h)
  *   body decodes             4.00 / 4.13
  *   handler                  its code
  *
@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/uuid.h"
 #include "device/device.h"
+#include "device/sec.h"
 
 #define LOG_MODULE "device"
 
@@ -185,13 +186,17 @@ static uint8_t select_interface(ocf_request *req) {
   return device_iface_allows(req->iface, req->method) ? DEV_PASS : OCF_COAP_FORBIDDEN;
 }
 
-/* The access decision (digest 3.4) plugs in here: a pure function of the resource, the method,
- * the onboarding state and the peer (req->peer: conntype and, with DTLS, its identity). Until
- * the Security Virtual Resources exist every request is granted. */
-static uint8_t authorize(const ocf_device *d, const ocf_request *req) {
-  (void)d;
-  (void)req;
-  return DEV_PASS;
+/* The access decision (digest 3.4): a pure function of the resource, the method, the
+ * onboarding state and the peer (sec_acl.c gathers the query). A denial is 4.01 (svr table,
+ * OCF_SVR_E_DENIED); silence (the multicast doxm rule, digest 1.7) sends nothing, and so does a
+ * denied multicast request (pitfall 29). */
+static uint8_t authorize(ocf_device *d, const ocf_request *req) {
+  ocf_acl_decision dec = device_sec_decide(d, req);
+  if (dec.outcome == OCF_ACL_ALLOW) return DEV_PASS;
+  ocf_log(&d->pf, OCF_LOG_DEBUG, LOG_MODULE, "%s %s: %s (%s)", req->peer.multicast ? "multicast" : "unicast",
+          req->res->href, dec.outcome == OCF_ACL_SILENT ? "silent" : "denied", ocf_acl_rule_name(dec.rule));
+  if (dec.outcome == OCF_ACL_SILENT || req->peer.multicast) return DEV_SILENT;
+  return (uint8_t)ocf_svr_ekind_status(OCF_SVR_E_DENIED);
 }
 
 static uint8_t decode_body(const ocf_device *d, ocf_request *req) {
@@ -207,11 +212,23 @@ static uint8_t decode_body(const ocf_device *d, ocf_request *req) {
   return DEV_PASS;
 }
 
-static void fill_peer(ocf_peer *p, const ocf_endpoint *ep) {
+/* Who sent the request: the endpoint, and for a secure one the identity of its DTLS session
+ * (device_sec_identify). */
+static void fill_peer(const ocf_device *d, ocf_request *req, const ocf_endpoint *ep) {
+  ocf_peer *p = &req->peer;
   memset(p, 0, sizeof *p);
   p->ep = *ep;
   p->multicast = (ep->flags & OCF_EP_MULTICAST) != 0;
   p->conntype = (ep->flags & OCF_EP_SECURE) ? OCF_CONN_AUTH_CRYPT : OCF_CONN_ANON_CLEAR;
+  sec_peer sp;
+  if (device_sec_identify(d, ep, &sp)) {
+    p->auth = (ocf_peer_auth)sp.auth;
+    p->has_uuid = sp.has_uuid;
+    p->uuid = sp.uuid;
+  } else {
+    p->auth = OCF_PEER_AUTH_ANON_DTLS; /* a secure endpoint without a known session: nobody */
+  }
+  req->over_doc = device_sec_over_doc(d, ep);
 }
 
 /* Runs the checks in the order of the table at the top; DEV_PASS when the handler may run. */
@@ -221,7 +238,7 @@ static uint8_t prepare(ocf_device *d, const ocf_msg_incoming *in, ocf_request *r
   req->msg = in->request;
   req->now = in->now;
   req->method = (ocf_method)in->request->code;
-  fill_peer(&req->peer, in->peer);
+  fill_peer(d, req, in->peer);
   if (req->peer.multicast && !multicast_for_us(d, req->msg)) return DEV_SILENT;
   uint8_t code = check_conditions(req->msg);
   if (code == DEV_PASS) code = check_formats(req->msg, fmt);

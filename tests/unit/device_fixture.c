@@ -1,5 +1,8 @@
 #include "device_fixture.h"
 
+#include "device/sec.h"
+#include "svr_test_util.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +61,7 @@ void dfx_init(dfx *f, const ocf_device_config *cfg) {
     cfg = &defaults;
   }
   assert_int_equal(ocf_device_create(&f->dpf.pf, cfg, &f->dev), OCF_OK);
+  device_set_secure_bypass(f->dev, true); /* secure requests without real DTLS (dfx_session) */
   assert_int_equal(app_switch_register(f->dev, &f->sw), OCF_OK);
   ocf_endpoint eps[8];
   size_t n = dfx_device_eps(eps);
@@ -141,6 +145,7 @@ const dfx_response *dfx_send(dfx *f, const dfx_req *r) {
   m.payload_len = r->len;
   ocf_endpoint to = r->multicast ? (r->ipv4 ? group4() : group6())
                                  : (r->ipv4 ? ep4(1, 5683, 0) : ep6(0xfd, 0x00, 1, 5683, 0));
+  if (!r->multicast && (r->secure || f->secure)) to.flags = OCF_EP_SECURE;
   ocf_msg_request_params p = {.to = &to, .n_to = 1, .cb = on_event, .user = f};
   f->n_rsp = 0;
   f->final = false;
@@ -181,4 +186,70 @@ void dfx_join_texts(const ocf_rep_node *array, char *out, size_t cap) {
     assert_true(n >= 0 && (size_t)n < cap - used);
     used += (size_t)n;
   }
+}
+
+ocf_endpoint dfx_client_ep(bool ipv4) {
+  ocf_endpoint ep = ipv4 ? ep4(2, 1000, 1) : ep6(0xfd, 0x00, 2, 1000, 1);
+  ep.flags = OCF_EP_SECURE;
+  return ep;
+}
+
+void dfx_session(dfx *f, ocf_acl_auth auth, const char *uuid) {
+  sec_peer p = {.ep = dfx_client_ep(false), .auth = auth};
+  if (uuid) {
+    p.has_uuid = true;
+    assert_int_equal(ocf_uuid_parse(uuid, strlen(uuid), &p.uuid), OCF_OK);
+  }
+  assert_int_equal(device_sec_session_established(f->dev, &p, ocf_sim_now(f->net)), OCF_OK);
+}
+
+void dfx_session_close(dfx *f) {
+  ocf_endpoint ep = dfx_client_ep(false);
+  device_sec_session_closed(f->dev, &ep, ocf_sim_now(f->net));
+}
+
+const dfx_response *dfx_post_diag(dfx *f, const char *uri, const char *diag) {
+  static uint8_t body[4096];
+  size_t len = diag_cbor(diag, body, sizeof body);
+  return dfx_post(f, uri, body, len);
+}
+
+static void expect_changed(dfx *f, const char *uri, const char *diag) {
+  const dfx_response *r = dfx_post_diag(f, uri, diag);
+  assert_non_null(r);
+  if (r->code != OCF_COAP_CHANGED) fprintf(stderr, "POST %s %s: %x\n", uri, diag, r->code);
+  assert_int_equal(r->code, OCF_COAP_CHANGED);
+}
+
+void dfx_onboard(dfx *f) {
+  bool was = f->secure;
+  f->secure = false;
+  expect_changed(f, "/oic/sec/doxm", "{'oxmsel': 0}"); /* S003 5.3.1 step 3, in the clear */
+  dfx_session(f, OCF_ACL_AUTH_ANON_DTLS, NULL);        /* the Just Works DOC */
+  f->secure = true;
+  expect_changed(f, "/oic/sec/doxm",
+                 "{'owned': true, 'devowneruuid': '" DFX_OWNER "', 'rowneruuid': '" DFX_OWNER "'}");
+  expect_changed(
+      f, "/oic/sec/cred",
+      "{'creds': [{'credtype': 1, 'subjectuuid': '" DFX_OWNER "', 'privatedata': {'data': "
+      "h'00112233445566778899aabbccddeeff', 'encoding': 'oic.sec.encoding.raw'}}], 'rowneruuid': '" DFX_OWNER
+      "'}");
+  expect_changed(
+      f, "/oic/sec/acl2",
+      "{'aclist2': [{'subject': {'conntype': 'auth-crypt'}, 'resources': [{'wc': '*'}], 'permission': 31},"
+      "{'subject': {'conntype': 'anon-clear'}, 'resources': [{'href': '/oic/res'}, {'href': '/oic/d'}, "
+      "{'href': '/oic/p'}], 'permission': 2}], 'rowneruuid': '" DFX_OWNER "'}");
+  expect_changed(f, "/oic/sec/pstat", "{'rowneruuid': '" DFX_OWNER "'}");
+  expect_changed(f, "/oic/sec/pstat", "{'dos': {'s': 2}}");
+  expect_changed(f, "/oic/sec/pstat", "{'dos': {'s': 3}}");
+  assert_int_equal(ocf_device_get_state(f->dev), OCF_DEVICE_RFNOP);
+  dfx_session_close(f);
+  dfx_session(f, OCF_ACL_AUTH_PSK, DFX_OWNER); /* the owner comes back with its PSK */
+  f->secure = was;
+}
+
+bool dfx_secure_svr_link(const ocf_link *l) {
+  ocf_rep_str h = l->href;
+  return h.len > 9 && memcmp(h.ptr, "/oic/sec/", 9) == 0 && !ocf_rep_str_eq(h, "/oic/sec/doxm") &&
+         !ocf_rep_str_eq(h, "/oic/sec/pstat");
 }

@@ -36,6 +36,8 @@ int main(int argc, char **argv) {
   };
   static dfx f;
   dfx_init(&f, NULL);
+  dfx_onboard(&f); /* /switch is served in RFNOP over a secure session only (digest 3.4) */
+  f.secure = true;
   int failures = 0;
   for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
     failures += write_body(argv[1], samples[i].file, dfx_get(&f, samples[i].uri));

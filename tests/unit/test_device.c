@@ -59,42 +59,48 @@ static void test_res_ll_lists_every_discoverable_resource_with_anchor_rt_if_bm(v
   const dfx_response *r = dfx_get(f, "/oic/res");
   assert_int_equal(r->cf, OCF_COAP_CF_VND_OCF_CBOR);
   assert_int_equal(r->version, DFX_NONE); /* the client sent no version option */
-  ocf_link links[8];
+  ocf_link links[16];
   ocf_res_info info;
-  assert_int_equal(parse_links(f, r, links, 8, &info), 4);
+  /* the 3 core resources, /switch and 8 SVRs (no /oic/sec/csr without certificate support) */
+  assert_int_equal(parse_links(f, r, links, 16, &info), DFX_N_LINKS);
   assert_false(info.baseline);
   ocf_uuid di;
   ocf_device_get_di(f->dev, &di);
   char anchor[64];
   char di_str[OCF_UUID_STR_LEN];
   snprintf(anchor, sizeof anchor, "ocf://%s", di_text(f, di_str));
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < DFX_N_LINKS; i++) {
     assert_true(links[i].has_di && ocf_uuid_equal(&links[i].di, &di));
     assert_true(ocf_rep_str_eq(links[i].anchor, anchor));
     assert_true(links[i].has_bm);
     assert_int_equal(links[i].bm, OCF_LINK_BM_DISCOVERABLE);
   }
-  const ocf_link *d = find_link(links, 4, "/oic/d");
+  const ocf_link *d = find_link(links, DFX_N_LINKS, "/oic/d");
   assert_non_null(d);
   assert_int_equal(d->n_rt, 2);
   assert_true(ocf_rep_str_eq(d->rt[0], "oic.wk.d") && ocf_rep_str_eq(d->rt[1], "oic.d.light"));
   assert_int_equal(d->n_if, 2);
   assert_true(ocf_rep_str_eq(d->ifs[0], "oic.if.r") && ocf_rep_str_eq(d->ifs[1], "oic.if.baseline"));
-  const ocf_link *res = find_link(links, 4, "/oic/res");
+  const ocf_link *res = find_link(links, DFX_N_LINKS, "/oic/res");
   assert_non_null(res);
   assert_true(ocf_rep_str_eq(res->rt[0], "oic.wk.res") && ocf_rep_str_eq(res->ifs[0], "oic.if.ll"));
-  assert_non_null(find_link(links, 4, "/oic/p"));
-  const ocf_link *sw = find_link(links, 4, "/switch");
+  assert_non_null(find_link(links, DFX_N_LINKS, "/oic/p"));
+  const ocf_link *sw = find_link(links, DFX_N_LINKS, "/switch");
   assert_non_null(sw);
   assert_true(ocf_rep_str_eq(sw->rt[0], "oic.r.switch.binary") && ocf_rep_str_eq(sw->ifs[0], "oic.if.a"));
 }
 
 static void test_res_eps_are_those_of_the_request_family_and_interface_without_zone(void **state) {
   dfx *f = *state;
-  ocf_link links[8];
+  ocf_link links[16];
   ocf_res_info info;
-  size_t n = parse_links(f, dfx_get(f, "/oic/res"), links, 8, &info);
+  size_t n = parse_links(f, dfx_get(f, "/oic/res"), links, 16, &info);
   for (size_t i = 0; i < n; i++) {
+    if (dfx_secure_svr_link(&links[i])) { /* digest 1.4: SVRs but doxm and pstat: coaps only */
+      assert_int_equal(links[i].n_eps, 1);
+      assert_true(link_has_ep(&links[i], "coaps://[fd00::1]:40002"));
+      continue;
+    }
     assert_int_equal(links[i].n_eps, 3);
     assert_true(link_has_ep(&links[i], "coap://[fe80::1]:40001")); /* digest pitfall 28: no %1 */
     assert_true(link_has_ep(&links[i], "coap://[fd00::1]:40001"));
@@ -102,8 +108,9 @@ static void test_res_eps_are_those_of_the_request_family_and_interface_without_z
   }
   dfx_req v4 = dfx_request(OCF_COAP_GET, "/oic/res");
   v4.ipv4 = true;
-  n = parse_links(f, dfx_send(f, &v4), links, 8, &info);
-  assert_int_equal(n, 4);
+  n = parse_links(f, dfx_send(f, &v4), links, 16, &info);
+  assert_int_equal(n, DFX_N_LINKS);
+  assert_false(dfx_secure_svr_link(&links[0]));
   assert_int_equal(links[0].n_eps, 2);
   assert_true(link_has_ep(&links[0], "coap://10.0.0.1:40003"));
   assert_true(link_has_ep(&links[0], "coaps://10.0.0.1:40004"));
@@ -128,9 +135,9 @@ static void test_res_secure_resource_advertises_only_coaps_eps(void **state) {
                           .flags = OCF_RES_DISCOVERABLE | OCF_RES_SECURE,
                           .get = secret_get};
   assert_int_equal(ocf_device_add_resource(f->dev, &def), OCF_OK);
-  ocf_link links[8];
+  ocf_link links[16];
   ocf_res_info info;
-  size_t n = parse_links(f, dfx_get(f, "/oic/res"), links, 8, &info);
+  size_t n = parse_links(f, dfx_get(f, "/oic/res"), links, 16, &info);
   const ocf_link *l = find_link(links, n, "/secret");
   assert_non_null(l);
   assert_int_equal(l->n_eps, 1);
@@ -148,26 +155,26 @@ static void test_res_baseline_is_one_map_with_rt_if_and_links(void **state) {
   assert_string_equal(text, "oic.wk.res");
   dfx_join_texts(ocf_rep_map_value(map, "if"), text, sizeof text);
   assert_string_equal(text, "oic.if.ll,oic.if.baseline");
-  assert_int_equal(ocf_rep_count(ocf_rep_map_value(map, "links")), 4);
+  assert_int_equal(ocf_rep_count(ocf_rep_map_value(map, "links")), DFX_N_LINKS);
   assert_int_equal(ocf_rep_count(map), 3); /* nothing else: no sduuid without /oic/sec/sdi */
-  ocf_link links[8];
+  ocf_link links[16];
   ocf_res_info info;
-  assert_int_equal(parse_links(f, r, links, 8, &info), 4);
+  assert_int_equal(parse_links(f, r, links, 16, &info), DFX_N_LINKS);
   assert_true(info.baseline);
 }
 
 static void test_res_rt_filters_are_or_ed(void **state) {
   dfx *f = *state;
-  ocf_link links[8];
+  ocf_link links[16];
   ocf_res_info info;
-  size_t n = parse_links(f, dfx_get(f, "/oic/res?rt=oic.r.switch.binary&rt=oic.wk.p"), links, 8, &info);
+  size_t n = parse_links(f, dfx_get(f, "/oic/res?rt=oic.r.switch.binary&rt=oic.wk.p"), links, 16, &info);
   assert_int_equal(n, 2);
   assert_non_null(find_link(links, n, "/switch"));
   assert_non_null(find_link(links, n, "/oic/p"));
-  n = parse_links(f, dfx_get(f, "/oic/res?rt=oic.d.light"), links, 8, &info); /* any rt of the resource */
+  n = parse_links(f, dfx_get(f, "/oic/res?rt=oic.d.light"), links, 16, &info); /* any rt of the resource */
   assert_int_equal(n, 1);
   assert_true(ocf_rep_str_eq(links[0].href, "/oic/d"));
-  n = parse_links(f, dfx_get(f, "/oic/res?rt=oic.wk"), links, 8, &info); /* exact match only */
+  n = parse_links(f, dfx_get(f, "/oic/res?rt=oic.wk"), links, 16, &info); /* exact match only */
   assert_int_equal(n, 0);
 }
 
@@ -300,6 +307,8 @@ static void test_version_options_below_2048_are_4_15(void **state) {
 
 static void test_body_must_be_cbor_else_4_15(void **state) {
   dfx *f = *state;
+  dfx_onboard(f); /* NCRs: RFNOP and a secure session only (digest 3.4) */
+  f->secure = true;
   static const uint8_t on[] = {0xa1, 0x65, 'v', 'a', 'l', 'u', 'e', 0xf5};
   dfx_req r = dfx_request(OCF_COAP_POST, "/switch");
   r.body = on;
@@ -354,6 +363,8 @@ static void test_method_without_handler_is_4_05(void **state) {
 
 static void test_interface_errors(void **state) {
   dfx *f = *state;
+  dfx_onboard(f); /* NCRs: RFNOP and a secure session only (digest 3.4) */
+  f->secure = true;
   static const uint8_t on[] = {0xa1, 0x65, 'v', 'a', 'l', 'u', 'e', 0xf5};
   assert_int_equal(dfx_get(f, "/oic/d?if=oic.if.rw")->code, OCF_COAP_FORBIDDEN); /* not offered */
   assert_int_equal(dfx_get(f, "/oic/d?if=oic.if.nonsense")->code, OCF_COAP_FORBIDDEN);
@@ -367,6 +378,8 @@ static void test_interface_errors(void **state) {
 
 static void test_read_only_interface_refuses_post_with_4_03(void **state) {
   dfx *f = *state;
+  dfx_onboard(f); /* NCRs: RFNOP and a secure session only (digest 3.4) */
+  f->secure = true;
   static const char *const rt[] = {"x.ro"};
   static const char *const ifs[] = {"oic.if.r", "oic.if.rw"};
   ocf_resource_def def = {.href = "/ro",
@@ -384,6 +397,8 @@ static void test_read_only_interface_refuses_post_with_4_03(void **state) {
 
 static void test_bad_cbor_is_4_00_and_changes_nothing(void **state) {
   dfx *f = *state;
+  dfx_onboard(f); /* NCRs: RFNOP and a secure session only (digest 3.4) */
+  f->secure = true;
   static const uint8_t truncated[] = {0xa1, 0x65, 'v', 'a', 'l'};
   static const uint8_t trailing[] = {0xa1, 0x65, 'v', 'a', 'l', 'u', 'e', 0xf5, 0x00};
   static const uint8_t dup_key[] = {0xa2, 0x61, 'v', 0xf5, 0x61, 'v', 0xf4};

@@ -10,9 +10,13 @@
 
 #include "device_fixture.h"
 
+/* /switch is an NCR: reachable only in RFNOP, over a secure session, with an ACE (digest 3.4).
+ * So the device is onboarded first and every request goes over the owner's session. */
 static int setup(void **state) {
   static dfx f; /* large; one test runs at a time */
   dfx_init(&f, NULL);
+  dfx_onboard(&f);
+  f.secure = true;
   *state = &f;
   return 0;
 }
@@ -146,10 +150,10 @@ static void test_add_resource_appends_baseline_and_keeps_it_undiscoverable(void 
   ocf_resource_def def = plain_def("/hidden");
   assert_int_equal(ocf_device_add_resource(f->dev, &def), OCF_OK);
   assert_int_equal(dfx_get(f, "/hidden?if=oic.if.baseline")->code, OCF_COAP_CONTENT);
-  ocf_link links[8];
+  ocf_link links[16];
   ocf_res_info info;
   const dfx_response *r = dfx_get(f, "/oic/res");
-  assert_int_equal(ocf_links_parse(r->body, r->len, NULL, f->nodes, 1024, links, 8, &info), OCF_OK);
+  assert_int_equal(ocf_links_parse(r->body, r->len, NULL, f->nodes, 1024, links, 16, &info), OCF_OK);
   for (size_t i = 0; i < info.n_links; i++) assert_false(ocf_rep_str_eq(links[i].href, "/hidden"));
 }
 
@@ -229,17 +233,26 @@ static void test_handler_sees_method_peer_interface_and_query(void **state) {
   assert_string_equal(s.query, "[1][][three]");
   assert_true(s.body_null);
   assert_false(s.peer.multicast);
-  assert_int_equal(s.peer.conntype, OCF_CONN_ANON_CLEAR);
-  assert_false(s.peer.has_uuid);
+  /* the owner's PSK session of dfx_onboard (device_sec_identify) */
+  assert_int_equal(s.peer.conntype, OCF_CONN_AUTH_CRYPT);
+  assert_int_equal(s.peer.auth, OCF_PEER_AUTH_PSK);
+  assert_true(s.peer.has_uuid);
+  ocf_uuid owner;
+  assert_int_equal(ocf_uuid_parse(DFX_OWNER, 36, &owner), OCF_OK);
+  assert_true(ocf_uuid_equal(&s.peer.uuid, &owner));
+  assert_true(s.peer.ep.flags & OCF_EP_SECURE);
   assert_int_equal(s.peer.ep.family, OCF_IPV6);
   assert_int_equal(s.peer.ep.port, 1000);
   assert_int_equal(s.peer.ep.addr[15], 2);
   r = dfx_request(OCF_COAP_GET, "/rec?if=oic.if.baseline");
-  r.multicast = true;
   assert_non_null(dfx_send(f, &r));
-  assert_true(s.peer.multicast);
-  assert_true(s.peer.ep.flags & OCF_EP_MULTICAST);
   assert_string_equal(s.iface, "oic.if.baseline");
+  /* A multicast request is never secured, and NCRs are never served in the clear (digest 3.4
+   * step 2): the handler is not called and nothing answers. */
+  size_t calls = s.calls;
+  r.multicast = true;
+  assert_null(dfx_send(f, &r));
+  assert_int_equal(s.calls, calls);
 }
 
 static ocf_status unclosed(void *user, const ocf_request *req, ocf_rep_enc *rsp) {

@@ -1,0 +1,270 @@
+/* The Security Virtual Resources other than doxm (digest 2.0-2.10): GET encodes the current
+ * model; POST decodes the whole payload into the candidate models (svr decode_update: nothing
+ * changes unless all of it is valid), applies a requested onboarding state, saves, then answers
+ * 2.04; DELETE by credid / subjectuuid / aceid. Access control ran before any of this
+ * (dispatch.c); a method a resource lacks is 4.05 there.
+ *
+ * /oic/sec/csr exists only on a device that supports certificates (sct has credtype 8 or the
+ * mfgcert OTM is offered): elsewhere it is absent (4.04: SEC:csr "certificates unsupported").
+ * With certificate support but no CSR built yet (the key pair is the PKI layer's) a GET answers
+ * 5.03, SEC:csr's "not ready".
+ * /oic/sec/roles: POST is refused with 4.03 until role certificates can be checked against the
+ * session (their key equal to the session's, their CN uuid the peer's: digest 2.8, src/pki):
+ * accepting one unchecked would let any peer assert oic.role.owner. */
+#include <string.h>
+
+#include "base/log.h"
+#include "device/sec.h"
+
+#define LOG_MODULE "device"
+
+/* Saves and answers a POST whose update is in next. */
+static ocf_status finish_post(ocf_device *d, unsigned mask) {
+  return sec_commit(d, mask) == OCF_OK ? OCF_STATUS_CHANGED : OCF_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static ocf_status finish_delete(ocf_device *d, unsigned mask) {
+  return sec_commit(d, mask) == OCF_OK ? OCF_STATUS_DELETED : OCF_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+/* --- pstat ----------------------------------------------------------------------------------- */
+
+static ocf_status pstat_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  const ocf_device *d = user;
+  ocf_svr_pstat_encode(&d->sec->cur->pstat, sec_enc_flags(req), rsp);
+  return OCF_STATUS_CONTENT;
+}
+
+/* Digest 3.2: a POST of dos.s asks for a transition; decode_update checked that a client may
+ * ask for it, sec_dos_enter runs the entry checks (4.00 on failure) and actions. */
+static ocf_status pstat_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  sec_models *next = sec_begin(d);
+  if (ocf_svr_pstat_decode_update(&d->sec->cur->pstat, ocf_request_body(req), &ctx, &next->pstat, &r) !=
+      OCF_OK)
+    return sec_refuse(d, req, &r);
+  unsigned mask = SEC_BLOB_PSTAT;
+  if (r.dos_requested && sec_dos_enter(d, next, r.dos_target, &mask, &r) != OCF_OK)
+    return sec_refuse(d, req, &r);
+  return finish_post(d, mask);
+}
+
+/* --- cred ------------------------------------------------------------------------------------ */
+
+static ocf_status cred_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  const ocf_device *d = user;
+  ocf_svr_cred_encode(&d->sec->cur->cred, sec_enc_flags(req), rsp); /* secrets hidden */
+  return OCF_STATUS_CONTENT;
+}
+
+static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  sec_models *next = sec_begin(d);
+  if (ocf_svr_cred_decode_update(&d->sec->cur->cred, ocf_request_body(req), &ctx, &next->cred, &r) != OCF_OK)
+    return sec_refuse(d, req, &r);
+  return finish_post(d, SEC_BLOB_CRED);
+}
+
+/* A query value that must be a UUID (subjectuuid); RANGE (4.00) otherwise. */
+static bool query_uuid(const char *v, size_t len, ocf_uuid *out, ocf_svr_report *r) {
+  if (ocf_uuid_parse(v, len, out) == OCF_OK) return true;
+  memset(r, 0, sizeof *r);
+  r->kind = OCF_SVR_E_RANGE;
+  memcpy(r->where, "subjectuuid", sizeof "subjectuuid");
+  r->why = "not a UUID";
+  return false;
+}
+
+/* DELETE /oic/sec/cred?credid=N | ?subjectuuid=U | (all) (digest 2.3, pitfall 10). */
+static ocf_status cred_delete(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  sec_models *next = sec_begin(d);
+  const char *v;
+  size_t len;
+  ocf_err err;
+  if (ocf_request_query(req, "credid", 0, &v, &len)) {
+    uint32_t id;
+    err = ocf_svr_parse_id(v, len, &id, &r);
+    if (err == OCF_OK) err = ocf_svr_cred_delete_id(&next->cred, id, &ctx, &r);
+  } else if (ocf_request_query(req, "subjectuuid", 0, &v, &len)) {
+    ocf_uuid u;
+    err = query_uuid(v, len, &u, &r) ? ocf_svr_cred_delete_subject(&next->cred, &u, &ctx, &r) : OCF_ERR_RANGE;
+  } else {
+    err = ocf_svr_cred_delete_all(&next->cred, &ctx, &r);
+  }
+  return err == OCF_OK ? finish_delete(d, SEC_BLOB_CRED) : sec_refuse(d, req, &r);
+}
+
+/* --- acl2 ------------------------------------------------------------------------------------ */
+
+static ocf_status acl2_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  const ocf_device *d = user;
+  ocf_svr_acl2_encode(&d->sec->cur->acl2, sec_enc_flags(req), rsp);
+  return OCF_STATUS_CONTENT;
+}
+
+static ocf_status acl2_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  sec_models *next = sec_begin(d);
+  if (ocf_svr_acl2_decode_update(&d->sec->cur->acl2, ocf_request_body(req), &ctx, &next->acl2, &r) != OCF_OK)
+    return sec_refuse(d, req, &r);
+  return finish_post(d, SEC_BLOB_ACL2);
+}
+
+/* DELETE /oic/sec/acl2?aceid=N | (all) (digest 2.4). */
+static ocf_status acl2_delete(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  sec_models *next = sec_begin(d);
+  const char *v;
+  size_t len;
+  ocf_err err;
+  if (ocf_request_query(req, "aceid", 0, &v, &len)) {
+    uint32_t id;
+    err = ocf_svr_parse_id(v, len, &id, &r);
+    if (err == OCF_OK) err = ocf_svr_acl2_delete_id(&next->acl2, id, &ctx, &r);
+  } else {
+    err = ocf_svr_acl2_delete_all(&next->acl2, &ctx, &r);
+  }
+  return err == OCF_OK ? finish_delete(d, SEC_BLOB_ACL2) : sec_refuse(d, req, &r);
+}
+
+/* --- sp, sdi, crl, ael: GET and a whole-payload POST ----------------------------------------- */
+
+#define SIMPLE_SVR(NAME, FIELD, BLOB)                                                                        \
+  static ocf_status NAME##_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {                       \
+    const ocf_device *d = user;                                                                              \
+    ocf_svr_##NAME##_encode(&d->sec->cur->FIELD, sec_enc_flags(req), rsp);                                   \
+    return OCF_STATUS_CONTENT;                                                                               \
+  }                                                                                                          \
+  static ocf_status NAME##_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {                      \
+    ocf_device *d = user;                                                                                    \
+    (void)rsp;                                                                                               \
+    ocf_svr_ctx ctx = sec_ctx(d, req);                                                                       \
+    ocf_svr_report r;                                                                                        \
+    sec_models *next = sec_begin(d);                                                                         \
+    if (ocf_svr_##NAME##_decode_update(&d->sec->cur->FIELD, ocf_request_body(req), &ctx, &next->FIELD,       \
+                                       &r) != OCF_OK)                                                        \
+      return sec_refuse(d, req, &r);                                                                         \
+    return finish_post(d, BLOB);                                                                             \
+  }
+
+SIMPLE_SVR(sp, sp, SEC_BLOB_SP)
+SIMPLE_SVR(sdi, sdi, SEC_BLOB_SDI)
+SIMPLE_SVR(crl, crl, SEC_BLOB_CRL)
+SIMPLE_SVR(ael, ael, SEC_BLOB_AEL)
+
+/* --- csr, roles ------------------------------------------------------------------------------ */
+
+static ocf_status csr_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  const ocf_device *d = user;
+  const ocf_svr_csr *m = &d->sec->cur->csr;
+  if (m->encoding == OCF_CRED_ENC_NONE) return OCF_STATUS_SERVICE_UNAVAILABLE; /* SEC:csr: not ready */
+  ocf_svr_csr_encode(m, sec_enc_flags(req), rsp);
+  return OCF_STATUS_CONTENT;
+}
+
+/* GET shows only the requester's own asserted roles (digest 2.8). */
+static ocf_status roles_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  static const ocf_svr_roles k_none = {0};
+  ocf_device *d = user;
+  const sec_session *ss = device_sec_find_session(d, &ocf_request_peer(req)->ep);
+  ocf_svr_roles_encode(ss && ss->roles ? ss->roles : &k_none, sec_enc_flags(req), rsp);
+  return OCF_STATUS_CONTENT;
+}
+
+static ocf_status roles_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  ocf_log(&d->pf, OCF_LOG_DEBUG, LOG_MODULE,
+          "POST /oic/sec/roles refused: role certificates cannot be checked");
+  (void)req;
+  return OCF_STATUS_FORBIDDEN;
+}
+
+/* DELETE /oic/sec/roles?credid=N | (all): the requester's own roles (digest 2.8). */
+static ocf_status roles_delete(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  ocf_device *d = user;
+  (void)rsp;
+  sec_session *ss = device_sec_find_session(d, &ocf_request_peer(req)->ep);
+  const char *v;
+  size_t len;
+  ocf_svr_report r;
+  memset(&r, 0, sizeof r);
+  if (!ocf_request_query(req, "credid", 0, &v, &len)) {
+    if (ss && ss->roles) ocf_svr_roles_delete_all(ss->roles);
+    return OCF_STATUS_DELETED;
+  }
+  uint32_t id;
+  ocf_err err = ocf_svr_parse_id(v, len, &id, &r);
+  if (err == OCF_OK && !(ss && ss->roles)) {
+    r.kind = OCF_SVR_E_NOT_FOUND;
+    err = OCF_ERR_NOT_FOUND;
+  } else if (err == OCF_OK) {
+    err = ocf_svr_roles_delete_id(ss->roles, id, &r);
+  }
+  return err == OCF_OK ? OCF_STATUS_DELETED : sec_refuse(d, req, &r);
+}
+
+/* --- registration ---------------------------------------------------------------------------- */
+
+static bool supports_certificates(const device_sec *s) {
+  if (s->sct & OCF_CREDTYPE_CERT) return true;
+  for (size_t i = 0; i < s->n_otms; i++)
+    if (s->otms[i] == OCF_DEVICE_OTM_MFG_CERT) return true;
+  return false;
+}
+
+typedef struct svr_def {
+  const char *href, *rt;
+  bool plain_in_rfotm; /* doxm, pstat: coap:// eps too while in RFOTM without a DTLS peer */
+  ocf_handler get, post, del;
+} svr_def;
+
+ocf_err device_sec_add_resources(ocf_device *d) {
+  static const char *const ifs[] = {"oic.if.rw", "oic.if.baseline"};
+  const svr_def defs[] = {
+      {"/oic/sec/pstat", "oic.r.pstat", true, pstat_get, pstat_post, NULL},
+      {"/oic/sec/cred", "oic.r.cred", false, cred_get, cred_post, cred_delete},
+      {"/oic/sec/acl2", "oic.r.acl2", false, acl2_get, acl2_post, acl2_delete},
+      {"/oic/sec/sp", "oic.r.sp", false, sp_get, sp_post, NULL},
+      {"/oic/sec/sdi", "oic.r.sdi", false, sdi_get, sdi_post, NULL},
+      {"/oic/sec/csr", "oic.r.csr", false, csr_get, NULL, NULL},
+      {"/oic/sec/roles", "oic.r.roles", false, roles_get, roles_post, roles_delete},
+      {"/oic/sec/crl", "oic.r.crl", false, crl_get, crl_post, NULL},
+      {"/oic/sec/ael", "oic.r.ael", false, ael_get, ael_post, NULL},
+  };
+  for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+    if (defs[i].get == csr_get && !supports_certificates(d->sec)) continue;
+    const char *rt[] = {defs[i].rt};
+    ocf_resource_def def = {
+        .href = defs[i].href,
+        .types = rt,
+        .n_types = 1,
+        .interfaces = ifs,
+        .n_interfaces = 2,
+        .flags = OCF_RES_DISCOVERABLE | (defs[i].plain_in_rfotm ? DEVICE_RES_PLAIN_IN_RFOTM : OCF_RES_SECURE),
+        .get = defs[i].get,
+        .post = defs[i].post,
+        .del = defs[i].del,
+        .user = d,
+    };
+    ocf_err err = device_add_kind(d, &def, DEVICE_RES_SVR);
+    if (err != OCF_OK) return err;
+  }
+  return OCF_OK;
+}
