@@ -175,6 +175,19 @@ static ocf_err apply_post(tdev *d, const char *path, const ocf_rep_node *root, c
   return err;
 }
 
+/* With OBT_ONBOARD_SAMPLES=DIR, every body the engine sends is written to DIR/<step>.cbor for
+ * obt_onboard_schema_check.py (the OCF security schemas' update definitions). */
+static void save_sample(const char *step, const ocf_coap_msg *req) {
+  const char *dir = getenv("OBT_ONBOARD_SAMPLES");
+  if (!dir || !req->payload_len) return;
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s.cbor", dir, step);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(req->payload, 1, req->payload_len, f), req->payload_len);
+  assert_int_equal(fclose(f), 0);
+}
+
 static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
   tdev *d = user;
   char path[64];
@@ -207,6 +220,7 @@ static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
     return;
   }
   int i = (int)d->idx++;
+  save_sample(x->step, in->request);
   if (i == d->fail_at) {
     static const char diag[] = "refused by the test";
     if (d->fail_code)
