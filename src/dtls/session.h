@@ -162,10 +162,12 @@ typedef struct ocf_dtls_callbacks {
   ocf_err (*psk_lookup)(void *user, const ocf_endpoint *peer, const uint8_t *identity, size_t identity_len,
                         uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len);
   /* Client with the patched mbedTLS: the key for the server's hint (digest §4.1: IL devices send
-   * their uuid); OCF_ERR_NOT_FOUND keeps the profile's psk. May be NULL. */
+   * their uuid); OCF_ERR_NOT_FOUND keeps the profile's psk, another error fails the handshake
+   * (DENIED). May be NULL. */
   ocf_err (*psk_for_hint)(void *user, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
                           uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len);
-  /* After the chain verified against the trust anchors (no validity-period check: devices keep
+  /* After the whole chain verified against the trust anchors (never when any certificate of it
+   * failed, the leaf or one above it) (no validity-period check: devices keep
    * no clock, so the hook checks time with its own source, and the OCF profile): chain[0] is the
    * leaf (DER); *uuid is set when its CN is "uuid:<uuid>". An error fails the handshake
    * (DENIED). May be NULL. */

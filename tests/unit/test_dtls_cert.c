@@ -151,6 +151,33 @@ static void test_untrusted_chain_fails_on_both_sides(void **state) {
   dx_free(&w);
 }
 
+/* A leaf that verifies against the intermediate presented with it, where that intermediate comes
+ * from an untrusted root: mbedTLS flags only the intermediate (depth 1), the leaf's own flags
+ * stay clean. The hook must still not see the chain, and the handshake must fail. */
+static void test_untrusted_intermediate_never_reaches_the_hook(void **state) {
+  (void)state;
+  test_cred inter, leaf;
+  test_cert_opts io = {.is_ca = true, .max_pathlen = 0};
+  test_make_cert(&inter, &g.other_ca, "Intermediate of Other CA", &io, 106);
+  test_cert_opts lo = {.eku = TEST_EKU_OCF_LEAF};
+  test_make_cert(&leaf, &inter, "uuid:" SERVER_UUID, &lo, 107);
+  dx_world w;
+  dx_init(&w, 9, NULL, NULL);
+  creds sc, cc;
+  w.server.profile = cert_profile(&sc, &leaf, &g.ca, OCF_DTLS_VERIFY_NONE);
+  ocf_bytes chain[2] = {test_cert_bytes(&leaf), test_cert_bytes(&inter)};
+  w.server.profile.chain = chain;
+  w.server.profile.n_chain = 2;
+  ocf_dtls_profile p = cert_profile(&cc, NULL, &g.ca, OCF_DTLS_VERIFY_REQUIRED);
+  assert_int_equal(dx_connect(&w, &p), OCF_OK);
+  assert_true(ocf_sim_run_until(w.net, dx_settled, &w, 10000));
+  assert_int_equal(w.client.verify_calls, 0);
+  assert_int_equal(dx_count(&w.client, OCF_DTLS_EV_ESTABLISHED), 0);
+  assert_int_equal(dx_find(&w.client, OCF_DTLS_EV_FAILED)->err, OCF_ERR_DENIED);
+  assert_int_equal(dx_count(&w.server, OCF_DTLS_EV_FAILED), 1);
+  dx_free(&w);
+}
+
 static void test_verify_hook_can_refuse_a_trusted_chain(void **state) {
   (void)state;
   dx_world w;
@@ -252,6 +279,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ecdsa_mutual_handshake_reports_the_cn_uuids),
       cmocka_unit_test(test_untrusted_chain_fails_on_both_sides),
+      cmocka_unit_test(test_untrusted_intermediate_never_reaches_the_hook),
       cmocka_unit_test(test_verify_hook_can_refuse_a_trusted_chain),
       cmocka_unit_test(test_server_that_asks_no_client_certificate_sees_an_anonymous_client),
       cmocka_unit_test(test_cn_without_uuid_authenticates_without_a_uuid),

@@ -31,7 +31,8 @@ struct ocf_dtls_tls {
   mbedtls_x509_crt trust; /* trust anchors */
   int suites[OCF_DTLS_MAX_SUITES + 1];
   ocf_dtls_verify verify;
-  bool key_from_hint; /* client: the PSK was chosen for the server's hint */
+  bool key_from_hint;   /* client: the PSK was chosen for the server's hint */
+  uint32_t chain_flags; /* verification flags of the peer chain's higher certificates */
 };
 
 /* Digest §4.1: P-256 is OCF's curve; IoTivity-Lite also keeps P-384. */
@@ -146,10 +147,14 @@ static int client_psk(void *p, mbedtls_ssl_context *ssl, const unsigned char *hi
   uint8_t key[OCF_DTLS_PSK_MAX];
   size_t key_len = 0;
   int rc = 0;
-  if (d->cbs.psk_for_hint(d->cbs.user, &s->info.peer, hint, hint_len, key, &key_len) == OCF_OK && key_len &&
-      key_len <= sizeof key) {
+  ocf_err err = d->cbs.psk_for_hint(d->cbs.user, &s->info.peer, hint, hint_len, key, &key_len);
+  if (err == OCF_OK && key_len && key_len <= sizeof key) {
     rc = mbedtls_ssl_set_hs_psk(ssl, key, key_len);
     s->tls->key_from_hint = rc == 0;
+  } else if (err != OCF_OK && err != OCF_ERR_NOT_FOUND) {
+    /* The owner refuses this server (e.g. the PIN hint names another device, S003 §7.3). */
+    s->fail_err = OCF_ERR_DENIED;
+    rc = -1;
   }
   ocf_secure_zero(key, sizeof key);
   return rc ? -1 : 0;
@@ -177,11 +182,21 @@ static bool cn_uuid(const mbedtls_x509_crt *crt, ocf_uuid *out) {
 }
 
 /* Called per certificate of the peer's chain, root first; the leaf (depth 0) last. After the
- * library's own chain check passed, the owner's hook sees the chain and the CN uuid. */
+ * library's own chain check passed, the owner's hook sees the chain and the CN uuid. The flags
+ * of one call are only that certificate's: an untrusted or badly signed certificate higher up
+ * leaves the leaf's flags clean, so they are accumulated over the whole walk and the hook is
+ * not called (and the leaf is marked) when any of them is set. */
 static int verify_hook(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
   ocf_dtls_session *s = p;
   const ocf_dtls_ctx *d = s->ctx;
-  if (depth != 0 || *flags || !d->cbs.verify_cert) return 0;
+  if (depth != 0) {
+    s->tls->chain_flags |= *flags;
+    return 0;
+  }
+  uint32_t higher = s->tls->chain_flags;
+  s->tls->chain_flags = 0; /* a renegotiation-free session verifies once; keep it clean anyway */
+  if (higher) *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+  if (*flags || !d->cbs.verify_cert) return 0;
   ocf_bytes chain[OCF_DTLS_CHAIN_MAX];
   size_t n = 0;
   for (const mbedtls_x509_crt *c = crt; c && n < OCF_DTLS_CHAIN_MAX; c = c->next)
