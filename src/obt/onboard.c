@@ -401,7 +401,7 @@ static void start_handshake(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
     obt_job_fail(obt, j, err, 0, "the OTM's session could not be prepared", "", now);
     return;
   }
-  err = ocf_stack_connect(obt->stack, &j->dev.coaps, &j->otm_s.profile, now);
+  err = ocf_stack_connect(obt->stack, &j->dev.coaps, obt_otm_client_profile(&j->otm_s), now);
   if (err == OCF_ERR_BUSY) return; /* the DTLS context's caps: retried on the next pump */
   if (err) {
     obt_job_fail(obt, j, err, 0, "the DTLS handshake could not start",
@@ -472,7 +472,7 @@ void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev) {
 
 ocf_err obt_onboard_psk_for_hint(ocf_obt *obt, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
                                  uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
-  const obt_job *j = job_by_peer(obt, peer);
+  obt_job *j = job_by_peer(obt, peer);
   if (!j || j->state != JOB_WAIT_HANDSHAKE) return OCF_ERR_NOT_FOUND;
   return obt_otm_client_psk_for_hint(&j->otm_s, hint, hint_len, key, key_len);
 }

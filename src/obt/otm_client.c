@@ -1,20 +1,22 @@
-/* The OTM client seam (otm_client.h), for Just Works and Random PIN over dtls/profile.h and
- * dtls/derive.h. */
+/* The OTM client seam (otm_client.h) over src/otm: the built-in registry, client sessions, the
+ * Random PIN hint and the Owner Credential derivation. */
 #include <string.h>
 
-#include "dtls/crypto.h"
-#include "dtls/profile.h"
 #include "obt/otm_client.h"
 
-/* S003 §7.3, digest §4.1: the PSK identity of the PIN OTM, and the prefix of the device's hint. */
-static const char rdp_identity[] = "oic.sec.doxm.rdp";
-#define RDP_IDENTITY_LEN (sizeof rdp_identity - 1)
+static const ocf_otm *find(ocf_oxm oxm) {
+  ocf_otm_registry r;
+  ocf_otm_registry_init(&r); /* the built-ins: static descriptors, so the pointer outlives r */
+  return ocf_otm_registry_find(&r, (uint32_t)oxm);
+}
 
 bool obt_otm_client_supported(ocf_oxm oxm) {
   switch (oxm) {
-  case OCF_OXM_JUST_WORKS: return ocf_dtls_suite_available(OCF_DTLS_ECDH_ANON_AES_128_CBC_SHA256);
-  case OCF_OXM_RANDOM_PIN: return ocf_dtls_suite_available(OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256);
-  default: return false; /* mfgcert arrives with src/otm (manufacturer trust anchors) */
+  case OCF_OXM_JUST_WORKS:
+    return find(oxm) && ocf_dtls_suite_available(OCF_DTLS_ECDH_ANON_AES_128_CBC_SHA256);
+  case OCF_OXM_RANDOM_PIN:
+    return find(oxm) && ocf_dtls_suite_available(OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256);
+  default: return false; /* mfgcert: no mfgtrustca anchors in the domain yet */
   }
 }
 
@@ -25,47 +27,38 @@ ocf_err obt_otm_client_prepare(obt_otm_session *s, ocf_oxm oxm, const ocf_uuid *
   if (!s || !device) return OCF_ERR_INVALID_ARG;
   memset(s, 0, sizeof *s);
   if (!obt_otm_client_supported(oxm)) return OCF_ERR_UNSUPPORTED;
-  s->oxm = oxm;
-  s->device = *device;
-  ocf_err err = ocf_dtls_profile_otm(&s->profile, oxm);
-  if (err || oxm != OCF_OXM_RANDOM_PIN) return err;
-  if (!pin || pin_len == 0 || pin_len > OBT_OTM_PIN_MAX) return OCF_ERR_INVALID_ARG;
-  /* Digest §4.3: the salt is the uuid the device has now (its temporary one), raw. */
-  err = ocf_derive_pin_psk(pin, pin_len, device, s->psk);
-  if (err) return err;
-  s->profile.psk_identity = (ocf_bytes){(const uint8_t *)rdp_identity, RDP_IDENTITY_LEN};
-  s->profile.psk = (ocf_bytes){s->psk, sizeof s->psk};
-  return OCF_OK;
+  if (obt_otm_client_needs_pin(oxm) && (!pin || pin_len == 0 || pin_len > OBT_OTM_PIN_MAX))
+    return OCF_ERR_INVALID_ARG;
+  ocf_otm_params p = {.device_uuid = *device, .pin = pin, .pin_len = pin_len};
+  ocf_err err = ocf_otm_session_init(&s->os, find(oxm), false, &p);
+  /* Digest §4.3: the PPSK is derived now; the PIN itself is not needed (nor kept) later. */
+  s->os.params.pin = NULL;
+  s->os.params.pin_len = 0;
+  return err;
 }
 
-/* "oic.sec.doxm.rdp:" + 16 raw bytes, or the 16 bytes alone (S003 §7.3: older devices). */
-static bool hint_names_device(const obt_otm_session *s, const uint8_t *hint, size_t len) {
-  if (len == sizeof s->device.b) return memcmp(hint, s->device.b, len) == 0;
-  if (len != RDP_IDENTITY_LEN + 1 + sizeof s->device.b) return false;
-  return memcmp(hint, rdp_identity, RDP_IDENTITY_LEN) == 0 && hint[RDP_IDENTITY_LEN] == ':' &&
-         memcmp(hint + RDP_IDENTITY_LEN + 1, s->device.b, sizeof s->device.b) == 0;
-}
+const ocf_dtls_profile *obt_otm_client_profile(const obt_otm_session *s) { return &s->os.profile; }
 
-ocf_err obt_otm_client_psk_for_hint(const obt_otm_session *s, const uint8_t *hint, size_t len,
+ocf_err obt_otm_client_psk_for_hint(obt_otm_session *s, const uint8_t *hint, size_t len,
                                     uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
-  if (!s || !hint || !key || !key_len || s->oxm != OCF_OXM_RANDOM_PIN) return OCF_ERR_NOT_FOUND;
-  if (!hint_names_device(s, hint, len)) return OCF_ERR_NOT_FOUND;
-  memcpy(key, s->psk, sizeof s->psk);
-  *key_len = sizeof s->psk;
-  return OCF_OK;
+  if (!s || !s->os.otm) return OCF_ERR_NOT_FOUND;
+  return ocf_otm_session_psk_for_hint(&s->os, hint, len, key, key_len);
 }
 
 bool obt_otm_client_peer_ok(const obt_otm_session *s, const ocf_dtls_session_info *info) {
-  if (s->oxm != OCF_OXM_RANDOM_PIN || info->peer_id_len == 0) return true;
-  return hint_names_device(s, info->peer_id, info->peer_id_len);
+  if (!s->os.otm || s->os.otm->oxm != OCF_OXM_RANDOM_PIN || info->peer_id_len == 0) return true;
+  ocf_uuid u;
+  return ocf_otm_rdp_hint_parse(info->peer_id, info->peer_id_len, &u) == OCF_OK &&
+         ocf_uuid_equal(&u, &s->os.params.device_uuid);
 }
 
 ocf_err obt_otm_client_owner_psk(const obt_otm_session *s, const uint8_t *key_block, size_t key_block_len,
                                  const ocf_uuid *obt_uuid, const ocf_uuid *device_uuid,
                                  uint8_t out[OCF_OWNER_PSK_LEN]) {
-  return ocf_derive_owner_psk(key_block, key_block_len, s->oxm, obt_uuid, device_uuid, out);
+  if (!s->os.otm) return OCF_ERR_INVALID_ARG;
+  return ocf_otm_owner_psk(s->os.otm, key_block, key_block_len, obt_uuid, device_uuid, out);
 }
 
 void obt_otm_client_wipe(obt_otm_session *s) {
-  if (s) ocf_secure_zero(s, sizeof *s);
+  if (s) ocf_otm_session_clear(&s->os);
 }

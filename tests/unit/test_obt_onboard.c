@@ -87,6 +87,7 @@ typedef struct tdev {
   bool has_owner_psk;
   bool reset_requested;
   bool silent_reset; /* never answers the rollback's reset */
+  bool foreign_hint; /* its PIN hint names another uuid */
   size_t established, failed_handshakes;
 } tdev;
 
@@ -263,6 +264,7 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
   if (!err && d->doxm.oxmsel == OCF_OXM_RANDOM_PIN) {
     memcpy(d->hint, "oic.sec.doxm.rdp:", 17);
     memcpy(d->hint + 17, d->doxm.deviceuuid.b, 16);
+    if (d->foreign_hint) d->hint[17] ^= 0xff;
     profile->psk_hint = (ocf_bytes){d->hint, sizeof d->hint};
   }
   return err;
@@ -593,6 +595,25 @@ static void test_random_pin_with_a_wrong_pin_fails_at_the_handshake(void **state
   free(w);
 }
 
+/* S003 §7.3: the DOTS identifies the device by the uuid in its PIN hint; another uuid there
+ * (another device answering at that address) fails the handshake, with the right PIN even. */
+static void test_random_pin_refuses_a_hint_naming_another_device(void **state) {
+  (void)state;
+  if (!ocf_dtls_psk_hint_available()) skip();
+  world *w = calloc(1, sizeof *w);
+  world_init(w, 4, 4, 2, "rdp");
+  add_device(w, k_rdp_only, 1, "40913572");
+  w->dev[0].foreign_hint = true;
+  w->pin_to_give = "40913572";
+  run(w);
+  assert_int_equal(w->out[0].type, OCF_OBT_EV_FAILED);
+  assert_string_equal(w->out[0].step, "handshake");
+  assert_int_equal(w->dev[0].established, 0);
+  assert_not_claimed(w, 0);
+  world_free(w);
+  free(w);
+}
+
 /* Every step a device refuses ends the job with that step named, the request, the device's code
  * and diagnostic; the device is asked to reset once the DOC exists; nothing stays claimed. */
 static void test_a_refusal_at_each_step_names_the_step(void **state) {
@@ -755,6 +776,7 @@ int main(void) {
       cmocka_unit_test(test_just_works_onboards_a_device_to_rfpro),
       cmocka_unit_test(test_random_pin_onboards_with_the_pin_the_device_shows),
       cmocka_unit_test(test_random_pin_with_a_wrong_pin_fails_at_the_handshake),
+      cmocka_unit_test(test_random_pin_refuses_a_hint_naming_another_device),
       cmocka_unit_test(test_a_refusal_at_each_step_names_the_step),
       cmocka_unit_test(test_a_silent_device_times_out_at_its_step),
       cmocka_unit_test(test_an_unconfirmed_rollback_keeps_the_owner_credential),
