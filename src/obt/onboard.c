@@ -193,10 +193,8 @@ static void finish_owned(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
  * without its owner credential, nor drops the credential of a device that may have committed it
  * (issue 5 item 5): when the owner credential went out unrefused and the device did not
  * acknowledge the reset, the credential stays and the device stays "onboarding". */
-static void finish_failed(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
-  close_doc(obt, j, now);
+static void record_failure(ocf_obt *obt, obt_job *j) {
   ocf_obt_store *s = obt->onb->params.store;
-  j->failure.uncertain = j->cred_sent && !j->reset_acked;
   ocf_obt_device_record r;
   device_record(j, j->failure.uncertain ? OCF_OBT_DEVICE_ONBOARDING : OCF_OBT_DEVICE_FAILED, &r);
   ocf_err err = ocf_obt_store_begin(s);
@@ -208,6 +206,12 @@ static void finish_failed(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
     ocf_log(&obt->pf, OCF_LOG_WARN, LOG_MODULE, "onboard: the store could not record a failure: %s",
             ocf_strerror(err));
   }
+}
+
+static void finish_failed(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
+  close_doc(obt, j, now);
+  j->failure.uncertain = j->cred_sent && !j->reset_acked;
+  if (!j->hands_off) record_failure(obt, j); /* an owned record and its credential stay as they are */
   if (j->failure.uncertain)
     j->failure.advice = "the device may hold the owner credential (kept in the store): reset it with obt "
                         "before onboarding it again";
@@ -484,7 +488,7 @@ static void start_job(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   ocf_obt_store *s = obt->onb->params.store;
   ocf_obt_device_record old, r;
   if (ocf_obt_store_device_get(s, &j->uuid, &old) == OCF_OK && old.state == OCF_OBT_DEVICE_OWNED) {
-    j->failure.step = obt_step_at(0)->name;
+    j->hands_off = true;
     obt_job_fail(obt, j, OCF_ERR_STATE, 0, "the store already holds this device as owned: not touched",
                  "reset it first (or forget it) to onboard it again", now);
     return;

@@ -49,6 +49,7 @@ typedef struct obt_job {
   bool step_open;
   uint32_t requests, step_requests;
   bool failed;
+  bool hands_off; /* the store holds it as owned: neither it nor its record is touched */
   ocf_obt_onboard_failure failure;
 } obt_job;
 

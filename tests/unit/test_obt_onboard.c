@@ -754,6 +754,14 @@ static void test_several_devices_within_the_jobs_limit(void **state) {
     assert_int_equal(w->out[i].type, OCF_OBT_EV_FAILED);
     assert_int_equal(w->out[i].err, OCF_ERR_STATE);
     assert_int_equal(w->dev[i].idx, N_EXPECTED);
+    ocf_obt_device_record r; /* and its record and credential are as they were */
+    assert_int_equal(ocf_obt_store_device_get(w->store, &w->targets[i].uuid, &r), OCF_OK);
+    assert_int_equal(r.state, OCF_OBT_DEVICE_OWNED);
+    uint8_t psk[64];
+    size_t len;
+    assert_int_equal(
+        ocf_obt_store_secret_get(w->store, &w->targets[i].uuid, "owner-psk", psk, sizeof psk, &len), OCF_OK);
+    assert_memory_equal(psk, w->dev[i].owner_psk, OCF_OWNER_PSK_LEN);
   }
   world_free(w);
   free(w);
