@@ -49,9 +49,10 @@ int obt_host_open(obt_host *h, const obt_net_opts *o) {
   ocf_posix_net_config cfg = o->net;
   cfg.ipv4 = o->ipv4;
   cfg.ipv6 = o->ipv6;
+  cfg.secure = o->secure;
   ocf_err err = ocf_posix_net_open(&cfg, &h->pf, &h->net);
   if (!err) err = ocf_posix_loop_create(&h->pf, &h->loop);
-  if (!err) err = ocf_obt_create(&h->pf, NULL, &h->obt);
+  if (!err) err = ocf_obt_create(&h->pf, o->obt_cfg, &h->obt);
   if (!err) {
     ocf_engine eng = ocf_obt_engine(h->obt);
     err = ocf_posix_loop_add_engine(h->loop, &eng, h->net);

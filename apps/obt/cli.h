@@ -25,6 +25,8 @@ typedef struct obt_cmd {
 int obt_cmd_discover(int argc, char **argv);
 int obt_cmd_init(int argc, char **argv);
 int obt_cmd_domain(int argc, char **argv);
+int obt_cmd_onboard(int argc, char **argv);
+int obt_cmd_devices(int argc, char **argv);
 
 /* The n of the tool's own /oic/d (digest 5.5), and the default name of a new domain. */
 #define OBT_DEVICE_NAME "obt"
@@ -34,6 +36,8 @@ typedef struct obt_net_opts {
   bool ipv4, ipv6;
   ocf_posix_net_config net;
   ocf_log_level log_level;
+  bool secure;                   /* also open coaps sockets (onboarding) */
+  const ocf_obt_config *obt_cfg; /* NULL: the engine's defaults */
 } obt_net_opts;
 
 void obt_net_opts_init(obt_net_opts *o);
@@ -70,6 +74,11 @@ int obt_store_exit_code(ocf_err err);
 /* Reads a passphrase from /dev/tty without echo (twice with confirm) into buf. Returns an exit
  * code (OBT_EXIT_OK when read; a message is printed otherwise; buf is wiped then). */
 int obt_read_passphrase(const char *prompt, bool confirm, char *buf, size_t cap);
+
+/* Unlocks the store for its secrets: with the key file key_file (NULL: the one the domain was
+ * created with), or the passphrase in environment variable pass_env, or one asked on the
+ * terminal. Returns an exit code (prints why on failure). */
+int obt_store_unlock_cli(const char *cmd, ocf_obt_store *s, const char *key_file, const char *pass_env);
 
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void obt_json_string(FILE *out, const char *s);

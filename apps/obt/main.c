@@ -12,6 +12,8 @@ static const obt_cmd commands[] = {
     {"init", "create the security domain and its store", obt_cmd_init},
     {"domain", "show the security domain", obt_cmd_domain},
     {"discover", "find OCF devices on the network (multicast) or at one address", obt_cmd_discover},
+    {"onboard", "claim devices into the domain (ownership transfer to RFPRO)", obt_cmd_onboard},
+    {"devices", "list the devices the domain store knows", obt_cmd_devices},
 };
 
 static void usage(FILE *out) {

@@ -124,3 +124,47 @@ int obt_read_passphrase(const char *prompt, bool confirm, char *buf, size_t cap)
   if (rc != OBT_EXIT_OK) explicit_bzero(buf, cap);
   return rc;
 }
+
+/* The key the domain was created with: its key file (the stored hint, or key_file), or a
+ * passphrase from pass_env or the terminal (ADR 0015). */
+int obt_store_unlock_cli(const char *cmd, ocf_obt_store *s, const char *key_file, const char *pass_env) {
+  ocf_obt_key_kind kind;
+  char hint[OCF_OBT_KEY_HINT_MAX + 1];
+  ocf_err err = ocf_obt_store_key_info(s, &kind, hint, sizeof hint);
+  if (err) {
+    fprintf(stderr, "obt %s: the store's key information is unreadable: %s\n", cmd, ocf_strerror(err));
+    return OBT_EXIT_FAILED;
+  }
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  uint8_t file_key[OCF_OBT_DOMAIN_KEY_LEN];
+  char pass[OCF_OBT_PASSPHRASE_MAX + 2];
+  ocf_obt_store_key key = {.kind = kind};
+  int rc = OBT_EXIT_OK;
+  if (kind == OCF_OBT_KEY_FILE) {
+    const char *path = key_file ? key_file : hint;
+    err = ocf_posix_store_key_load(path, false, &pf, file_key);
+    if (err) {
+      fprintf(stderr, "obt %s: key file %s: %s\n", cmd, path, ocf_strerror(err));
+      return OBT_EXIT_FAILED;
+    }
+    key.secret = file_key;
+    key.len = sizeof file_key;
+  } else {
+    const char *env = pass_env ? getenv(pass_env) : NULL;
+    if (env && strlen(env) <= OCF_OBT_PASSPHRASE_MAX)
+      snprintf(pass, sizeof pass, "%s", env);
+    else
+      rc = obt_read_passphrase("Passphrase for the domain key: ", false, pass, sizeof pass);
+    key.secret = (const uint8_t *)pass;
+    key.len = strlen(pass);
+  }
+  if (rc == OBT_EXIT_OK && (err = ocf_obt_store_unlock(s, &key)) != OCF_OK) {
+    fprintf(stderr, "obt %s: cannot unlock the domain's secrets: %s\n", cmd,
+            err == OCF_ERR_CRYPTO ? "wrong passphrase or key file" : ocf_strerror(err));
+    rc = OBT_EXIT_FAILED;
+  }
+  explicit_bzero(file_key, sizeof file_key);
+  explicit_bzero(pass, sizeof pass);
+  return rc;
+}

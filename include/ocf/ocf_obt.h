@@ -1,9 +1,10 @@
-/* The onboarding tool engine (sans-I/O). First slice: discovery of OCF devices.
+/* The onboarding tool engine (sans-I/O): discovery of OCF devices, and ownership transfer
+ * (<ocf/ocf_obt_onboard.h>).
  *
- * An ocf_obt is one CoAP endpoint driven through <ocf/ocf_engine.h> (ocf_obt_engine): the host
- * feeds it datagrams and time and sends what it queues (the posix loop does this for the obt
- * program; tests use an in-memory network). Ownership transfer, credential and access
- * management arrive in later slices. */
+ * An ocf_obt is one CoAP endpoint over UDP and DTLS (coap:// and coaps://, as a DTLS client)
+ * driven through <ocf/ocf_engine.h> (ocf_obt_engine): the host feeds it datagrams and time and
+ * sends what it queues (the posix loop does this for the obt program, with coaps sockets open;
+ * tests use an in-memory network). Credential and access management arrive in later slices. */
 #ifndef OCF_OBT_H
 #define OCF_OBT_H
 
@@ -20,6 +21,12 @@ typedef struct ocf_obt ocf_obt;
 typedef struct ocf_obt_config {
   uint32_t discovery_window_ms; /* how long a multicast discovery listens; default 5000 */
   size_t max_devices;           /* devices one discovery keeps; default 4096 */
+  /* Onboarding (<ocf/ocf_obt_onboard.h>): jobs running at once (default 16), DTLS handshakes
+   * at once (default 4), and how long one step (a request, a handshake) may take before its
+   * job fails (default 30000 ms; CoAP retransmission gives up later on its own). */
+  size_t max_jobs;
+  size_t max_handshakes;
+  uint32_t step_timeout_ms;
   /* Server multicast replies arrive up to 2 s late (digest §1.7): with a window shorter than
    * that, slow devices are missed. */
 } ocf_obt_config;

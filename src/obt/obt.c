@@ -1,4 +1,5 @@
-/* The onboarding tool engine: lifetime and the engine interface over its CoAP endpoint. */
+/* The onboarding tool engine: lifetime and the engine interface over its CoAP endpoint (an
+ * ocf_stack: coap:// for discovery and oxmsel, coaps:// as a DTLS client for onboarding). */
 #include <string.h>
 
 #include "obt/obt_internal.h"
@@ -7,6 +8,35 @@ OCF_API void ocf_obt_config_init(ocf_obt_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->discovery_window_ms = 5000;
   cfg->max_devices = 4096;
+  cfg->max_jobs = 16;
+  cfg->max_handshakes = 4;
+  cfg->step_timeout_ms = 30000;
+}
+
+static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
+  (void)stack;
+  obt_onboard_on_session(user, ev);
+}
+
+static ocf_err on_psk_for_hint(void *user, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
+                               uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
+  return obt_onboard_psk_for_hint(user, peer, hint, hint_len, key, key_len);
+}
+
+static ocf_err create_stack(ocf_obt *obt) {
+  const ocf_obt_config *cfg = &obt->cfg;
+  ocf_stack_config sc;
+  ocf_stack_config_default(&sc);
+  sc.msg.multicast_window_ms = cfg->discovery_window_ms;
+  /* One request at a time per job, plus discovery's /oic/d requests (discover.c). */
+  if (sc.msg.max_exchanges < cfg->max_jobs + 32) sc.msg.max_exchanges = cfg->max_jobs + 32;
+  sc.dtls.client = true;
+  sc.dtls.max_handshakes = cfg->max_handshakes;
+  if (sc.dtls.max_sessions < cfg->max_jobs) sc.dtls.max_sessions = cfg->max_jobs;
+  ocf_stack_callbacks cbs = {.user = obt, .on_session = on_session, .psk_for_hint = on_psk_for_hint};
+  ocf_err err = ocf_stack_create(&obt->pf, &sc, &cbs, &obt->stack);
+  if (!err) obt->msg = ocf_stack_msg(obt->stack);
+  return err;
 }
 
 OCF_API ocf_err ocf_obt_create(const ocf_platform *pf, const ocf_obt_config *cfg, ocf_obt **out) {
@@ -14,16 +44,15 @@ OCF_API ocf_err ocf_obt_create(const ocf_platform *pf, const ocf_obt_config *cfg
   ocf_obt_config defaults;
   ocf_obt_config_init(&defaults);
   if (!cfg) cfg = &defaults;
-  if (cfg->max_devices == 0 || cfg->discovery_window_ms == 0) return OCF_ERR_INVALID_ARG;
+  if (cfg->max_devices == 0 || cfg->discovery_window_ms == 0 || cfg->max_jobs == 0 ||
+      cfg->max_handshakes == 0 || cfg->step_timeout_ms == 0)
+    return OCF_ERR_INVALID_ARG;
   ocf_obt *obt = pf->alloc(pf->ctx, sizeof *obt);
   if (!obt) return OCF_ERR_NO_MEMORY;
   memset(obt, 0, sizeof *obt);
   obt->pf = *pf;
   obt->cfg = *cfg;
-  ocf_msg_config mc;
-  ocf_msg_config_default(&mc);
-  mc.multicast_window_ms = cfg->discovery_window_ms;
-  ocf_err err = ocf_msg_create(&obt->pf, &mc, &obt->msg);
+  ocf_err err = create_stack(obt);
   if (err) {
     pf->free(pf->ctx, obt);
     return err;
@@ -34,34 +63,44 @@ OCF_API ocf_err ocf_obt_create(const ocf_platform *pf, const ocf_obt_config *cfg
 
 OCF_API void ocf_obt_destroy(ocf_obt *obt) {
   if (!obt) return;
-  ocf_msg_destroy(obt->msg);
+  obt_onboard_free(obt);
+  ocf_stack_destroy(obt->stack);
   if (obt->disc.found) obt->pf.free(obt->pf.ctx, obt->disc.found);
   if (obt->disc.nodes) obt->pf.free(obt->pf.ctx, obt->disc.nodes);
   if (obt->disc.links) obt->pf.free(obt->pf.ctx, obt->disc.links);
   obt->pf.free(obt->pf.ctx, obt);
 }
 
+static void pump(ocf_obt *obt, ocf_time_ms now) {
+  obt_discovery_pump(obt, now);
+  obt_onboard_pump(obt, now);
+}
+
 static void engine_handle_datagram(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
                                    ocf_time_ms now) {
   ocf_obt *obt = ctx;
-  (void)ocf_msg_handle_datagram(obt->msg, from, data, len, now);
-  obt_discovery_pump(obt, now);
+  if (now > obt->now) obt->now = now;
+  (void)ocf_stack_handle_datagram(obt->stack, from, data, len, now);
+  pump(obt, now);
 }
 
 static size_t engine_next_datagram(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
   ocf_obt *obt = ctx;
-  return ocf_msg_next_datagram(obt->msg, to, buf, cap);
+  return ocf_stack_next_datagram(obt->stack, to, buf, cap);
 }
 
 static ocf_time_ms engine_next_timeout(void *ctx) {
-  ocf_obt *obt = ctx;
-  return ocf_msg_next_timeout(obt->msg);
+  const ocf_obt *obt = ctx;
+  ocf_time_ms a = ocf_stack_next_timeout(obt->stack), b = obt_onboard_next_timeout(obt);
+  return a < b ? a : b;
 }
 
 static void engine_on_timeout(void *ctx, ocf_time_ms now) {
   ocf_obt *obt = ctx;
-  ocf_msg_on_timeout(obt->msg, now);
-  obt_discovery_pump(obt, now);
+  if (now > obt->now) obt->now = now;
+  ocf_stack_on_timeout(obt->stack, now);
+  obt_onboard_on_timeout(obt, now);
+  pump(obt, now);
 }
 
 static const ocf_engine_ops obt_engine_ops = {

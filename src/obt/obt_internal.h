@@ -3,9 +3,11 @@
 #define OCF_OBT_INTERNAL_H
 
 #include <ocf/ocf_obt.h>
+#include <ocf/ocf_obt_onboard.h>
 
 #include "msg/msg.h"
 #include "rep/links.h"
+#include "stack/stack.h"
 
 /* One device found by the running discovery. */
 typedef struct obt_found {
@@ -30,14 +32,30 @@ typedef struct obt_discovery {
   size_t n_in_flight;
 } obt_discovery;
 
+typedef struct obt_onboarding obt_onboarding; /* onboard_internal.h */
+
 struct ocf_obt {
   ocf_platform pf;
   ocf_obt_config cfg;
-  ocf_msg *msg;
+  ocf_stack *stack; /* coap and coaps (DTLS client role) */
+  ocf_msg *msg;     /* the stack's CoAP endpoint */
   obt_discovery disc;
+  obt_onboarding *onb; /* the running onboarding, NULL when none */
+  ocf_time_ms now;     /* of the engine call running (msg callbacks carry none) */
+  ocf_obt_onboard_stats last_stats;
 };
 
 /* Issues pending /oic/d requests and reports the end of discovery when everything is in. */
 void obt_discovery_pump(ocf_obt *obt, ocf_time_ms now);
+
+/* The onboarding's side of the engine (onboard.c): starts and advances jobs, their deadlines,
+ * the stack's session events and PSK hints, and its memory. */
+void obt_onboard_pump(ocf_obt *obt, ocf_time_ms now);
+ocf_time_ms obt_onboard_next_timeout(const ocf_obt *obt);
+void obt_onboard_on_timeout(ocf_obt *obt, ocf_time_ms now);
+void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev);
+ocf_err obt_onboard_psk_for_hint(ocf_obt *obt, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
+                                 uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len);
+void obt_onboard_free(ocf_obt *obt);
 
 #endif

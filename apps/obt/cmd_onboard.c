@@ -1,0 +1,426 @@
+/* obt onboard: claim devices into the security domain (DOTS, OBT 5.3.1 steps 1-12), one job per
+ * device on one engine (<ocf/ocf_obt_onboard.h>). */
+#define _DEFAULT_SOURCE /* explicit_bzero */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ocf/ocf_obt_onboard.h>
+
+#include "cli.h"
+
+static const char onboard_usage[] =
+    "usage: obt onboard UUID... | --all [options]\n"
+    "\n"
+    "Claims OCF devices into the security domain: finds them (multicast, as obt discover), shows\n"
+    "what is about to be claimed and asks for approval, then for each device picks the first OTM\n"
+    "of the domain's OTM policy the device offers, runs the ownership transfer over DTLS, gives it\n"
+    "the owner credential (kept encrypted in the domain store), and leaves it in RFPRO.\n"
+    "Every step is recorded in the store before and after it runs.\n"
+    "\n"
+    "options:\n"
+    "      --all             every device that answers and is not owned by this domain yet\n"
+    "  -y, --yes             do not ask for approval (scripts)\n"
+    "      --pin PIN         the PIN a Random PIN device shows (default: asked on the terminal,\n"
+    "                        without echo, when the device shows it)\n"
+    "  -j, --jobs N          devices onboarded at once (default 16; 4 handshakes at most)\n"
+    "  -t, --timeout S       seconds one step may take (default 30)\n"
+    "  -w, --window MS       how long to listen for devices (default 5000)\n"
+    "  -i, --interface IF    send and listen on this interface (repeatable)\n"
+    "  -4, --ipv4-only / -6, --ipv6-only\n"
+    "  -s, --store PATH      the domain store (default $XDG_DATA_HOME/obt/domain.db)\n"
+    "  -k, --key-file PATH   the domain key file (default: the one the domain was created with)\n"
+    "      --passphrase-env VAR  the domain passphrase is in environment variable VAR\n"
+    "      --json            one JSON object per line and event on stdout (stable field names)\n"
+    "  -v, --verbose         log more on stderr; text mode also prints every step\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "exit status: 0 every device was onboarded, 1 a device failed or was not found (each\n"
+    "failure names the step, the request, the device's answer and what to do), 2 usage,\n"
+    "3 system error, 4 no device answered\n";
+
+typedef struct onboard_opts {
+  obt_net_opts net;
+  const char *store, *key_file, *pass_env, *pin;
+  bool all, yes, json, verbose;
+  uint32_t window;
+  size_t jobs;
+  uint32_t timeout_s;
+  char **uuids;
+  size_t n_uuids;
+} onboard_opts;
+
+typedef struct onboard_run {
+  const onboard_opts *o;
+  obt_host *host;
+  ocf_obt_device_info *found;
+  size_t n_found, cap;
+  bool disc_done, oom;
+  ocf_err disc_err;
+  ocf_obt_onboard_device *targets;
+  size_t n_targets;
+  bool done;
+  size_t owned, failed, not_found;
+} onboard_run;
+
+static int parse_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
+  char *end;
+  unsigned long v = strtoul(s, &end, 10);
+  if (end == s || *end || v < lo || v > hi) return -1;
+  *out = v;
+  return 0;
+}
+
+/* The options taking a value; -1 when a is not one of them, else 0 or 2 (usage). */
+static int parse_valued(onboard_opts *o, const char *a, const char *v) {
+  unsigned long n;
+  if (strcmp(a, "--pin") == 0) {
+    o->pin = v;
+  } else if (strcmp(a, "-s") == 0 || strcmp(a, "--store") == 0) {
+    o->store = v;
+  } else if (strcmp(a, "-k") == 0 || strcmp(a, "--key-file") == 0) {
+    o->key_file = v;
+  } else if (strcmp(a, "--passphrase-env") == 0) {
+    o->pass_env = v;
+  } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+    if (parse_num(v, 1, 4096, &n)) return OBT_EXIT_USAGE;
+    o->jobs = n;
+  } else if (strcmp(a, "-t") == 0 || strcmp(a, "--timeout") == 0) {
+    if (parse_num(v, 1, 3600, &n)) return OBT_EXIT_USAGE;
+    o->timeout_s = (uint32_t)n;
+  } else if (strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0) {
+    if (parse_num(v, 1, 600000, &n)) return OBT_EXIT_USAGE;
+    o->window = (uint32_t)n;
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+/* Returns -1 to go on, or the exit code to stop with. */
+static int parse_onboard_args(int argc, char **argv, onboard_opts *o) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int handled = obt_net_opts_parse(&o->net, argc, argv, &i);
+    if (handled < 0) return OBT_EXIT_USAGE;
+    if (handled) {
+      o->verbose = o->verbose || strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0;
+      continue;
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(onboard_usage, stdout);
+      return OBT_EXIT_OK;
+    }
+    if (strcmp(a, "--all") == 0) {
+      o->all = true;
+    } else if (strcmp(a, "-y") == 0 || strcmp(a, "--yes") == 0) {
+      o->yes = true;
+    } else if (strcmp(a, "--json") == 0) {
+      o->json = true;
+    } else if (a[0] != '-') {
+      ocf_uuid u;
+      if (ocf_uuid_parse(a, strlen(a), &u) != OCF_OK) {
+        fprintf(stderr, "obt onboard: '%s' is not a device uuid\n", a);
+        return OBT_EXIT_USAGE;
+      }
+      o->uuids[o->n_uuids++] = argv[i];
+    } else if (i + 1 >= argc || parse_valued(o, a, argv[i + 1]) != 0) {
+      fprintf(stderr, "obt onboard: unknown, incomplete or invalid option '%s' (see obt onboard --help)\n",
+              a);
+      return OBT_EXIT_USAGE;
+    } else {
+      i++;
+    }
+  }
+  if (o->all == (o->n_uuids > 0)) {
+    fprintf(stderr, "obt onboard: name the devices (their uuids, see obt discover) or give --all\n");
+    return OBT_EXIT_USAGE;
+  }
+  return -1;
+}
+
+/* --- discovery ------------------------------------------------------------------------------ */
+
+static void on_found(void *user, const ocf_obt_device_info *dev) {
+  onboard_run *r = user;
+  if (r->n_found == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 16;
+    ocf_obt_device_info *grown = realloc(r->found, cap * sizeof *grown);
+    if (!grown) {
+      r->oom = true;
+      return;
+    }
+    r->found = grown;
+    r->cap = cap;
+  }
+  r->found[r->n_found++] = *dev;
+}
+
+static void on_disc_done(void *user, ocf_err err, size_t n) {
+  (void)n;
+  onboard_run *r = user;
+  r->disc_done = true;
+  r->disc_err = err;
+}
+
+static bool disc_over(void *user) { return ((onboard_run *)user)->disc_done; }
+
+static int discover(onboard_run *r) {
+  ocf_endpoint groups[4];
+  size_t n = ocf_obt_discovery_groups(0, r->o->net.ipv6, r->o->net.ipv4, groups);
+  ocf_obt_discover_params p = {.targets = groups,
+                               .n_targets = n,
+                               .window_ms = r->o->window,
+                               .on_device = on_found,
+                               .on_done = on_disc_done,
+                               .user = r};
+  ocf_err err = ocf_obt_discover(r->host->obt, &p, ocf_posix_now());
+  if (!err) err = ocf_posix_loop_run(r->host->loop, OCF_TIME_NEVER, disc_over, r);
+  if (err || r->oom) {
+    fprintf(stderr, "obt onboard: discovery failed: %s\n", ocf_strerror(err ? err : OCF_ERR_NO_MEMORY));
+    return OBT_EXIT_SYSTEM;
+  }
+  return -1;
+}
+
+static bool owned_here(ocf_obt_store *s, const ocf_uuid *u) {
+  ocf_obt_device_record d;
+  return ocf_obt_store_device_get(s, u, &d) == OCF_OK && d.state == OCF_OBT_DEVICE_OWNED;
+}
+
+static bool add_target(onboard_run *r, const ocf_obt_device_info *dev) {
+  char uuid[OCF_UUID_STR_LEN];
+  ocf_uuid_format(&dev->di, uuid);
+  if (ocf_obt_onboard_device_from(dev, &r->targets[r->n_targets]) != OCF_OK) {
+    fprintf(stderr, "obt onboard: %s (%s) advertises no coaps endpoint: skipped\n", uuid, dev->name);
+    return false;
+  }
+  r->n_targets++;
+  return true;
+}
+
+/* --all: every device found and not owned here; else the named ones (each must be found). */
+static int select_targets(onboard_run *r, ocf_obt_store *s) {
+  size_t cap = r->o->all ? r->n_found : r->o->n_uuids;
+  r->targets = calloc(cap ? cap : 1, sizeof *r->targets);
+  if (!r->targets) return OBT_EXIT_SYSTEM;
+  for (size_t i = 0; r->o->all && i < r->n_found; i++)
+    if (!owned_here(s, &r->found[i].di)) add_target(r, &r->found[i]);
+  for (size_t k = 0; k < r->o->n_uuids; k++) {
+    ocf_uuid u;
+    bool found = false;
+    if (ocf_uuid_parse(r->o->uuids[k], strlen(r->o->uuids[k]), &u) != OCF_OK) continue;
+    for (size_t i = 0; i < r->n_found && !found; i++) {
+      if (!ocf_uuid_equal(&r->found[i].di, &u)) continue;
+      found = true;
+      bool dup = false;
+      for (size_t t = 0; t < r->n_targets; t++) dup = dup || ocf_uuid_equal(&r->targets[t].uuid, &u);
+      if (!dup && !add_target(r, &r->found[i])) r->not_found++;
+    }
+    if (!found) {
+      fprintf(stderr, "obt onboard: %s did not answer discovery\n", r->o->uuids[k]);
+      r->not_found++;
+    }
+  }
+  return -1;
+}
+
+/* OBT 5.3.1 step 2: the user approves what is claimed. */
+static int approve(const onboard_run *r, const ocf_obt_domain *d) {
+  FILE *out = r->o->json ? stderr : stdout;
+  fprintf(out, "About to claim %zu device%s into the security domain \"%s\" (OTM policy %s):\n", r->n_targets,
+          r->n_targets == 1 ? "" : "s", d->name, d->otm_policy);
+  for (size_t i = 0; i < r->n_targets; i++) {
+    char uuid[OCF_UUID_STR_LEN], ep[OCF_ENDPOINT_STR_MAX];
+    ocf_uuid_format(&r->targets[i].uuid, uuid);
+    if (ocf_endpoint_format(&r->targets[i].coaps, ep, sizeof ep) != OCF_OK) ep[0] = '\0';
+    fprintf(out, "  %-36s  %-20s  %-16s  %s\n", uuid, r->targets[i].name, r->targets[i].type, ep);
+  }
+  if (r->o->yes) return -1;
+  if (!isatty(STDIN_FILENO)) {
+    fprintf(stderr, "obt onboard: no terminal to ask for approval on: give --yes\n");
+    return OBT_EXIT_USAGE;
+  }
+  fprintf(out, "Claim them? [y/N] ");
+  fflush(out);
+  char line[16];
+  if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+    fprintf(stderr, "obt onboard: nothing claimed\n");
+    return OBT_EXIT_FAILED;
+  }
+  return -1;
+}
+
+/* --- running -------------------------------------------------------------------------------- */
+
+static void ask_pin(onboard_run *r, const ocf_obt_onboard_event *ev) {
+  char pin[64] = "";
+  if (r->o->pin) {
+    snprintf(pin, sizeof pin, "%s", r->o->pin);
+  } else {
+    char prompt[160], uuid[OCF_UUID_STR_LEN];
+    ocf_uuid_format(&ev->device->uuid, uuid);
+    snprintf(prompt, sizeof prompt, "PIN shown by %s (%s): ", ev->device->name, uuid);
+    if (obt_read_passphrase(prompt, false, pin, sizeof pin) != OBT_EXIT_OK) pin[0] = '\0';
+  }
+  ocf_err err = ocf_obt_onboard_pin(r->host->obt, ev->job, pin, strlen(pin), ev->now);
+  if (err) {
+    fprintf(stderr, "obt onboard: the PIN must be 1 to 32 printable characters without spaces\n");
+    if (ocf_obt_onboard_pin(r->host->obt, ev->job, "", 0, ev->now) != OCF_OK) /* gives up on that device */
+      fprintf(stderr, "obt onboard: the device could not be given up\n");
+  }
+  explicit_bzero(pin, sizeof pin);
+}
+
+static void json_event(const ocf_obt_onboard_event *ev) {
+  static const char *const names[] = {"", "step", "pin-needed", "owned", "failed", "done"};
+  char dev[OCF_UUID_STR_LEN], now[OCF_UUID_STR_LEN];
+  printf("{\"event\": \"%s\"", names[ev->type]);
+  if (ev->type == OCF_OBT_EV_ALL_DONE) {
+    printf(", \"owned\": %zu, \"failed\": %zu}\n", ev->n_owned, ev->n_failed);
+    fflush(stdout);
+    return;
+  }
+  ocf_uuid_format(&ev->device->uuid, dev);
+  ocf_uuid_format(&ev->uuid, now);
+  printf(", \"device\": \"%s\", \"uuid\": \"%s\", \"name\": ", dev, now);
+  obt_json_string(stdout, ev->device->name);
+  printf(", \"otm\": \"%s\", \"requests\": %u", ev->otm == OCF_OBT_OTM_NONE ? "" : ocf_obt_otm_name(ev->otm),
+         (unsigned)ev->requests);
+  if (ev->step) printf(", \"step\": \"%s\"", ev->step);
+  const ocf_obt_onboard_failure *f = ev->failure;
+  if (f) {
+    printf(", \"failed_step\": \"%s\", \"request\": ", f->step);
+    obt_json_string(stdout, f->request);
+    printf(", \"code\": %u, \"error\": ", (unsigned)f->code);
+    obt_json_string(stdout, ocf_strerror(f->err));
+    printf(", \"diagnostic\": ");
+    obt_json_string(stdout, f->diagnostic);
+    printf(", \"advice\": ");
+    obt_json_string(stdout, f->advice);
+    printf(", \"uncertain\": %s", f->uncertain ? "true" : "false");
+  }
+  printf("}\n");
+  fflush(stdout);
+}
+
+static void text_event(const onboard_run *r, const ocf_obt_onboard_event *ev) {
+  char dev[OCF_UUID_STR_LEN], now[OCF_UUID_STR_LEN];
+  if (ev->type == OCF_OBT_EV_ALL_DONE) {
+    printf("%zu owned, %zu failed.\n", ev->n_owned, ev->n_failed);
+    return;
+  }
+  ocf_uuid_format(&ev->device->uuid, dev);
+  ocf_uuid_format(&ev->uuid, now);
+  if (ev->type == OCF_OBT_EV_STEP && r->o->verbose)
+    printf("  %s  %-20s  %s\n", dev, ev->device->name, ev->step);
+  if (ev->type == OCF_OBT_EV_OWNED)
+    printf("owned   %s  %-20s  (was %s, %s, %u requests)\n", now, ev->device->name, dev,
+           ocf_obt_otm_name(ev->otm), (unsigned)ev->requests);
+  if (ev->type != OCF_OBT_EV_FAILED) return;
+  const ocf_obt_onboard_failure *f = ev->failure;
+  printf("FAILED  %s  %-20s  at step %s", now, ev->device->name, f->step);
+  if (f->request[0]) printf(" (%s)", f->request);
+  if (f->code)
+    printf(": the device answered %u.%02u \"%s\"", f->code / 100, f->code % 100, f->diagnostic);
+  else
+    printf(": %s (%s)", f->diagnostic, ocf_strerror(f->err));
+  printf("%s%s\n", f->advice[0] ? " -- " : "", f->advice);
+}
+
+static void on_event(void *user, const ocf_obt_onboard_event *ev) {
+  onboard_run *r = user;
+  if (ev->type == OCF_OBT_EV_PIN_NEEDED) {
+    ask_pin(r, ev);
+    return;
+  }
+  if (r->o->json)
+    json_event(ev);
+  else
+    text_event(r, ev);
+  fflush(stdout);
+  if (ev->type == OCF_OBT_EV_OWNED) r->owned++;
+  if (ev->type == OCF_OBT_EV_FAILED) r->failed++;
+  if (ev->type == OCF_OBT_EV_ALL_DONE) r->done = true;
+}
+
+static ocf_obt_wall_ms wall_now(void *user) {
+  (void)user;
+  return obt_wall_ms();
+}
+
+static bool onboard_over(void *user) { return ((onboard_run *)user)->done; }
+
+static int run_jobs(onboard_run *r, ocf_obt_store *s) {
+  ocf_obt_onboard_params p = {.store = s,
+                              .devices = r->targets,
+                              .n_devices = r->n_targets,
+                              .wall_now = wall_now,
+                              .on_event = on_event,
+                              .user = r};
+  ocf_err err = ocf_obt_onboard(r->host->obt, &p, ocf_posix_now());
+  if (!err && !r->done) err = ocf_posix_loop_run(r->host->loop, OCF_TIME_NEVER, onboard_over, r);
+  if (err) {
+    fprintf(stderr, "obt onboard: %s\n", ocf_strerror(err));
+    return OBT_EXIT_SYSTEM;
+  }
+  return r->failed || r->not_found ? OBT_EXIT_FAILED : OBT_EXIT_OK;
+}
+
+static int open_store(const onboard_opts *o, ocf_obt_store **s, ocf_obt_domain *d) {
+  char path[4096];
+  const char *store = o->store;
+  if (!store) {
+    if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
+    store = path;
+  }
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  ocf_err err = obt_store_open_existing(store, &pf, s);
+  if (!err) err = ocf_obt_store_domain_get(*s, d);
+  if (err) {
+    obt_store_report("onboard", store, err);
+    return obt_store_exit_code(err);
+  }
+  return obt_store_unlock_cli("onboard", *s, o->key_file, o->pass_env);
+}
+
+static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d) {
+  ocf_obt_config cfg;
+  ocf_obt_config_init(&cfg);
+  if (o->jobs) cfg.max_jobs = o->jobs;
+  if (o->timeout_s) cfg.step_timeout_ms = o->timeout_s * 1000u;
+  o->net.secure = true;
+  o->net.obt_cfg = &cfg;
+  obt_host host;
+  int rc = obt_host_open(&host, &o->net);
+  if (rc) return rc;
+  onboard_run r = {.o = o, .host = &host};
+  rc = discover(&r);
+  if (rc < 0) rc = select_targets(&r, s);
+  if (rc < 0 && r.n_targets == 0) {
+    fprintf(stderr, "obt onboard: no device to onboard%s\n", r.n_found ? "" : " (nothing answered)");
+    rc = r.n_found ? (r.not_found ? OBT_EXIT_FAILED : OBT_EXIT_OK) : OBT_EXIT_TIMEOUT;
+  }
+  if (rc < 0) rc = approve(&r, d);
+  if (rc < 0) rc = run_jobs(&r, s);
+  obt_host_close(&host);
+  free(r.found);
+  free(r.targets);
+  return rc;
+}
+
+int obt_cmd_onboard(int argc, char **argv) {
+  onboard_opts o = {0};
+  obt_net_opts_init(&o.net);
+  o.uuids = calloc((size_t)argc, sizeof *o.uuids);
+  if (!o.uuids) return OBT_EXIT_SYSTEM;
+  int rc = parse_onboard_args(argc, argv, &o);
+  ocf_obt_store *s = NULL;
+  ocf_obt_domain d;
+  if (rc < 0) rc = open_store(&o, &s, &d);
+  if (rc <= 0 && s) rc = onboard_with(&o, s, &d);
+  ocf_obt_store_close(s);
+  free(o.uuids);
+  return rc < 0 ? OBT_EXIT_OK : rc;
+}

@@ -1,0 +1,105 @@
+/* The DOTS engine's jobs and step table, shared by onboard.c (jobs: scheduling, store, events,
+ * failures) and onboard_steps.c (what each step sends and accepts). ADR 0016. */
+#ifndef OCF_OBT_ONBOARD_INTERNAL_H
+#define OCF_OBT_ONBOARD_INTERNAL_H
+
+#include <ocf/ocf_obt_onboard.h>
+
+#include "coap/coap.h"
+#include "obt/obt_internal.h"
+#include "obt/otm_client.h"
+#include "rep/rep.h"
+
+#define OBT_PAYLOAD_MAX 512 /* the largest body a step sends (sdi with a 64-byte name: ~120) */
+#define OBT_OWNER_PSK_SECRET "owner-psk"
+
+typedef enum obt_job_state {
+  JOB_QUEUED = 0,     /* waiting for a free job slot */
+  JOB_READY,          /* its current step can start */
+  JOB_WAIT_RESPONSE,  /* a request is out */
+  JOB_WAIT_PIN,       /* Random PIN: waiting for ocf_obt_onboard_pin */
+  JOB_WAIT_HANDSHAKE, /* connecting */
+  JOB_ROLLBACK,       /* failed; the reset request to the device is out */
+  JOB_DONE,
+} obt_job_state;
+
+typedef struct obt_job {
+  ocf_obt *owner;
+  size_t index;
+  ocf_obt_onboard_device dev;
+  obt_job_state state;
+  size_t step; /* index into the step table */
+  ocf_obt_otm otm;
+  ocf_uuid uuid;     /* the device's uuid: D, then D2 once it took it */
+  ocf_uuid new_uuid; /* D2, drawn when its step begins */
+  obt_otm_session otm_s;
+  char pin[OBT_OTM_PIN_MAX + 1];
+  size_t pin_len;
+  bool pin_given;
+  bool doc_open;     /* the onboarding session (DOC) is established */
+  bool closing;      /* we are closing it: its CLOSED event is ours */
+  bool cred_sent;    /* the owner credential went out and was not refused */
+  bool reset_acked;  /* the device acknowledged the reset of a rollback */
+  bool request_open; /* request_id is pending in msg */
+  uint32_t request_id;
+  uint8_t key_block[OCF_KEY_BLOCK_MAX]; /* of the DOC, wiped when the job ends */
+  size_t key_block_len;
+  ocf_time_ms deadline; /* of the current request or handshake; OCF_TIME_NEVER none */
+  int64_t step_id;      /* the store's row of the current step */
+  bool step_open;
+  uint32_t requests, step_requests;
+  bool failed;
+  bool hands_off; /* the store holds it as owned: neither it nor its record is touched */
+  ocf_obt_onboard_failure failure;
+} obt_job;
+
+struct obt_onboarding {
+  ocf_obt_onboard_params params;
+  ocf_obt_domain domain;
+  char policy[OCF_OBT_OTM_POLICY_MAX + 1];
+  obt_job *jobs;
+  size_t n_jobs;
+  size_t n_done, n_owned, n_failed;
+  bool pumping;
+  ocf_obt_onboard_stats stats;
+};
+
+typedef enum obt_step_kind {
+  STEP_REQUEST = 0,
+  STEP_HANDSHAKE,
+  STEP_CLOSE,
+} obt_step_kind;
+
+/* One row of the step table. */
+typedef struct obt_step {
+  const char *name; /* the store's step name */
+  uint8_t kind;     /* obt_step_kind */
+  uint8_t method;   /* OCF_COAP_GET / POST */
+  const char *href;
+  bool secure;     /* over the DOC */
+  bool missing_ok; /* 4.04 means the device lacks the resource: the step is skipped (sdi) */
+  bool owner_cred; /* it carries the owner credential (the store keeps it if unsure) */
+  /* Before the request goes out (after step_begin is committed): draw values, store secrets.
+   * NULL for none. An error fails the job at this step without a request. */
+  ocf_err (*prepare)(ocf_obt *obt, obt_job *j);
+  /* The body; NULL for none. */
+  void (*build)(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e);
+  /* A 2.xx answer: check it and take what it carries; NULL to accept any. An error fails the
+   * job with diag (a static reason) naming what was wrong. */
+  ocf_err (*take)(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, const char **diag);
+  const char *advice; /* when the device refuses it */
+} obt_step;
+
+const obt_step *obt_step_at(size_t i);
+size_t obt_step_count(void);
+
+/* Builds the CoAP request of a step (or of the rollback) with its body into body[0..cap). */
+OCF_NODISCARD ocf_err obt_build_request(uint8_t method, const char *href, const uint8_t *body, size_t len,
+                                        ocf_coap_msg *req, uint8_t *scratch, size_t scratch_cap);
+
+/* jobs (onboard.c) */
+void obt_job_fail(ocf_obt *obt, obt_job *j, ocf_err err, uint16_t code, const char *diag, const char *advice,
+                  ocf_time_ms now);
+ocf_obt_wall_ms obt_onboard_wall(const ocf_obt *obt);
+
+#endif

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""obt_onboard_schema_check.py TEST_BIN SCHEMA_DIR — runs test_obt_onboard with
+OBT_ONBOARD_SAMPLES set, so its scripted devices write every request body the DOTS engine sent
+(one file per step), and validates each against the update definition of its SVR in the OCF
+security schemas (shared/ocf-schemas/security; core references resolved in the sibling core/).
+Negative controls prove the checker rejects broken copies. Exit 0 ok, 1 failure, 77 skipped."""
+
+import copy
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rep_schema_check import cbor_decode, check_negative_controls, check_sample  # noqa: E402
+from svr_schema_check import SecurityValidator, as_json  # noqa: E402
+
+DOXM = ("oic.sec.doxm.swagger.json", "#/definitions/Doxm-Update")
+PSTAT = ("oic.sec.pstat.swagger.json", "#/definitions/Pstat-Update")
+STEPS = {
+    "oxmsel": DOXM, "devowneruuid": DOXM, "deviceuuid": DOXM, "doxm-owner": DOXM,
+    "om": PSTAT, "pstat-rowneruuid": PSTAT, "rfpro": PSTAT,
+    "owner-credential": ("oic.sec.cred.swagger.json", "#/definitions/Cred-Update"),
+    "acl2-rowneruuid": ("oic.sec.acl2.swagger.json", "#/definitions/Acl2-Update"),
+    "sdi": ("oic.sec.sdi.swagger.json", "#/definitions/Sdi-Update"),
+}
+
+
+def negative_controls(p):
+    def changed(name, fn):
+        bad = copy.deepcopy(p[name])
+        fn(bad)
+        return bad
+
+    yield "oxmsel", "oxmsel as text", changed("oxmsel", lambda d: d.update(oxmsel="0"))
+    yield "devowneruuid", "uuid x", changed("devowneruuid", lambda d: d.update(devowneruuid="x"))
+    yield "om", "om 0", changed("om", lambda d: d.update(om=0))
+    yield "rfpro", "dos.s 5", changed("rfpro", lambda d: d["dos"].update(s=5))
+    yield "owner-credential", "credtype 512", changed("owner-credential", lambda d: d["creds"][0].update(credtype=512))
+    yield "sdi", "no priv", changed("sdi", lambda d: d.pop("priv"))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    test_bin, schema_dir = sys.argv[1:]
+    core_dir = os.path.join(os.path.dirname(os.path.abspath(schema_dir)), "core")
+    if not os.path.isdir(schema_dir) or not os.path.isdir(core_dir):
+        print("skipped: no schema directories %s, %s" % (schema_dir, core_dir))
+        return 77
+    v = SecurityValidator(schema_dir, core_dir)
+    failures, payloads = 0, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([test_bin], check=True, env=dict(os.environ, OBT_ONBOARD_SAMPLES=tmp),
+                       stdout=subprocess.DEVNULL)
+        for step, (doc, ref) in sorted(STEPS.items()):
+            path = os.path.join(tmp, step + ".cbor")
+            if not os.path.exists(path):
+                print("FAIL no body was sent for step %s" % step)
+                failures += 1
+                continue
+            with open(path, "rb") as f:
+                payloads[step] = as_json(cbor_decode(f.read()))
+            failures += check_sample(v, payloads[step], step, doc, ref)
+    if not failures:
+        failures += check_negative_controls(v, [(s, d, r) for s, (d, r) in STEPS.items()],
+                                            negative_controls(payloads))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
