@@ -59,7 +59,9 @@ const char *ocf_dos_action_name(ocf_dos_action a);
  *                          of at least one credential in cred
  *   RESET:                 none
  * OCF_ERR_STATE with kind OCF_SVR_E_ENTRY_CHECK and where naming the failed property;
- * OCF_ERR_INVALID_ARG when a model the check needs is NULL. */
+ * OCF_ERR_INVALID_ARG when a model the check needs is NULL. *r is an output and is cleared
+ * first, success included: do not pass the report of the pstat update whose dos_target you still
+ * need (keep the target in a variable). */
 OCF_NODISCARD ocf_err ocf_dos_check_entry(uint8_t state, const ocf_svr_models *m, ocf_svr_report *r);
 
 #endif
