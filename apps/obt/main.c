@@ -12,6 +12,7 @@ static const obt_cmd commands[] = {
     {"init", "create the security domain and its store", obt_cmd_init},
     {"domain", "show the security domain", obt_cmd_domain},
     {"discover", "find OCF devices on the network (multicast) or at one address", obt_cmd_discover},
+    {"ca", "the domain's certificate authority: init, import, show", obt_cmd_ca},
 };
 
 static void usage(FILE *out) {
