@@ -66,7 +66,9 @@ static const char k_usage[] =
     "  -V, --version           print the version and exit\n"
     "\n"
     "When serving, one line \"ocf-device: ready di=UUID name=NAME coap6=P coap4=P coaps6=P\n"
-    "coaps4=P\" goes to stderr, and \"ocf-device: PIN NNNNNNNN\" each time a PIN is shown.\n"
+    "coaps4=P\" goes to stderr, \"ocf-device: PIN NNNNNNNN\" each time a PIN is shown, and\n"
+    "\"ocf-device: state S\" (RESET, RFOTM, RFPRO, RFNOP, SRESET) and \"ocf-device: di UUID\"\n"
+    "as an onboarding tool changes them.\n"
     "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
     "fails its check included: the device never starts from it), 2 on a usage error.\n";
 
@@ -327,7 +329,21 @@ static bool write_pin_file(const char *path, const char *pin) {
 /* Digest 4.3: the device shows a new PIN each time an OBT selects Random PIN. */
 static void on_device_event(void *user, ocf_device *d, const ocf_device_event *ev) {
   const app *a = user;
-  (void)d;
+  /* Status lines for the operator (and the e2e tests): the onboarding state and the device id
+   * change as an OBT claims, provisions or resets the device. */
+  if (ev->type == OCF_DEVICE_EV_STATE_CHANGED) {
+    static const char *const names[] = {"RESET", "RFOTM", "RFPRO", "RFNOP", "SRESET"};
+    fprintf(stderr, "ocf-device: state %s\n", (unsigned)ev->state < 5 ? names[ev->state] : "?");
+    return;
+  }
+  if (ev->type == OCF_DEVICE_EV_DI_CHANGED) {
+    ocf_uuid di;
+    char text[OCF_UUID_STR_LEN];
+    ocf_device_get_di(d, &di);
+    ocf_uuid_format(&di, text);
+    fprintf(stderr, "ocf-device: di %s\n", text);
+    return;
+  }
   if (ev->type != OCF_DEVICE_EV_OTM_SELECTED || ev->otm != OCF_DEVICE_OTM_RANDOM_PIN) return;
   if (!ev->pin) {
     fprintf(stderr, "ocf-device: no PIN could be generated\n");
