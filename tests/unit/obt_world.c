@@ -59,6 +59,21 @@ static ocf_err dev_random(void *ctx, uint8_t *out, size_t len) {
   return d->sp.pf.random(d->sp.pf.ctx, out, len);
 }
 
+/* Digest §3.5: RESET wipes the SVRs, draws a new temporary deviceuuid and falls through to
+ * RFOTM (the onboarding may begin again). */
+static void dev_reset(tdev *d) {
+  assert_int_equal(d->sp.pf.random(d->sp.pf.ctx, d->first_uuid.b, 16), OCF_OK);
+  assert_int_equal(ocf_svr_doxm_init(&d->doxm, d->oxms, d->n_oxms, 9, &d->first_uuid), OCF_OK);
+  ocf_svr_pstat_init(&d->pstat);
+  ocf_svr_cred_clear(&d->cred);
+  ocf_svr_acl2_clear(&d->acl2);
+  ocf_svr_sdi_init(&d->sdi);
+  d->has_owner_psk = false; /* owner_psk keeps its bytes for the tests to compare */
+  d->fresh = true;
+  d->doc_open = false;
+  d->resets++;
+}
+
 /* The Owner Credential candidate gets the key the device derives from its side of the DOC with
  * the device uuid it has now (digest §4.5). */
 static ocf_err derive_owner(tdev *d, ocf_svr_cred *c, const ocf_endpoint *peer) {
@@ -83,7 +98,7 @@ static ocf_err apply_pstat(tdev *d, const ocf_rep_node *root, const ocf_svr_ctx 
   if (err) return err;
   if (r->dos_requested && r->dos_target == OCF_DOS_RESET) {
     d->reset_requested = true;
-    return OCF_OK; /* the device would reset after acknowledging (digest §9) */
+    return OCF_OK; /* the device resets once it has answered (digest §9): see on_dev_request */
   }
   if (r->dos_requested) {
     uint8_t target = r->dos_target; /* the check below writes its own report */
@@ -158,9 +173,36 @@ static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
       ocf_msg_drop(m, in->handle);
       return;
     }
+    if (d->reset_code) {
+      static const char diag[] = "reset refused by the test";
+      respond(m, in, d->reset_code, (const uint8_t *)diag, sizeof diag - 1, false);
+      return;
+    }
     ocf_err err = apply_post(d, path, root, &ctx, in->peer);
     respond(m, in, err ? OCF_COAP_BAD_REQUEST : OCF_COAP_CHANGED, NULL, 0, false);
+    if (!err) dev_reset(d);
     return;
+  }
+  /* Plain GET doxm: anyone may read it in RFOTM, nobody afterwards (digest §3.3). It opens the
+   * sequence of a new onboarding after a reset; otherwise, once the sequence began, it is a
+   * read outside it (recovery's probe, or discovery before onboarding again). */
+  if (!secure && in->request->code == OCF_COAP_GET && strcmp(path, "/oic/sec/doxm") == 0) {
+    if (d->pstat.dos_s != OCF_DOS_RFOTM) {
+      respond(m, in, OCF_COAP_UNAUTHORIZED, NULL, 0, false);
+      return;
+    }
+    if (d->fresh) d->idx = 0;
+    d->fresh = false;
+    if (d->idx > 0) {
+      uint8_t buf[512];
+      ocf_rep_enc e;
+      ocf_rep_enc_init(&e, buf, sizeof buf);
+      ocf_svr_doxm_encode(&d->doxm, 0, &e);
+      size_t len;
+      assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+      respond(m, in, OCF_COAP_CONTENT, buf, len, true);
+      return;
+    }
   }
   const expected *x = d->idx < N_EXPECTED ? &k_seq[d->idx] : NULL;
   if (!x || x->method != in->request->code || strcmp(x->path, path) || x->secure != secure) {
@@ -199,15 +241,38 @@ static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
 static void on_dev_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
   (void)stack;
   tdev *d = user;
-  if (ev->type == OCF_DTLS_EV_ESTABLISHED) d->established++;
+  if (ev->type == OCF_DTLS_EV_ESTABLISHED) {
+    d->established++;
+    d->last_peer = ev->info->peer;
+    if (d->pstat.dos_s == OCF_DOS_RFOTM)
+      d->doc_open = true;
+    else
+      d->owner_sessions++;
+    return;
+  }
   if (ev->type == OCF_DTLS_EV_FAILED) d->failed_handshakes++;
+  /* Digest §3.6: the DOC ending while still in RFOTM (closed, failed, timed out, even a failed
+   * handshake) resets the device. */
+  bool was_doc = d->doc_open || ev->type == OCF_DTLS_EV_FAILED;
+  d->doc_open = false;
+  if (was_doc && d->pstat.dos_s == OCF_DOS_RFOTM && d->doxm.oxmsel != OCF_OXM_SELF) dev_reset(d);
 }
 
 /* Digest §3.6: a DOC only once oxmsel is set, with the OTM's suites; Random PIN's hint. */
 static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_profile *profile) {
   tdev *d = user;
   (void)peer;
-  if (d->pstat.dos_s != OCF_DOS_RFOTM || d->doxm.oxmsel == OCF_OXM_SELF) return OCF_ERR_DENIED;
+  if (d->pstat.dos_s != OCF_DOS_RFOTM) {
+    /* Owned: owner and pairwise PSK sessions (digest §4.1, §8.1), hinting its uuid. */
+    ocf_dtls_profile_owned(profile);
+    profile->suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
+    profile->n_suites = 1;
+    memcpy(d->hint, d->doxm.deviceuuid.b, 16);
+    profile->psk_hint = (ocf_bytes){d->hint, 16};
+    return OCF_OK;
+  }
+  /* One DOC at a time, and only once oxmsel is set (digest §3.6). */
+  if (d->doxm.oxmsel == OCF_OXM_SELF || d->doc_open) return OCF_ERR_DENIED;
   ocf_err err = ocf_dtls_profile_otm(profile, (ocf_oxm)d->doxm.oxmsel);
   if (!err && d->doxm.oxmsel == OCF_OXM_RANDOM_PIN) {
     memcpy(d->hint, "oic.sec.doxm.rdp:", 17);
@@ -222,6 +287,16 @@ static ocf_err on_dev_psk(void *user, const ocf_endpoint *peer, const uint8_t *i
                           uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
   tdev *d = user;
   (void)peer;
+  if (d->pstat.dos_s != OCF_DOS_RFOTM) { /* IL: the identity is a uuid naming a PSK credential */
+    ocf_uuid u;
+    if (id_len != sizeof u.b) return OCF_ERR_NOT_FOUND;
+    memcpy(u.b, id, sizeof u.b);
+    const ocf_svr_cred_entry *c = ocf_svr_cred_find_psk(&d->cred, &u);
+    if (!c || c->private_len > OCF_DTLS_PSK_MAX) return OCF_ERR_NOT_FOUND;
+    memcpy(key, c->private_data, c->private_len);
+    *key_len = c->private_len;
+    return OCF_OK;
+  }
   if (d->doxm.oxmsel != OCF_OXM_RANDOM_PIN || id_len != 16 || memcmp(id, "oic.sec.doxm.rdp", 16))
     return OCF_ERR_NOT_FOUND;
   *key_len = OCF_PIN_PSK_LEN;
@@ -287,6 +362,9 @@ void add_device(world *w, const uint32_t *oxms, size_t n_oxms, const char *pin) 
   d->fail_at = -1;
   d->has_sdi = true;
   d->pin = pin;
+  assert_true(n_oxms <= sizeof d->oxms / sizeof d->oxms[0]);
+  memcpy(d->oxms, oxms, n_oxms * sizeof *oxms);
+  d->n_oxms = n_oxms;
   assert_int_equal(d->sp.pf.random(d->sp.pf.ctx, d->first_uuid.b, 16), OCF_OK);
   assert_int_equal(ocf_svr_doxm_init(&d->doxm, oxms, n_oxms, 9, &d->first_uuid), OCF_OK);
   ocf_svr_pstat_init(&d->pstat);
@@ -321,7 +399,7 @@ void world_init(world *w, uint64_t seed, size_t max_jobs, size_t max_handshakes,
   assert_non_null(mkdtemp(w->root));
   snprintf(w->db, sizeof w->db, "%s/domain.db", w->root);
   assert_int_equal(ocf_posix_private_file_prepare(w->db, true, &w->sp.pf, NULL), OCF_OK);
-  static const uint8_t key[OCF_OBT_DOMAIN_KEY_LEN] = {1, 2, 3};
+  static const uint8_t key[OCF_OBT_DOMAIN_KEY_LEN] = WORLD_KEY;
   ocf_obt_store_key k = {.kind = OCF_OBT_KEY_FILE, .secret = key, .len = sizeof key};
   ocf_obt_domain d = {.priv = false};
   snprintf(d.name, sizeof d.name, "Lab");
@@ -330,14 +408,16 @@ void world_init(world *w, uint64_t seed, size_t max_jobs, size_t max_handshakes,
   assert_int_equal(ocf_obt_store_domain_get(w->store, &w->domain), OCF_OK);
   ocf_obt_config cfg;
   ocf_obt_config_init(&cfg);
+  w->max_jobs = max_jobs;
+  w->max_handshakes = max_handshakes;
   cfg.max_jobs = max_jobs;
   cfg.max_handshakes = max_handshakes;
   cfg.step_timeout_ms = 10000;
   assert_int_equal(ocf_obt_create(&w->sp.pf, &cfg, &w->obt), OCF_OK);
   w->obt_ep = ep6(0x01, 40001, 0);
-  int n = ocf_sim_add_node(w->net, ocf_obt_engine(w->obt));
-  assert_true(n >= 0);
-  ocf_sim_node_add_addr(w->net, n, &w->obt_ep);
+  w->obt_node = ocf_sim_add_node(w->net, ocf_obt_engine(w->obt));
+  assert_true(w->obt_node >= 0);
+  ocf_sim_node_add_addr(w->net, w->obt_node, &w->obt_ep);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -446,4 +526,10 @@ void assert_not_claimed(world *w, size_t i) {
   assert_string_equal(s.names[s.n - 1], o->step);
   assert_int_equal(s.status[s.n - 1], OCF_OBT_STEP_FAILED);
   for (size_t k = 0; k + 1 < s.n; k++) assert_int_equal(s.status[k], OCF_OBT_STEP_DONE);
+}
+
+void dev_drop_session(world *w, size_t i) {
+  tdev *d = &w->dev[i];
+  (void)ocf_stack_close(d->stack, &d->last_peer, ocf_sim_now(w->net));
+  ocf_sim_flush(w->net);
 }

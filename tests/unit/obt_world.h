@@ -21,6 +21,9 @@
 #define T_START 1000000u
 #define MAX_DEVS 4
 #define N_EXPECTED 12
+/* The domain key of the world's store (a key file's bytes). */
+#define WORLD_KEY                                                                                            \
+  { 1, 2, 3 }
 
 /* The requests a device sees, in order (digest §5.2 with S003's order, ADR 0016). */
 typedef struct expected {
@@ -51,9 +54,17 @@ typedef struct tdev {
   uint8_t owner_psk[OCF_OWNER_PSK_LEN];
   bool has_owner_psk;
   bool reset_requested;
-  bool silent_reset; /* never answers the rollback's reset */
-  bool foreign_hint; /* its PIN hint names another uuid */
+  bool silent_reset;  /* never answers the rollback's reset */
+  uint8_t reset_code; /* answers a reset with this code (and does not reset); 0 = accepts */
+  bool foreign_hint;  /* its PIN hint names another uuid */
   size_t established, failed_handshakes;
+  uint32_t oxms[4]; /* what it offers again after a reset */
+  size_t n_oxms;
+  bool fresh;             /* reset since the last plain GET doxm: a new onboarding may begin */
+  bool doc_open;          /* a session established in RFOTM (the DOC) is open */
+  ocf_endpoint last_peer; /* of the last session established */
+  size_t resets;          /* RESETs done (asked for, or after losing the DOC) */
+  size_t owner_sessions;  /* sessions established outside RFOTM (owner PSK) */
 } tdev;
 
 typedef struct outcome {
@@ -71,6 +82,8 @@ typedef struct outcome {
 
 typedef struct world {
   ocf_sim_net *net;
+  int obt_node;
+  size_t max_jobs, max_handshakes;
   ocf_sim_platform sp;
   ocf_obt *obt;
   ocf_endpoint obt_ep;
@@ -110,5 +123,8 @@ void run(world *w);
 bool each_step(void *user, const ocf_obt_step_record *st);
 void assert_owned(world *w, size_t i);
 void assert_not_claimed(world *w, size_t i);
+/* The device's side of a session ending without a close_notify from the OBT (its inactivity
+ * timeout): it closes the session with the OBT's endpoint, and resets if that was its DOC. */
+void dev_drop_session(world *w, size_t i);
 
 #endif
