@@ -23,6 +23,9 @@ static const char onboard_usage[] =
     "  -y, --yes             do not ask for approval (scripts)\n"
     "      --pin PIN         the PIN a Random PIN device shows (default: asked on the terminal,\n"
     "                        without echo, when the device shows it)\n"
+    "      --pin-file PATH   read the PIN from PATH when the device shows it (scripts, demos whose\n"
+    "                        devices write their PIN to a file); %u in PATH is replaced by the\n"
+    "                        device's uuid; waits up to 5 s for the file to hold a PIN\n"
     "  -j, --jobs N          devices onboarded at once (default 16; 4 handshakes at most)\n"
     "  -t, --timeout S       seconds one step may take (default 30)\n"
     "  -w, --window MS       how long to listen for devices (default 5000)\n"
@@ -41,7 +44,7 @@ static const char onboard_usage[] =
 
 typedef struct onboard_opts {
   obt_net_opts net;
-  const char *store, *key_file, *pass_env, *pin;
+  const char *store, *key_file, *pass_env, *pin, *pin_file;
   bool all, yes, json, verbose;
   uint32_t window;
   size_t jobs;
@@ -76,6 +79,8 @@ static int parse_valued(onboard_opts *o, const char *a, const char *v) {
   unsigned long n;
   if (strcmp(a, "--pin") == 0) {
     o->pin = v;
+  } else if (strcmp(a, "--pin-file") == 0) {
+    o->pin_file = v;
   } else if (strcmp(a, "-s") == 0 || strcmp(a, "--store") == 0) {
     o->store = v;
   } else if (strcmp(a, "-k") == 0 || strcmp(a, "--key-file") == 0) {
@@ -253,10 +258,58 @@ static int approve(const onboard_run *r, const ocf_obt_domain *d) {
 
 /* --- running -------------------------------------------------------------------------------- */
 
+/* The PIN file's path for one device: %u becomes its uuid, %% a percent sign. False when the
+ * result does not fit. */
+static bool pin_file_path(const char *pattern, const ocf_uuid *uuid, char *out, size_t cap) {
+  char u[OCF_UUID_STR_LEN];
+  ocf_uuid_format(uuid, u);
+  size_t n = 0;
+  for (const char *p = pattern; *p; p++) {
+    const char *piece = p;
+    size_t len = 1;
+    if (p[0] == '%' && p[1] == 'u') {
+      piece = u;
+      len = strlen(u);
+      p++;
+    } else if (p[0] == '%' && p[1] == '%') {
+      p++;
+    }
+    if (n + len >= cap) return false;
+    memcpy(out + n, piece, len);
+    n += len;
+  }
+  out[n] = '\0';
+  return true;
+}
+
+/* Reads the first line of the PIN file into pin; the device writes it when it is asked for the
+ * Random PIN OTM, just before it answers, so a short bounded wait covers a slow file system. The
+ * wait blocks the loop: this is for scripts and demos, where the terminal prompt is no use. */
+static void read_pin_file(const char *pattern, const ocf_uuid *uuid, char *pin, size_t cap) {
+  char path[4096];
+  pin[0] = '\0';
+  if (!pin_file_path(pattern, uuid, path, sizeof path)) {
+    fprintf(stderr, "obt onboard: --pin-file path too long\n");
+    return;
+  }
+  for (int tries = 0; tries < 50 && !pin[0]; tries++) { /* 50 x 100 ms */
+    FILE *f = fopen(path, "r");
+    if (f) {
+      if (!fgets(pin, (int)cap, f)) pin[0] = '\0';
+      fclose(f);
+      pin[strcspn(pin, "\r\n")] = '\0';
+    }
+    if (!pin[0]) usleep(100 * 1000);
+  }
+  if (!pin[0]) fprintf(stderr, "obt onboard: no PIN in %s\n", path);
+}
+
 static void ask_pin(onboard_run *r, const ocf_obt_onboard_event *ev) {
   char pin[64] = "";
   if (r->o->pin) {
     snprintf(pin, sizeof pin, "%s", r->o->pin);
+  } else if (r->o->pin_file) {
+    read_pin_file(r->o->pin_file, &ev->device->uuid, pin, sizeof pin);
   } else {
     char prompt[160], uuid[OCF_UUID_STR_LEN];
     ocf_uuid_format(&ev->device->uuid, uuid);

@@ -14,6 +14,7 @@ static const obt_cmd commands[] = {
     {"discover", "find OCF devices on the network (multicast) or at one address", obt_cmd_discover},
     {"onboard", "claim devices into the domain (ownership transfer to RFPRO)", obt_cmd_onboard},
     {"devices", "list the devices the domain store knows", obt_cmd_devices},
+    {"ca", "the domain's certificate authority: init, import, show", obt_cmd_ca},
 };
 
 static void usage(FILE *out) {

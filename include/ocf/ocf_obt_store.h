@@ -281,6 +281,38 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_get(ocf_obt_store *s, const o
 OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_remove(ocf_obt_store *s, const ocf_uuid *device,
                                                           const char *name);
 
+/* ---- domain-wide values -------------------------------------------------------------------- */
+
+/* Values that belong to the domain rather than to a device, such as the CA (ADR 0017): a
+ * secret is sealed as a device secret is (its associated data names row 0, which no device
+ * has, and the name); a public value is kept in clear (certificates, readable without the
+ * key). One name holds one value, secret or public: a put replaces either.
+ * Names as for device secrets. */
+#define OCF_OBT_PUBLIC_MAX 4096
+
+/* Seals data[0..len) (1..OCF_OBT_SECRET_MAX bytes) as the domain's secret `name`.
+ * OCF_ERR_STATE (not unlocked), OCF_ERR_INVALID_ARG, the errors of pf->random, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_domain_secret_put(ocf_obt_store *s, const char *name,
+                                                              const uint8_t *data, size_t len);
+
+/* As ocf_obt_store_secret_get; OCF_ERR_NOT_FOUND also when `name` holds a public value. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_domain_secret_get(ocf_obt_store *s, const char *name,
+                                                              uint8_t *buf, size_t cap, size_t *len);
+
+/* Stores data[0..len) (1..OCF_OBT_PUBLIC_MAX bytes) in clear as the domain's value `name`; no
+ * unlock needed. OCF_ERR_INVALID_ARG, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_domain_public_put(ocf_obt_store *s, const char *name,
+                                                              const uint8_t *data, size_t len);
+
+/* OCF_ERR_NOT_FOUND (none, or `name` holds a secret), OCF_ERR_NO_SPACE (cap too small: *len is
+ * set), OCF_ERR_MALFORMED, OCF_ERR_INVALID_ARG, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_domain_public_get(ocf_obt_store *s, const char *name,
+                                                              uint8_t *buf, size_t cap, size_t *len);
+
+/* Removes the value `name`, secret or public. OCF_OK also when absent. OCF_ERR_INVALID_ARG,
+ * OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_domain_value_remove(ocf_obt_store *s, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

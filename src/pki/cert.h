@@ -18,6 +18,10 @@ typedef enum ocf_cert_kind {
   OCF_CERT_KIND_MFG = 1,
   /* Identity certificate (oic.sec.cred.cert): the same, and the CN must be "uuid:<uuid>". */
   OCF_CERT_KIND_IDENTITY = 2,
+  /* Role certificate (oic.sec.cred.rolecert, digest §6.1): as an identity certificate, except
+   * that the EKU has the OCF role OID instead of the identity OID, and subjectAltName names
+   * at least one role as a directoryName with a CN. */
+  OCF_CERT_KIND_ROLE = 3,
 } ocf_cert_kind;
 
 /* What failed, as bits (more than one may be set). */
@@ -31,11 +35,13 @@ enum {
   OCF_CERT_F_BASIC = 1u << 6,         /* basicConstraints: leaf cA or pathLen, CA without cA */
   OCF_CERT_F_KEY_USAGE = 1u << 7,     /* keyUsage missing or not the profile's bits */
   OCF_CERT_F_EKU = 1u << 8,           /* leaf EKU lacks serverAuth/clientAuth/OCF identity, or
-                                         has the OCF role OID or anyExtendedKeyUsage */
+                                         has the OCF role OID or anyExtendedKeyUsage (role
+                                         certificates: the two OCF OIDs swapped) */
   OCF_CERT_F_CN = 1u << 9,            /* identity leaf CN is not "uuid:<uuid>" */
   OCF_CERT_F_UNTRUSTED = 1u << 10,    /* the chain does not verify up to one of the anchors
                                          (signature, issuer, path length or unknown root) */
   OCF_CERT_F_CHAIN_LEN = 1u << 11,    /* empty chain, or longer than OCF_CERT_CHAIN_MAX */
+  OCF_CERT_F_ROLES = 1u << 12,        /* role leaf: no directoryName role in subjectAltName */
 };
 
 typedef struct ocf_cert_report {

@@ -442,6 +442,58 @@ static void test_file_holds_no_secret_in_clear(void **state) {
   assert_false(file_contains(f->db, (const uint8_t *)k_pass, strlen(k_pass)));
 }
 
+/* --- domain-wide values (ADR 0017) ---------------------------------------------------------- */
+
+static void test_domain_values_secret_sealed_public_clear(void **state) {
+  fixture *f = *state;
+  ocf_obt_store_key key = pass_key(k_pass);
+  create_with(f, &key);
+  static const uint8_t ca_key[] = "ca-private-key-bytes";
+  static const uint8_t ca_cert[] = "ca-certificate-bytes";
+  assert_int_equal(ocf_obt_store_domain_secret_put(f->s, "ca-key", ca_key, sizeof ca_key), OCF_OK);
+  assert_int_equal(ocf_obt_store_domain_public_put(f->s, "ca-cert", ca_cert, sizeof ca_cert), OCF_OK);
+  close_store(f);
+  assert_false(file_contains(f->db, ca_key, sizeof ca_key - 1));  /* sealed */
+  assert_true(file_contains(f->db, ca_cert, sizeof ca_cert - 1)); /* in clear */
+  reopen(f);
+  uint8_t out[64];
+  size_t len = 0;
+  /* The certificate reads without the key, the secret only after unlock. */
+  assert_int_equal(ocf_obt_store_domain_public_get(f->s, "ca-cert", out, sizeof out, &len), OCF_OK);
+  assert_int_equal(len, sizeof ca_cert);
+  assert_memory_equal(out, ca_cert, len);
+  assert_int_equal(ocf_obt_store_domain_secret_get(f->s, "ca-key", out, sizeof out, &len), OCF_ERR_STATE);
+  assert_int_equal(ocf_obt_store_unlock(f->s, &key), OCF_OK);
+  assert_int_equal(ocf_obt_store_domain_secret_get(f->s, "ca-key", out, sizeof out, &len), OCF_OK);
+  assert_memory_equal(out, ca_key, sizeof ca_key);
+  assert_int_equal(ocf_obt_store_domain_secret_get(f->s, "ca-key", out, 4, &len), OCF_ERR_NO_SPACE);
+  assert_int_equal(ocf_obt_store_domain_public_get(f->s, "ca-cert", out, 4, &len), OCF_ERR_NO_SPACE);
+  /* One name, one kind. */
+  assert_int_equal(ocf_obt_store_domain_secret_get(f->s, "ca-cert", out, sizeof out, &len),
+                   OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_obt_store_domain_public_get(f->s, "ca-key", out, sizeof out, &len), OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_obt_store_domain_public_get(f->s, "none", out, sizeof out, &len), OCF_ERR_NOT_FOUND);
+  /* A device secret moved into the domain's values fails its tag (row 0 in the AAD). */
+  put_device(f, &k_dev_a, "lamp", T0);
+  assert_int_equal(ocf_obt_store_secret_put(f->s, &k_dev_a, "ca-key", k_psk_a, sizeof k_psk_a), OCF_OK);
+  close_store(f);
+  raw_exec(f, "UPDATE domain_values SET data = (SELECT sealed FROM secrets) WHERE name = 'ca-key'");
+  reopen(f);
+  assert_int_equal(ocf_obt_store_unlock(f->s, &key), OCF_OK);
+  assert_int_equal(ocf_obt_store_domain_secret_get(f->s, "ca-key", out, sizeof out, &len), OCF_ERR_MALFORMED);
+  /* Arguments, removal, and replace wipes them with the domain. */
+  assert_int_equal(ocf_obt_store_domain_public_put(f->s, "CA", ca_cert, 4), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_store_domain_public_put(f->s, "ca-cert", ca_cert, 0), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_store_domain_value_remove(f->s, "ca-key"), OCF_OK);
+  assert_int_equal(ocf_obt_store_domain_secret_get(f->s, "ca-key", out, sizeof out, &len), OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_obt_store_domain_public_get(f->s, "ca-cert", out, sizeof out, &len), OCF_OK);
+  close_store(f);
+  ocf_obt_domain d = sample_domain();
+  assert_int_equal(ocf_obt_store_create(f->db, &d, &key, true, T0 + 1, &f->sp.pf, &f->s), OCF_OK);
+  close_store(f);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM domain_values"), 0);
+}
+
 /* --- schema versions ------------------------------------------------------------------------ */
 
 static void test_open_migrates_a_version_1_database_keeping_its_rows(void **state) {
@@ -768,6 +820,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_secret_follows_a_uuid_change_and_reports_its_size, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_file_holds_no_secret_in_clear, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_domain_values_secret_sealed_public_clear, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_migrates_a_version_1_database_keeping_its_rows, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_open_refuses_a_newer_schema, setup, teardown),

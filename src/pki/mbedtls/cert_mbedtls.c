@@ -72,16 +72,34 @@ static bool has_oid(const mbedtls_x509_sequence *seq, const uint8_t *oid, size_t
 
 /* Digest §4.4 end entity: EKU has serverAuth, clientAuth and the OCF identity OID, and neither
  * the OCF role OID nor anyExtendedKeyUsage. */
-static bool leaf_eku_ok(const mbedtls_x509_crt *c) {
+static bool leaf_eku_ok(const mbedtls_x509_crt *c, bool role) {
   static const char server[] = MBEDTLS_OID_SERVER_AUTH, client[] = MBEDTLS_OID_CLIENT_AUTH,
                     any[] = MBEDTLS_OID_ANY_EXTENDED_KEY_USAGE;
   const mbedtls_x509_sequence *eku = &c->ext_key_usage;
   if (!mbedtls_x509_crt_has_ext_type(c, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE)) return false;
   return has_oid(eku, (const uint8_t *)server, sizeof server - 1) &&
          has_oid(eku, (const uint8_t *)client, sizeof client - 1) &&
-         has_oid(eku, oid_ocf_identity, sizeof oid_ocf_identity) &&
-         !has_oid(eku, oid_ocf_role, sizeof oid_ocf_role) &&
+         has_oid(eku, role ? oid_ocf_role : oid_ocf_identity, sizeof oid_ocf_identity) &&
+         !has_oid(eku, role ? oid_ocf_identity : oid_ocf_role, sizeof oid_ocf_role) &&
          !has_oid(eku, (const uint8_t *)any, sizeof any - 1);
+}
+
+/* Digest §6.1 role certificate: some subjectAltName entry is a directoryName with a CN (the
+ * role; an OU, when present, is its authority). */
+static bool has_role(const mbedtls_x509_crt *c) {
+  static const char cn_oid[] = MBEDTLS_OID_AT_CN;
+  if (!mbedtls_x509_crt_has_ext_type(c, MBEDTLS_X509_EXT_SUBJECT_ALT_NAME)) return false;
+  for (const mbedtls_x509_sequence *s = &c->subject_alt_names; s; s = s->next) {
+    mbedtls_x509_subject_alternative_name san;
+    if (mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0) continue;
+    bool found = false;
+    if (san.type == MBEDTLS_X509_SAN_DIRECTORY_NAME)
+      for (const mbedtls_x509_name *n = &san.san.directory_name; n && !found; n = n->next)
+        found = n->oid.len == sizeof cn_oid - 1 && !memcmp(n->oid.p, cn_oid, n->oid.len) && n->val.len > 0;
+    mbedtls_x509_free_subject_alt_name(&san);
+    if (found) return true;
+  }
+  return false;
 }
 
 static bool cn_uuid(const mbedtls_x509_crt *c, ocf_uuid *out) {
@@ -116,9 +134,10 @@ static uint32_t check_leaf(const mbedtls_x509_crt *c, ocf_cert_kind kind, ocf_ce
   const unsigned ku = MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_AGREEMENT;
   if (!mbedtls_x509_crt_has_ext_type(c, MBEDTLS_X509_EXT_KEY_USAGE) || c->MBEDTLS_PRIVATE(key_usage) != ku)
     f |= OCF_CERT_F_KEY_USAGE;
-  if (!leaf_eku_ok(c)) f |= OCF_CERT_F_EKU;
+  if (!leaf_eku_ok(c, kind == OCF_CERT_KIND_ROLE)) f |= OCF_CERT_F_EKU;
   rep->has_uuid = cn_uuid(c, &rep->uuid);
-  if (kind == OCF_CERT_KIND_IDENTITY && !rep->has_uuid) f |= OCF_CERT_F_CN;
+  if (kind != OCF_CERT_KIND_MFG && !rep->has_uuid) f |= OCF_CERT_F_CN;
+  if (kind == OCF_CERT_KIND_ROLE && !has_role(c)) f |= OCF_CERT_F_ROLES;
   return f;
 }
 
@@ -193,7 +212,7 @@ ocf_err ocf_cert_check_chain(const ocf_bytes *chain, size_t n_chain, const ocf_b
   memset(rep, 0, sizeof *rep);
   rep->depth = SIZE_MAX;
   if ((!chain && n_chain) || !anchors || !n_anchors ||
-      (kind != OCF_CERT_KIND_MFG && kind != OCF_CERT_KIND_IDENTITY))
+      (kind != OCF_CERT_KIND_MFG && kind != OCF_CERT_KIND_IDENTITY && kind != OCF_CERT_KIND_ROLE))
     return OCF_ERR_INVALID_ARG;
   if (!n_chain || n_chain > OCF_CERT_CHAIN_MAX) {
     note(rep, 0, OCF_CERT_F_CHAIN_LEN);
@@ -222,10 +241,11 @@ ocf_err ocf_cert_check_chain(const ocf_bytes *chain, size_t n_chain, const ocf_b
 
 const char *ocf_cert_failure_str(uint32_t failures) {
   static const char *const names[] = {
-      "unparsable certificate", "not X.509 v3",    "signature not ecdsa-with-SHA256",
-      "key not EC P-256",       "not yet valid",   "expired",
-      "basicConstraints",       "keyUsage",        "extendedKeyUsage",
-      "CN is not uuid:<uuid>",  "untrusted chain", "chain length"};
+      "unparsable certificate",   "not X.509 v3",    "signature not ecdsa-with-SHA256",
+      "key not EC P-256",         "not yet valid",   "expired",
+      "basicConstraints",         "keyUsage",        "extendedKeyUsage",
+      "CN is not uuid:<uuid>",    "untrusted chain", "chain length",
+      "no role in subjectAltName"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (failures & (1u << i)) return names[i];
   return failures ? "unknown failure" : "ok";

@@ -309,3 +309,105 @@ ocf_err ocf_obt_store_secret_remove(ocf_obt_store *s, const ocf_uuid *device, co
   obt_bind_uuid(st, 2, device);
   return obt_run(s, st, "secret remove");
 }
+
+/* ---- domain-wide values (ADR 0017) ------------------------------------------------------------ */
+
+/* Row 0 in the associated data: device rows start at 1 (AUTOINCREMENT), so a domain secret
+ * copied into a device's row, or back, fails its tag. */
+#define DOMAIN_ROW 0
+
+ocf_err ocf_obt_store_domain_secret_put(ocf_obt_store *s, const char *name, const uint8_t *data, size_t len) {
+  if (!s || !secret_name_ok(name) || !data || len == 0 || len > OCF_OBT_SECRET_MAX)
+    return OCF_ERR_INVALID_ARG;
+  if (!s->unlocked) return OCF_ERR_STATE;
+  uint8_t sealed[OCF_OBT_SECRET_MAX + SEALED_OVERHEAD];
+  size_t sealed_len = len + SEALED_OVERHEAD;
+  ocf_err err = seal(s, DOMAIN_ROW, name, data, len, sealed);
+  sqlite3_stmt *st = NULL;
+  if (err == OCF_OK)
+    err = obt_prepare(s, "INSERT OR REPLACE INTO domain_values (name, sealed, data) VALUES (?, 1, ?)", &st);
+  if (err == OCF_OK) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 2, sealed, (int)sealed_len, SQLITE_TRANSIENT);
+    err = obt_run(s, st, "domain secret put");
+  }
+  ocf_crypto_wipe(sealed, sizeof sealed);
+  return err;
+}
+
+ocf_err ocf_obt_store_domain_secret_get(ocf_obt_store *s, const char *name, uint8_t *buf, size_t cap,
+                                        size_t *len) {
+  if (!s || !secret_name_ok(name) || !len || (!buf && cap > 0)) return OCF_ERR_INVALID_ARG;
+  if (!s->unlocked) return OCF_ERR_STATE;
+  sqlite3_stmt *st = NULL;
+  ocf_err err = obt_prepare(s, "SELECT data FROM domain_values WHERE name = ? AND sealed = 1", &st);
+  if (err != OCF_OK) return err;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const uint8_t *sealed = sqlite3_column_blob(st, 0);
+    int n = sqlite3_column_bytes(st, 0);
+    if (sqlite3_column_type(st, 0) != SQLITE_BLOB || !sealed || n <= SEALED_OVERHEAD ||
+        n > OCF_OBT_SECRET_MAX + SEALED_OVERHEAD || sealed[0] != SEALED_VERSION) {
+      err = OCF_ERR_MALFORMED;
+    } else {
+      *len = (size_t)n - SEALED_OVERHEAD;
+      if (*len > cap)
+        err = OCF_ERR_NO_SPACE;
+      else
+        err = unseal(s, DOMAIN_ROW, name, sealed, (size_t)n, buf);
+    }
+  } else {
+    err = rc == SQLITE_DONE ? OCF_ERR_NOT_FOUND : obt_sql_err(s, rc, "domain secret get");
+  }
+  sqlite3_finalize(st);
+  return err;
+}
+
+ocf_err ocf_obt_store_domain_public_put(ocf_obt_store *s, const char *name, const uint8_t *data, size_t len) {
+  if (!s || !secret_name_ok(name) || !data || len == 0 || len > OCF_OBT_PUBLIC_MAX)
+    return OCF_ERR_INVALID_ARG;
+  sqlite3_stmt *st = NULL;
+  ocf_err err =
+      obt_prepare(s, "INSERT OR REPLACE INTO domain_values (name, sealed, data) VALUES (?, 0, ?)", &st);
+  if (err != OCF_OK) return err;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_blob(st, 2, data, (int)len, SQLITE_TRANSIENT);
+  return obt_run(s, st, "domain public put");
+}
+
+ocf_err ocf_obt_store_domain_public_get(ocf_obt_store *s, const char *name, uint8_t *buf, size_t cap,
+                                        size_t *len) {
+  if (!s || !secret_name_ok(name) || !len || (!buf && cap > 0)) return OCF_ERR_INVALID_ARG;
+  sqlite3_stmt *st = NULL;
+  ocf_err err = obt_prepare(s, "SELECT data FROM domain_values WHERE name = ? AND sealed = 0", &st);
+  if (err != OCF_OK) return err;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const uint8_t *data = sqlite3_column_blob(st, 0);
+    int n = sqlite3_column_bytes(st, 0);
+    if (sqlite3_column_type(st, 0) != SQLITE_BLOB || !data || n <= 0 || n > OCF_OBT_PUBLIC_MAX) {
+      err = OCF_ERR_MALFORMED;
+    } else {
+      *len = (size_t)n;
+      if (*len > cap)
+        err = OCF_ERR_NO_SPACE;
+      else
+        memcpy(buf, data, *len);
+    }
+  } else {
+    err = rc == SQLITE_DONE ? OCF_ERR_NOT_FOUND : obt_sql_err(s, rc, "domain public get");
+  }
+  sqlite3_finalize(st);
+  return err;
+}
+
+ocf_err ocf_obt_store_domain_value_remove(ocf_obt_store *s, const char *name) {
+  if (!s || !secret_name_ok(name)) return OCF_ERR_INVALID_ARG;
+  sqlite3_stmt *st = NULL;
+  ocf_err err = obt_prepare(s, "DELETE FROM domain_values WHERE name = ?", &st);
+  if (err != OCF_OK) return err;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+  return obt_run(s, st, "domain value remove");
+}

@@ -58,6 +58,12 @@ static const char *const k_migrations[] = {
      * log by time. */
     "CREATE INDEX steps_by_device ON steps(device_id, id);"
     "CREATE INDEX audit_by_time ON audit(time);",
+    /* 2 -> 3: domain-wide values (ADR 0017: the CA's certificate in clear, its private key
+     * sealed like a device secret). */
+    "CREATE TABLE domain_values ("
+    "  name TEXT PRIMARY KEY,"
+    "  sealed INTEGER NOT NULL CHECK (sealed IN (0, 1)),"
+    "  data BLOB NOT NULL) STRICT;",
 };
 
 _Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,
