@@ -66,7 +66,7 @@ typedef struct ocf_obt_lc_result {
 } ocf_obt_lc_result;
 
 typedef struct ocf_obt_lc_params {
-  ocf_obt_store *store; /* open and unlocked (RESET and RECOVER read the owner credential) */
+  ocf_obt_store *store; /* open; unlocked for RESET and RECOVER (they read the owner credential) */
   ocf_obt_lc_action action;
   const ocf_obt_lc_device *devices; /* copied */
   size_t n_devices;
@@ -95,8 +95,8 @@ typedef enum ocf_obt_recovery {
   OCF_OBT_RECOVERY_RESET = 2,  /* the owner credential may be on the device: reset it first */
 } ocf_obt_recovery;
 
-/* The plan for one device (the store must be unlocked to see whether a credential is
- * stored). OCF_ERR_NOT_FOUND (no such device), OCF_ERR_STATE (locked), the store's errors. */
+/* The plan for one device: whether the store holds an owner credential for it (the store may be
+ * locked). OCF_ERR_NOT_FOUND (no such device), the store's errors. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_recovery_plan(ocf_obt_store *s, const ocf_uuid *uuid,
                                                     ocf_obt_recovery *out);
 

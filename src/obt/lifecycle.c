@@ -294,14 +294,9 @@ OCF_API ocf_err ocf_obt_recovery_plan(ocf_obt_store *s, const ocf_uuid *uuid, oc
   ocf_obt_device_record r;
   ocf_err err = ocf_obt_store_device_get(s, uuid, &r);
   if (err) return err;
-  uint8_t psk[OCF_OBT_SECRET_MAX];
-  size_t len = 0;
-  err = ocf_obt_store_secret_get(s, uuid, OBT_OWNER_PSK_SECRET, psk, sizeof psk, &len);
-  memset(psk, 0, sizeof psk);
-  /* A stored credential that does not open still means one went out: reset is attempted (and
-   * fails with the store's error, leaving the record for a person to look at). */
-  bool stored = err == OCF_OK || err == OCF_ERR_MALFORMED || err == OCF_ERR_NO_SPACE;
-  if (!stored && err != OCF_ERR_NOT_FOUND) return err;
+  bool stored = false;
+  err = ocf_obt_store_secret_exists(s, uuid, OBT_OWNER_PSK_SECRET, &stored);
+  if (err) return err;
   if (r.state == OCF_OBT_DEVICE_ONBOARDING) *out = stored ? OCF_OBT_RECOVERY_RESET : OCF_OBT_RECOVERY_FORGET;
   return OCF_OK;
 }
