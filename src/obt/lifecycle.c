@@ -316,7 +316,7 @@ static void start_job(ocf_obt *obt, lc_job *j, size_t *handshakes, ocf_time_ms n
   }
   switch (obt->lc->params.action) {
   case OCF_OBT_LC_FORGET:
-    forget(obt, j, OCF_OBT_LC_FORGOTTEN, "forgotten on request, without contacting the device", now);
+    forget(obt, j, OCF_OBT_LC_FORGOTTEN, "on request, without contacting the device", now);
     return;
   case OCF_OBT_LC_RECOVER:
     if (plan == OCF_OBT_RECOVERY_NONE) {
