@@ -6,7 +6,7 @@
  * no seam around it), and the rollback's reset included.
  *
  * Invariants checked after every run (abort() otherwise):
- *   - the onboarding ends (ALL_DONE) within the fake-time limit, with one final event;
+ *   - the onboarding ends (ALL_DONE) within the fake-time limit, with one final event per job;
  *   - a failure names a step of the table, and carries advice;
  *   - the domain store never holds a device as owned without its owner PSK, nor an owner PSK
  *     of a device that is not owned, unless the engine said "uncertain" and left it onboarding
@@ -15,8 +15,10 @@
  *
  * Input: byte 0 chooses the run: bit 0 the OTM (0 Just Works, 1 Random PIN), bit 1 the device
  * refuses the handshake, bit 2 the tool is given a wrong PIN, bit 3 no PIN at all, bit 4 the
- * device's Random PIN hint names another uuid. Then one record per request the device receives,
- * in order (the reset of a rollback is one of them); when the input ends, answers are honest:
+ * device's Random PIN hint names another uuid, bit 5 two devices at once (the second claimed by
+ * the same policy), bit 6 one handshake at a time, bit 7 one job at a time. Then one record per
+ * request a device receives, in the order they arrive (the reset of a rollback is one of them);
+ * when the input ends, answers are honest:
  *   [op] op & 3: 0 honest (the doxm model answers; other POSTs 2.04)   1 silence
  *                2 [code][len][len bytes]: that code and payload (op bit 2: with the OCF CBOR
  *                  content format)                                        3 [len][len bytes]:
@@ -75,16 +77,25 @@ typedef struct fdev {
   size_t requests;
 } fdev;
 
+#define MAX_DEVS 2
+
+/* How a job ended (its final event). */
+typedef struct job_end {
+  int finals;
+  ocf_obt_onboard_event_type type;
+  ocf_uuid uuid;
+  bool uncertain;
+} job_end;
+
 typedef struct run_state {
   ocf_sim_platform sp;
   ocf_obt *obt;
-  fdev dev;
+  fdev dev[MAX_DEVS];
+  size_t n_dev;
+  uint8_t config;
   ocf_obt_store *store;
   bool all_done;
-  int finals;
-  ocf_obt_onboard_event_type final_type;
-  ocf_uuid final_uuid;
-  bool uncertain;
+  job_end end[MAX_DEVS];
   ocf_obt_wall_ms wall;
 } run_state;
 
@@ -217,12 +228,15 @@ static bool is_step_name(const char *s) {
 static void on_event(void *user, const ocf_obt_onboard_event *ev) {
   run_state *r = user;
   if (ev->type == OCF_OBT_EV_ALL_DONE) {
-    if (r->all_done || r->finals != 1) abort();
+    if (r->all_done) abort();
+    for (size_t i = 0; i < r->n_dev; i++)
+      if (r->end[i].finals != 1) abort(); /* one final event per job */
     r->all_done = true;
     return;
   }
+  if (ev->job >= r->n_dev) abort();
   if (ev->type == OCF_OBT_EV_PIN_NEEDED) {
-    const char *pin = (r->dev.config & 8) ? "" : (r->dev.config & 4) ? "40913573" : PIN;
+    const char *pin = (r->config & 8) ? "" : (r->config & 4) ? "40913573" : PIN;
     if (ocf_obt_onboard_pin(r->obt, ev->job, pin, strlen(pin), ev->now) != OCF_OK) abort();
     return;
   }
@@ -230,13 +244,14 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
     if (!is_step_name(ev->step)) abort();
     return;
   }
-  r->finals++;
-  r->final_type = ev->type;
-  r->final_uuid = ev->uuid;
+  job_end *e = &r->end[ev->job];
+  e->finals++;
+  e->type = ev->type;
+  e->uuid = ev->uuid;
   if (ev->type == OCF_OBT_EV_FAILED) {
     const ocf_obt_onboard_failure *f = ev->failure;
     if (!f || !is_step_name(f->step) || !f->advice) abort(); /* a failure names its step */
-    r->uncertain = f->uncertain;
+    e->uncertain = f->uncertain;
   }
 }
 
@@ -289,23 +304,54 @@ typedef struct check_ctx {
   const run_state *r;
 } check_ctx;
 
-/* Owned <=> owner PSK, except a device left "onboarding" after an uncertain rollback. */
+/* Owned <=> owner PSK, except a device left "onboarding" after an uncertain rollback. Every
+ * record is one of our jobs', under the uuid its final event named. */
 static bool check_device(void *user, const ocf_obt_device_record *d) {
   const check_ctx *c = user;
+  const job_end *e = NULL;
+  for (size_t i = 0; i < c->r->n_dev && !e; i++)
+    if (memcmp(c->r->end[i].uuid.b, d->uuid.b, 16) == 0) e = &c->r->end[i];
+  if (!e) abort();
   uint8_t psk[64];
   size_t len = 0;
   ocf_err err = ocf_obt_store_secret_get(c->r->store, &d->uuid, "owner-psk", psk, sizeof psk, &len);
   bool has_psk = err == OCF_OK;
   if (err != OCF_OK && err != OCF_ERR_NOT_FOUND) abort();
   if (d->state == OCF_OBT_DEVICE_OWNED && (!has_psk || len != OCF_OWNER_PSK_LEN)) abort();
-  if (has_psk && d->state != OCF_OBT_DEVICE_OWNED &&
-      !(d->state == OCF_OBT_DEVICE_ONBOARDING && c->r->uncertain))
+  if (has_psk && d->state != OCF_OBT_DEVICE_OWNED && !(d->state == OCF_OBT_DEVICE_ONBOARDING && e->uncertain))
     abort();
-  if (d->state == OCF_OBT_DEVICE_OWNED && c->r->final_type != OCF_OBT_EV_OWNED) abort();
+  if ((d->state == OCF_OBT_DEVICE_OWNED) != (e->type == OCF_OBT_EV_OWNED)) abort();
   return true;
 }
 
 static bool done(void *user) { return ((run_state *)user)->all_done; }
+
+/* Device i: its own stack, address and uuid; every device reads its answers from the same input,
+ * in the order the requests reach them. */
+static void add_device(run_state *r, size_t i, ocf_sim_net *net, input *in, ocf_obt_onboard_device *target) {
+  fdev *d = &r->dev[i];
+  ocf_sim_platform_init(&d->sp, 2 + i);
+  d->sp.quiet = true;
+  d->config = r->config;
+  d->in = in;
+  d->ep = ep6((uint8_t)(0x10 + i), 5684, 0);
+  const uint32_t oxms[] = {(r->config & 1) ? 1u : 0u};
+  ocf_uuid first;
+  memset(first.b, (int)(0x33 + i), 16);
+  if (ocf_svr_doxm_init(&d->doxm, oxms, 1, 9, &first) != OCF_OK) abort();
+  ocf_stack_config sc;
+  ocf_stack_config_default(&sc);
+  sc.dtls.server = true;
+  ocf_stack_callbacks cbs = {.user = d, .accept = on_dev_accept, .psk_lookup = on_dev_psk};
+  if (ocf_stack_create(&d->sp.pf, &sc, &cbs, &d->stack) != OCF_OK) abort();
+  ocf_msg_set_request_handler(ocf_stack_msg(d->stack), on_dev_request, d);
+  ocf_sim_node_add_addr(net, ocf_sim_add_node(net, ocf_stack_engine(d->stack)), &d->ep);
+  target->uuid = first;
+  target->coap = d->ep;
+  target->coaps = ep6((uint8_t)(0x10 + i), 5684, OCF_EP_SECURE);
+  snprintf(target->name, sizeof target->name, "fuzzed %zu", i);
+  snprintf(target->type, sizeof target->type, "oic.d.light");
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 4096) return 0;
@@ -321,34 +367,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ocf_obt_config cfg;
   ocf_obt_config_init(&cfg);
   cfg.step_timeout_ms = 10000;
+  if (config & 64) cfg.max_handshakes = 1; /* the second job waits for the first's handshake */
+  if (config & 128) cfg.max_jobs = 1;      /* ... or for its whole onboarding */
   if (ocf_obt_create(&r.sp.pf, &cfg, &r.obt) != OCF_OK) abort();
   ocf_endpoint obt_ep = ep6(1, 40001, 0);
   ocf_sim_node_add_addr(net, ocf_sim_add_node(net, ocf_obt_engine(r.obt)), &obt_ep);
 
-  fdev *d = &r.dev;
-  ocf_sim_platform_init(&d->sp, 2);
-  d->sp.quiet = true;
-  d->config = config;
-  d->in = &in;
-  d->ep = ep6(0x10, 5684, 0);
-  const uint32_t oxms[] = {(config & 1) ? 1u : 0u};
-  ocf_uuid first;
-  memset(first.b, 0x33, 16);
-  if (ocf_svr_doxm_init(&d->doxm, oxms, 1, 9, &first) != OCF_OK) abort();
-  ocf_stack_config sc;
-  ocf_stack_config_default(&sc);
-  sc.dtls.server = true;
-  ocf_stack_callbacks cbs = {.user = d, .accept = on_dev_accept, .psk_lookup = on_dev_psk};
-  if (ocf_stack_create(&d->sp.pf, &sc, &cbs, &d->stack) != OCF_OK) abort();
-  ocf_msg_set_request_handler(ocf_stack_msg(d->stack), on_dev_request, d);
-  ocf_sim_node_add_addr(net, ocf_sim_add_node(net, ocf_stack_engine(d->stack)), &d->ep);
-
-  ocf_obt_onboard_device target = {.uuid = first, .coap = d->ep, .coaps = ep6(0x10, 5684, OCF_EP_SECURE)};
-  snprintf(target.name, sizeof target.name, "fuzzed");
-  snprintf(target.type, sizeof target.type, "oic.d.light");
+  r.config = config;
+  r.n_dev = (config & 32) ? 2 : 1;
+  ocf_obt_onboard_device targets[MAX_DEVS];
+  memset(targets, 0, sizeof targets);
+  for (size_t i = 0; i < r.n_dev; i++) add_device(&r, i, net, &in, &targets[i]);
   ocf_obt_onboard_params p = {.store = r.store,
-                              .devices = &target,
-                              .n_devices = 1,
+                              .devices = targets,
+                              .n_devices = r.n_dev,
                               .wall_now = wall_now,
                               .on_event = on_event,
                               .user = &r};
@@ -356,18 +388,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ocf_sim_flush(net);
   if (!ocf_sim_run_until(net, done, &r, 600000) || ocf_obt_onboarding(r.obt)) abort();
 
-  if (r.final_type == OCF_OBT_EV_OWNED) {
+  for (size_t i = 0; i < r.n_dev; i++) {
     ocf_obt_device_record rec;
-    if (ocf_obt_store_device_get(r.store, &r.final_uuid, &rec) != OCF_OK || rec.state != OCF_OBT_DEVICE_OWNED)
+    if (r.end[i].type == OCF_OBT_EV_OWNED &&
+        (ocf_obt_store_device_get(r.store, &r.end[i].uuid, &rec) != OCF_OK ||
+         rec.state != OCF_OBT_DEVICE_OWNED))
       abort();
   }
   check_ctx c = {&r};
   if (ocf_obt_store_device_list(r.store, check_device, &c) != OCF_OK) abort();
 
   ocf_obt_destroy(r.obt);
-  ocf_stack_destroy(d->stack);
+  for (size_t i = 0; i < r.n_dev; i++) ocf_stack_destroy(r.dev[i].stack);
   ocf_obt_store_close(r.store);
   ocf_sim_net_free(net);
-  if (r.sp.live != 0 || d->sp.live != 0) abort();
+  if (r.sp.live != 0) abort();
+  for (size_t i = 0; i < r.n_dev; i++)
+    if (r.dev[i].sp.live != 0) abort();
   return 0;
 }
