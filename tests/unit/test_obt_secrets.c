@@ -18,11 +18,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <ocf/ocf_device.h>
 #include <ocf/ocf_posix.h>
 
 #include "base/log.h"
 #include "dtls/derive.h"
 #include "obt_world.h"
+#include "store/memory/memory.h"
 
 #define PIN "73915286"
 #define WRONG_PIN "73915287"
@@ -276,11 +278,111 @@ static void test_a_wrong_pin_logs_neither_pin(void **state) {
   fixture_free(&f);
 }
 
+/* --- the real device ------------------------------------------------------------------------- */
+
+typedef struct real_dev {
+  ocf_sim_platform sp;
+  ocf_mem_medium *medium;
+  ocf_store *store;
+  ocf_device *dev;
+  uint8_t storage_key[OCF_STORE_KEY_LEN];
+  char pin[33]; /* the PIN it showed (at most 32 digits, otm/pin.h) */
+  world *w;
+} real_dev;
+
+/* Digest 4.3: the device shows a new PIN when Random PIN is selected; the "user" reads it and the
+ * world hands it to the tool when the tool asks (PIN_NEEDED comes after the oxmsel answer). */
+static void on_real_device_event(void *user, ocf_device *d, const ocf_device_event *ev) {
+  real_dev *r = user;
+  (void)d;
+  if (ev->type != OCF_DEVICE_EV_OTM_SELECTED || !ev->pin) return;
+  assert_true(strlen(ev->pin) < sizeof r->pin);
+  snprintf(r->pin, sizeof r->pin, "%s", ev->pin);
+  r->w->pin_to_give = r->pin;
+}
+
+/* An ocf-device (src/device: DTLS glue, PIN, limiter, Owner Credential, sealed store) on the
+ * world's network in place of a scripted device: target 0 of the world. */
+static void real_dev_start(real_dev *r, world *w) {
+  memset(r, 0, sizeof *r);
+  r->w = w;
+  ocf_sim_platform_init(&r->sp, 99);
+  r->sp.quiet = true;
+  assert_int_equal(ocf_mem_medium_new(&r->sp.pf, 32, 128u << 10, &r->medium), OCF_OK);
+  ocf_store_config sc;
+  ocf_store_config_init(&sc);
+  sc.max_record = 128u << 10;
+  sc.has_key = true;
+  assert_int_equal(r->sp.pf.random(r->sp.pf.ctx, r->storage_key, sizeof r->storage_key), OCF_OK);
+  memcpy(sc.key, r->storage_key, sizeof sc.key);
+  ocf_store_medium port = ocf_mem_medium_port(r->medium);
+  assert_int_equal(ocf_store_open(&port, &sc, &r->sp.pf, &r->store), OCF_OK);
+  ocf_device_config cfg;
+  ocf_device_config_init(&cfg);
+  cfg.otms[0] = OCF_DEVICE_OTM_RANDOM_PIN;
+  cfg.n_otms = 1;
+  cfg.on_event = on_real_device_event;
+  cfg.event_user = r;
+  cfg.store = r->store;
+  assert_int_equal(ocf_device_create(&r->sp.pf, &cfg, &r->dev), OCF_OK);
+  ocf_endpoint ep = ep6(0x30, 5683, 0);
+  int node = ocf_sim_add_node(w->net, ocf_device_engine(r->dev));
+  assert_true(node >= 0);
+  ocf_sim_node_add_addr(w->net, node, &ep);
+  ocf_obt_onboard_device *t = &w->targets[0];
+  memset(t, 0, sizeof *t);
+  ocf_device_get_di(r->dev, &t->uuid);
+  t->coap = ep;
+  t->coaps = ep6(0x30, 5683, OCF_EP_SECURE);
+  snprintf(t->name, sizeof t->name, "real lamp");
+  snprintf(t->type, sizeof t->type, "oic.d.light");
+  w->n_dev = 1; /* w->dev[0] stays unused (no stack): world_free skips it */
+}
+
+static void real_dev_stop(real_dev *r) {
+  ocf_device_destroy(r->dev);
+  ocf_store_close(r->store);
+  ocf_mem_medium_free(r->medium);
+  assert_int_equal(r->sp.live, 0);
+  memset(r->storage_key, 0, sizeof r->storage_key);
+}
+
+/* The device library's own lines too: a Random PIN onboarding of a real ocf-device (which logs
+ * its OTM, the onboarding connection and the Owner Credential's derivation). */
+static void test_a_real_device_onboarding_logs_no_secret(void **state) {
+  (void)state;
+  fixture f;
+  fixture_init(&f, 74, "rdp");
+  world *w = f.w;
+  real_dev r;
+  real_dev_start(&r, w);
+  assert_int_equal(r.sp.pf.log_level, OCF_LOG_DEBUG);
+  ocf_uuid first = w->targets[0].uuid;
+  run(w);
+  assert_int_equal(w->out[0].type, OCF_OBT_EV_OWNED);
+  assert_int_equal(ocf_device_get_state(r.dev), OCF_DEVICE_RFPRO);
+  assert_true(logged(&f.cap, "Owner Credential derived")); /* the device's lines are captured */
+  assert_true(r.pin[0]);
+  assert_no_pin_secrets(&f, r.pin, &first);
+  uint8_t psk[64];
+  size_t len = 0;
+  assert_int_equal(ocf_obt_store_secret_get(w->store, &w->out[0].uuid, "owner-psk", psk, sizeof psk, &len),
+                   OCF_OK);
+  assert_not_logged(&f.cap, "the owner PSK", psk, len);
+  assert_not_logged(&f.cap, "the domain key", f.domain_key, sizeof f.domain_key);
+  assert_not_logged(&f.cap, "the device's storage key", r.storage_key, sizeof r.storage_key);
+  assert_private_files(&f);
+  ocf_sim_set_log_tap(NULL, NULL);
+  real_dev_stop(&r);
+  fixture_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_the_scan_finds_a_logged_secret),
       cmocka_unit_test(test_a_whole_onboarding_logs_no_secret),
       cmocka_unit_test(test_a_wrong_pin_logs_neither_pin),
+      cmocka_unit_test(test_a_real_device_onboarding_logs_no_secret),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
