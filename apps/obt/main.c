@@ -15,6 +15,7 @@ static const obt_cmd commands[] = {
     {"onboard", "claim devices into the domain (ownership transfer to RFPRO)", obt_cmd_onboard},
     {"devices", "list the devices the domain store knows", obt_cmd_devices},
     {"ca", "the domain's certificate authority: init, import, show", obt_cmd_ca},
+    {"trust", "the domain's manufacturer trust anchors (mfgcert): add, list, remove", obt_cmd_trust},
 };
 
 static void usage(FILE *out) {

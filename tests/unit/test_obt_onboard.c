@@ -774,7 +774,7 @@ static void test_otm_choice_follows_the_policy_order(void **state) {
     assert_int_equal(ocf_obt_otm_choose("jw,rdp", both, 2), OCF_OBT_OTM_JUST_WORKS);
   assert_int_equal(ocf_obt_otm_choose("rdp,jw", both, 2), OCF_OBT_OTM_RANDOM_PIN);
   assert_int_equal(ocf_obt_otm_choose("rdp", jw, 1), OCF_OBT_OTM_NONE);
-  assert_int_equal(ocf_obt_otm_choose("mfgcert", mfg, 1), OCF_OBT_OTM_NONE); /* not in this build yet */
+  assert_int_equal(ocf_obt_otm_choose("mfgcert", mfg, 1), OCF_OBT_OTM_MFG_CERT); /* the build runs it */
   assert_int_equal(ocf_obt_otm_choose("bogus", both, 2), OCF_OBT_OTM_NONE);
   assert_int_equal(ocf_obt_otm_choose(NULL, both, 2), OCF_OBT_OTM_NONE);
 }
