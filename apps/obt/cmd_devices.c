@@ -9,7 +9,8 @@ static const char devices_usage[] =
     "\n"
     "Lists the devices of the domain store: uuid (the one the domain gave it), name, type, state\n"
     "(discovered, onboarding, owned, failed), when it was last seen and where.\n"
-    "A device left \"onboarding\" was interrupted (see the failure obt onboard reported).\n"
+    "A device left \"onboarding\" was interrupted (a crash, or a device lost half way): obt show UUID\n"
+    "tells where, obt recover resolves it.\n"
     "\n"
     "options:\n"
     "  -s, --store PATH   the domain store (default $XDG_DATA_HOME/obt/domain.db)\n"
@@ -21,7 +22,7 @@ static const char devices_usage[] =
 
 typedef struct list_run {
   bool json;
-  size_t n;
+  size_t n, interrupted;
 } list_run;
 
 static bool print_device(void *user, const ocf_obt_device_record *d) {
@@ -35,7 +36,8 @@ static bool print_device(void *user, const ocf_obt_device_record *d) {
     obt_json_string(stdout, d->name);
     printf(", \"type\": ");
     obt_json_string(stdout, d->type);
-    printf(", \"state\": \"%s\", \"last_seen\": \"%s\", \"endpoints\": ", ocf_obt_device_state_name(d->state),
+    printf(", \"state\": \"%s\", \"interrupted\": %s, \"last_seen\": \"%s\", \"endpoints\": ",
+           ocf_obt_device_state_name(d->state), d->state == OCF_OBT_DEVICE_ONBOARDING ? "true" : "false",
            seen);
     obt_json_string(stdout, d->endpoints);
     printf("}");
@@ -46,6 +48,7 @@ static bool print_device(void *user, const ocf_obt_device_record *d) {
            seen);
   }
   r->n++;
+  r->interrupted += d->state == OCF_OBT_DEVICE_ONBOARDING;
   return true;
 }
 
@@ -86,5 +89,10 @@ int obt_cmd_devices(int argc, char **argv) {
     printf("%s]\n", r.n ? "\n" : "");
   else if (r.n == 0)
     printf("The domain store knows no device yet (obt onboard).\n");
+  /* The store is locked while an onboarding runs, so an "onboarding" record seen here is one
+   * that was interrupted (ADR 0015). */
+  if (!r.json && r.interrupted)
+    printf("%zu interrupted onboarding%s: see obt show UUID, resolve with obt recover.\n", r.interrupted,
+           r.interrupted == 1 ? "" : "s");
   return OBT_EXIT_OK;
 }

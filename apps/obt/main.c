@@ -15,6 +15,9 @@ static const obt_cmd commands[] = {
     {"onboard", "claim devices into the domain (ownership transfer to RFPRO)", obt_cmd_onboard},
     {"devices", "list the devices the domain store knows", obt_cmd_devices},
     {"ca", "the domain's certificate authority: init, import, show", obt_cmd_ca},
+    {"show", "everything the domain store knows of one device", obt_cmd_show},
+    {"reset", "reset owned devices to their factory state and forget them", obt_cmd_reset},
+    {"recover", "resolve interrupted onboardings (after a crash or kill)", obt_cmd_recover},
     {"trust", "the domain's manufacturer trust anchors (mfgcert): add, list, remove", obt_cmd_trust},
 };
 

@@ -281,6 +281,11 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_get(ocf_obt_store *s, const o
 OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_remove(ocf_obt_store *s, const ocf_uuid *device,
                                                           const char *name);
 
+/* Whether the device has a secret `name` (*out), without opening it: needs no unlock, shows
+ * nothing of the value (obt show, recovery's plan). OCF_ERR_INVALID_ARG, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_exists(ocf_obt_store *s, const ocf_uuid *device,
+                                                          const char *name, bool *out);
+
 /* ---- domain-wide values -------------------------------------------------------------------- */
 
 /* Values that belong to the domain rather than to a device, such as the CA (ADR 0017): a

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "obt/obt_internal.h"
+#include "obt/owner.h"
 
 OCF_API void ocf_obt_config_init(ocf_obt_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
@@ -15,12 +16,14 @@ OCF_API void ocf_obt_config_init(ocf_obt_config *cfg) {
 
 static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
   (void)stack;
-  obt_onboard_on_session(user, ev);
+  if (!obt_owner_on_session(user, ev)) obt_onboard_on_session(user, ev);
 }
 
 static ocf_err on_psk_for_hint(void *user, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
                                uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
-  return obt_onboard_psk_for_hint(user, peer, hint, hint_len, key, key_len);
+  ocf_err err = obt_owner_psk_for_hint(user, peer, hint, hint_len, key, key_len);
+  if (err == OCF_ERR_NOT_FOUND) err = obt_onboard_psk_for_hint(user, peer, hint, hint_len, key, key_len);
+  return err;
 }
 
 static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_bytes *chain, size_t n_chain,
@@ -70,6 +73,7 @@ OCF_API ocf_err ocf_obt_create(const ocf_platform *pf, const ocf_obt_config *cfg
 OCF_API void ocf_obt_destroy(ocf_obt *obt) {
   if (!obt) return;
   obt_onboard_free(obt);
+  obt_lifecycle_free(obt);
   ocf_stack_destroy(obt->stack);
   if (obt->disc.found) obt->pf.free(obt->pf.ctx, obt->disc.found);
   if (obt->disc.nodes) obt->pf.free(obt->pf.ctx, obt->disc.nodes);
@@ -80,6 +84,7 @@ OCF_API void ocf_obt_destroy(ocf_obt *obt) {
 static void pump(ocf_obt *obt, ocf_time_ms now) {
   obt_discovery_pump(obt, now);
   obt_onboard_pump(obt, now);
+  obt_lifecycle_pump(obt, now);
 }
 
 static void engine_handle_datagram(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
@@ -97,8 +102,9 @@ static size_t engine_next_datagram(void *ctx, ocf_endpoint *to, uint8_t *buf, si
 
 static ocf_time_ms engine_next_timeout(void *ctx) {
   const ocf_obt *obt = ctx;
-  ocf_time_ms a = ocf_stack_next_timeout(obt->stack), b = obt_onboard_next_timeout(obt);
-  return a < b ? a : b;
+  ocf_time_ms a = ocf_stack_next_timeout(obt->stack), b = obt_onboard_next_timeout(obt),
+              c = obt_lifecycle_next_timeout(obt);
+  return a < b ? (a < c ? a : c) : (b < c ? b : c);
 }
 
 static void engine_on_timeout(void *ctx, ocf_time_ms now) {
@@ -106,6 +112,7 @@ static void engine_on_timeout(void *ctx, ocf_time_ms now) {
   if (now > obt->now) obt->now = now;
   ocf_stack_on_timeout(obt->stack, now);
   obt_onboard_on_timeout(obt, now);
+  obt_lifecycle_on_timeout(obt, now);
   pump(obt, now);
 }
 

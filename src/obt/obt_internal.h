@@ -33,6 +33,8 @@ typedef struct obt_discovery {
 } obt_discovery;
 
 typedef struct obt_onboarding obt_onboarding; /* onboard_internal.h */
+typedef struct obt_owner obt_owner;           /* owner.h */
+typedef struct obt_lifecycle obt_lifecycle;   /* lifecycle.c */
 
 struct ocf_obt {
   ocf_platform pf;
@@ -41,6 +43,8 @@ struct ocf_obt {
   ocf_msg *msg;     /* the stack's CoAP endpoint */
   obt_discovery disc;
   obt_onboarding *onb; /* the running onboarding, NULL when none */
+  obt_owner *owners;   /* open owner sessions (owner.h) */
+  obt_lifecycle *lc;   /* the running reset / recovery, NULL when none */
   ocf_time_ms now;     /* of the engine call running (msg callbacks carry none) */
   ocf_obt_onboard_stats last_stats;
 };
@@ -59,5 +63,11 @@ ocf_err obt_onboard_psk_for_hint(ocf_obt *obt, const ocf_endpoint *peer, const u
 ocf_err obt_onboard_verify_cert(ocf_obt *obt, const ocf_endpoint *peer, const ocf_bytes *chain,
                                 size_t n_chain, const ocf_uuid *uuid);
 void obt_onboard_free(ocf_obt *obt);
+
+/* Reset and recovery jobs (lifecycle.c), driven like the onboarding's. */
+void obt_lifecycle_pump(ocf_obt *obt, ocf_time_ms now);
+ocf_time_ms obt_lifecycle_next_timeout(const ocf_obt *obt);
+void obt_lifecycle_on_timeout(ocf_obt *obt, ocf_time_ms now);
+void obt_lifecycle_free(ocf_obt *obt);
 
 #endif

@@ -339,7 +339,12 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
     obt_job_fail(obt, j, err, code, diag, st->advice, now);
     return;
   }
-  advance(obt, j, code, NULL, now);
+  /* The store has no OTM column: the OTM chosen goes with the oxmsel step ("otm jw"), where
+   * obt show finds it. */
+  char note[16] = "";
+  if (strcmp(st->name, "oxmsel") == 0 && j->otm != OCF_OBT_OTM_NONE)
+    snprintf(note, sizeof note, "otm %s", ocf_obt_otm_name(j->otm));
+  advance(obt, j, code, note[0] ? note : NULL, now);
 }
 
 static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {

@@ -310,6 +310,26 @@ ocf_err ocf_obt_store_secret_remove(ocf_obt_store *s, const ocf_uuid *device, co
   return obt_run(s, st, "secret remove");
 }
 
+ocf_err ocf_obt_store_secret_exists(ocf_obt_store *s, const ocf_uuid *device, const char *name, bool *out) {
+  if (!s || !device || !secret_name_ok(name) || !out) return OCF_ERR_INVALID_ARG;
+  *out = false;
+  sqlite3_stmt *st = NULL;
+  ocf_err err = obt_prepare(s,
+                            "SELECT 1 FROM secrets s JOIN devices d ON d.id = s.device_id "
+                            "WHERE d.uuid = ? AND s.name = ?",
+                            &st);
+  if (err != OCF_OK) return err;
+  obt_bind_uuid(st, 1, device);
+  sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    *out = true;
+  else if (rc != SQLITE_DONE)
+    err = obt_sql_err(s, rc, "secret exists");
+  sqlite3_finalize(st);
+  return err;
+}
+
 /* ---- domain-wide values (ADR 0017) ------------------------------------------------------------ */
 
 /* Row 0 in the associated data: device rows start at 1 (AUTOINCREMENT), so a domain secret
