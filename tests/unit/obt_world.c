@@ -280,6 +280,12 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
     if (d->foreign_hint) d->hint[17] ^= 0xff;
     profile->psk_hint = (ocf_bytes){d->hint, sizeof d->hint};
   }
+  if (!err && d->doxm.oxmsel == OCF_OXM_MFG_CERT) { /* digest §4.4: its chain, no client cert asked */
+    profile->chain = d->mfg_chain;
+    profile->n_chain = d->n_mfg_chain;
+    profile->private_key = d->mfg_key;
+    profile->verify = OCF_DTLS_VERIFY_NONE;
+  }
   return err;
 }
 
