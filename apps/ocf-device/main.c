@@ -4,18 +4,21 @@
 #define _GNU_SOURCE /* getopt_long, signalfd */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ocf/ocf_device.h>
 #include <ocf/ocf_posix.h>
 #include <ocf/ocf_store.h>
 
+#include "mfg.h"
 #include "switch.h"
 
 #ifndef OCF_VERSION_STRING
@@ -29,9 +32,10 @@ static const char k_usage[] =
     "Runs a reference OCF device until SIGINT or SIGTERM: /oic/res, /oic/d, /oic/p and a binary\n"
     "switch /switch (rt oic.r.switch.binary, property \"value\"), over CoAP. It joins the OCF\n"
     "multicast groups on port 5683 and answers from ephemeral unicast ports, which it advertises\n"
-    "in /oic/res. It serves the Security Virtual Resources (/oic/sec/doxm, pstat, cred, acl2, sp,\n"
-    "sdi, roles, crl, ael; csr with certificate support) under OCF access control: unowned, it\n"
-    "answers discovery and doxm; /switch only once onboarded, over DTLS (not served yet).\n"
+    "in /oic/res, and serves coaps (DTLS) on ephemeral ports of its own. It serves the Security\n"
+    "Virtual Resources (/oic/sec/doxm, pstat, cred, acl2, sp, sdi, roles, crl, ael; csr with\n"
+    "certificate support) under OCF access control: unowned, it answers discovery and doxm and\n"
+    "runs the offered ownership transfer methods over DTLS; /switch only once onboarded.\n"
     "\n"
     "  -n, --name NAME         device name, /oic/d n (default \"ocf-device\"; at most 64 bytes)\n"
     "  -t, --type RT           device type listed after oic.wk.d in /oic/d rt (default oic.d.light)\n"
@@ -41,7 +45,7 @@ static const char k_usage[] =
     "  -4, --ipv4-only         open IPv4 sockets only\n"
     "  -6, --ipv6-only         open IPv6 sockets only\n"
     "  -p, --port-file FILE    once serving, write the unicast ports to FILE as\n"
-    "                          \"coap6=P coap4=P\" (0 for a family not opened)\n"
+    "                          \"coap6=P coap4=P coaps6=P coaps4=P\" (0 for a family not opened)\n"
     "  -l, --log-level LEVEL   error, warn, info or debug (default warn); logs go to stderr\n"
     "      --otm LIST          OTMs offered in doxm oxms, comma-separated: jw, rdp, mfgcert\n"
     "                          (default jw)\n"
@@ -53,11 +57,19 @@ static const char k_usage[] =
     "                          DIR.key next to DIR, never inside it)\n"
     "      --factory-reset     erase the stored security state first and start as a new,\n"
     "                          unowned device (also the way out of a damaged store)\n"
+    "      --pin-file FILE     also write each Random PIN to FILE (mode 0600; for tests); the PIN\n"
+    "                          is always printed on stderr when an OBT selects Random PIN\n"
+    "      --mfg-cert FILE     manufacturer certificate chain for --otm mfgcert: PEM (every\n"
+    "                          CERTIFICATE block, leaf first) or DER certificates back to back\n"
+    "      --mfg-key FILE      the leaf's private key, PEM (EC or PKCS#8) or DER\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
-    "When serving, one line \"ocf-device: ready di=UUID name=NAME coap6=P coap4=P\" goes to\n"
-    "stderr. Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
+    "When serving, one line \"ocf-device: ready di=UUID name=NAME coap6=P coap4=P coaps6=P\n"
+    "coaps4=P\" goes to stderr, \"ocf-device: PIN NNNNNNNN\" each time a PIN is shown, and\n"
+    "\"ocf-device: state S\" (RESET, RFOTM, RFPRO, RFNOP, SRESET) and \"ocf-device: di UUID\"\n"
+    "as an onboarding tool changes them.\n"
+    "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
     "fails its check included: the device never starts from it), 2 on a usage error.\n";
 
 typedef struct options {
@@ -73,9 +85,10 @@ typedef struct options {
   uint32_t sct;
   const char *storage, *storage_key;
   bool factory_reset;
+  const char *pin_file, *mfg_cert, *mfg_key;
 } options;
 
-enum { OPT_OTM = 256, OPT_SCT, OPT_STORAGE_KEY, OPT_FACTORY_RESET };
+enum { OPT_OTM = 256, OPT_SCT, OPT_STORAGE_KEY, OPT_FACTORY_RESET, OPT_PIN_FILE, OPT_MFG_CERT, OPT_MFG_KEY };
 
 /* "jw,rdp,mfgcert" -> OTM numbers, each at most once. */
 static bool parse_otms(const char *list, options *o) {
@@ -127,6 +140,9 @@ static int parse_security_option(int c, options *o) {
   case 's': o->storage = optarg; return 0;
   case OPT_STORAGE_KEY: o->storage_key = optarg; return 0;
   case OPT_FACTORY_RESET: o->factory_reset = true; return 0;
+  case OPT_PIN_FILE: o->pin_file = optarg; return 0;
+  case OPT_MFG_CERT: o->mfg_cert = optarg; return 0;
+  case OPT_MFG_KEY: o->mfg_key = optarg; return 0;
   default: return EXIT_USAGE;
   }
 }
@@ -144,25 +160,29 @@ static bool parse_level(const char *s, ocf_log_level *out) {
 
 static int check_args(int argc, options *o, bool only4, bool only6);
 
+static const struct option k_longopts[] = {
+    {"name", required_argument, NULL, 'n'},
+    {"type", required_argument, NULL, 't'},
+    {"interface", required_argument, NULL, 'i'},
+    {"ipv4-only", no_argument, NULL, '4'},
+    {"ipv6-only", no_argument, NULL, '6'},
+    {"port-file", required_argument, NULL, 'p'},
+    {"log-level", required_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"otm", required_argument, NULL, OPT_OTM},
+    {"sct", required_argument, NULL, OPT_SCT},
+    {"storage", required_argument, NULL, 's'},
+    {"storage-key", required_argument, NULL, OPT_STORAGE_KEY},
+    {"factory-reset", no_argument, NULL, OPT_FACTORY_RESET},
+    {"pin-file", required_argument, NULL, OPT_PIN_FILE},
+    {"mfg-cert", required_argument, NULL, OPT_MFG_CERT},
+    {"mfg-key", required_argument, NULL, OPT_MFG_KEY},
+    {NULL, 0, NULL, 0},
+};
+
 /* 0 to go on, or the exit status (after --help / --version, or a usage error). */
 static int parse_args(int argc, char **argv, options *o) {
-  static const struct option longopts[] = {
-      {"name", required_argument, NULL, 'n'},
-      {"type", required_argument, NULL, 't'},
-      {"interface", required_argument, NULL, 'i'},
-      {"ipv4-only", no_argument, NULL, '4'},
-      {"ipv6-only", no_argument, NULL, '6'},
-      {"port-file", required_argument, NULL, 'p'},
-      {"log-level", required_argument, NULL, 'l'},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},
-      {"otm", required_argument, NULL, OPT_OTM},
-      {"sct", required_argument, NULL, OPT_SCT},
-      {"storage", required_argument, NULL, 's'},
-      {"storage-key", required_argument, NULL, OPT_STORAGE_KEY},
-      {"factory-reset", no_argument, NULL, OPT_FACTORY_RESET},
-      {NULL, 0, NULL, 0},
-  };
   *o = (options){.name = "ocf-device",
                  .type = "oic.d.light",
                  .ipv4 = true,
@@ -173,7 +193,7 @@ static int parse_args(int argc, char **argv, options *o) {
                  .sct = 1};
   bool only4 = false, only6 = false;
   int c;
-  while ((c = getopt_long(argc, argv, "n:t:i:46p:l:s:hV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "n:t:i:46p:l:s:hV", k_longopts, NULL)) != -1) {
     if (c == 's' || c >= OPT_OTM) {
       int rc = parse_security_option(c, o);
       if (rc) return rc;
@@ -212,6 +232,10 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
     fprintf(stderr, "ocf-device: --storage-key needs --storage\n");
     return EXIT_USAGE;
   }
+  if (!o->mfg_cert != !o->mfg_key) {
+    fprintf(stderr, "ocf-device: --mfg-cert and --mfg-key go together\n");
+    return EXIT_USAGE;
+  }
   if (optind < argc || (only4 && only6)) {
     fprintf(stderr, "ocf-device: %s\nTry 'ocf-device --help'.\n",
             optind < argc ? "unexpected argument" : "--ipv4-only and --ipv6-only exclude each other");
@@ -231,6 +255,8 @@ typedef struct app {
   ocf_posix_loop *loop;
   app_switch sw;
   int signal_fd;
+  const char *pin_file;
+  mfg_creds *mfg;
 } app;
 
 static int fail(const char *what, ocf_err err) {
@@ -244,6 +270,7 @@ static int open_net(app *a, const options *o) {
   cfg.ipv4 = o->ipv4;
   cfg.ipv6 = o->ipv6;
   cfg.multicast = true; /* a server: listen on 5683 in the OCF groups (digest 1.1) */
+  cfg.secure = true;    /* coaps on ephemeral ports, advertised in eps (digest 1.1, 1.4) */
   for (size_t i = 0; i < o->n_interfaces; i++) {
     ocf_err err = ocf_posix_net_config_add_interface(&cfg, o->interfaces[i]);
     if (err != OCF_OK) {
@@ -285,9 +312,74 @@ static int open_store(app *a, const options *o) {
   return 0;
 }
 
+/* Written to a temporary name (created 0600) and renamed: the reader never sees half a PIN. */
+static bool write_pin_file(const char *path, const char *pin) {
+  char tmp[4096];
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  if (n < 0 || (size_t)n >= sizeof tmp) return false;
+  (void)unlink(tmp);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  size_t len = strlen(pin);
+  bool ok = fchmod(fd, 0600) == 0 && write(fd, pin, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+  ok = close(fd) == 0 && ok;
+  return ok && rename(tmp, path) == 0;
+}
+
+/* Digest 4.3: the device shows a new PIN each time an OBT selects Random PIN. */
+static void on_device_event(void *user, ocf_device *d, const ocf_device_event *ev) {
+  const app *a = user;
+  /* Status lines for the operator (and the e2e tests): the onboarding state and the device id
+   * change as an OBT claims, provisions or resets the device. */
+  if (ev->type == OCF_DEVICE_EV_STATE_CHANGED) {
+    static const char *const names[] = {"RESET", "RFOTM", "RFPRO", "RFNOP", "SRESET"};
+    fprintf(stderr, "ocf-device: state %s\n", (unsigned)ev->state < 5 ? names[ev->state] : "?");
+    return;
+  }
+  if (ev->type == OCF_DEVICE_EV_DI_CHANGED) {
+    ocf_uuid di;
+    char text[OCF_UUID_STR_LEN];
+    ocf_device_get_di(d, &di);
+    ocf_uuid_format(&di, text);
+    fprintf(stderr, "ocf-device: di %s\n", text);
+    return;
+  }
+  if (ev->type != OCF_DEVICE_EV_OTM_SELECTED || ev->otm != OCF_DEVICE_OTM_RANDOM_PIN) return;
+  if (!ev->pin) {
+    fprintf(stderr, "ocf-device: no PIN could be generated\n");
+    return;
+  }
+  fprintf(stderr, "ocf-device: PIN %s\n", ev->pin);
+  if (ev->pin_wait_ms)
+    fprintf(stderr, "ocf-device: too many wrong PINs: PIN onboarding refused for %llu s\n",
+            (unsigned long long)(ev->pin_wait_ms + 999) / 1000);
+  if (a->pin_file && !write_pin_file(a->pin_file, ev->pin))
+    fprintf(stderr, "ocf-device: writing %s: %s\n", a->pin_file, strerror(errno));
+}
+
+static int load_mfg(app *a, const options *o, ocf_device_config *cfg) {
+  if (!o->mfg_cert) return 0;
+  a->mfg = malloc(sizeof *a->mfg);
+  if (!a->mfg) return fail("--mfg-cert", OCF_ERR_NO_MEMORY);
+  const char *why = mfg_load(o->mfg_cert, o->mfg_key, a->mfg);
+  if (why) {
+    fprintf(stderr, "ocf-device: --mfg-cert/--mfg-key: %s\n", why);
+    return EXIT_USAGE;
+  }
+  cfg->mfg_chain = a->mfg->chain;
+  cfg->n_mfg_chain = a->mfg->n_chain;
+  cfg->mfg_key = a->mfg->key;
+  return 0;
+}
+
 static int create_device(app *a, const options *o) {
   ocf_device_config cfg;
   ocf_device_config_init(&cfg);
+  cfg.on_event = on_device_event;
+  cfg.event_user = a;
+  a->pin_file = o->pin_file;
+  int rc = load_mfg(a, o, &cfg);
+  if (rc != 0) return rc;
   cfg.name = o->name;
   cfg.device_types[0] = o->type;
   cfg.n_device_types = 1;
@@ -296,6 +388,7 @@ static int create_device(app *a, const options *o) {
   cfg.sct = o->sct;
   cfg.store = a->store;
   ocf_err err = ocf_device_create(&a->pf, &cfg, &a->dev);
+  if (a->mfg) mfg_wipe(a->mfg); /* the device copied the chain and key */
   if (err == OCF_ERR_MALFORMED || err == OCF_ERR_CRYPTO) {
     fprintf(stderr,
             "ocf-device: the stored security state cannot be trusted (%s); not starting. "
@@ -364,7 +457,8 @@ static int write_port_file(const char *path, const ocf_posix_net_ports *ports) {
     return EXIT_USAGE;
   }
   FILE *f = fopen(tmp, "w");
-  bool ok = f && fprintf(f, "coap6=%u coap4=%u\n", ports->unicast6, ports->unicast4) > 0;
+  bool ok = f && fprintf(f, "coap6=%u coap4=%u coaps6=%u coaps4=%u\n", ports->unicast6, ports->unicast4,
+                         ports->secure6, ports->secure4) > 0;
   if (f && fclose(f) != 0) ok = false;
   if (!ok || rename(tmp, path) != 0) {
     fprintf(stderr, "ocf-device: writing %s: %s\n", path, strerror(errno));
@@ -384,8 +478,8 @@ static int serve(app *a, const options *o) {
   char di[OCF_UUID_STR_LEN];
   ocf_device_get_di(a->dev, &uuid);
   ocf_uuid_format(&uuid, di);
-  fprintf(stderr, "ocf-device: ready di=%s name=%s coap6=%u coap4=%u\n", di, o->name, ports.unicast6,
-          ports.unicast4);
+  fprintf(stderr, "ocf-device: ready di=%s name=%s coap6=%u coap4=%u coaps6=%u coaps4=%u\n", di, o->name,
+          ports.unicast6, ports.unicast4, ports.secure6, ports.secure4);
   ocf_err err = ocf_posix_loop_run(a->loop, OCF_TIME_NEVER, NULL, NULL);
   if (err != OCF_OK) return fail("event loop", err);
   fprintf(stderr, "ocf-device: stopped\n");
@@ -399,6 +493,7 @@ static void app_close(app *a) {
   ocf_store_close(a->store);
   ocf_posix_net_close(a->net);
   if (a->signal_fd >= 0) close(a->signal_fd);
+  free(a->mfg);
 }
 
 int main(int argc, char **argv) {

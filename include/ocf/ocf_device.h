@@ -61,7 +61,7 @@ typedef enum ocf_device_state {
 /* What the device tells its application (ocf_device_config.on_event). */
 typedef enum ocf_device_event_type {
   /* A client selected an OTM (doxm oxmsel written). With OCF_DEVICE_OTM_RANDOM_PIN the device
-   * must show a NEW PIN now (digest 2.1, 4.3); the DTLS layer asks for it when it needs it. */
+   * generated a NEW PIN (digest 2.1, 4.3), in `pin`: show it to the user now. */
   OCF_DEVICE_EV_OTM_SELECTED = 1,
   OCF_DEVICE_EV_STATE_CHANGED, /* dos.s changed (state: the new one) */
   OCF_DEVICE_EV_DI_CHANGED,    /* doxm deviceuuid, hence /oic/d di, changed (digest 1.5) */
@@ -71,7 +71,15 @@ typedef struct ocf_device_event {
   ocf_device_event_type type;
   uint32_t otm;           /* OTM_SELECTED: the selected OTM */
   ocf_device_state state; /* STATE_CHANGED: the new state */
+  /* OTM_SELECTED with Random PIN: the PIN to display (NUL-terminated decimal digits, valid
+   * during the call only; a secret: never log it), and pin_wait_ms > 0 when wrong PINs made the
+   * device refuse PIN handshakes for that long (digest 4.3). NULL for other OTMs, and when no
+   * PIN could be generated (PIN handshakes are then refused). */
+  const char *pin;
+  ocf_time_ms pin_wait_ms;
 } ocf_device_event;
+
+struct ocf_otm_registry; /* the OTM layer's registry (src/otm/otm.h), for vendor OTMs */
 
 typedef struct ocf_device_config {
   const char *name; /* /oic/d n; default "OCF Device" */
@@ -107,6 +115,27 @@ typedef struct ocf_device_config {
    * call back into the device. */
   void (*on_event)(void *user, ocf_device *d, const ocf_device_event *ev);
   void *event_user;
+  /* DTLS (docs/decisions/0018-device-dtls.md): the coaps server that runs the ownership
+   * transfer methods in RFOTM and owner / pair-wise sessions afterwards. Default true; false
+   * serves plain CoAP only (secure datagrams are dropped). */
+  bool dtls;
+  /* The OTMs the DTLS server can run, by oxm number; every entry of otms must be in it. NULL
+   * (the default) = the built-ins (Just Works, Random PIN, manufacturer certificate). A device
+   * maker adds a vendor OTM with ocf_otm_registry_add; the registry and its descriptors must
+   * outlive the device. otm_vendor is handed to the OTM as its params.vendor. */
+  const struct ocf_otm_registry *otm_registry;
+  void *otm_vendor;
+  /* Manufacturer certificate OTM: the device's chain (DER, leaf first, at most 4) and the
+   * leaf's private key (DER, SEC1 or PKCS#8), copied at creation. Without them the mfgcert OTM
+   * refuses its handshakes. */
+  const ocf_bytes *mfg_chain;
+  size_t n_mfg_chain;
+  ocf_bytes mfg_key;
+  size_t pin_len; /* Random PIN digits, 4..32; 0 = 8 (digest 4.3) */
+  /* UTC seconds since 1970 for the validity of peer certificates in owned sessions, called
+   * with event_user; NULL = no wall clock: validity periods are not checked (the rest of the
+   * certificate profile still is). */
+  int64_t (*utc_now)(void *user);
 } ocf_device_config;
 
 /* Fills *cfg with the defaults above (no device types, random identifiers, Just Works, no

@@ -6,6 +6,7 @@
 #include "base/uuid.h"
 #include "device/device.h"
 #include "device/sec.h"
+#include "device/sec_dtls.h"
 
 #define LOG_MODULE "device"
 
@@ -22,6 +23,7 @@ void ocf_device_config_init(ocf_device_config *cfg) {
   cfg->otms[0] = OCF_DEVICE_OTM_JUST_WORKS;
   cfg->n_otms = 1;
   cfg->sct = 1; /* credtype 1: pair-wise PSK, what every OTM provisions (digest 2.1) */
+  cfg->dtls = true;
 }
 
 /* Length of s, reading at most max + 1 bytes (strnlen is POSIX, not C17). */
@@ -50,11 +52,10 @@ static bool config_valid(const ocf_device_config *cfg) {
     return false;
   if (cfg->n_otms == 0 || cfg->n_otms > OCF_DEVICE_MAX_OTMS || cfg->sct > 511) return false;
   for (size_t i = 0; i < cfg->n_otms; i++) {
-    if (cfg->otms[i] > OCF_DEVICE_OTM_MFG_CERT) return false;
     for (size_t j = 0; j < i; j++)
       if (cfg->otms[j] == cfg->otms[i]) return false;
   }
-  return true;
+  return device_dtls_config_valid(cfg); /* every OTM registered, mfg credentials, PIN length */
 }
 
 static ocf_err take_identity(ocf_device *d, const ocf_device_config *cfg) {
@@ -95,6 +96,14 @@ static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
   if (ev->type == OCF_DTLS_EV_ESTABLISHED) {
     sec_peer peer;
     device_sec_peer_from_info(ev->info, d->sec->cur->doxm.oxmsel, &peer);
+    ocf_acl_auth otm_auth;
+    if (device_dtls_otm_auth(d, &ev->info->peer, &otm_auth)) {
+      /* The onboarding handshake authenticates no client identity: the Random PIN identity
+       * "oic.sec.doxm.rdp" is 16 bytes long but names nobody (digest 4.3). */
+      peer.auth = otm_auth;
+      peer.has_uuid = false;
+      memset(&peer.uuid, 0, sizeof peer.uuid);
+    }
     if (device_sec_session_established(d, &peer, d->now) != OCF_OK) {
       ocf_log(&d->pf, OCF_LOG_WARN, LOG_MODULE, "too many sessions: closing the new one");
       (void)ocf_stack_close(stack, &ev->info->peer, d->now);
@@ -141,7 +150,16 @@ static ocf_err add_device_types(ocf_device *d, const ocf_device_config *cfg) {
 }
 
 ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg, ocf_device **out) {
-  return device_create_secure(pf, cfg, NULL, NULL, out);
+  ocf_device_config defaults;
+  if (!cfg) {
+    ocf_device_config_init(&defaults);
+    cfg = &defaults;
+  }
+  if (!cfg->dtls) return device_create_secure(pf, cfg, NULL, NULL, out);
+  ocf_stack_config sc;
+  ocf_stack_callbacks cbs;
+  device_dtls_stack_config(&sc, &cbs); /* the coaps server and its OTMs (sec_dtls.c) */
+  return device_create_secure(pf, cfg, &sc, &cbs, out);
 }
 
 ocf_err device_create_secure(const ocf_platform *pf, const ocf_device_config *cfg,

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/uuid.h"
 #include "device/sec.h"
+#include "device/sec_dtls.h"
 
 #define LOG_MODULE "device"
 
@@ -57,6 +58,7 @@ ocf_err device_sec_create(ocf_device *d, const ocf_device_config *cfg) {
   } else if (err == OCF_OK) {
     err = fresh_models(d, cfg);
   }
+  if (err == OCF_OK) err = device_dtls_create(d, cfg);
   if (err != OCF_OK) return err;
   device_sync_identity(d);
   err = device_sec_add_doxm(d);
@@ -72,6 +74,7 @@ static void free_roles(ocf_device *d, sec_session *ss) {
 void device_sec_destroy(ocf_device *d) {
   device_sec *s = d->sec;
   if (!s) return;
+  device_dtls_destroy(d);
   for (size_t i = 0; i < DEVICE_SEC_MAX_SESSIONS; i++) free_roles(d, &s->sessions[i]);
   /* The models hold keys: wipe them before the memory goes back (digest: secrets never linger). */
   if (s->cur) {
@@ -129,6 +132,7 @@ ocf_err sec_commit(ocf_device *d, unsigned mask) {
     ocf_device_event ev = {.type = OCF_DEVICE_EV_STATE_CHANGED,
                            .state = (ocf_device_state)s->cur->pstat.dos_s};
     sec_event(d, &ev);
+    device_dtls_state_changed(d, old->pstat.dos_s);
   }
   if (!ocf_uuid_equal(&old->doxm.deviceuuid, &s->cur->doxm.deviceuuid)) {
     ocf_device_event ev = {.type = OCF_DEVICE_EV_DI_CHANGED};

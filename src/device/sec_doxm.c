@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "device/sec.h"
+#include "device/sec_dtls.h"
 
 #define LOG_MODULE "device"
 
@@ -59,6 +60,7 @@ static ocf_status doxm_post(void *user, const ocf_request *req, ocf_rep_enc *rsp
   if (r.changed & OCF_SVR_DOXM_CHG_OXMSEL) {
     /* Digest 2.1, 4.3: a write of oxmsel is when a Random PIN device shows a NEW PIN. */
     ocf_device_event ev = {.type = OCF_DEVICE_EV_OTM_SELECTED, .otm = d->sec->cur->doxm.oxmsel};
+    device_dtls_otm_selected(d, &ev);
     sec_event(d, &ev);
   }
   return OCF_STATUS_CHANGED;

@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "device/sec.h"
+#include "device/sec_dtls.h"
 
 #define LOG_MODULE "device"
 
@@ -68,6 +69,8 @@ static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp
   sec_models *next = sec_begin(d);
   if (ocf_svr_cred_decode_update(&d->sec->cur->cred, ocf_request_body(req), &ctx, &next->cred, &r) != OCF_OK)
     return sec_refuse(d, req, &r);
+  /* Digest 4.5: a keyless PSK is the Owner Credential, derived here, or the POST fails. */
+  if (device_dtls_owner_creds(d, req, next, &r) != OCF_OK) return sec_refuse(d, req, &r);
   return finish_post(d, SEC_BLOB_CRED);
 }
 

@@ -93,20 +93,22 @@ elif mode == "oic_res":      # di port scheme-prefix-of-a-global-ep
     expect(hrefs == sorted(["/oic/d", "/oic/p", "/oic/res", "/switch"] + svrs), "/oic/res hrefs %r" % hrefs)
     for l in v:
         if l.get("href") in svrs and l.get("href") not in ("/oic/sec/doxm", "/oic/sec/pstat"):
-            # digest 1.4: coaps eps only, and this device serves no coaps yet
-            expect(all(e.get("ep", "").startswith("coaps://") for e in l.get("eps", [])), "eps of %r" % l.get("href"))
+            # digest 1.4: coaps eps only
+            expect(l.get("eps") and all(e.get("ep", "").startswith("coaps://") for e in l.get("eps", [])),
+                   "eps of %r" % l.get("href"))
             continue
         expect(l.get("anchor") == "ocf://" + di, "anchor %r" % l.get("anchor"))
         expect(isinstance(l.get("rt"), list) and isinstance(l.get("if"), list), "rt/if of %r" % l.get("href"))
         expect(l.get("p") == {"bm": 1}, "p of %r: %r" % (l.get("href"), l.get("p")))
         eps = [e.get("ep") for e in l.get("eps", [])]
         expect(global_ep in eps, "%s not among the eps %r" % (global_ep, eps))
-        expect(all(e.endswith(":" + port) for e in eps), "eps %r not all on port %s" % (eps, port))
+        plain = [e for e in eps if e.startswith("coap://")]
+        expect(all(e.endswith(":" + port) for e in plain), "coap eps %r not all on port %s" % (plain, port))
         expect(not any("%" in e for e in eps), "zone id in eps %r (pitfall 28)" % eps)
         if global_ep.startswith("coap://["):
             expect(any(e.startswith("coap://[fe80::") for e in eps), "no link-local ep in %r" % eps)
         else:
-            expect(all(e.startswith("coap://") and "[" not in e for e in eps), "not IPv4 eps %r" % eps)
+            expect(all(e.startswith(("coap://", "coaps://")) and "[" not in e for e in eps), "not IPv4 eps %r" % eps)
     d = [l for l in v if l.get("href") == "/oic/d"]
     expect(d and "oic.wk.d" in d[0].get("rt", []), "/oic/d link rt")
 elif mode == "doxm":         # di
@@ -159,7 +161,8 @@ done
 for name in "${names[@]}"; do
   netns_wait_for_file "$NETNS_TMP/$name.ports"
   ports=$(cat "$NETNS_TMP/$name.ports")
-  [[ $ports =~ ^coap6=([0-9]+)\ coap4=([0-9]+)$ ]] || netns_die "$name: bad port file: $ports"
+  [[ $ports =~ ^coap6=([0-9]+)\ coap4=([0-9]+)\ coaps6=[1-9][0-9]*\ coaps4=[1-9][0-9]*$ ]] ||
+    netns_die "$name: bad port file: $ports"
   p6[$name]=${BASH_REMATCH[1]}
   p4[$name]=${BASH_REMATCH[2]}
   for ((i = 0; i < 500; i++)); do
@@ -167,7 +170,7 @@ for name in "${names[@]}"; do
     sleep 0.01
   done
   line=$(grep "ready di=" "$NETNS_TMP/$name.log") || netns_die "$name: no ready line: $(cat "$NETNS_TMP/$name.log")"
-  [[ $line =~ di=([0-9a-f-]{36})\ name=$name\ coap6=${p6[$name]}\ coap4=${p4[$name]}$ ]] ||
+  [[ $line =~ di=([0-9a-f-]{36})\ name=$name\ coap6=${p6[$name]}\ coap4=${p4[$name]}\ coaps6=[0-9]+\ coaps4=[0-9]+$ ]] ||
     netns_die "$name: unexpected ready line: $line"
   di[$name]=${BASH_REMATCH[1]}
 done

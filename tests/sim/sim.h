@@ -47,6 +47,11 @@ typedef struct ocf_sim_platform {
 /* Seeds the generator (seed 0 is mapped to a fixed non-zero value) and resets the counters.
  * Log lines go to stderr at level WARN and above unless quiet. */
 void ocf_sim_platform_init(ocf_sim_platform *sp, uint64_t seed);
+/* Every log line of every sim platform (all levels: they log at OCF_LOG_DEBUG) also goes to
+ * tap(user, ...), e.g. a test that checks no line carries a secret. Process-wide, because
+ * engines copy their platform when created; NULL removes it. Tests only, one at a time. */
+typedef void (*ocf_sim_log_tap)(void *user, ocf_log_level level, const char *module, const char *line);
+void ocf_sim_set_log_tap(ocf_sim_log_tap tap, void *user);
 /* Makes the nth allocation attempt from now on fail (n >= 1); with and_after, every later one
  * too. n = 0 disarms. */
 void ocf_sim_fail_alloc(ocf_sim_platform *sp, size_t nth, bool and_after);

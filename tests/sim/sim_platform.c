@@ -59,9 +59,19 @@ static void sim_free(void *ctx, void *ptr) {
   free(h);
 }
 
+/* The test's tap (ocf_sim_set_log_tap): process-wide state is fine in the test harness. */
+static ocf_sim_log_tap g_log_tap;
+static void *g_log_tap_user;
+
+void ocf_sim_set_log_tap(ocf_sim_log_tap tap, void *user) {
+  g_log_tap = tap;
+  g_log_tap_user = user;
+}
+
 static void sim_log(void *ctx, ocf_log_level level, const char *module, const char *line) {
   ocf_sim_platform *sp = ctx;
   snprintf(sp->last_log, sizeof sp->last_log, "%s: %s", module, line);
+  if (g_log_tap) g_log_tap(g_log_tap_user, level, module, line);
   if (!sp->quiet && level <= OCF_LOG_WARN) fprintf(stderr, "[%s] %s\n", module, line);
 }
 

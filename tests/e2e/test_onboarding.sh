@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# End-to-end onboarding: `obt init` + `obt onboard --all` on host "obt" claims two ocf-device
+# processes on host "dev" over real UDP and DTLS between network namespaces — one offering
+# Just Works, one Random PIN (its PIN read from the file the device writes) — and leaves both
+# in RFPRO (OBT 5.3.1 steps 1-12).
+#
+# Checked: before, libcoap's coap-client-notls (an independent CoAP stack) reads each device's
+# doxm in the clear; after, the store lists both as owned under new uuids, each device's status
+# lines say RFPRO and that uuid as its di, doxm is no longer served without DTLS, a second
+# `obt onboard --all` finds nothing to claim (owned devices ignore owned=false discovery), and
+# a device restarted from its --storage keeps its di and ownership. (Reading the SVRs back
+# over the owner's DTLS session comes with the tool's owner-session commands.)
+# Usage: test_onboarding.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/netns.sh
+source "$here/netns.sh"
+command -v coap-client-notls >/dev/null 2>&1 || netns_skip "coap-client-notls not found (Debian libcoap3-bin)"
+command -v python3 >/dev/null 2>&1 || netns_skip "python3 not found"
+netns_enter "$here/$(basename "$0")" "$@"
+
+obt=${1:?usage: test_onboarding.sh path/to/obt path/to/ocf-device}
+device=${2:?usage: test_onboarding.sh path/to/obt path/to/ocf-device}
+[[ -x $obt && -x $device ]] || netns_die "not executable: $obt or $device"
+
+netns_setup
+netns_add_host dev 1
+netns_add_host obt 2
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+export XDG_DATA_HOME=$NETNS_TMP/xdg
+store=$NETNS_TMP/domain.db
+declare -A pid di p6
+start_device() { # name otm
+  local name=$1 otm=$2
+  rm -f "$NETNS_TMP/$name.ports"
+  netns_spawn dev "$device" --name "$name" --interface eth0 --otm "$otm" --port-file "$NETNS_TMP/$name.ports" \
+    --storage "$NETNS_TMP/$name.state" --pin-file "$NETNS_TMP/$name.pin" --log-level warn 2>>"$NETNS_TMP/$name.log"
+  pid[$name]=$NETNS_LAST_PID
+  netns_wait_for_file "$NETNS_TMP/$name.ports"
+  local ports
+  ports=$(cat "$NETNS_TMP/$name.ports")
+  [[ $ports =~ ^coap6=([0-9]+)\ coap4=[0-9]+\ coaps6=[0-9]+\ coaps4=[0-9]+$ ]] || netns_die "$name: bad port file: $ports"
+  p6[$name]=${BASH_REMATCH[1]}
+}
+start_device dev-jw jw
+start_device dev-rdp rdp
+
+# doxm_field NAME FIELD: one property of the device's /oic/sec/doxm (GET over coap, CBOR decoded)
+doxm_field() {
+  local name=$1 field=$2 out=$NETNS_TMP/$1-doxm.cbor
+  rm -f "$out"
+  netns_exec obt coap-client-notls -B 5 -A 10000 -o "$out" "coap://[fd00::1]:${p6[$name]}/oic/sec/doxm" \
+    >/dev/null 2>&1 || true
+  [[ -s $out ]] || { echo "no-answer"; return 0; }
+  python3 "$here/cbor_field.py" "$out" "$field"
+}
+for name in dev-jw dev-rdp; do di[$name]=$(doxm_field "$name" deviceuuid); done
+
+netns_exec obt "$obt" init --store "$store" --name "E2E lab" --otm-policy rdp,jw >"$NETNS_TMP/init.out" 2>&1 ||
+  netns_die "obt init failed: $(cat "$NETNS_TMP/init.out")"
+obt_uuid=$(netns_exec obt "$obt" domain --store "$store" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["tool_uuid"])')
+
+# The PIN file pattern: the devices write theirs under their own names; obt substitutes %u
+# with the uuid it discovered, so link each device's uuid to its file.
+ln -s "$NETNS_TMP/dev-rdp.pin" "$NETNS_TMP/${di[dev-rdp]}.pin"
+if netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 5000 \
+  --pin-file "$NETNS_TMP/%u.pin" --json >"$NETNS_TMP/onboard.json" 2>"$NETNS_TMP/onboard.err"; then
+  pass "obt onboard --all exits 0"
+else
+  fail "obt onboard --all exited $?"
+  cat "$NETNS_TMP/onboard.err" "$NETNS_TMP/onboard.json"
+fi
+grep -q '"event": "done"' "$NETNS_TMP/onboard.json" && pass "a done event ends the JSON stream" ||
+  fail "no done event in the JSON stream"
+
+netns_exec obt "$obt" devices --store "$store" --json >"$NETNS_TMP/devices.json" 2>&1 || true
+for name in dev-jw dev-rdp; do
+  # The store's record of the device: owned, under the new uuid, the old one kept.
+  new=$(python3 - "$NETNS_TMP/devices.json" "${di[$name]}" <<'PY'
+import json, sys
+for d in json.load(open(sys.argv[1])):
+    if d.get("original_uuid") == sys.argv[2] and d.get("state") == "owned":
+        print(d["uuid"])
+PY
+  )
+  if [[ -n $new && $new != "${di[$name]}" ]]; then
+    pass "$name: the store holds it as owned under a new uuid"
+  else
+    fail "$name: not owned in the store: $(cat "$NETNS_TMP/devices.json")"
+    new=none
+  fi
+  # The device's side (its status lines): RFPRO reached, di = the uuid the tool gave it.
+  grep -qx "ocf-device: state RFPRO" "$NETNS_TMP/$name.log" && pass "$name: the device reached RFPRO" ||
+    fail "$name: no RFPRO in its log: $(cat "$NETNS_TMP/$name.log")"
+  grep -qx "ocf-device: di $new" "$NETNS_TMP/$name.log" && pass "$name: its di is the store's uuid" ||
+    fail "$name: di $new not in its log"
+  # Out of RFOTM, the SVRs are served over DTLS only (digest 3.4 rule 6): plain doxm is refused.
+  [[ $(doxm_field "$name" owned) == no-answer ]] && pass "$name: doxm no longer readable without DTLS" ||
+    fail "$name: doxm still served in the clear"
+  di[$name]=$new
+done
+! grep -q "[^0-9][0-9]\{8\}\b" "$NETNS_TMP/onboard.err" && pass "the tool's stderr shows no PIN" ||
+  fail "the tool's stderr may show a PIN: $(cat "$NETNS_TMP/onboard.err")"
+
+# A second run claims nothing: both are ours now and no longer answer owned=false discovery.
+netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 1500 \
+  >"$NETNS_TMP/again.out" 2>&1 && rc=0 || rc=$?
+[[ $rc != 0 && $rc != 1 ]] && pass "a second onboard --all claims nothing (exit $rc)" ||
+  { fail "a second onboard --all exited $rc"; cat "$NETNS_TMP/again.out"; }
+
+# Ownership survives a restart from the device's storage: same di, not back in RFOTM.
+netns_stop "${pid[dev-jw]}"
+: >"$NETNS_TMP/dev-jw.log"
+start_device dev-jw jw
+for ((i = 0; i < 500; i++)); do grep -q "ready di=" "$NETNS_TMP/dev-jw.log" && break; sleep 0.01; done
+grep -q "ready di=${di[dev-jw]} " "$NETNS_TMP/dev-jw.log" && [[ $(doxm_field dev-jw owned) == no-answer ]] &&
+  pass "dev-jw: restarted from its storage with the same di, still owned" ||
+  fail "dev-jw: after a restart: $(cat "$NETNS_TMP/dev-jw.log")"
+
+for name in dev-jw dev-rdp; do
+  netns_stop "${pid[$name]}" && pass "$name: exits 0 on SIGTERM" || fail "$name: bad exit on SIGTERM"
+done
+echo "$failures failure(s)"
+[[ $failures == 0 ]]

@@ -1,0 +1,520 @@
+/* The device's DTLS glue (src/device/sec_dtls.c, ADR 0018) against a real DTLS client: an OBT
+ * made of an ocf_stack whose sessions use the OTM client profiles of src/otm, on the simulated
+ * network. It onboards the device in the order of digest §5.2 (oxmsel in the clear, the DOC,
+ * om, devowneruuid, deviceuuid, rowneruuids, the Owner Credential with an empty key, owned,
+ * RFPRO) for Just Works, Random PIN (the PIN from the OTM_SELECTED event) and the manufacturer
+ * certificate; both sides must hold the same OwnerPSK, and a new PSK session with the OBT uuid
+ * and that key must reach /oic/sec/pstat while a wrong key fails. Then the rules of digest §3.6:
+ * one onboarding connection at a time, a wrong PIN and the persisted limiter (fake clock,
+ * restart, RESET), a DOC dropped mid-onboarding, a suite mismatch. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "device/sec.h"
+#include "device/sec_dtls.h"
+#include "dtls_certs.h"
+#include "otm/otm.h"
+#include "otm/pin.h"
+#include "sim/sim.h"
+#include "stack/stack.h"
+#include "store/memory/memory.h"
+#include "svr_test_util.h"
+
+#define START 1000000u
+#define NOW_2025 1735689600 /* 2025-01-01T00:00:00Z */
+#define OBT_UUID "ce3eefde-b8e3-4c08-5674-c3702eb35028"
+#define NEW_DI "867b77b4-bfb5-453e-5b74-74aa0f4341bf"
+
+/* --- an OBT on an ocf_stack ------------------------------------------------------------------ */
+
+typedef struct obt {
+  ocf_sim_platform sp;
+  ocf_stack *stack;
+  int node;
+  ocf_endpoint ep;
+  ocf_otm_session os;
+  bool established, failed, closed;
+  ocf_err err;
+  uint8_t key_block[OCF_KEY_BLOCK_MAX];
+  size_t key_block_len;
+  /* the last response */
+  bool done;
+  uint8_t code;
+  uint8_t body[2048];
+  size_t len;
+} obt;
+
+typedef struct world {
+  ocf_sim_net *net;
+  ocf_sim_platform dpf;
+  ocf_mem_medium *medium;
+  ocf_store *store;
+  ocf_device *dev;
+  int dnode;
+  ocf_endpoint dep, dsep; /* the device, plain and secure */
+  obt o, o2;
+  char pin[40];
+  size_t n_pins;
+} world;
+
+static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
+  obt *o = user;
+  (void)stack;
+  if (ev->type == OCF_DTLS_EV_ESTABLISHED) {
+    o->established = true;
+    assert_int_equal(ocf_dtls_session_key_block(ev->session, o->key_block, &o->key_block_len), OCF_OK);
+  } else if (ev->type == OCF_DTLS_EV_FAILED) {
+    o->failed = true;
+    o->err = ev->err;
+  } else {
+    o->closed = true;
+  }
+}
+
+static ocf_err on_psk_for_hint(void *user, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
+                               uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
+  obt *o = user;
+  (void)peer;
+  if (!o->os.otm) return OCF_ERR_NOT_FOUND; /* an owner session: the profile's key */
+  return ocf_otm_session_psk_for_hint(&o->os, hint, hint_len, key, key_len);
+}
+
+static ocf_err on_verify(void *user, const ocf_endpoint *peer, const ocf_bytes *chain, size_t n_chain,
+                         const ocf_uuid *uuid) {
+  obt *o = user;
+  (void)peer;
+  return ocf_otm_session_verify_cert(&o->os, chain, n_chain, uuid);
+}
+
+static ocf_endpoint ep6(uint8_t last, uint16_t port, uint8_t flags) {
+  ocf_endpoint ep = {.family = OCF_IPV6, .port = port, .flags = flags};
+  ep.addr[0] = 0xfd;
+  ep.addr[15] = last;
+  return ep;
+}
+
+static void obt_init(world *w, obt *o, uint8_t last, uint64_t seed) {
+  memset(o, 0, sizeof *o);
+  ocf_sim_platform_init(&o->sp, seed);
+  o->sp.quiet = true;
+  ocf_stack_config c;
+  ocf_stack_config_default(&c);
+  c.dtls.client = true;
+  ocf_stack_callbacks cbs = {
+      .user = o, .on_session = on_session, .psk_for_hint = on_psk_for_hint, .verify_cert = on_verify};
+  assert_int_equal(ocf_stack_create(&o->sp.pf, &c, &cbs, &o->stack), OCF_OK);
+  o->node = ocf_sim_add_node(w->net, ocf_stack_engine(o->stack));
+  o->ep = ep6(last, 40001, 0);
+  ocf_sim_node_add_addr(w->net, o->node, &o->ep);
+}
+
+static void obt_free(world *w, obt *o) {
+  ocf_sim_node_remove(w->net, o->node);
+  ocf_stack_destroy(o->stack);
+  ocf_otm_session_clear(&o->os);
+  assert_int_equal(o->sp.live, 0);
+}
+
+/* --- the device ------------------------------------------------------------------------------ */
+
+static void on_device_event(void *user, ocf_device *d, const ocf_device_event *ev) {
+  world *w = user;
+  (void)d;
+  if (ev->type != OCF_DEVICE_EV_OTM_SELECTED || !ev->pin) return;
+  size_t len = strlen(ev->pin);
+  assert_true(len < sizeof w->pin);
+  memcpy(w->pin, ev->pin, len + 1);
+  w->n_pins++;
+}
+
+typedef struct mfg {
+  test_cred root, inter, leaf;
+  ocf_bytes chain[2], anchors[1];
+} mfg;
+
+static mfg g_mfg; /* made once: key generation is slow */
+
+static int make_certs(void **state) {
+  (void)state;
+  test_cert_opts ca = {.is_ca = true, .max_pathlen = -1};
+  test_make_cert(&g_mfg.root, NULL, "Acme Mfg Root", &ca, 31);
+  ca.max_pathlen = 0;
+  test_make_cert(&g_mfg.inter, &g_mfg.root, "Acme Mfg Intermediate", &ca, 33);
+  test_cert_opts lo = {.eku = TEST_EKU_OCF_LEAF};
+  test_make_cert(&g_mfg.leaf, &g_mfg.inter, "uuid:4e2e330a-2f22-48ca-54b9-c984bc68fec5", &lo, 34);
+  g_mfg.chain[0] = test_cert_bytes(&g_mfg.leaf);
+  g_mfg.chain[1] = test_cert_bytes(&g_mfg.inter);
+  g_mfg.anchors[0] = test_cert_bytes(&g_mfg.root);
+  return 0;
+}
+
+static void device_start(world *w) {
+  ocf_device_config cfg;
+  ocf_device_config_init(&cfg);
+  cfg.otms[0] = OCF_DEVICE_OTM_JUST_WORKS;
+  cfg.otms[1] = OCF_DEVICE_OTM_RANDOM_PIN;
+  cfg.otms[2] = OCF_DEVICE_OTM_MFG_CERT;
+  cfg.n_otms = 3;
+  cfg.on_event = on_device_event;
+  cfg.event_user = w;
+  cfg.mfg_chain = g_mfg.chain;
+  cfg.n_mfg_chain = 2;
+  cfg.mfg_key = test_key_bytes(&g_mfg.leaf);
+  ocf_store_config sc;
+  ocf_store_config_init(&sc);
+  sc.max_record = 512 * 1024;
+  sc.has_key = true;
+  memset(sc.key, 0x5a, sizeof sc.key);
+  ocf_store_medium port = ocf_mem_medium_port(w->medium);
+  assert_int_equal(ocf_store_open(&port, &sc, &w->dpf.pf, &w->store), OCF_OK);
+  cfg.store = w->store;
+  assert_int_equal(ocf_device_create(&w->dpf.pf, &cfg, &w->dev), OCF_OK);
+  w->dnode = ocf_sim_add_node(w->net, ocf_device_engine(w->dev));
+  ocf_sim_node_add_addr(w->net, w->dnode, &w->dep);
+}
+
+static void device_stop(world *w) {
+  ocf_sim_node_remove(w->net, w->dnode);
+  ocf_device_destroy(w->dev);
+  ocf_store_close(w->store);
+  w->dev = NULL;
+}
+
+static void world_init(world *w, uint64_t seed) {
+  memset(w, 0, sizeof *w);
+  w->net = ocf_sim_net_new(seed, START);
+  ocf_sim_platform_init(&w->dpf, seed * 5 + 3);
+  w->dpf.quiet = true;
+  assert_int_equal(ocf_mem_medium_new(&w->dpf.pf, 32, 512 * 1024, &w->medium), OCF_OK);
+  w->dep = ep6(1, 5683, 0);
+  w->dsep = ep6(1, 5683, OCF_EP_SECURE);
+  device_start(w);
+  obt_init(w, &w->o, 2, seed * 7 + 1);
+  obt_init(w, &w->o2, 3, seed * 11 + 2);
+}
+
+static void world_free(world *w) {
+  obt_free(w, &w->o);
+  obt_free(w, &w->o2);
+  device_stop(w);
+  ocf_mem_medium_free(w->medium);
+  assert_int_equal(w->dpf.live, 0);
+  ocf_sim_net_free(w->net);
+}
+
+static const sec_models *models(const world *w) { return w->dev->sec->cur; }
+
+/* --- requests -------------------------------------------------------------------------------- */
+
+static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
+  obt *o = user;
+  (void)m;
+  if (ev->type == OCF_MSG_EV_RESPONSE) {
+    o->code = ev->response->code;
+    o->len = ev->response->payload_len < sizeof o->body ? ev->response->payload_len : 0;
+    if (o->len) memcpy(o->body, ev->response->payload, o->len);
+  }
+  if (ev->final) o->done = true;
+}
+
+static bool request_done(void *user) { return ((obt *)user)->done; }
+
+/* Sends code uri (with a CBOR body written in diagnostic notation, or none) over the session
+ * (secure) or in the clear; returns the response code, 0 when none came. */
+static uint8_t req(world *w, obt *o, bool secure, uint8_t code, const char *uri, const char *diag) {
+  uint8_t scratch[256], body[1024];
+  ocf_coap_msg m;
+  ocf_coap_init(&m, OCF_COAP_CON, code, 0);
+  assert_int_equal(ocf_coap_set_uri_path_query(&m, uri, scratch, sizeof scratch), OCF_OK);
+  if (diag) {
+    m.payload_len = diag_cbor(diag, body, sizeof body);
+    m.payload = body;
+    assert_int_equal(ocf_coap_add_uint_option(&m, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR),
+                     OCF_OK);
+  }
+  ocf_msg_request_params p = {.to = secure ? &w->dsep : &w->dep, .n_to = 1, .cb = on_response, .user = o};
+  o->done = false;
+  o->code = 0;
+  assert_int_equal(ocf_stack_request(o->stack, &p, &m, ocf_sim_now(w->net), NULL), OCF_OK);
+  ocf_sim_flush(w->net);
+  assert_true(ocf_sim_run_until(w->net, request_done, o, 300000));
+  return o->code;
+}
+
+static void changed(world *w, const char *uri, const char *diag) {
+  uint8_t c = req(w, &w->o, true, OCF_COAP_POST, uri, diag);
+  if (c != OCF_COAP_CHANGED) fprintf(stderr, "POST %s %s: %x\n", uri, diag, c);
+  assert_int_equal(c, OCF_COAP_CHANGED);
+}
+
+static bool settled(void *user) {
+  const obt *o = user;
+  return o->established || o->failed;
+}
+
+static void connect(world *w, obt *o, const ocf_dtls_profile *p) {
+  o->established = o->failed = o->closed = false;
+  assert_int_equal(ocf_stack_connect(o->stack, &w->dsep, p, ocf_sim_now(w->net)), OCF_OK);
+  ocf_sim_flush(w->net);
+  assert_true(ocf_sim_run_until(w->net, settled, o, 200000));
+}
+
+/* POST oxmsel in the clear, then the OTM handshake with the OBT's parameters. */
+static void start_otm(world *w, obt *o, uint32_t oxm, const char *pin) {
+  char body[32];
+  snprintf(body, sizeof body, "{'oxmsel': %u}", oxm);
+  assert_int_equal(req(w, o, false, OCF_COAP_POST, "/oic/sec/doxm", body), OCF_COAP_CHANGED);
+  ocf_otm_registry reg;
+  ocf_otm_registry_init(&reg);
+  ocf_otm_params p = {.device_uuid = models(w)->doxm.deviceuuid,
+                      .pin = pin ? pin : w->pin,
+                      .pin_len = strlen(pin ? pin : w->pin),
+                      .trust_anchors = g_mfg.anchors,
+                      .n_trust_anchors = 1,
+                      .utc_now = NOW_2025};
+  ocf_otm_session_clear(&o->os);
+  assert_int_equal(ocf_otm_session_init(&o->os, ocf_otm_registry_find(&reg, oxm), false, &p), OCF_OK);
+  connect(w, o, &o->os.profile);
+}
+
+static ocf_dtls_profile owner_profile(const uint8_t *key) {
+  static const ocf_uuid k_obt = {
+      {0xce, 0x3e, 0xef, 0xde, 0xb8, 0xe3, 0x4c, 0x08, 0x56, 0x74, 0xc3, 0x70, 0x2e, 0xb3, 0x50, 0x28}};
+  ocf_dtls_profile p;
+  memset(&p, 0, sizeof p);
+  p.suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
+  p.n_suites = 1;
+  p.psk_identity = (ocf_bytes){k_obt.b, 16}; /* digest 8.1: the OBT uuid, 16 raw bytes */
+  p.psk = (ocf_bytes){key, 16};
+  return p;
+}
+
+/* Digest §5.2 steps 3-12 over the DOC; returns the OwnerPSK the OBT computed. */
+static void take_ownership(world *w, uint8_t owner_psk[16]) {
+  changed(w, "/oic/sec/pstat", "{'om': 4}");
+  changed(w, "/oic/sec/doxm", "{'devowneruuid': '" OBT_UUID "'}");
+  changed(w, "/oic/sec/doxm", "{'deviceuuid': '" NEW_DI "'}");
+  changed(w, "/oic/sec/doxm", "{'rowneruuid': '" OBT_UUID "'}");
+  changed(w, "/oic/sec/acl2", "{'rowneruuid': '" OBT_UUID "'}");
+  changed(w, "/oic/sec/pstat", "{'rowneruuid': '" OBT_UUID "'}");
+  ocf_uuid obt_uuid = uuid_of(OBT_UUID), di = uuid_of(NEW_DI);
+  assert_int_equal(
+      ocf_otm_owner_psk(w->o.os.otm, w->o.key_block, w->o.key_block_len, &obt_uuid, &di, owner_psk), OCF_OK);
+  changed(w, "/oic/sec/cred",
+          "{'creds': [{'credtype': 1, 'subjectuuid': '" OBT_UUID
+          "', 'privatedata': {'encoding': 'oic.sec.encoding.raw', 'data': h''}}], 'rowneruuid': '" OBT_UUID
+          "'}");
+  changed(w, "/oic/sec/doxm", "{'owned': true}");
+  changed(w, "/oic/sec/pstat", "{'dos': {'s': 2}}");
+  assert_int_equal(ocf_device_get_state(w->dev), OCF_DEVICE_RFPRO);
+  /* The device derived the same key for the owner (digest 4.5). */
+  const ocf_svr_cred_entry *e = ocf_svr_cred_find_psk(&models(w)->cred, &obt_uuid);
+  assert_non_null(e);
+  assert_int_equal(e->private_len, 16);
+  assert_memory_equal(e->private_data, owner_psk, 16);
+}
+
+static void onboard_and_reconnect(uint64_t seed, uint32_t oxm, uint16_t suite) {
+  world w;
+  world_init(&w, seed);
+  start_otm(&w, &w.o, oxm, NULL);
+  assert_true(w.o.established);
+  assert_int_equal(ocf_stack_session_info(w.o.stack, &w.dsep)->suite, suite);
+  uint8_t psk[16];
+  take_ownership(&w, psk);
+  /* The DOC ends; leaving RFOTM, that resets nothing (digest 3.6). */
+  assert_int_equal(ocf_stack_close(w.o.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 100);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+  /* Digest 8.1: the owner's PSK session, identity = OBT uuid. */
+  ocf_otm_session_clear(&w.o.os);
+  ocf_dtls_profile p = owner_profile(psk);
+  connect(&w, &w.o, &p);
+  assert_true(w.o.established);
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/pstat", NULL), OCF_COAP_CONTENT);
+  /* A wrong key fails the handshake; the device goes on serving. */
+  uint8_t wrong[16];
+  memcpy(wrong, psk, 16);
+  wrong[0] ^= 1;
+  p = owner_profile(wrong);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.failed);
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/pstat", NULL), OCF_COAP_CONTENT);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+  world_free(&w);
+}
+
+/* --- tests ----------------------------------------------------------------------------------- */
+
+static void test_just_works_onboarding(void **state) {
+  (void)state;
+  onboard_and_reconnect(1, OCF_OXM_JUST_WORKS, OCF_DTLS_ECDH_ANON_AES_128_CBC_SHA256);
+}
+
+static void test_random_pin_onboarding(void **state) {
+  (void)state;
+  onboard_and_reconnect(2, OCF_OXM_RANDOM_PIN, OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256);
+}
+
+static void test_mfg_cert_onboarding(void **state) {
+  (void)state;
+  onboard_and_reconnect(3, OCF_OXM_MFG_CERT, OCF_DTLS_ECDHE_ECDSA_AES_128_CCM_8);
+}
+
+static void test_pin_is_new_on_every_oxmsel(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 4);
+  assert_int_equal(req(&w, &w.o, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 1}"), OCF_COAP_CHANGED);
+  char first[40];
+  memcpy(first, w.pin, sizeof first);
+  assert_int_equal(strlen(first), 8); /* digest 4.3: 8 digits by default */
+  assert_int_equal(req(&w, &w.o, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 1}"), OCF_COAP_CHANGED);
+  assert_int_equal(w.n_pins, 2);
+  assert_string_not_equal(first, w.pin);
+  world_free(&w);
+}
+
+/* One onboarding connection at a time (digest 3.6): a second client is refused both while the
+ * first handshake runs and while the DOC is open; the device does not reset for it. */
+static void test_second_onboarding_handshake_is_refused(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 5);
+  assert_int_equal(req(&w, &w.o, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 0}"), OCF_COAP_CHANGED);
+  ocf_dtls_profile p;
+  assert_int_equal(ocf_dtls_profile_otm(&p, OCF_OXM_JUST_WORKS), OCF_OK);
+  ocf_time_ms now = ocf_sim_now(w.net);
+  assert_int_equal(ocf_stack_connect(w.o.stack, &w.dsep, &p, now), OCF_OK);
+  ocf_sim_flush(w.net);
+  ocf_sim_run_for(w.net, 3); /* the first ClientHello with its cookie is in */
+  assert_int_equal(ocf_stack_connect(w.o2.stack, &w.dsep, &p, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_flush(w.net);
+  assert_true(ocf_sim_run_until(w.net, settled, &w.o2, 200000));
+  assert_true(w.o.established);
+  assert_true(w.o2.failed);
+  assert_int_equal(w.o2.err, OCF_ERR_TIMEOUT);
+  assert_true(device_sec_doc_open(w.dev));
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  assert_int_equal(models(&w)->doxm.oxmsel, OCF_OXM_JUST_WORKS); /* no reset happened */
+  world_free(&w);
+}
+
+static void wrong_pin_round(world *w) {
+  ocf_uuid before = models(w)->doxm.deviceuuid;
+  start_otm(w, &w->o, OCF_OXM_RANDOM_PIN, "00000000"); /* the device shows a random one */
+  assert_true(w->o.failed);
+  ocf_sim_run_for(w->net, 100);
+  /* Digest 3.6: a failed PIN handshake resets the device: new uuid, no OTM selected. */
+  assert_int_equal(ocf_device_get_state(w->dev), OCF_DEVICE_RFOTM);
+  assert_false(ocf_uuid_equal(&before, &models(w)->doxm.deviceuuid));
+  assert_int_equal(models(w)->doxm.oxmsel, OCF_OXM_SELF);
+}
+
+static void test_wrong_pins_engage_the_limiter_across_restart_and_reset(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 6);
+  uint32_t failures;
+  ocf_time_ms wait;
+  for (int i = 0; i < OCF_OTM_PIN_FREE_FAILURES + 1; i++) wrong_pin_round(&w);
+  device_dtls_pin_limiter(w.dev, &failures, &wait);
+  assert_int_equal(failures, OCF_OTM_PIN_FREE_FAILURES + 1);
+  assert_true(wait > 0 && wait <= 2000);
+  /* A restart keeps the count and restarts the wait; so does a RESET. */
+  device_stop(&w);
+  device_start(&w);
+  assert_int_equal(ocf_device_factory_reset(w.dev, ocf_sim_now(w.net)), OCF_OK);
+  device_dtls_pin_limiter(w.dev, &failures, &wait);
+  assert_int_equal(failures, OCF_OTM_PIN_FREE_FAILURES + 1);
+  assert_int_equal(wait, 2000);
+  /* The right PIN now: the device refuses the handshake until the wait is over. */
+  ocf_time_ms t0 = ocf_sim_now(w.net);
+  start_otm(&w, &w.o, OCF_OXM_RANDOM_PIN, NULL);
+  assert_true(w.o.established);
+  assert_true(ocf_sim_now(w.net) - t0 >= 2000);
+  uint8_t psk[16];
+  take_ownership(&w, psk);
+  device_dtls_pin_limiter(w.dev, &failures, &wait); /* onboarded: forgiven */
+  assert_int_equal(failures, 0);
+  world_free(&w);
+}
+
+/* Digest 3.6: the DOC dropped mid-onboarding returns the device to a clean RFOTM. */
+static void test_dropped_doc_resets_to_a_clean_rfotm(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 7);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  assert_true(w.o.established);
+  changed(&w, "/oic/sec/pstat", "{'om': 4}");
+  changed(&w, "/oic/sec/doxm", "{'devowneruuid': '" OBT_UUID "'}");
+  changed(&w, "/oic/sec/doxm", "{'deviceuuid': '" NEW_DI "'}");
+  assert_int_equal(ocf_stack_close(w.o.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(&*w.net, 100);
+  const ocf_svr_doxm *x = &models(&w)->doxm;
+  ocf_uuid nd = uuid_of(NEW_DI);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  assert_false(ocf_uuid_equal(&x->deviceuuid, &nd));
+  assert_true(ocf_uuid_is_nil(&x->devowneruuid));
+  assert_false(x->owned);
+  assert_int_equal(x->oxmsel, OCF_OXM_SELF);
+  assert_false(device_sec_doc_open(w.dev));
+  /* and it can be onboarded again */
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  assert_true(w.o.established);
+  world_free(&w);
+}
+
+/* A client offering another OTM's suites fails cleanly on both sides; the device resets. */
+static void test_suite_mismatch_fails_cleanly(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 8);
+  assert_int_equal(req(&w, &w.o, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 0}"), OCF_COAP_CHANGED);
+  ocf_dtls_profile p = owner_profile((const uint8_t *)"0123456789abcdef");
+  connect(&w, &w.o, &p);
+  assert_true(w.o.failed);
+  ocf_sim_run_for(w.net, 100);
+  assert_int_equal(ocf_dtls_stats_get(ocf_stack_dtls(w.dev->stack))->sessions, 0);
+  assert_int_equal(models(&w)->doxm.oxmsel, OCF_OXM_SELF);
+  /* An owner-style PSK session before any OTM is refused too (RFOTM). */
+  connect(&w, &w.o, &p);
+  assert_true(w.o.failed);
+  world_free(&w);
+}
+
+/* An Owner Credential with an empty key is refused when it cannot be derived: in the clear, or
+ * with a subject that is not the owner. */
+static void test_keyless_psk_refused_off_the_doc(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 9);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  changed(&w, "/oic/sec/doxm", "{'devowneruuid': '" OBT_UUID "'}");
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred",
+                       "{'creds': [{'credtype': 1, 'subjectuuid': '" NEW_DI
+                       "', 'privatedata': {'encoding': 'oic.sec.encoding.raw', 'data': h''}}]}"),
+                   OCF_COAP_BAD_REQUEST);
+  assert_int_equal(models(&w)->cred.n, 0);
+  world_free(&w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_just_works_onboarding),
+      cmocka_unit_test(test_random_pin_onboarding),
+      cmocka_unit_test(test_mfg_cert_onboarding),
+      cmocka_unit_test(test_pin_is_new_on_every_oxmsel),
+      cmocka_unit_test(test_second_onboarding_handshake_is_refused),
+      cmocka_unit_test(test_wrong_pins_engage_the_limiter_across_restart_and_reset),
+      cmocka_unit_test(test_dropped_doc_resets_to_a_clean_rfotm),
+      cmocka_unit_test(test_suite_mismatch_fails_cleanly),
+      cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
+  };
+  return cmocka_run_group_tests(tests, make_certs, NULL);
+}
