@@ -218,8 +218,8 @@ static void finish_failed(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   j->failure.uncertain = j->cred_sent && !j->reset_acked;
   if (!j->hands_off) record_failure(obt, j); /* an owned record and its credential stay as they are */
   if (j->failure.uncertain)
-    j->failure.advice = "the device may hold the owner credential (kept in the store): reset it with obt "
-                        "before onboarding it again";
+    j->failure.advice = "the device may hold the owner credential (kept in the store): run obt recover once "
+                        "it is reachable, then onboard it again";
   audit(obt, j, "onboard", j->failure.uncertain ? "interrupted" : "failed");
   obt->onb->n_failed++;
   obt->onb->stats.failed++;

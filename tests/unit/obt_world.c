@@ -268,6 +268,7 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
     profile->suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
     profile->n_suites = 1;
     memcpy(d->hint, d->doxm.deviceuuid.b, 16);
+    if (d->foreign_hint) d->hint[0] ^= 0xff;
     profile->psk_hint = (ocf_bytes){d->hint, 16};
     return OCF_OK;
   }
