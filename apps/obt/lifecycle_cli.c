@@ -206,7 +206,10 @@ static void print_result(lc_cli_run *r, const ocf_obt_lc_result *res) {
 static void on_result(void *user, const ocf_obt_lc_result *res) {
   lc_cli_run *r = user;
   print_result(r, res);
-  if (res->outcome == OCF_OBT_LC_FAILED && (res->err == OCF_ERR_TIMEOUT || res->err == OCF_ERR_NOT_FOUND))
+  /* Exit 4: the device did not answer, or no address was known for it. */
+  if (res->outcome == OCF_OBT_LC_FAILED &&
+      (res->err == OCF_ERR_TIMEOUT ||
+       (res->err == OCF_ERR_NOT_FOUND && strcmp(res->stage, "owner session") == 0)))
     r->n_timeouts++;
 }
 

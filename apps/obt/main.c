@@ -18,6 +18,7 @@ static const obt_cmd commands[] = {
     {"show", "everything the domain store knows of one device", obt_cmd_show},
     {"reset", "reset owned devices to their factory state and forget them", obt_cmd_reset},
     {"recover", "resolve interrupted onboardings (after a crash or kill)", obt_cmd_recover},
+    {"trust", "the domain's manufacturer trust anchors (mfgcert): add, list, remove", obt_cmd_trust},
 };
 
 static void usage(FILE *out) {

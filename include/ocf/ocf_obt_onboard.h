@@ -23,6 +23,10 @@
  *   coaps  POST /oic/sec/sdi {uuid, name, priv}     11h (4.04: the device has no sdi; go on)
  *   coaps  POST /oic/sec/pstat {dos: {s: 2}}        step 12 (RFPRO)
  *          close_notify
+ * Manufacturer certificate (digest §4.4): the device's chain must verify up to one of the
+ * domain's manufacturer trust anchors (<ocf/ocf_obt_trust.h>) and meet the OCF certificate
+ * profile at the wall_now time; a refusal names the certificate problem in the failure's
+ * diagnostic.
  * On a failure after the handshake the engine asks the device to reset (POST pstat
  * {dos: {s: 0}}, digest §3.6) and closes the session. */
 #ifndef OCF_OBT_ONBOARD_H
@@ -45,11 +49,14 @@ typedef enum ocf_obt_otm {
 
 /* "jw", "rdp", "mfgcert" (the names of an OTM policy); "?" otherwise. */
 OCF_API const char *ocf_obt_otm_name(ocf_obt_otm otm);
-/* Whether this build's engine can run the OTM (mfgcert: not yet; jw: the TLS library must have
- * the anonymous suite). */
+/* Whether this build's engine can run the OTM (jw: the TLS library must have the anonymous
+ * suite; mfgcert: the ECDHE_ECDSA CCM suites; an onboarding then also needs manufacturer trust
+ * anchors in the domain, <ocf/ocf_obt_trust.h>). */
 OCF_API bool ocf_obt_otm_available(ocf_obt_otm otm);
 /* OBT 5.3.3: the first OTM of policy (comma-separated names, ocf_obt_otm_policy_valid) that the
- * device offers in oxms and this build can run; OCF_OBT_OTM_NONE when there is none. */
+ * device offers in oxms and this build can run; OCF_OBT_OTM_NONE when there is none. An
+ * onboarding chooses the same way, skipping mfgcert when the domain holds no manufacturer trust
+ * anchors (the failure then says so). */
 OCF_API ocf_obt_otm ocf_obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms);
 
 /* One device to claim. */

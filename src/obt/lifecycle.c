@@ -240,11 +240,15 @@ static void open_session(ocf_obt *obt, lc_job *j, size_t *handshakes, ocf_time_m
   ocf_err err = obt_owner_open_stored(obt, &j->owner, obt->lc->params.store, &j->dev.uuid, &j->dev.coaps,
                                       on_owner, j, now);
   if (err == OCF_ERR_BUSY) return; /* the DTLS caps: the next pump retries */
+  if (err == OCF_ERR_NOT_FOUND) {
+    fail(obt, j, "store", OCF_ERR_STATE, "the store holds no owner credential for the device",
+         "it cannot be reset by us: reset it by hand, then drop it with obt reset --forget-only UUID", now);
+    return;
+  }
   if (err) {
     fail(obt, j, "owner session", err,
-         err == OCF_ERR_NOT_FOUND ? "the store holds no owner credential for the device"
-         : err == OCF_ERR_STATE   ? "a session with this address is open already"
-                                  : "the owner session could not start",
+         err == OCF_ERR_STATE ? "a session with this address is open already"
+                              : "the owner session could not start",
          err == OCF_ERR_STATE ? "try again later" : "", now);
     return;
   }

@@ -26,6 +26,11 @@ static ocf_err on_psk_for_hint(void *user, const ocf_endpoint *peer, const uint8
   return err;
 }
 
+static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_bytes *chain, size_t n_chain,
+                              const ocf_uuid *uuid) {
+  return obt_onboard_verify_cert(user, peer, chain, n_chain, uuid);
+}
+
 static ocf_err create_stack(ocf_obt *obt) {
   const ocf_obt_config *cfg = &obt->cfg;
   ocf_stack_config sc;
@@ -36,7 +41,8 @@ static ocf_err create_stack(ocf_obt *obt) {
   sc.dtls.client = true;
   sc.dtls.max_handshakes = cfg->max_handshakes;
   if (sc.dtls.max_sessions < cfg->max_jobs) sc.dtls.max_sessions = cfg->max_jobs;
-  ocf_stack_callbacks cbs = {.user = obt, .on_session = on_session, .psk_for_hint = on_psk_for_hint};
+  ocf_stack_callbacks cbs = {
+      .user = obt, .on_session = on_session, .psk_for_hint = on_psk_for_hint, .verify_cert = on_verify_cert};
   ocf_err err = ocf_stack_create(&obt->pf, &sc, &cbs, &obt->stack);
   if (!err) obt->msg = ocf_stack_msg(obt->stack);
   return err;

@@ -60,6 +60,8 @@ void obt_onboard_on_timeout(ocf_obt *obt, ocf_time_ms now);
 void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev);
 ocf_err obt_onboard_psk_for_hint(ocf_obt *obt, const ocf_endpoint *peer, const uint8_t *hint, size_t hint_len,
                                  uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len);
+ocf_err obt_onboard_verify_cert(ocf_obt *obt, const ocf_endpoint *peer, const ocf_bytes *chain,
+                                size_t n_chain, const ocf_uuid *uuid);
 void obt_onboard_free(ocf_obt *obt);
 
 /* Reset and recovery jobs (lifecycle.c), driven like the onboarding's. */

@@ -35,16 +35,21 @@ static ocf_obt_otm otm_by_name(const char *s, size_t len) {
   return OCF_OBT_OTM_NONE;
 }
 
-OCF_API ocf_obt_otm ocf_obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms) {
+ocf_obt_otm obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms, bool mfg_ok) {
   if (!policy || !ocf_obt_otm_policy_valid(policy) || (!oxms && n_oxms)) return OCF_OBT_OTM_NONE;
   for (const char *p = policy; *p;) {
     size_t len = strcspn(p, ",");
     ocf_obt_otm otm = otm_by_name(p, len);
+    if (otm == OCF_OBT_OTM_MFG_CERT && !mfg_ok) otm = OCF_OBT_OTM_NONE;
     for (size_t i = 0; i < n_oxms && otm != OCF_OBT_OTM_NONE; i++)
       if (oxms[i] == (uint32_t)otm && ocf_obt_otm_available(otm)) return otm;
     p += len + (p[len] == ',');
   }
   return OCF_OBT_OTM_NONE;
+}
+
+OCF_API ocf_obt_otm ocf_obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms) {
+  return obt_otm_choose(policy, oxms, n_oxms, true);
 }
 
 OCF_API ocf_err ocf_obt_onboard_device_from(const ocf_obt_device_info *info, ocf_obt_onboard_device *out) {
@@ -213,8 +218,8 @@ static void finish_failed(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   j->failure.uncertain = j->cred_sent && !j->reset_acked;
   if (!j->hands_off) record_failure(obt, j); /* an owned record and its credential stay as they are */
   if (j->failure.uncertain)
-    j->failure.advice = "the device may hold the owner credential (kept in the store): reset it with obt "
-                        "before onboarding it again";
+    j->failure.advice = "the device may hold the owner credential (kept in the store): run obt recover once "
+                        "it is reachable, then onboard it again";
   audit(obt, j, "onboard", j->failure.uncertain ? "interrupted" : "failed");
   obt->onb->n_failed++;
   obt->onb->stats.failed++;
@@ -404,7 +409,15 @@ static void send_step(ocf_obt *obt, obt_job *j, const obt_step *st, ocf_time_ms 
 /* Step 5: the onboarding session, once the handshake cap allows (and, for Random PIN, once the
  * user gave the PIN the device shows). */
 static void start_handshake(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
-  ocf_err err = obt_otm_client_prepare(&j->otm_s, (ocf_oxm)j->otm, &j->uuid, j->pin, j->pin_len);
+  const obt_onboarding *o = obt->onb;
+  /* Digest §4.4: the device's mfg chain is checked at the caller's wall clock (the TLS library
+   * has none), the one the store's timestamps come from. */
+  obt_otm_client_args a = {.pin = j->pin,
+                           .pin_len = j->pin_len,
+                           .anchors = o->anchors,
+                           .n_anchors = o->n_anchors,
+                           .utc_now = obt_onboard_wall(obt) / 1000};
+  ocf_err err = obt_otm_client_prepare(&j->otm_s, (ocf_oxm)j->otm, &j->uuid, &a);
   ocf_secure_zero(j->pin, sizeof j->pin);
   if (err) {
     obt_job_fail(obt, j, err, 0, "the OTM's session could not be prepared", "", now);
@@ -438,6 +451,39 @@ static const char advice_handshake[] =
     "the handshake failed: for Random PIN check the PIN the device shows; the device resets itself after a "
     "failed handshake (digest 3.6), so rediscover it and onboard it again";
 
+/* Digest §4.4: a refused manufacturer chain names the certificate problem (ocf_cert_failure_str
+ * of the profile check, or an untrusted chain when the TLS library refused it first). */
+static void fail_mfg_handshake(ocf_obt *obt, obt_job *j, ocf_err err) {
+  char diag[OCF_OBT_DIAG_MAX + 1];
+  obt_otm_client_cert_problem(&j->otm_s, diag, sizeof diag);
+  obt_job_fail(obt, j, err ? err : OCF_ERR_DENIED, 0, diag,
+               "the device is not one the domain's manufacturers vouch for: check obt trust list (or add its "
+               "manufacturer's CA with obt trust add --mfg) and the certificate's validity",
+               obt->now);
+}
+
+/* The leaf CN of a manufacturer certificate may name a uuid (digest §4.4: optional for mfg
+ * certificates, IL uses "*" when absent). The mfg profile does not bind it to doxm.deviceuuid,
+ * which a device may redraw at every reset, so a different uuid is logged, not refused. */
+static void note_cert_uuid(ocf_obt *obt, const obt_job *j) {
+  ocf_uuid cn;
+  if (j->otm != OCF_OBT_OTM_MFG_CERT || !obt_otm_client_cert_uuid(&j->otm_s, &cn) ||
+      ocf_uuid_equal(&cn, &j->uuid))
+    return;
+  char a[OCF_UUID_STR_LEN], b[OCF_UUID_STR_LEN];
+  ocf_uuid_format(&cn, a);
+  ocf_uuid_format(&j->uuid, b);
+  ocf_log(&obt->pf, OCF_LOG_INFO, LOG_MODULE, "onboard: %s: its manufacturer certificate names uuid %s", b,
+          a);
+}
+
+ocf_err obt_onboard_verify_cert(ocf_obt *obt, const ocf_endpoint *peer, const ocf_bytes *chain,
+                                size_t n_chain, const ocf_uuid *uuid) {
+  obt_job *j = job_by_peer(obt, peer);
+  if (!j || j->state != JOB_WAIT_HANDSHAKE) return OCF_ERR_DENIED;
+  return obt_otm_client_verify_cert(&j->otm_s, chain, n_chain, uuid);
+}
+
 static void on_established(ocf_obt *obt, obt_job *j, const ocf_dtls_event *ev) {
   ocf_time_ms now = obt->now;
   if (!obt_otm_client_peer_ok(&j->otm_s, ev->info)) {
@@ -447,6 +493,7 @@ static void on_established(ocf_obt *obt, obt_job *j, const ocf_dtls_event *ev) {
     obt_job_fail(obt, j, OCF_ERR_DENIED, 0, "the device's PSK identity hint names another device", "", now);
     return;
   }
+  note_cert_uuid(obt, j);
   /* Digest §4.5: the key_block of the DOC, for the Owner Credential (derived at step 10). */
   ocf_err err = ocf_dtls_session_key_block(ev->session, j->key_block, &j->key_block_len);
   j->doc_open = true;
@@ -468,7 +515,9 @@ void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev) {
   j->doc_open = false;
   if (ours) return;
   /* A final event we did not cause: the handshake failed, or the DOC ended under a job. */
-  if (j->state == JOB_WAIT_HANDSHAKE)
+  if (j->state == JOB_WAIT_HANDSHAKE && j->otm == OCF_OBT_OTM_MFG_CERT && ev->err != OCF_ERR_TIMEOUT)
+    fail_mfg_handshake(obt, j, ev->err);
+  else if (j->state == JOB_WAIT_HANDSHAKE)
     obt_job_fail(obt, j, ev->err ? ev->err : OCF_ERR_CRYPTO, 0,
                  ev->err == OCF_ERR_TIMEOUT ? "the device did not complete the DTLS handshake"
                                             : "the DTLS handshake failed (wrong PIN, or the device refused)",
@@ -649,6 +698,7 @@ static ocf_err make_onboarding(ocf_obt *obt, const ocf_obt_onboard_params *p, ob
                 ? obt->pf.alloc(obt->pf.ctx, p->n_devices * sizeof *o->jobs)
                 : NULL;
   ocf_err err = o->jobs ? ocf_obt_store_domain_get(p->store, &o->domain) : OCF_ERR_NO_MEMORY;
+  if (!err) err = obt_trust_load(p->store, o->anchor_der, o->anchors, &o->n_anchors);
   if (err) {
     if (o->jobs) obt->pf.free(obt->pf.ctx, o->jobs);
     obt->pf.free(obt->pf.ctx, o);

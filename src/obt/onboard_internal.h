@@ -8,6 +8,7 @@
 #include "coap/coap.h"
 #include "obt/obt_internal.h"
 #include "obt/otm_client.h"
+#include "obt/trust.h"
 #include "rep/rep.h"
 
 #define OBT_PAYLOAD_MAX 512 /* the largest body a step sends (sdi with a 64-byte name: ~120) */
@@ -62,6 +63,11 @@ struct obt_onboarding {
   size_t n_done, n_owned, n_failed;
   bool pumping;
   ocf_obt_onboard_stats stats;
+  /* The domain's mfgtrustca anchors, read once when the onboarding starts (mfgcert runs only
+   * when there is at least one; the sessions point into anchor_der). */
+  uint8_t anchor_der[OCF_OBT_TRUST_MAX][OCF_OBT_TRUST_CERT_MAX];
+  ocf_bytes anchors[OCF_OBT_TRUST_MAX];
+  size_t n_anchors;
 };
 
 typedef enum obt_step_kind {
@@ -98,6 +104,8 @@ OCF_NODISCARD ocf_err obt_build_request(uint8_t method, const char *href, const 
                                         ocf_coap_msg *req, uint8_t *scratch, size_t scratch_cap);
 
 /* jobs (onboard.c) */
+/* ocf_obt_otm_choose, with mfgcert only when mfg_ok (the domain holds manufacturer anchors). */
+ocf_obt_otm obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms, bool mfg_ok);
 void obt_job_fail(ocf_obt *obt, obt_job *j, ocf_err err, uint16_t code, const char *diag, const char *advice,
                   ocf_time_ms now);
 ocf_obt_wall_ms obt_onboard_wall(const ocf_obt *obt);

@@ -74,9 +74,13 @@ static ocf_err take_first_doxm(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp
     *diag = "the device answers with another deviceuuid than discovery saw (it was reset?)";
     return OCF_ERR_STATE;
   }
-  j->otm = ocf_obt_otm_choose(obt->onb->policy, v.oxms, v.n_oxms);
+  j->otm = obt_otm_choose(obt->onb->policy, v.oxms, v.n_oxms, obt->onb->n_anchors > 0);
   if (j->otm == OCF_OBT_OTM_NONE) {
-    *diag = "the device offers no OTM that the domain's OTM policy allows and this build runs";
+    /* Digest §4.4: mfgcert needs mfgtrustca anchors; say so when they are what is missing. */
+    bool mfg_would = obt_otm_choose(obt->onb->policy, v.oxms, v.n_oxms, true) == OCF_OBT_OTM_MFG_CERT;
+    *diag = mfg_would ? "the device offers the manufacturer certificate OTM, but the domain holds no "
+                        "manufacturer trust anchors (obt trust add --mfg FILE)"
+                      : "the device offers no OTM that the domain's OTM policy allows and this build runs";
     return OCF_ERR_UNSUPPORTED;
   }
   return OCF_OK;

@@ -1,8 +1,10 @@
 /* The OTM client seam (otm_client.h) over src/otm: the built-in registry, client sessions, the
  * Random PIN hint and the Owner Credential derivation. */
+#include <stdio.h>
 #include <string.h>
 
 #include "obt/otm_client.h"
+#include "pki/cert.h"
 
 static const ocf_otm *find(ocf_oxm oxm) {
   ocf_otm_registry r;
@@ -16,20 +18,27 @@ bool obt_otm_client_supported(ocf_oxm oxm) {
     return find(oxm) && ocf_dtls_suite_available(OCF_DTLS_ECDH_ANON_AES_128_CBC_SHA256);
   case OCF_OXM_RANDOM_PIN:
     return find(oxm) && ocf_dtls_suite_available(OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256);
-  default: return false; /* mfgcert: no mfgtrustca anchors in the domain yet */
+  case OCF_OXM_MFG_CERT: return find(oxm) && ocf_dtls_suite_available(OCF_DTLS_ECDHE_ECDSA_AES_128_CCM_8);
+  default: return false;
   }
 }
 
 bool obt_otm_client_needs_pin(ocf_oxm oxm) { return oxm == OCF_OXM_RANDOM_PIN; }
 
-ocf_err obt_otm_client_prepare(obt_otm_session *s, ocf_oxm oxm, const ocf_uuid *device, const char *pin,
-                               size_t pin_len) {
-  if (!s || !device) return OCF_ERR_INVALID_ARG;
+ocf_err obt_otm_client_prepare(obt_otm_session *s, ocf_oxm oxm, const ocf_uuid *device,
+                               const obt_otm_client_args *a) {
+  if (!s || !device || !a) return OCF_ERR_INVALID_ARG;
   memset(s, 0, sizeof *s);
   if (!obt_otm_client_supported(oxm)) return OCF_ERR_UNSUPPORTED;
-  if (obt_otm_client_needs_pin(oxm) && (!pin || pin_len == 0 || pin_len > OBT_OTM_PIN_MAX))
+  if (obt_otm_client_needs_pin(oxm) && (!a->pin || a->pin_len == 0 || a->pin_len > OBT_OTM_PIN_MAX))
     return OCF_ERR_INVALID_ARG;
-  ocf_otm_params p = {.device_uuid = *device, .pin = pin, .pin_len = pin_len};
+  ocf_otm_params p = {.device_uuid = *device, .pin = a->pin, .pin_len = a->pin_len};
+  if (oxm == OCF_OXM_MFG_CERT) { /* digest §4.4: the device's chain must lead to mfgtrustca */
+    if (!a->anchors || !a->n_anchors || a->n_anchors > OCF_OTM_ANCHORS_MAX) return OCF_ERR_INVALID_ARG;
+    p.trust_anchors = a->anchors;
+    p.n_trust_anchors = a->n_anchors;
+    p.utc_now = a->utc_now;
+  }
   ocf_err err = ocf_otm_session_init(&s->os, find(oxm), false, &p);
   /* Digest §4.3: the PPSK is derived now; the PIN itself is not needed (nor kept) later. */
   s->os.params.pin = NULL;
@@ -43,6 +52,31 @@ ocf_err obt_otm_client_psk_for_hint(obt_otm_session *s, const uint8_t *hint, siz
                                     uint8_t key[OCF_DTLS_PSK_MAX], size_t *key_len) {
   if (!s || !s->os.otm) return OCF_ERR_NOT_FOUND;
   return ocf_otm_session_psk_for_hint(&s->os, hint, len, key, key_len);
+}
+
+ocf_err obt_otm_client_verify_cert(obt_otm_session *s, const ocf_bytes *chain, size_t n_chain,
+                                   const ocf_uuid *uuid) {
+  if (!s || !s->os.otm) return OCF_ERR_DENIED;
+  s->cert_checked = true;
+  return ocf_otm_session_verify_cert(&s->os, chain, n_chain, uuid);
+}
+
+void obt_otm_client_cert_problem(const obt_otm_session *s, char *out, size_t cap) {
+  if (!s->cert_checked)
+    snprintf(out, cap,
+             "the device's manufacturer certificate chain does not lead to a trust anchor of the domain "
+             "(untrusted chain, or a bad signature)");
+  else if (s->os.cert_failures)
+    snprintf(out, cap, "the device's manufacturer certificate was refused: %s (OCF certificate profile)",
+             ocf_cert_failure_str(s->os.cert_failures));
+  else
+    snprintf(out, cap, "the device's manufacturer certificate was accepted, then the handshake failed");
+}
+
+bool obt_otm_client_cert_uuid(const obt_otm_session *s, ocf_uuid *out) {
+  if (!s->os.has_peer_uuid) return false;
+  *out = s->os.peer_uuid;
+  return true;
 }
 
 bool obt_otm_client_peer_ok(const obt_otm_session *s, const ocf_dtls_session_info *info) {

@@ -70,7 +70,7 @@ obt_uuid=$(netns_exec obt "$obt" domain --store "$store" --json | python3 -c 'im
 # The PIN file pattern: the devices write theirs under their own names; obt substitutes %u
 # with the uuid it discovered, so link each device's uuid to its file.
 ln -s "$NETNS_TMP/dev-rdp.pin" "$NETNS_TMP/${di[dev-rdp]}.pin"
-if netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 2000 \
+if netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 5000 \
   --pin-file "$NETNS_TMP/%u.pin" --json >"$NETNS_TMP/onboard.json" 2>"$NETNS_TMP/onboard.err"; then
   pass "obt onboard --all exits 0"
 else

@@ -9,6 +9,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ocf-install.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 lib=$(ls -d "$tmp"/prefix/lib*/ | head -n1)
+for f in share/man/man1/obt.1 share/man/man1/ocf-device.1 share/bash-completion/completions/obt; do
+  [ -f "$tmp/prefix/$f" ] || { echo "not installed: $f" >&2; exit 1; }
+done
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 # shellcheck disable=SC2046
 "$cc" -std=c17 -Wall -Werror "$here/consumer.c" -o "$tmp/consumer_pc" $(pkg-config --cflags --libs libocf) \

@@ -268,6 +268,7 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
     profile->suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
     profile->n_suites = 1;
     memcpy(d->hint, d->doxm.deviceuuid.b, 16);
+    if (d->foreign_hint) d->hint[0] ^= 0xff;
     profile->psk_hint = (ocf_bytes){d->hint, 16};
     return OCF_OK;
   }
@@ -279,6 +280,12 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
     memcpy(d->hint + 17, d->doxm.deviceuuid.b, 16);
     if (d->foreign_hint) d->hint[17] ^= 0xff;
     profile->psk_hint = (ocf_bytes){d->hint, sizeof d->hint};
+  }
+  if (!err && d->doxm.oxmsel == OCF_OXM_MFG_CERT) { /* digest §4.4: its chain, no client cert asked */
+    profile->chain = d->mfg_chain;
+    profile->n_chain = d->n_mfg_chain;
+    profile->private_key = d->mfg_key;
+    profile->verify = OCF_DTLS_VERIFY_NONE;
   }
   return err;
 }

@@ -60,11 +60,14 @@ typedef struct tdev {
   size_t established, failed_handshakes;
   uint32_t oxms[4]; /* what it offers again after a reset */
   size_t n_oxms;
-  bool fresh;             /* reset since the last plain GET doxm: a new onboarding may begin */
-  bool doc_open;          /* a session established in RFOTM (the DOC) is open */
-  ocf_endpoint last_peer; /* of the last session established */
-  size_t resets;          /* RESETs done (asked for, or after losing the DOC) */
-  size_t owner_sessions;  /* sessions established outside RFOTM (owner PSK) */
+  bool fresh;                 /* reset since the last plain GET doxm: a new onboarding may begin */
+  bool doc_open;              /* a session established in RFOTM (the DOC) is open */
+  ocf_endpoint last_peer;     /* of the last session established */
+  size_t resets;              /* RESETs done (asked for, or after losing the DOC) */
+  size_t owner_sessions;      /* sessions established outside RFOTM (owner PSK) */
+  const ocf_bytes *mfg_chain; /* mfgcert: its manufacturer chain (leaf first) and key */
+  size_t n_mfg_chain;
+  ocf_bytes mfg_key;
 } tdev;
 
 typedef struct outcome {

@@ -269,6 +269,75 @@ static void test_lifecycle_argument_checks(void **state) {
   free(w);
 }
 
+/* Digest §4.1: an owned device hints its own uuid; a hint naming another device (another one
+ * answering at that address) fails the owner session, and nothing is forgotten. */
+static void test_an_owner_session_hint_naming_another_device_fails(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS) || !ocf_dtls_psk_hint_available()) skip();
+  world *w = owned_world(208);
+  ocf_uuid u = w->out[0].uuid;
+  w->dev[0].foreign_hint = true;
+  ocf_obt_lc_result r = lc_one(w, OCF_OBT_LC_RESET, 0, &u);
+  assert_int_equal(r.outcome, OCF_OBT_LC_FAILED);
+  assert_string_equal(r.stage, "owner session");
+  assert_int_equal(r.err, OCF_ERR_DENIED);
+  assert_false(w->dev[0].reset_requested);
+  assert_int_equal(w->dev[0].pstat.dos_s, OCF_DOS_RFPRO);
+  assert_true(has_psk(w, &u));
+  world_free(w);
+  free(w);
+}
+
+static bool each_step_diag(void *user, const ocf_obt_step_record *st) {
+  if (strcmp(st->name, "oxmsel") == 0) memcpy(user, st->diagnostic, sizeof st->diagnostic);
+  return true;
+}
+
+/* Three owned devices reset in one run, one handshake at a time; the store records the OTM of
+ * each onboarding with its oxmsel step, and recovery's plan reads the store without its key. */
+static void test_several_devices_reset_in_one_run(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = calloc(1, sizeof *w);
+  world_init(w, 209, 2, 1, "jw");
+  for (int i = 0; i < 3; i++) add_device(w, k_jw_rdp, 2, NULL);
+  run(w);
+  ocf_obt_lc_device devs[3];
+  for (size_t i = 0; i < 3; i++) {
+    assert_owned(w, i);
+    char diag[OCF_OBT_DIAG_MAX + 1] = "";
+    assert_int_equal(ocf_obt_store_step_list(w->store, &w->out[i].uuid, each_step_diag, diag), OCF_OK);
+    assert_string_equal(diag, "otm jw");
+    devs[i] = (ocf_obt_lc_device){.uuid = w->out[i].uuid, .coaps = w->targets[i].coaps, .coap = w->dev[i].ep};
+  }
+  lc_ctx c = {.w = w};
+  ocf_obt_lc_params p = {.store = w->store,
+                         .action = OCF_OBT_LC_RESET,
+                         .devices = devs,
+                         .n_devices = 3,
+                         .wall_now = lc_wall_cb,
+                         .on_result = lc_result_cb,
+                         .on_done = lc_done_cb,
+                         .user = &c};
+  assert_int_equal(ocf_obt_lifecycle(w->obt, &p, ocf_sim_now(w->net)), OCF_OK);
+  assert_int_equal(ocf_obt_lifecycle(w->obt, &p, ocf_sim_now(w->net)), OCF_ERR_BUSY);
+  ocf_sim_flush(w->net);
+  assert_true(ocf_sim_run_until(w->net, lc_over, &c.run, 600000));
+  assert_int_equal(c.run.n_ok, 3);
+  for (size_t i = 0; i < 3; i++) {
+    assert_int_equal(c.run.res[i].outcome, OCF_OBT_LC_WAS_RESET);
+    assert_int_equal(w->dev[i].resets, 1);
+    assert_false(has_psk(w, &devs[i].uuid));
+  }
+  /* A fresh process without the key: the plan of an unknown device, and FORGET, need none. */
+  ocf_obt_store_close(w->store);
+  assert_int_equal(ocf_obt_store_open(w->db, &w->sp.pf, &w->store), OCF_OK);
+  ocf_obt_recovery plan;
+  assert_int_equal(ocf_obt_recovery_plan(w->store, &devs[0].uuid, &plan), OCF_ERR_NOT_FOUND);
+  world_free(w);
+  free(w);
+}
+
 /* --- recovery ------------------------------------------------------------------------------- */
 
 /* The owner credential went out and the device stopped answering (the engine kept the
@@ -425,6 +494,8 @@ int main(void) {
       cmocka_unit_test(test_a_device_refusing_the_owner_session_is_not_forgotten),
       cmocka_unit_test(test_forget_and_the_states_reset_refuses),
       cmocka_unit_test(test_lifecycle_argument_checks),
+      cmocka_unit_test(test_an_owner_session_hint_naming_another_device_fails),
+      cmocka_unit_test(test_several_devices_reset_in_one_run),
       cmocka_unit_test(test_recovery_keeps_an_unreachable_device_with_its_credential),
       cmocka_unit_test(test_recovery_after_a_kill_at_each_step),
   };

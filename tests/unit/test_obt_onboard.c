@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ocf/ocf_obt_trust.h>
+
 #include "dtls/session.h"
+#include "dtls_certs.h"
 #include "obt_world.h"
 
 /* --- tests ---------------------------------------------------------------------------------- */
@@ -252,9 +255,153 @@ static void test_otm_choice_follows_the_policy_order(void **state) {
     assert_int_equal(ocf_obt_otm_choose("jw,rdp", both, 2), OCF_OBT_OTM_JUST_WORKS);
   assert_int_equal(ocf_obt_otm_choose("rdp,jw", both, 2), OCF_OBT_OTM_RANDOM_PIN);
   assert_int_equal(ocf_obt_otm_choose("rdp", jw, 1), OCF_OBT_OTM_NONE);
-  assert_int_equal(ocf_obt_otm_choose("mfgcert", mfg, 1), OCF_OBT_OTM_NONE); /* not in this build yet */
+  assert_int_equal(ocf_obt_otm_choose("mfgcert", mfg, 1), OCF_OBT_OTM_MFG_CERT); /* the build runs it */
   assert_int_equal(ocf_obt_otm_choose("bogus", both, 2), OCF_OBT_OTM_NONE);
   assert_int_equal(ocf_obt_otm_choose(NULL, both, 2), OCF_OBT_OTM_NONE);
+}
+
+/* --- Manufacturer certificate (digest §4.4) ------------------------------------------------- */
+
+#define WALL_2023 1685577600000 /* 2023-06-01T00:00:00Z, ms */
+#define WALL_2025 1748736000000 /* 2025-06-01T00:00:00Z */
+static const uint32_t k_mfg_only[] = {2};
+
+typedef struct mfg_certs {
+  test_cred root, other_root, leaf, foreign_leaf, expired_leaf, no_ocf_eku_leaf;
+  bool made;
+} mfg_certs;
+
+static mfg_certs g_mfg; /* made once: key generation is slow */
+
+static const mfg_certs *mfg_certs_get(void) {
+  if (g_mfg.made) return &g_mfg;
+  test_cert_opts ca = {.is_ca = true, .max_pathlen = -1};
+  test_make_cert(&g_mfg.root, NULL, "Acme Mfg Root", &ca, 71);
+  test_make_cert(&g_mfg.other_root, NULL, "Other Mfg Root", &ca, 72);
+  test_cert_opts lo = {.eku = TEST_EKU_OCF_LEAF};
+  test_make_cert(&g_mfg.leaf, &g_mfg.root, "Acme Lamp 0001", &lo, 73);
+  test_make_cert(&g_mfg.foreign_leaf, &g_mfg.other_root, "Other Lamp 0001", &lo, 74);
+  test_cert_opts old = {.eku = TEST_EKU_OCF_LEAF, .not_after = "20240101000000"};
+  test_make_cert(&g_mfg.expired_leaf, &g_mfg.root, "Acme Lamp 0002", &old, 75);
+  test_cert_opts web = {.eku = TEST_EKU_SERVER | TEST_EKU_CLIENT}; /* no OCF identity OID */
+  test_make_cert(&g_mfg.no_ocf_eku_leaf, &g_mfg.root, "Acme Lamp 0003", &web, 76);
+  g_mfg.made = true;
+  return &g_mfg;
+}
+
+typedef struct mfg_dev {
+  ocf_bytes chain[1];
+} mfg_dev;
+
+/* A world whose domain trusts the Acme root (the wall clock at wall_ms) and one device offering
+ * only mfgcert, presenting leaf. */
+static void mfg_world(world *w, mfg_dev *md, uint64_t seed, const test_cred *leaf, ocf_obt_wall_ms wall_ms) {
+  const mfg_certs *c = mfg_certs_get();
+  world_init(w, seed, 4, 2, "mfgcert");
+  w->wall = wall_ms;
+  ocf_obt_trust_info info;
+  ocf_bytes root = test_cert_bytes(&c->root);
+  assert_int_equal(ocf_obt_trust_add(w->store, root.ptr, root.len, wall_ms / 1000, &info, NULL), OCF_OK);
+  add_device(w, k_mfg_only, 1, NULL);
+  md->chain[0] = test_cert_bytes(leaf);
+  w->dev[0].mfg_chain = md->chain;
+  w->dev[0].n_mfg_chain = 1;
+  w->dev[0].mfg_key = test_key_bytes(leaf);
+}
+
+static void test_mfgcert_onboards_a_device_whose_chain_leads_to_an_anchor(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_MFG_CERT)) skip();
+  world *w = calloc(1, sizeof *w);
+  mfg_dev md;
+  mfg_world(w, &md, 60, &mfg_certs_get()->leaf, WALL_2025);
+  run(w);
+  assert_owned(w, 0);
+  assert_int_equal(w->out[0].otm, OCF_OBT_OTM_MFG_CERT);
+  assert_int_equal(w->dev[0].doxm.oxmsel, OCF_OXM_MFG_CERT);
+  assert_int_equal(w->pins_asked, 0);
+  world_free(w);
+  free(w);
+}
+
+/* A refused chain ends the job at the handshake, names the certificate problem, and leaves
+ * nothing claimed (no owner credential, nothing sent over a DOC). */
+static void assert_mfg_refused(world *w, const char *problem) {
+  const outcome *o = &w->out[0];
+  assert_int_equal(o->type, OCF_OBT_EV_FAILED);
+  assert_string_equal(o->step, "handshake");
+  assert_string_equal(o->request, "DTLS handshake");
+  assert_int_equal(o->otm, OCF_OBT_OTM_MFG_CERT);
+  assert_non_null(strstr(o->diagnostic, problem));
+  assert_true(o->has_advice);
+  assert_int_equal(w->dev[0].established, 0);
+  assert_int_equal(w->dev[0].idx, 2); /* get-doxm, oxmsel; nothing over a DOC */
+  assert_false(w->dev[0].doxm.owned);
+  assert_false(w->dev[0].has_owner_psk);
+  assert_not_claimed(w, 0);
+}
+
+static void test_mfgcert_refuses_a_chain_from_another_root(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_MFG_CERT)) skip();
+  world *w = calloc(1, sizeof *w);
+  mfg_dev md;
+  mfg_world(w, &md, 61, &mfg_certs_get()->foreign_leaf, WALL_2025);
+  run(w);
+  assert_mfg_refused(w, "does not lead to a trust anchor of the domain");
+  world_free(w);
+  free(w);
+}
+
+/* The leaf's validity is checked at the engine's injected wall clock (the TLS library has no
+ * clock): the same device is owned in 2023 and refused as expired in 2025. */
+static void test_mfgcert_checks_validity_at_the_injected_time(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_MFG_CERT)) skip();
+  world *w = calloc(1, sizeof *w);
+  mfg_dev md;
+  mfg_world(w, &md, 62, &mfg_certs_get()->expired_leaf, WALL_2025);
+  run(w);
+  assert_mfg_refused(w, "refused: expired");
+  world_free(w);
+  memset(w, 0, sizeof *w);
+  mfg_world(w, &md, 63, &mfg_certs_get()->expired_leaf, WALL_2023);
+  run(w);
+  assert_owned(w, 0);
+  world_free(w);
+  free(w);
+}
+
+/* Digest §4.4: a leaf without the OCF identity EKU (a web server certificate) is refused after
+ * the TLS library accepted its path. */
+static void test_mfgcert_refuses_a_leaf_without_the_ocf_eku(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_MFG_CERT)) skip();
+  world *w = calloc(1, sizeof *w);
+  mfg_dev md;
+  mfg_world(w, &md, 64, &mfg_certs_get()->no_ocf_eku_leaf, WALL_2025);
+  run(w);
+  assert_mfg_refused(w, "refused: extendedKeyUsage");
+  world_free(w);
+  free(w);
+}
+
+/* Without manufacturer anchors in the domain, mfgcert is not chosen, and the failure says what is
+ * missing before anything is written to the device. */
+static void test_mfgcert_needs_anchors_in_the_domain(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_MFG_CERT)) skip();
+  world *w = calloc(1, sizeof *w);
+  world_init(w, 65, 4, 2, "mfgcert,rdp");
+  add_device(w, k_mfg_only, 1, NULL);
+  run(w);
+  assert_int_equal(w->out[0].type, OCF_OBT_EV_FAILED);
+  assert_string_equal(w->out[0].step, "get-doxm");
+  assert_int_equal(w->out[0].err, OCF_ERR_UNSUPPORTED);
+  assert_non_null(strstr(w->out[0].diagnostic, "no manufacturer trust anchors"));
+  assert_int_equal(w->dev[0].idx, 1);
+  world_free(w);
+  free(w);
 }
 
 int main(void) {
@@ -270,6 +417,11 @@ int main(void) {
       cmocka_unit_test(test_a_policy_the_device_cannot_meet_fails_before_oxmsel),
       cmocka_unit_test(test_several_devices_within_the_jobs_limit),
       cmocka_unit_test(test_otm_choice_follows_the_policy_order),
+      cmocka_unit_test(test_mfgcert_onboards_a_device_whose_chain_leads_to_an_anchor),
+      cmocka_unit_test(test_mfgcert_refuses_a_chain_from_another_root),
+      cmocka_unit_test(test_mfgcert_checks_validity_at_the_injected_time),
+      cmocka_unit_test(test_mfgcert_refuses_a_leaf_without_the_ocf_eku),
+      cmocka_unit_test(test_mfgcert_needs_anchors_in_the_domain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

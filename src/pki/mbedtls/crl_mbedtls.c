@@ -32,7 +32,8 @@
 static int write_time(unsigned char **p, unsigned char *start, int64_t t) {
   pki_tm tm;
   if (!pki_time_split(t, &tm)) return MBEDTLS_ERR_ASN1_INVALID_DATA;
-  char text[16];
+  /* Sized for any int fields (the fortified snprintf check sees int ranges, not the split's). */
+  char text[72];
   if (tm.year < 2050) {
     snprintf(text, sizeof text, "%02d%02d%02d%02d%02d%02dZ", tm.year % 100, tm.mon, tm.day, tm.hour, tm.min,
              tm.sec);
