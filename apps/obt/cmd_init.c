@@ -33,6 +33,8 @@ static const char init_usage[] =
     "                          backups)\n"
     "      --passphrase        derive the domain key from a passphrase asked on the terminal\n"
     "      --passphrase-env VAR  ... from the passphrase in environment variable VAR\n"
+    "      --uuid UUID         the tool's own device id (default: random from the DRBG; for\n"
+    "                          tests and interop with clients that take the PSK identity as text)\n"
     "      --force             replace an existing domain (its devices, steps, log and\n"
     "                          credentials are deleted)\n"
     "  -h, --help              this text\n"
@@ -41,7 +43,7 @@ static const char init_usage[] =
     "2 usage, 3 system error (files)\n";
 
 typedef struct init_opts {
-  const char *store, *name, *policy, *key_file, *pass_env;
+  const char *store, *name, *policy, *key_file, *pass_env, *uuid;
   bool priv, ask_pass, force;
   char store_buf[4096], key_buf[4096], name_buf[OCF_OBT_DOMAIN_NAME_MAX + 2];
 } init_opts;
@@ -79,6 +81,8 @@ static int parse_init_args(int argc, char **argv, init_opts *o) {
       slot = &o->name;
     } else if (opt_is(a, NULL, "--otm-policy")) {
       slot = &o->policy;
+    } else if (opt_is(a, NULL, "--uuid")) {
+      slot = &o->uuid;
     } else if (opt_is(a, "-k", "--key-file")) {
       slot = &o->key_file;
     } else if (opt_is(a, NULL, "--passphrase-env")) {
@@ -205,6 +209,7 @@ static void print_summary(const init_opts *o, const ocf_obt_domain *d, const ocf
 
 static int create(const init_opts *o, const ocf_platform *pf, const ocf_obt_store_key *key) {
   ocf_obt_domain d = {.priv = o->priv};
+  if (o->uuid && ocf_uuid_parse(o->uuid, strlen(o->uuid), &d.tool_uuid) != OCF_OK) return OBT_EXIT_USAGE;
   snprintf(d.name, sizeof d.name, "%s", o->name);
   snprintf(d.otm_policy, sizeof d.otm_policy, "%s", o->policy);
   ocf_obt_wall_ms now = obt_wall_ms();
@@ -237,6 +242,12 @@ static int create(const init_opts *o, const ocf_platform *pf, const ocf_obt_stor
 int obt_cmd_init(int argc, char **argv) {
   init_opts o = {0};
   int rc = parse_init_args(argc, argv, &o);
+  ocf_uuid chosen;
+  if (rc < 0 && o.uuid &&
+      (ocf_uuid_parse(o.uuid, strlen(o.uuid), &chosen) != OCF_OK || ocf_uuid_is_nil(&chosen))) {
+    fprintf(stderr, "obt init: --uuid takes a uuid other than the nil one\n");
+    rc = OBT_EXIT_USAGE;
+  }
   if (rc < 0) rc = resolve_paths_and_name(&o);
   if (rc >= 0) return rc;
   ocf_platform pf;

@@ -1,6 +1,9 @@
 /* obt show: everything the domain store knows of one device (no key needed: secrets are never
- * shown, only whether the owner credential is stored). */
+ * shown, only whether the owner credential is stored), or, asked explicitly with --owner-key,
+ * the owner credential itself, for an external DTLS client (unlocks the store; audited). */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include <string.h>
+#include <unistd.h>
 
 #include "lifecycle_cli.h"
 
@@ -16,10 +19,15 @@ static const char show_usage[] =
     "options:\n"
     "  -s, --store PATH   the domain store (default $XDG_DATA_HOME/obt/domain.db)\n"
     "      --json         one JSON object on stdout (stable field names, for scripts)\n"
+    "      --owner-key    print only the device's owner credential (the PSK, in hex) on stdout,\n"
+    "                     for an external DTLS client whose PSK identity is the tool's uuid (16\n"
+    "                     raw bytes): unlocks the store, is written to the audit log, and is\n"
+    "                     refused when stdout is a terminal (redirect it to a 0600 file)\n"
+    "  -k, --key-file PATH, --passphrase-env VAR   the domain key, for --owner-key\n"
     "  -h, --help         this text\n"
     "\n"
-    "exit status: 0 shown, 1 no such device (or no domain, the store in use or damaged),\n"
-    "2 usage, 3 system error\n";
+    "exit status: 0 shown, 1 no such device (or no domain, the store in use or damaged, or no\n"
+    "owner credential stored), 2 usage, 3 system error\n";
 
 typedef struct by_original {
   ocf_uuid want;
@@ -158,9 +166,26 @@ static int show(ocf_obt_store *s, const ocf_obt_device_record *d, bool json) {
   return err;
 }
 
+/* The owner PSK in hex on stdout, and an audit line saying it left the store. */
+static ocf_err reveal_owner_key(ocf_obt_store *s, const ocf_obt_device_record *d) {
+  uint8_t key[64];
+  size_t len = 0;
+  ocf_err err = ocf_obt_store_secret_get(s, &d->uuid, "owner-psk", key, sizeof key, &len);
+  if (err) return err;
+  char uuid[OCF_UUID_STR_LEN];
+  ocf_uuid_format(&d->uuid, uuid);
+  err = ocf_obt_store_audit_append(s, obt_wall_ms(), "obt show", "owner-key-revealed", uuid);
+  if (!err) {
+    for (size_t i = 0; i < len; i++) printf("%02x", key[i]);
+    printf("\n");
+  }
+  explicit_bzero(key, sizeof key);
+  return err;
+}
+
 int obt_cmd_show(int argc, char **argv) {
-  const char *store = NULL, *which = NULL;
-  bool json = false;
+  const char *store = NULL, *which = NULL, *key_file = NULL, *pass_env = NULL;
+  bool json = false, owner_key = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -168,6 +193,12 @@ int obt_cmd_show(int argc, char **argv) {
       return OBT_EXIT_OK;
     } else if (strcmp(a, "--json") == 0) {
       json = true;
+    } else if (strcmp(a, "--owner-key") == 0) {
+      owner_key = true;
+    } else if ((strcmp(a, "-k") == 0 || strcmp(a, "--key-file") == 0) && i + 1 < argc) {
+      key_file = argv[++i];
+    } else if (strcmp(a, "--passphrase-env") == 0 && i + 1 < argc) {
+      pass_env = argv[++i];
     } else if ((strcmp(a, "-s") == 0 || strcmp(a, "--store") == 0) && i + 1 < argc) {
       store = argv[++i];
     } else if (a[0] != '-' && !which) {
@@ -182,9 +213,13 @@ int obt_cmd_show(int argc, char **argv) {
     fprintf(stderr, "obt show: name one device by its uuid (see obt devices)\n");
     return OBT_EXIT_USAGE;
   }
-  obt_lc_opts o = {.store = store};
+  if (owner_key && isatty(STDOUT_FILENO)) {
+    fprintf(stderr, "obt show: --owner-key will not print a secret on a terminal: redirect stdout\n");
+    return OBT_EXIT_USAGE;
+  }
+  obt_lc_opts o = {.store = store, .key_file = key_file, .pass_env = pass_env};
   ocf_obt_store *s = NULL;
-  int rc = obt_lc_open_store("show", &o, false, &s);
+  int rc = obt_lc_open_store("show", &o, owner_key, &s);
   if (rc >= 0) return rc;
   by_original b = {.want = u};
   ocf_err err = ocf_obt_store_device_get(s, &u, &b.rec);
@@ -192,7 +227,7 @@ int obt_cmd_show(int argc, char **argv) {
     err = ocf_obt_store_device_list(s, match_original, &b);
     if (!err && !b.found) err = OCF_ERR_NOT_FOUND;
   }
-  if (!err) err = show(s, &b.rec, json);
+  if (!err) err = owner_key ? reveal_owner_key(s, &b.rec) : show(s, &b.rec, json);
   ocf_obt_store_close(s);
   if (err == OCF_ERR_NOT_FOUND) {
     fprintf(stderr, "obt show: the domain store knows no device %s (see obt devices)\n", which);

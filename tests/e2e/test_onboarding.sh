@@ -36,7 +36,7 @@ fail() {
 
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
-declare -A pid di p6
+declare -A pid di p6 ps4
 start_device() { # name otm
   local name=$1 otm=$2
   rm -f "$NETNS_TMP/$name.ports"
@@ -46,8 +46,9 @@ start_device() { # name otm
   netns_wait_for_file "$NETNS_TMP/$name.ports"
   local ports
   ports=$(cat "$NETNS_TMP/$name.ports")
-  [[ $ports =~ ^coap6=([0-9]+)\ coap4=[0-9]+\ coaps6=[0-9]+\ coaps4=[0-9]+$ ]] || netns_die "$name: bad port file: $ports"
+  [[ $ports =~ ^coap6=([0-9]+)\ coap4=[0-9]+\ coaps6=[0-9]+\ coaps4=([0-9]+)$ ]] || netns_die "$name: bad port file: $ports"
   p6[$name]=${BASH_REMATCH[1]}
+  ps4[$name]=${BASH_REMATCH[2]}
 }
 start_device dev-jw jw
 start_device dev-rdp rdp
@@ -63,7 +64,9 @@ doxm_field() {
 }
 for name in dev-jw dev-rdp; do di[$name]=$(doxm_field "$name" deviceuuid); done
 
-netns_exec obt "$obt" init --store "$store" --name "E2E lab" --otm-policy rdp,jw >"$NETNS_TMP/init.out" 2>&1 ||
+# The tool's uuid is 16 printable bytes ("AAAAAAAAAAAAAAAA"): external clients take the PSK
+# identity as text.
+netns_exec obt "$obt" init --store "$store" --name "E2E lab" --otm-policy rdp,jw --uuid 41414141-4141-4141-4141-414141414141 >"$NETNS_TMP/init.out" 2>&1 ||
   netns_die "obt init failed: $(cat "$NETNS_TMP/init.out")"
 obt_uuid=$(netns_exec obt "$obt" domain --store "$store" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["tool_uuid"])')
 
@@ -118,6 +121,45 @@ netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --wi
   >"$NETNS_TMP/again.out" 2>&1 && rc=0 || rc=$?
 [[ $rc != 0 && $rc != 1 ]] && pass "a second onboard --all claims nothing (exit $rc)" ||
   { fail "a second onboard --all exited $rc"; cat "$NETNS_TMP/again.out"; }
+
+# An external DTLS client no one here wrote (openssl s_client) proves each owner credential:
+# PSK identity = the tool's 16 uuid bytes, key = the owner PSK the tool derived (obt show
+# --owner-key), suite ECDHE-PSK-AES128-CBC-SHA256 (0xC037); it sends a CoAP GET /oic/sec/doxm
+# (Accept 10000) and must get the device's doxm: owned, devowneruuid = the tool.
+if command -v openssl >/dev/null 2>&1; then
+  for name in dev-jw dev-rdp; do
+    (umask 077 && netns_exec obt "$obt" show "${di[$name]}" --store "$store" --owner-key >"$NETNS_TMP/$name.psk") ||
+      fail "$name: obt show --owner-key failed"
+    key=$(cat "$NETNS_TMP/$name.psk")
+    [[ $key =~ ^[0-9a-f]{32}$ ]] && pass "$name: a 16-byte owner PSK is stored" || fail "$name: owner key '$key'"
+    # CON GET, mid 0x1234, Uri-Path oic/sec/doxm, Accept 10000
+    { printf '\x40\x01\x12\x34\xb3oic\x03sec\x04doxm\x62\x27\x10'; sleep 3; } |
+      netns_exec obt timeout 20 openssl s_client -dtls1_2 -quiet -connect "10.0.0.1:${ps4[$name]}" \
+        -psk_identity AAAAAAAAAAAAAAAA -psk "$key" -cipher ECDHE-PSK-AES128-CBC-SHA256 \
+        >"$NETNS_TMP/$name.sclient" 2>"$NETNS_TMP/$name.sclient.err" || true
+    if python3 - "$NETNS_TMP/$name.sclient" <<'PY'; then
+import sys
+data = open(sys.argv[1], "rb").read()
+ok = (b"owned\xf5" in data and b"devowneruuid\x78\x2441414141-4141-4141-4141-414141414141" in data
+      and len(data) > 4 and data[1] == 0x45)  # 2.05 Content
+sys.exit(0 if ok else 1)
+PY
+      pass "$name: openssl s_client with the owner PSK reads doxm (owned, devowneruuid = the tool)"
+    else
+      fail "$name: openssl s_client got: $(od -c "$NETNS_TMP/$name.sclient" | head -5) $(tail -3 "$NETNS_TMP/$name.sclient.err")"
+    fi
+  done
+  # A wrong key is refused (the handshake fails; no answer).
+  { printf '\x40\x01\x12\x35\xb3oic\x03sec\x04doxm'; sleep 2; } |
+    netns_exec obt timeout 20 openssl s_client -dtls1_2 -quiet -connect "10.0.0.1:${ps4[dev-jw]}" \
+      -psk_identity AAAAAAAAAAAAAAAA -psk 00112233445566778899aabbccddeeff -cipher ECDHE-PSK-AES128-CBC-SHA256 \
+      >"$NETNS_TMP/wrong.sclient" 2>/dev/null || true
+  ! grep -q "owned" "$NETNS_TMP/wrong.sclient" && pass "a wrong owner key reads nothing" || fail "a wrong key read doxm"
+  grep -q "owner-key-revealed" <(netns_exec obt "$obt" show "${di[dev-jw]}" --store "$store") &&
+    pass "revealing the owner key is in the audit log" || fail "no audit line for the revealed key"
+else
+  echo "SKIP: openssl not found: no external DTLS client check"
+fi
 
 # Ownership survives a restart from the device's storage: same di, not back in RFOTM.
 netns_stop "${pid[dev-jw]}"
