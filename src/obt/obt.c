@@ -80,13 +80,16 @@ static void engine_handle_datagram(void *ctx, const ocf_endpoint *from, const ui
                                    ocf_time_ms now) {
   ocf_obt *obt = ctx;
   if (now > obt->now) obt->now = now;
+  obt->datagrams_in++;
   (void)ocf_stack_handle_datagram(obt->stack, from, data, len, now);
   pump(obt, now);
 }
 
 static size_t engine_next_datagram(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
   ocf_obt *obt = ctx;
-  return ocf_stack_next_datagram(obt->stack, to, buf, cap);
+  size_t n = ocf_stack_next_datagram(obt->stack, to, buf, cap);
+  if (n) obt->datagrams_out++;
+  return n;
 }
 
 static ocf_time_ms engine_next_timeout(void *ctx) {

@@ -312,6 +312,8 @@ typedef struct world {
   bool all_done;
   size_t n_owned, n_failed;
   ocf_obt_wall_ms wall;
+  int obt_node;
+  size_t tap_to_obt, tap_from_obt; /* datagrams on the wire, for the stats' datagram counts */
 } world;
 
 static ocf_obt_wall_ms wall_now(void *user) {
@@ -421,6 +423,7 @@ static void world_init(world *w, uint64_t seed, size_t max_jobs, size_t max_hand
   w->obt_ep = ep6(0x01, 40001, 0);
   int n = ocf_sim_add_node(w->net, ocf_obt_engine(w->obt));
   assert_true(n >= 0);
+  w->obt_node = n;
   ocf_sim_node_add_addr(w->net, n, &w->obt_ep);
 }
 
@@ -544,13 +547,21 @@ static void assert_not_claimed(world *w, size_t i) {
 static const uint32_t k_jw_rdp[] = {0, 1};
 static const uint32_t k_rdp_only[] = {1};
 
+static void count_obt_datagrams(void *user, const ocf_sim_datagram *d) {
+  world *w = user;
+  w->tap_from_obt += d->src_node == w->obt_node;
+  w->tap_to_obt += d->dst_node == w->obt_node;
+}
+
 static void test_just_works_onboards_a_device_to_rfpro(void **state) {
   (void)state;
   if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
   world *w = calloc(1, sizeof *w);
   world_init(w, 1, 4, 2, "jw,rdp");
   add_device(w, k_jw_rdp, 2, NULL);
+  ocf_sim_set_tap(w->net, count_obt_datagrams, w);
   run(w);
+  ocf_sim_flush(w->net); /* the close_notify queued as the job ended */
   assert_owned(w, 0);
   assert_int_equal(w->out[0].otm, OCF_OBT_OTM_JUST_WORKS);
   assert_int_equal(w->pins_asked, 0);
@@ -559,6 +570,9 @@ static void test_just_works_onboards_a_device_to_rfpro(void **state) {
   ocf_obt_onboard_stats_get(w->obt, &st);
   assert_int_equal(st.requests, N_EXPECTED);
   assert_int_equal(st.handshakes, 1);
+  /* Every datagram the engine handed out went on the wire; all it received came from it. */
+  assert_int_equal(st.datagrams_out, w->tap_from_obt);
+  assert_true(st.datagrams_in > 0 && st.datagrams_in <= w->tap_to_obt);
   world_free(w);
   free(w);
 }
