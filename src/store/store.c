@@ -61,7 +61,8 @@ static void mark_dirty(const ocf_store *s, size_t *dirty, bool ok, size_t end) {
 static ocf_err read_record(ocf_store *s, const char *name, ocf_record_view *view) {
   size_t len = 0;
   ocf_err err = s->medium.ops->read(s->medium.ctx, name, s->rbuf, s->max_record, &len);
-  mark_dirty(s, &s->rdirty, err == OCF_OK, len);
+  /* An absent object leaves the buffer untouched; another error may have filled any of it. */
+  mark_dirty(s, &s->rdirty, err == OCF_OK || err == OCF_ERR_NOT_FOUND, err == OCF_OK ? len : 0);
   if (err == OCF_ERR_NOT_FOUND || err == OCF_ERR_TOO_LARGE) return err;
   if (err != OCF_OK || len > s->max_record) return OCF_ERR_IO;
   err = ocf_record_open(&s->keys, name, s->rbuf, len, view);
