@@ -37,6 +37,9 @@ static ocf_err create_stack(ocf_obt *obt) {
    * 512 more found all). */
   if (sc.msg.max_exchanges < cfg->max_jobs + 32 + OBT_BLOCK_FOLLOWUPS)
     sc.msg.max_exchanges = cfg->max_jobs + 32 + OBT_BLOCK_FOLLOWUPS;
+  /* Room for a datagram of every exchange queued in one tick (a burst of multicast answers
+   * each starting a follow-up): a full outbox drops datagrams ("outbox full"). */
+  if (sc.msg.max_outbox < sc.msg.max_exchanges) sc.msg.max_outbox = sc.msg.max_exchanges;
   sc.dtls.client = true;
   sc.dtls.max_handshakes = cfg->max_handshakes;
   if (sc.dtls.max_sessions < cfg->max_jobs) sc.dtls.max_sessions = cfg->max_jobs;
