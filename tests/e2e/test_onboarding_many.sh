@@ -124,10 +124,10 @@ for group in jw rdp; do
     log=$NETNS_TMP/$group.log
     new=$(sed -n "s/^ocf-device\[$i\]: di //p" "$log" | tail -1)
     if grep -qx "ocf-device\[$i\]: state RFPRO" "$log" && [[ -n $new ]] &&
-      printf '%s\n' "${owned_uuids[@]}" | grep -qx "$new"; then
+      [[ " ${owned_uuids[*]} " == *" $new "* ]]; then # (no grep -q in a pipe: pipefail + SIGPIPE)
       continue
     fi
-    fail "$group device $i: no RFPRO or unknown di in its log"
+    fail "$group device $i: no RFPRO or unknown di ($new) in its log: $(grep -F "ocf-device[$i]:" "$log")"
     bad=$((bad + 1))
   done
 done
