@@ -34,7 +34,9 @@ static const char onboard_usage[] =
     "  -s, --store PATH      the domain store (default $XDG_DATA_HOME/obt/domain.db)\n"
     "  -k, --key-file PATH   the domain key file (default: the one the domain was created with)\n"
     "      --passphrase-env VAR  the domain passphrase is in environment variable VAR\n"
-    "      --json            one JSON object per line and event on stdout (stable field names)\n"
+    "      --json            one JSON object per line and event on stdout (stable field names;\n"
+    "                        t_ms: monotonic milliseconds; the last, done, adds the totals:\n"
+    "                        requests, handshakes, datagrams_out, datagrams_in)\n"
     "  -v, --verbose         log more on stderr; text mode also prints every step\n"
     "  -h, --help            this text\n"
     "\n"
@@ -64,6 +66,7 @@ typedef struct onboard_run {
   size_t n_targets;
   bool done;
   size_t owned, failed, not_found;
+  ocf_obt_onboard_event done_ev; /* ALL_DONE, printed in JSON once the loop has sent all */
 } onboard_run;
 
 static int parse_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
@@ -325,12 +328,16 @@ static void ask_pin(onboard_run *r, const ocf_obt_onboard_event *ev) {
   explicit_bzero(pin, sizeof pin);
 }
 
-static void json_event(const ocf_obt_onboard_event *ev) {
+/* "t_ms" in every event: the monotonic clock (ms, arbitrary origin) when it happened, for
+ * latencies (bench/onboard-bench). The done event adds the onboarding's totals. */
+static void json_event(const ocf_obt_onboard_event *ev, const ocf_obt_onboard_stats *st) {
   static const char *const names[] = {"", "step", "pin-needed", "owned", "failed", "done"};
   char dev[OCF_UUID_STR_LEN], now[OCF_UUID_STR_LEN];
-  printf("{\"event\": \"%s\"", names[ev->type]);
+  printf("{\"event\": \"%s\", \"t_ms\": %llu", names[ev->type], (unsigned long long)ev->now);
   if (ev->type == OCF_OBT_EV_ALL_DONE) {
-    printf(", \"owned\": %zu, \"failed\": %zu}\n", ev->n_owned, ev->n_failed);
+    printf(", \"owned\": %zu, \"failed\": %zu, \"requests\": %zu, \"handshakes\": %zu, "
+           "\"datagrams_out\": %zu, \"datagrams_in\": %zu}\n",
+           ev->n_owned, ev->n_failed, st->requests, st->handshakes, st->datagrams_out, st->datagrams_in);
     fflush(stdout);
     return;
   }
@@ -387,8 +394,10 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
     ask_pin(r, ev);
     return;
   }
-  if (r->o->json)
-    json_event(ev);
+  if (r->o->json && ev->type == OCF_OBT_EV_ALL_DONE)
+    r->done_ev = *ev; /* printed by run_jobs, with the datagrams sent after this call */
+  else if (r->o->json)
+    json_event(ev, NULL);
   else
     text_event(r, ev);
   fflush(stdout);
@@ -413,6 +422,11 @@ static int run_jobs(onboard_run *r, ocf_obt_store *s) {
                               .user = r};
   ocf_err err = ocf_obt_onboard(r->host->obt, &p, ocf_posix_now());
   if (!err && !r->done) err = ocf_posix_loop_run(r->host->loop, OCF_TIME_NEVER, onboard_over, r);
+  if (!err && r->o->json) {
+    ocf_obt_onboard_stats st;
+    ocf_obt_onboard_stats_get(r->host->obt, &st);
+    json_event(&r->done_ev, &st);
+  }
   if (err) {
     fprintf(stderr, "obt onboard: %s\n", ocf_strerror(err));
     return OBT_EXIT_SYSTEM;

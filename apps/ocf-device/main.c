@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #endif
 
 #define EXIT_USAGE 2
+#define APP_MAX_DEVICES 1000 /* --count */
+#define APP_FDS_PER_DEVICE 7 /* 6 sockets (coap, coaps, multicast x 2 families) + the store's lock */
 
 static const char k_usage[] =
     "Usage: ocf-device [OPTION]...\n"
@@ -44,21 +47,29 @@ static const char k_usage[] =
     "                          loopback excluded\n"
     "  -4, --ipv4-only         open IPv4 sockets only\n"
     "  -6, --ipv6-only         open IPv6 sockets only\n"
+    "  -c, --count N           host N devices (1..1000) in this process, each with its own\n"
+    "                          identity, sockets, storage and PIN file; device I (0-based) is\n"
+    "                          named \"NAME I+1\" (default 1: one device named NAME)\n"
     "  -p, --port-file FILE    once serving, write the unicast ports to FILE as\n"
-    "                          \"coap6=P coap4=P coaps6=P coaps4=P\" (0 for a family not opened)\n"
+    "                          \"coap6=P coap4=P coaps6=P coaps4=P\" (0 for a family not opened),\n"
+    "                          one line per device in index order\n"
     "  -l, --log-level LEVEL   error, warn, info or debug (default warn); logs go to stderr\n"
     "      --otm LIST          OTMs offered in doxm oxms, comma-separated: jw, rdp, mfgcert\n"
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
     "                          certificates)\n"
     "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
-    "                          encrypted; without it every start is a new unowned device\n"
+    "                          encrypted; without it every start is a new unowned device; with\n"
+    "                          --count N > 1, device I keeps its state in DIR/I\n"
     "      --storage-key FILE  the 32-byte storage key (created 0600 when missing; default\n"
-    "                          DIR.key next to DIR, never inside it)\n"
+    "                          DIR.key next to DIR, never inside it; shared by all devices)\n"
     "      --factory-reset     erase the stored security state first and start as a new,\n"
     "                          unowned device (also the way out of a damaged store)\n"
     "      --pin-file FILE     also write each Random PIN to FILE (mode 0600; for tests); the PIN\n"
-    "                          is always printed on stderr when an OBT selects Random PIN\n"
+    "                          is always printed on stderr when an OBT selects Random PIN. In\n"
+    "                          FILE, %i becomes the device's index (0-based), %u its uuid (the\n"
+    "                          di the OBT discovered), %% a percent sign; with --count N > 1\n"
+    "                          FILE must contain %i or %u\n"
     "      --mfg-cert FILE     manufacturer certificate chain for --otm mfgcert: PEM (every\n"
     "                          CERTIFICATE block, leaf first) or DER certificates back to back\n"
     "      --mfg-key FILE      the leaf's private key, PEM (EC or PKCS#8) or DER\n"
@@ -68,7 +79,8 @@ static const char k_usage[] =
     "When serving, one line \"ocf-device: ready di=UUID name=NAME coap6=P coap4=P coaps6=P\n"
     "coaps4=P\" goes to stderr, \"ocf-device: PIN NNNNNNNN\" each time a PIN is shown, and\n"
     "\"ocf-device: state S\" (RESET, RFOTM, RFPRO, RFNOP, SRESET) and \"ocf-device: di UUID\"\n"
-    "as an onboarding tool changes them.\n"
+    "as an onboarding tool changes them. With --count N > 1 every such line names its device:\n"
+    "\"ocf-device[I]: ...\" with I its 0-based index.\n"
     "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
     "fails its check included: the device never starts from it), 2 on a usage error.\n";
 
@@ -86,6 +98,7 @@ typedef struct options {
   const char *storage, *storage_key;
   bool factory_reset;
   const char *pin_file, *mfg_cert, *mfg_key;
+  size_t count;
 } options;
 
 enum { OPT_OTM = 256, OPT_SCT, OPT_STORAGE_KEY, OPT_FACTORY_RESET, OPT_PIN_FILE, OPT_MFG_CERT, OPT_MFG_KEY };
@@ -147,6 +160,15 @@ static int parse_security_option(int c, options *o) {
   }
 }
 
+static bool parse_count(const char *s, size_t *out) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || !end || *end || end == s || v < 1 || v > APP_MAX_DEVICES || s[0] == '-') return false;
+  *out = v;
+  return true;
+}
+
 static bool parse_level(const char *s, ocf_log_level *out) {
   static const char *const names[] = {"error", "warn", "info", "debug"};
   for (int i = 0; i < 4; i++) {
@@ -162,6 +184,7 @@ static int check_args(int argc, options *o, bool only4, bool only6);
 
 static const struct option k_longopts[] = {
     {"name", required_argument, NULL, 'n'},
+    {"count", required_argument, NULL, 'c'},
     {"type", required_argument, NULL, 't'},
     {"interface", required_argument, NULL, 'i'},
     {"ipv4-only", no_argument, NULL, '4'},
@@ -190,10 +213,11 @@ static int parse_args(int argc, char **argv, options *o) {
                  .log_level = OCF_LOG_WARN,
                  .otms = {OCF_DEVICE_OTM_JUST_WORKS},
                  .n_otms = 1,
-                 .sct = 1};
+                 .sct = 1,
+                 .count = 1};
   bool only4 = false, only6 = false;
   int c;
-  while ((c = getopt_long(argc, argv, "n:t:i:46p:l:s:hV", k_longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "n:c:t:i:46p:l:s:hV", k_longopts, NULL)) != -1) {
     if (c == 's' || c >= OPT_OTM) {
       int rc = parse_security_option(c, o);
       if (rc) return rc;
@@ -201,6 +225,12 @@ static int parse_args(int argc, char **argv, options *o) {
     }
     switch (c) {
     case 'n': o->name = optarg; break;
+    case 'c':
+      if (!parse_count(optarg, &o->count)) {
+        fprintf(stderr, "ocf-device: --count must be a number from 1 to %d\n", APP_MAX_DEVICES);
+        return EXIT_USAGE;
+      }
+      break;
     case 't': o->type = optarg; break;
     case 'i':
       if (o->n_interfaces >= OCF_POSIX_MAX_INTERFACES) {
@@ -236,6 +266,10 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
     fprintf(stderr, "ocf-device: --mfg-cert and --mfg-key go together\n");
     return EXIT_USAGE;
   }
+  if (o->count > 1 && o->pin_file && !strstr(o->pin_file, "%i") && !strstr(o->pin_file, "%u")) {
+    fprintf(stderr, "ocf-device: with --count, --pin-file needs %%i or %%u (one file per device)\n");
+    return EXIT_USAGE;
+  }
   if (optind < argc || (only4 && only6)) {
     fprintf(stderr, "ocf-device: %s\nTry 'ocf-device --help'.\n",
             optind < argc ? "unexpected argument" : "--ipv4-only and --ipv6-only exclude each other");
@@ -246,17 +280,28 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
   return 0;
 }
 
-/* Everything the program holds, released by app_close in reverse order. */
-typedef struct app {
-  ocf_platform pf;
+/* One hosted device: its own sockets, store, identity and /switch. */
+typedef struct app_dev {
+  struct app *app;
+  size_t index;
   ocf_store *store;
   ocf_posix_net *net;
   ocf_device *dev;
-  ocf_posix_loop *loop;
   app_switch sw;
+  char name[OCF_DEVICE_STR_MAX + 1];
+} app_dev;
+
+/* Everything the program holds, released by app_close in reverse order. The platform, the loop
+ * and the signal fd are shared: one poll loop drives every device's engine over its own net
+ * (the library keeps no global state, so devices are independent). */
+typedef struct app {
+  ocf_platform pf;
+  ocf_posix_loop *loop;
   int signal_fd;
   const char *pin_file;
   mfg_creds *mfg;
+  size_t count;
+  app_dev *devs;
 } app;
 
 static int fail(const char *what, ocf_err err) {
@@ -264,7 +309,18 @@ static int fail(const char *what, ocf_err err) {
   return EXIT_FAILURE;
 }
 
-static int open_net(app *a, const options *o) {
+/* The prefix of a device's status lines: "ocf-device" alone, "ocf-device[I]" among several. */
+static void dev_prefix(const app_dev *ad, char *out, size_t cap) {
+  if (ad->app->count == 1)
+    snprintf(out, cap, "ocf-device");
+  else
+    snprintf(out, cap, "ocf-device[%zu]", ad->index);
+}
+
+/* Every device opens its own sockets: its own ephemeral unicast and coaps ports, and its own
+ * multicast sockets on 5683 (SO_REUSEPORT: the kernel gives each of them a copy of every
+ * group datagram, so every device answers discovery; see ocf_posix_net_open). */
+static int open_net(app_dev *ad, const options *o) {
   ocf_posix_net_config cfg;
   ocf_posix_net_config_init(&cfg);
   cfg.ipv4 = o->ipv4;
@@ -278,13 +334,12 @@ static int open_net(app *a, const options *o) {
       return EXIT_USAGE;
     }
   }
-  ocf_err err = ocf_posix_net_open(&cfg, &a->pf, &a->net);
+  ocf_err err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
-/* The store of --storage: encrypted under the key file (created on first use). */
-static int open_store(app *a, const options *o) {
-  if (!o->storage) return 0;
+/* The key of --storage (created on first use), shared by every device of the process. */
+static int load_storage_key(app *a, const options *o, uint8_t key[OCF_STORE_KEY_LEN]) {
   char key_path[4096];
   const char *key_file = o->storage_key;
   if (!key_file) {
@@ -295,21 +350,77 @@ static int open_store(app *a, const options *o) {
     }
     key_file = key_path;
   }
+  ocf_err err = ocf_posix_store_key_load(key_file, true, &a->pf, key);
+  return err == OCF_OK ? 0 : fail(key_file, err);
+}
+
+/* The store of one device: DIR itself for a single device, DIR/I among several (DIR is then
+ * created 0700 first; the medium checks and locks each DIR/I). */
+static int open_store(app_dev *ad, const options *o, const uint8_t key[OCF_STORE_KEY_LEN]) {
+  char dir[4096];
+  int n = ad->app->count == 1 ? snprintf(dir, sizeof dir, "%s", o->storage)
+                              : snprintf(dir, sizeof dir, "%s/%zu", o->storage, ad->index);
+  if (n < 0 || (size_t)n >= sizeof dir) {
+    fprintf(stderr, "ocf-device: --storage path too long\n");
+    return EXIT_USAGE;
+  }
   ocf_store_config cfg;
   ocf_store_config_init(&cfg);
   cfg.has_key = true;
   cfg.max_record = 1u << 20; /* a full cred or acl2 is below 100 KiB; a reset saves every SVR */
-  ocf_err err = ocf_posix_store_key_load(key_file, true, &a->pf, cfg.key);
-  if (err != OCF_OK) return fail(key_file, err);
-  err = ocf_posix_file_store_open(o->storage, &cfg, &a->pf, &a->store);
+  memcpy(cfg.key, key, sizeof cfg.key);
+  ocf_err err = ocf_posix_file_store_open(dir, &cfg, &ad->app->pf, &ad->store);
   memset(cfg.key, 0, sizeof cfg.key);
-  if (err != OCF_OK) return fail(o->storage, err);
+  if (err != OCF_OK) return fail(dir, err);
   if (o->factory_reset) {
-    err = ocf_device_wipe_store(a->store);
+    err = ocf_device_wipe_store(ad->store);
     if (err != OCF_OK) return fail("erasing the stored state", err);
-    fprintf(stderr, "ocf-device: stored security state erased\n");
+    char prefix[32];
+    dev_prefix(ad, prefix, sizeof prefix);
+    fprintf(stderr, "%s: stored security state erased\n", prefix);
   }
   return 0;
+}
+
+static int open_stores(app *a, const options *o) {
+  if (!o->storage) return 0;
+  if (a->count > 1 && mkdir(o->storage, 0700) != 0 && errno != EEXIST) {
+    fprintf(stderr, "ocf-device: creating %s: %s\n", o->storage, strerror(errno));
+    return EXIT_FAILURE;
+  }
+  uint8_t key[OCF_STORE_KEY_LEN];
+  int rc = load_storage_key(a, o, key);
+  for (size_t i = 0; rc == 0 && i < a->count; i++) rc = open_store(&a->devs[i], o, key);
+  memset(key, 0, sizeof key);
+  return rc;
+}
+
+/* The PIN file of one device: %i its index, %u its uuid, %% a percent sign. False when the
+ * result does not fit. */
+static bool pin_file_path(const app_dev *ad, char *out, size_t cap) {
+  char piece[OCF_UUID_STR_LEN + 24];
+  size_t n = 0;
+  for (const char *p = ad->app->pin_file; *p; p++) {
+    if (p[0] == '%' && p[1] == 'i') {
+      snprintf(piece, sizeof piece, "%zu", ad->index);
+      p++;
+    } else if (p[0] == '%' && p[1] == 'u') {
+      ocf_uuid di;
+      ocf_device_get_di(ad->dev, &di);
+      ocf_uuid_format(&di, piece);
+      p++;
+    } else {
+      piece[0] = *p;
+      piece[1] = '\0';
+      if (p[0] == '%' && p[1] == '%') p++;
+    }
+    size_t len = strlen(piece);
+    if (n + len >= cap) return false;
+    memcpy(out + n, piece, len);
+    n += len;
+  }
+  out[n] = '\0';
+  return true;
 }
 
 /* Written to a temporary name (created 0600) and renamed: the reader never sees half a PIN. */
@@ -326,14 +437,25 @@ static bool write_pin_file(const char *path, const char *pin) {
   return ok && rename(tmp, path) == 0;
 }
 
+static void save_pin(const app_dev *ad, const char *prefix, const char *pin) {
+  char path[4096];
+  if (!pin_file_path(ad, path, sizeof path)) {
+    fprintf(stderr, "%s: --pin-file path too long\n", prefix);
+    return;
+  }
+  if (!write_pin_file(path, pin)) fprintf(stderr, "%s: writing %s: %s\n", prefix, path, strerror(errno));
+}
+
 /* Digest 4.3: the device shows a new PIN each time an OBT selects Random PIN. */
 static void on_device_event(void *user, ocf_device *d, const ocf_device_event *ev) {
-  const app *a = user;
+  const app_dev *ad = user;
+  char prefix[32];
+  dev_prefix(ad, prefix, sizeof prefix);
   /* Status lines for the operator (and the e2e tests): the onboarding state and the device id
    * change as an OBT claims, provisions or resets the device. */
   if (ev->type == OCF_DEVICE_EV_STATE_CHANGED) {
     static const char *const names[] = {"RESET", "RFOTM", "RFPRO", "RFNOP", "SRESET"};
-    fprintf(stderr, "ocf-device: state %s\n", (unsigned)ev->state < 5 ? names[ev->state] : "?");
+    fprintf(stderr, "%s: state %s\n", prefix, (unsigned)ev->state < 5 ? names[ev->state] : "?");
     return;
   }
   if (ev->type == OCF_DEVICE_EV_DI_CHANGED) {
@@ -341,23 +463,22 @@ static void on_device_event(void *user, ocf_device *d, const ocf_device_event *e
     char text[OCF_UUID_STR_LEN];
     ocf_device_get_di(d, &di);
     ocf_uuid_format(&di, text);
-    fprintf(stderr, "ocf-device: di %s\n", text);
+    fprintf(stderr, "%s: di %s\n", prefix, text);
     return;
   }
   if (ev->type != OCF_DEVICE_EV_OTM_SELECTED || ev->otm != OCF_DEVICE_OTM_RANDOM_PIN) return;
   if (!ev->pin) {
-    fprintf(stderr, "ocf-device: no PIN could be generated\n");
+    fprintf(stderr, "%s: no PIN could be generated\n", prefix);
     return;
   }
-  fprintf(stderr, "ocf-device: PIN %s\n", ev->pin);
+  fprintf(stderr, "%s: PIN %s\n", prefix, ev->pin);
   if (ev->pin_wait_ms)
-    fprintf(stderr, "ocf-device: too many wrong PINs: PIN onboarding refused for %llu s\n",
+    fprintf(stderr, "%s: too many wrong PINs: PIN onboarding refused for %llu s\n", prefix,
             (unsigned long long)(ev->pin_wait_ms + 999) / 1000);
-  if (a->pin_file && !write_pin_file(a->pin_file, ev->pin))
-    fprintf(stderr, "ocf-device: writing %s: %s\n", a->pin_file, strerror(errno));
+  if (ad->app->pin_file) save_pin(ad, prefix, ev->pin);
 }
 
-static int load_mfg(app *a, const options *o, ocf_device_config *cfg) {
+static int load_mfg(app *a, const options *o) {
   if (!o->mfg_cert) return 0;
   a->mfg = malloc(sizeof *a->mfg);
   if (!a->mfg) return fail("--mfg-cert", OCF_ERR_NO_MEMORY);
@@ -366,53 +487,96 @@ static int load_mfg(app *a, const options *o, ocf_device_config *cfg) {
     fprintf(stderr, "ocf-device: --mfg-cert/--mfg-key: %s\n", why);
     return EXIT_USAGE;
   }
-  cfg->mfg_chain = a->mfg->chain;
-  cfg->n_mfg_chain = a->mfg->n_chain;
-  cfg->mfg_key = a->mfg->key;
   return 0;
 }
 
-static int create_device(app *a, const options *o) {
+static int create_device(app_dev *ad, const options *o) {
+  app *a = ad->app;
+  if (a->count == 1)
+    snprintf(ad->name, sizeof ad->name, "%s", o->name);
+  else if (snprintf(ad->name, sizeof ad->name, "%s %zu", o->name, ad->index + 1) >= (int)sizeof ad->name)
+    ad->name[0] = '\0'; /* too long: refused below as a usage error */
   ocf_device_config cfg;
   ocf_device_config_init(&cfg);
   cfg.on_event = on_device_event;
-  cfg.event_user = a;
-  a->pin_file = o->pin_file;
-  int rc = load_mfg(a, o, &cfg);
-  if (rc != 0) return rc;
-  cfg.name = o->name;
+  cfg.event_user = ad;
+  if (a->mfg) {
+    cfg.mfg_chain = a->mfg->chain;
+    cfg.n_mfg_chain = a->mfg->n_chain;
+    cfg.mfg_key = a->mfg->key;
+  }
+  cfg.name = ad->name;
   cfg.device_types[0] = o->type;
   cfg.n_device_types = 1;
   memcpy(cfg.otms, o->otms, sizeof cfg.otms);
   cfg.n_otms = o->n_otms;
   cfg.sct = o->sct;
-  cfg.store = a->store;
-  ocf_err err = ocf_device_create(&a->pf, &cfg, &a->dev);
-  if (a->mfg) mfg_wipe(a->mfg); /* the device copied the chain and key */
+  cfg.store = ad->store;
+  ocf_err err = ocf_device_create(&a->pf, &cfg, &ad->dev);
   if (err == OCF_ERR_MALFORMED || err == OCF_ERR_CRYPTO) {
     fprintf(stderr,
-            "ocf-device: the stored security state cannot be trusted (%s); not starting. "
+            "ocf-device: the stored security state%s cannot be trusted (%s); not starting. "
             "--factory-reset erases it.\n",
-            ocf_strerror(err));
+            a->count == 1 ? "" : " of a device", ocf_strerror(err));
     return EXIT_FAILURE;
   }
   if (err == OCF_ERR_INVALID_ARG) {
-    fprintf(stderr, "ocf-device: --name and --type must be 1 to %d bytes\n", OCF_DEVICE_STR_MAX);
+    fprintf(stderr, "ocf-device: --name (with its number under --count) and --type must be 1 to %d bytes\n",
+            OCF_DEVICE_STR_MAX);
     return EXIT_USAGE;
   }
   if (err != OCF_OK) return fail("creating the device", err);
-  err = app_switch_register(a->dev, &a->sw);
+  err = app_switch_register(ad->dev, &ad->sw);
   if (err != OCF_OK) return fail("registering /switch", err);
   ocf_endpoint eps[OCF_DEVICE_MAX_ENDPOINTS];
   size_t n = 0;
-  err = ocf_posix_net_local_endpoints(a->net, eps, OCF_DEVICE_MAX_ENDPOINTS, &n);
+  err = ocf_posix_net_local_endpoints(ad->net, eps, OCF_DEVICE_MAX_ENDPOINTS, &n);
   if (err == OCF_ERR_NO_SPACE)
     fprintf(stderr, "ocf-device: more than %d local addresses; advertising the first ones\n",
             OCF_DEVICE_MAX_ENDPOINTS);
   else if (err != OCF_OK)
     return fail("reading the interface addresses", err);
-  err = ocf_device_set_endpoints(a->dev, eps, n);
+  err = ocf_device_set_endpoints(ad->dev, eps, n);
   return err == OCF_OK ? 0 : fail("setting the endpoints", err);
+}
+
+/* Each device needs APP_FDS_PER_DEVICE descriptors: raise the soft limit towards the hard one
+ * when the default (often 1024) is too low for --count. */
+static int reserve_fds(size_t count) {
+  struct rlimit rl;
+  rlim_t need = (rlim_t)(count * APP_FDS_PER_DEVICE + 32);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need) return 0;
+  if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+    fprintf(stderr, "ocf-device: --count %zu needs %llu file descriptors; the limit is %llu (ulimit -Hn)\n",
+            count, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+    return EXIT_FAILURE;
+  }
+  rl.rlim_cur = need;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    fprintf(stderr, "ocf-device: raising the file descriptor limit: %s\n", strerror(errno));
+    return EXIT_FAILURE;
+  }
+  return 0;
+}
+
+static int create_devices(app *a, const options *o) {
+  a->devs = calloc(o->count, sizeof *a->devs);
+  if (!a->devs) return fail("allocating the devices", OCF_ERR_NO_MEMORY);
+  a->count = o->count;
+  a->pin_file = o->pin_file;
+  for (size_t i = 0; i < a->count; i++) {
+    a->devs[i].app = a;
+    a->devs[i].index = i;
+  }
+  int rc = reserve_fds(a->count);
+  if (rc == 0) rc = load_mfg(a, o);
+  if (rc == 0) rc = open_stores(a, o);
+  for (size_t i = 0; rc == 0 && i < a->count; i++) {
+    rc = open_net(&a->devs[i], o);
+    if (rc == 0) rc = create_device(&a->devs[i], o);
+  }
+  if (a->mfg) mfg_wipe(a->mfg); /* every device copied the chain and key */
+  return rc;
 }
 
 static void on_signal(void *ctx, int fd, ocf_time_ms now) {
@@ -442,14 +606,17 @@ static int watch_signals(app *a) {
 static int start_loop(app *a) {
   ocf_err err = ocf_posix_loop_create(&a->pf, &a->loop);
   if (err != OCF_OK) return fail("creating the loop", err);
-  ocf_engine engine = ocf_device_engine(a->dev);
-  err = ocf_posix_loop_add_engine(a->loop, &engine, a->net);
-  if (err != OCF_OK) return fail("adding the device to the loop", err);
+  for (size_t i = 0; i < a->count; i++) {
+    ocf_engine engine = ocf_device_engine(a->devs[i].dev);
+    err = ocf_posix_loop_add_engine(a->loop, &engine, a->devs[i].net);
+    if (err != OCF_OK) return fail("adding the device to the loop", err);
+  }
   return watch_signals(a);
 }
 
-/* Written to a temporary name and renamed, so a reader never sees half a line. */
-static int write_port_file(const char *path, const ocf_posix_net_ports *ports) {
+/* Written to a temporary name and renamed, so a reader never sees half a file: one line per
+ * device, in index order. */
+static int write_port_file(const char *path, const app *a) {
   char tmp[4096];
   int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
   if (n < 0 || (size_t)n >= sizeof tmp) {
@@ -457,8 +624,13 @@ static int write_port_file(const char *path, const ocf_posix_net_ports *ports) {
     return EXIT_USAGE;
   }
   FILE *f = fopen(tmp, "w");
-  bool ok = f && fprintf(f, "coap6=%u coap4=%u coaps6=%u coaps4=%u\n", ports->unicast6, ports->unicast4,
-                         ports->secure6, ports->secure4) > 0;
+  bool ok = f != NULL;
+  for (size_t i = 0; ok && i < a->count; i++) {
+    ocf_posix_net_ports ports;
+    ocf_posix_net_get_ports(a->devs[i].net, &ports);
+    ok = fprintf(f, "coap6=%u coap4=%u coaps6=%u coaps4=%u\n", ports.unicast6, ports.unicast4, ports.secure6,
+                 ports.secure4) > 0;
+  }
   if (f && fclose(f) != 0) ok = false;
   if (!ok || rename(tmp, path) != 0) {
     fprintf(stderr, "ocf-device: writing %s: %s\n", path, strerror(errno));
@@ -468,31 +640,38 @@ static int write_port_file(const char *path, const ocf_posix_net_ports *ports) {
 }
 
 static int serve(app *a, const options *o) {
-  ocf_posix_net_ports ports;
-  ocf_posix_net_get_ports(a->net, &ports);
   if (o->port_file) {
-    int rc = write_port_file(o->port_file, &ports);
+    int rc = write_port_file(o->port_file, a);
     if (rc != 0) return rc;
   }
-  ocf_uuid uuid;
-  char di[OCF_UUID_STR_LEN];
-  ocf_device_get_di(a->dev, &uuid);
-  ocf_uuid_format(&uuid, di);
-  fprintf(stderr, "ocf-device: ready di=%s name=%s coap6=%u coap4=%u coaps6=%u coaps4=%u\n", di, o->name,
-          ports.unicast6, ports.unicast4, ports.secure6, ports.secure4);
+  for (size_t i = 0; i < a->count; i++) {
+    const app_dev *ad = &a->devs[i];
+    ocf_posix_net_ports ports;
+    ocf_posix_net_get_ports(ad->net, &ports);
+    ocf_uuid uuid;
+    char di[OCF_UUID_STR_LEN], prefix[32];
+    ocf_device_get_di(ad->dev, &uuid);
+    ocf_uuid_format(&uuid, di);
+    dev_prefix(ad, prefix, sizeof prefix);
+    fprintf(stderr, "%s: ready di=%s name=%s coap6=%u coap4=%u coaps6=%u coaps4=%u\n", prefix, di, ad->name,
+            ports.unicast6, ports.unicast4, ports.secure6, ports.secure4);
+  }
   ocf_err err = ocf_posix_loop_run(a->loop, OCF_TIME_NEVER, NULL, NULL);
   if (err != OCF_OK) return fail("event loop", err);
   fprintf(stderr, "ocf-device: stopped\n");
   return EXIT_SUCCESS;
 }
 
-/* The loop goes first: destroying it leaves the engine, the net and the fd it drove untouched. */
+/* The loop goes first: destroying it leaves the engines, the nets and the fd it drove untouched. */
 static void app_close(app *a) {
   ocf_posix_loop_destroy(a->loop);
-  ocf_device_destroy(a->dev);
-  ocf_store_close(a->store);
-  ocf_posix_net_close(a->net);
+  for (size_t i = a->count; i-- > 0;) {
+    ocf_device_destroy(a->devs[i].dev);
+    ocf_store_close(a->devs[i].store);
+    ocf_posix_net_close(a->devs[i].net);
+  }
   if (a->signal_fd >= 0) close(a->signal_fd);
+  free(a->devs);
   free(a->mfg);
 }
 
@@ -502,9 +681,7 @@ int main(int argc, char **argv) {
   if (rc != 0) return rc < 0 ? EXIT_SUCCESS : rc;
   app a = {.signal_fd = -1};
   ocf_posix_platform_init(&a.pf, o.log_level, true);
-  rc = open_store(&a, &o);
-  if (rc == 0) rc = open_net(&a, &o);
-  if (rc == 0) rc = create_device(&a, &o);
+  rc = create_devices(&a, &o);
   if (rc == 0) rc = start_loop(&a);
   if (rc == 0) rc = serve(&a, &o);
   app_close(&a);

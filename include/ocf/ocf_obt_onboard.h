@@ -145,6 +145,11 @@ typedef struct ocf_obt_onboard_stats {
   size_t jobs, owned, failed;
   size_t requests;   /* CoAP requests */
   size_t handshakes; /* DTLS handshakes started */
+  /* UDP datagrams the engine received / handed out for sending since the onboarding began
+   * (CoAP messages, DTLS records and flights; a late discovery answer included). After
+   * ALL_DONE they keep counting until the next onboarding starts, so read them once the host
+   * has sent what the engine queued (the final close_notify records). */
+  size_t datagrams_in, datagrams_out;
 } ocf_obt_onboard_stats;
 OCF_API void ocf_obt_onboard_stats_get(const ocf_obt *obt, ocf_obt_onboard_stats *out);
 

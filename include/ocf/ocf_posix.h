@@ -37,6 +37,10 @@ OCF_API ocf_time_ms ocf_posix_now(void);
 /* Digest 1.1: OCF multicast port and groups. */
 #define OCF_POSIX_COAP_PORT 5683
 #define OCF_POSIX_MAX_INTERFACES 16
+/* The unicast and coaps sockets' default SO_RCVBUF: an onboarding tool hears every device's
+ * answers to one multicast discovery at once (digest 1.7: within a 2 s leisure; 1000 devices,
+ * 4 groups), more than the usual 208 KiB default holds (bench/onboard-bench). */
+#define OCF_POSIX_RCVBUF_DEFAULT (1024u * 1024u)
 /* Receive buffer size the loop uses; longer datagrams are dropped (MSG_TRUNC). */
 #define OCF_POSIX_DATAGRAM_MAX 2048
 
@@ -57,9 +61,13 @@ typedef struct ocf_posix_net_config {
    * listed here explicitly. */
   size_t interface_count;
   uint32_t interfaces[OCF_POSIX_MAX_INTERFACES];
+  /* SO_RCVBUF of the unicast and coaps sockets in bytes (the kernel caps it at
+   * net.core.rmem_max); default OCF_POSIX_RCVBUF_DEFAULT; 0 = the system's default. */
+  uint32_t rcvbuf;
 } ocf_posix_net_config;
 
-/* Fills *cfg with the defaults above: both families, no multicast, no coaps, ports 5683/0. */
+/* Fills *cfg with the defaults above: both families, no multicast, no coaps, ports 5683/0,
+ * rcvbuf OCF_POSIX_RCVBUF_DEFAULT. */
 OCF_API void ocf_posix_net_config_init(ocf_posix_net_config *cfg);
 
 /* Adds an interface by name ("eth0") or decimal index ("2").

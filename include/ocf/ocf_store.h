@@ -80,7 +80,8 @@ typedef struct ocf_store_config {
   uint8_t key[OCF_STORE_KEY_LEN];  /* copied at open; the caller should wipe its copy */
   /* Largest record the store reads or writes. A blob may be up to max_record - 100 bytes
    * (header 36, name, tag 16 or 32); the changes of one save_many up to max_record - 78 - 46
-   * per change together (the journal record). Two buffers of this size are allocated at open.
+   * per change together (the journal record). Two buffers of this size are allocated at open;
+   * only the pages records are written to become resident.
    * Default 65536, at least 1024, at most 16 MiB. */
   size_t max_record;
 } ocf_store_config;

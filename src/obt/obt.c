@@ -31,13 +31,23 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   return obt_onboard_verify_cert(user, peer, chain, n_chain, uuid);
 }
 
+#define OBT_BLOCK_FOLLOWUPS 512
+
 static ocf_err create_stack(ocf_obt *obt) {
   const ocf_obt_config *cfg = &obt->cfg;
   ocf_stack_config sc;
   ocf_stack_config_default(&sc);
   sc.msg.multicast_window_ms = cfg->discovery_window_ms;
-  /* One request at a time per job, plus discovery's /oic/d requests (discover.c). */
-  if (sc.msg.max_exchanges < cfg->max_jobs + 32) sc.msg.max_exchanges = cfg->max_jobs + 32;
+  /* One request at a time per job, plus discovery's /oic/d requests (discover.c), plus the
+   * Block2 follow-ups of multicast /oic/res answers: each takes an exchange while it runs, and
+   * an answer that finds none is dropped (msg_client.c spawn_child: BUSY), so with the default
+   * 48 one multicast discovery of 1000 devices found only 55-95% of them (bench/onboard-bench;
+   * 512 more found all). */
+  if (sc.msg.max_exchanges < cfg->max_jobs + 32 + OBT_BLOCK_FOLLOWUPS)
+    sc.msg.max_exchanges = cfg->max_jobs + 32 + OBT_BLOCK_FOLLOWUPS;
+  /* Room for a datagram of every exchange queued in one tick (a burst of multicast answers
+   * each starting a follow-up): a full outbox drops datagrams ("outbox full"). */
+  if (sc.msg.max_outbox < sc.msg.max_exchanges) sc.msg.max_outbox = sc.msg.max_exchanges;
   sc.dtls.client = true;
   sc.dtls.max_handshakes = cfg->max_handshakes;
   if (sc.dtls.max_sessions < cfg->max_jobs) sc.dtls.max_sessions = cfg->max_jobs;
@@ -91,13 +101,16 @@ static void engine_handle_datagram(void *ctx, const ocf_endpoint *from, const ui
                                    ocf_time_ms now) {
   ocf_obt *obt = ctx;
   if (now > obt->now) obt->now = now;
+  obt->datagrams_in++;
   (void)ocf_stack_handle_datagram(obt->stack, from, data, len, now);
   pump(obt, now);
 }
 
 static size_t engine_next_datagram(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
   ocf_obt *obt = ctx;
-  return ocf_stack_next_datagram(obt->stack, to, buf, cap);
+  size_t n = ocf_stack_next_datagram(obt->stack, to, buf, cap);
+  if (n) obt->datagrams_out++;
+  return n;
 }
 
 static ocf_time_ms engine_next_timeout(void *ctx) {

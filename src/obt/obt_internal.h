@@ -47,6 +47,10 @@ struct ocf_obt {
   obt_lifecycle *lc;   /* the running reset / recovery, NULL when none */
   ocf_time_ms now;     /* of the engine call running (msg callbacks carry none) */
   ocf_obt_onboard_stats last_stats;
+  /* Datagrams through the engine, ever and when the last onboarding began (its stats count
+   * the difference, so a finished one includes the close_notify records sent after it ended). */
+  size_t datagrams_in, datagrams_out;
+  size_t onb_datagrams_in0, onb_datagrams_out0;
 };
 
 /* Issues pending /oic/d requests and reports the end of discovery when everything is in. */

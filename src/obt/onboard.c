@@ -732,6 +732,8 @@ OCF_API ocf_err ocf_obt_onboard(ocf_obt *obt, const ocf_obt_onboard_params *p, o
   if (obt->onb) return OCF_ERR_BUSY;
   err = make_onboarding(obt, p, &obt->onb);
   if (err) return err;
+  obt->onb_datagrams_in0 = obt->datagrams_in;
+  obt->onb_datagrams_out0 = obt->datagrams_out;
   if (now > obt->now) obt->now = now;
   obt_onboard_pump(obt, now);
   return OCF_OK;
@@ -762,5 +764,8 @@ OCF_API bool ocf_obt_onboarding(const ocf_obt *obt) { return obt && obt->onb; }
 OCF_API void ocf_obt_onboard_stats_get(const ocf_obt *obt, ocf_obt_onboard_stats *out) {
   if (!out) return;
   memset(out, 0, sizeof *out);
-  if (obt) *out = obt->onb ? obt->onb->stats : obt->last_stats;
+  if (!obt) return;
+  *out = obt->onb ? obt->onb->stats : obt->last_stats;
+  out->datagrams_in = obt->datagrams_in - obt->onb_datagrams_in0;
+  out->datagrams_out = obt->datagrams_out - obt->onb_datagrams_out0;
 }

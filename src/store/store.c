@@ -3,7 +3,10 @@
  *
  * Two buffers of max_record bytes: `rbuf` receives records read from the medium (checked and
  * decrypted in place), `wbuf` is where records are sealed before they are written. Both are
- * wiped after every operation, so no plaintext lingers on the heap. */
+ * wiped after every operation, so no plaintext lingers on the heap: the bytes written since
+ * the last wipe (rdirty, wdirty; the whole buffer when an error leaves it unclear), not all
+ * max_record of them, so that a large max_record costs neither time on every operation nor
+ * resident memory (pages never written are never touched; bench/onboard-bench). */
 #include <string.h>
 
 #include "base/log.h"
@@ -23,6 +26,7 @@ struct ocf_store {
   size_t max_record;
   uint8_t *rbuf;
   uint8_t *wbuf;
+  size_t rdirty, wdirty; /* rbuf[0..rdirty) and wbuf[0..wdirty) may hold data */
   /* Set when a save_many failed after its commit point: the medium holds a journal that only
    * the next open completes, so every operation is refused until then. */
   bool failed;
@@ -40,8 +44,15 @@ void ocf_store_config_init(ocf_store_config *cfg) {
 }
 
 static void wipe_buffers(ocf_store *s) {
-  ocf_crypto_wipe(s->rbuf, s->max_record);
-  ocf_crypto_wipe(s->wbuf, s->max_record);
+  if (s->rbuf) ocf_crypto_wipe(s->rbuf, s->rdirty);
+  if (s->wbuf) ocf_crypto_wipe(s->wbuf, s->wdirty);
+  s->rdirty = s->wdirty = 0;
+}
+
+/* Records that buf[0..end) may now hold data; a failed call may have written anywhere. */
+static void mark_dirty(const ocf_store *s, size_t *dirty, bool ok, size_t end) {
+  if (!ok || end > s->max_record) end = s->max_record;
+  if (end > *dirty) *dirty = end;
 }
 
 /* --- records on the medium ------------------------------------------------------------------ */
@@ -50,6 +61,8 @@ static void wipe_buffers(ocf_store *s) {
 static ocf_err read_record(ocf_store *s, const char *name, ocf_record_view *view) {
   size_t len = 0;
   ocf_err err = s->medium.ops->read(s->medium.ctx, name, s->rbuf, s->max_record, &len);
+  /* An absent object leaves the buffer untouched; another error may have filled any of it. */
+  mark_dirty(s, &s->rdirty, err == OCF_OK || err == OCF_ERR_NOT_FOUND, err == OCF_OK ? len : 0);
   if (err == OCF_ERR_NOT_FOUND || err == OCF_ERR_TOO_LARGE) return err;
   if (err != OCF_OK || len > s->max_record) return OCF_ERR_IO;
   err = ocf_record_open(&s->keys, name, s->rbuf, len, view);
@@ -87,6 +100,7 @@ static ocf_err seal_and_write(ocf_store *s, const char *name, uint64_t gen, size
   }
   size_t len = 0;
   ocf_err err = ocf_record_seal(&s->keys, name, gen, use_nonce, s->wbuf, s->max_record, payload_len, &len);
+  mark_dirty(s, &s->wdirty, err == OCF_OK, len);
   if (err == OCF_ERR_NO_SPACE) return OCF_ERR_TOO_LARGE;
   if (err != OCF_OK) return err;
   err = s->medium.ops->write(s->medium.ctx, name, s->wbuf, len);
@@ -101,7 +115,9 @@ static bool fits(const ocf_store *s, const char *name, size_t len) {
 
 static ocf_err write_blob(ocf_store *s, const char *name, uint64_t gen, const uint8_t *data, size_t len) {
   if (!fits(s, name, len)) return OCF_ERR_TOO_LARGE;
-  if (len > 0) memcpy(s->wbuf + ocf_record_payload_offset(ocf_record_name_len(name)), data, len);
+  size_t offset = ocf_record_payload_offset(ocf_record_name_len(name));
+  if (len > 0) memcpy(s->wbuf + offset, data, len);
+  mark_dirty(s, &s->wdirty, true, offset + len);
   return seal_and_write(s, name, gen, len);
 }
 
@@ -177,8 +193,7 @@ static ocf_err store_new(const ocf_store_medium *medium, const ocf_store_config 
   s->max_record = cfg->max_record;
   s->rbuf = pf->alloc(pf->ctx, s->max_record);
   s->wbuf = pf->alloc(pf->ctx, s->max_record);
-  ocf_err err = (s->rbuf && s->wbuf) ? OCF_OK : OCF_ERR_NO_MEMORY;
-  wipe_buffers(s);
+  ocf_err err = (s->rbuf && s->wbuf) ? OCF_OK : OCF_ERR_NO_MEMORY; /* nothing of ours in them yet */
   if (err == OCF_OK) err = ocf_record_keys_derive(cfg->protection, cfg->has_key ? cfg->key : NULL, &s->keys);
   if (err != OCF_OK) {
     s->medium.ops = NULL; /* the caller keeps the medium */
@@ -283,6 +298,7 @@ static ocf_err write_journal(ocf_store *s, const ocf_store_change *changes, cons
   size_t offset = ocf_record_payload_offset(ocf_record_name_len(OCF_JOURNAL_NAME));
   size_t len = 0;
   ocf_err err = ocf_journal_encode(changes, gens, n, s->wbuf + offset, s->max_record - offset, &len);
+  mark_dirty(s, &s->wdirty, err == OCF_OK, offset + len);
   if (err == OCF_ERR_NO_SPACE) return OCF_ERR_TOO_LARGE;
   if (err != OCF_OK) return err;
   /* The journal's own generation carries no meaning; it is never read back as one. */

@@ -102,6 +102,7 @@ typedef struct world {
   bool all_done;
   size_t n_owned, n_failed;
   ocf_obt_wall_ms wall;
+  size_t tap_to_obt, tap_from_obt; /* datagrams on the wire, for the stats' datagram counts */
 } world;
 
 typedef struct steps_seen {

@@ -25,13 +25,21 @@
 static const uint32_t k_jw_rdp[] = {0, 1};
 static const uint32_t k_rdp_only[] = {1};
 
+static void count_obt_datagrams(void *user, const ocf_sim_datagram *d) {
+  world *w = user;
+  w->tap_from_obt += d->src_node == w->obt_node;
+  w->tap_to_obt += d->dst_node == w->obt_node;
+}
+
 static void test_just_works_onboards_a_device_to_rfpro(void **state) {
   (void)state;
   if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
   world *w = calloc(1, sizeof *w);
   world_init(w, 1, 4, 2, "jw,rdp");
   add_device(w, k_jw_rdp, 2, NULL);
+  ocf_sim_set_tap(w->net, count_obt_datagrams, w);
   run(w);
+  ocf_sim_flush(w->net); /* the close_notify queued as the job ended */
   assert_owned(w, 0);
   assert_int_equal(w->out[0].otm, OCF_OBT_OTM_JUST_WORKS);
   assert_int_equal(w->pins_asked, 0);
@@ -40,6 +48,9 @@ static void test_just_works_onboards_a_device_to_rfpro(void **state) {
   ocf_obt_onboard_stats_get(w->obt, &st);
   assert_int_equal(st.requests, N_EXPECTED);
   assert_int_equal(st.handshakes, 1);
+  /* Every datagram the engine handed out went on the wire; all it received came from it. */
+  assert_int_equal(st.datagrams_out, w->tap_from_obt);
+  assert_true(st.datagrams_in > 0 && st.datagrams_in <= w->tap_to_obt);
   world_free(w);
   free(w);
 }

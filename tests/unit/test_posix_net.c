@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <ocf/ocf_posix.h>
 
@@ -128,6 +129,45 @@ static void test_config_defaults_to_both_families_no_multicast(void **state) {
   assert_int_equal(cfg.multicast_port, 5683);
   assert_int_equal(cfg.unicast_port6, 0);
   assert_int_equal(cfg.interface_count, 0);
+  assert_int_equal(cfg.rcvbuf, OCF_POSIX_RCVBUF_DEFAULT);
+}
+
+/* The smallest SO_RCVBUF among a net's sockets. */
+static int smallest_rcvbuf(const ocf_posix_net *net) {
+  int fds[6], smallest = -1;
+  size_t n = ocf_posix_net_fds(net, fds, 6);
+  assert_true(n > 0);
+  for (size_t i = 0; i < n; i++) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    assert_int_equal(getsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+    if (smallest < 0 || v < smallest) smallest = v;
+  }
+  return smallest;
+}
+
+/* cfg.rcvbuf reaches the unicast and coaps sockets (a small one shows: the system's default
+ * and ours are both far larger); the default one is at least the system's. */
+static void test_open_sets_the_receive_buffer(void **state) {
+  (void)state;
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  ocf_posix_net_config cfg;
+  loopback_config(&cfg);
+  cfg.secure = true;
+  ocf_posix_net *small = NULL, *dflt = NULL, *sys = NULL;
+  cfg.rcvbuf = 4096;
+  assert_int_equal(ocf_posix_net_open(&cfg, &pf, &small), OCF_OK);
+  cfg.rcvbuf = 0;
+  assert_int_equal(ocf_posix_net_open(&cfg, &pf, &sys), OCF_OK);
+  cfg.rcvbuf = OCF_POSIX_RCVBUF_DEFAULT;
+  assert_int_equal(ocf_posix_net_open(&cfg, &pf, &dflt), OCF_OK);
+  assert_true(smallest_rcvbuf(small) < 32768);
+  assert_true(smallest_rcvbuf(sys) > 32768);
+  assert_true(smallest_rcvbuf(dflt) >= smallest_rcvbuf(sys));
+  ocf_posix_net_close(small);
+  ocf_posix_net_close(sys);
+  ocf_posix_net_close(dflt);
 }
 
 static void test_config_add_interface_by_name_and_index(void **state) {
@@ -441,6 +481,7 @@ int main(void) {
       cmocka_unit_test(test_platform_clock_is_monotonic),
       cmocka_unit_test(test_config_defaults_to_both_families_no_multicast),
       cmocka_unit_test(test_config_add_interface_by_name_and_index),
+      cmocka_unit_test(test_open_sets_the_receive_buffer),
       cmocka_unit_test(test_open_rejects_bad_arguments),
       cmocka_unit_test_setup_teardown(test_open_reports_io_error_when_port_taken, setup_plain, teardown),
       cmocka_unit_test_setup_teardown(test_ports_reported_for_open_sockets_only, setup_plain, teardown),

@@ -484,6 +484,73 @@ static void test_rng_failure_stops_an_encrypted_save(void **state) {
   assert_absent(f->s, "doxm");
 }
 
+/* The store's two max_record buffers, found by their size through a wrapping allocator. */
+typedef struct watched_platform {
+  ocf_platform inner;
+  uint8_t *bufs[2];
+  size_t n;
+} watched_platform;
+
+static ocf_err watched_random(void *ctx, uint8_t *out, size_t len) {
+  watched_platform *w = ctx;
+  return w->inner.random(w->inner.ctx, out, len);
+}
+
+static void *watched_alloc(void *ctx, size_t size) {
+  watched_platform *w = ctx;
+  void *p = w->inner.alloc(w->inner.ctx, size);
+  if (p && size == MAX_RECORD && w->n < 2) {
+    memset(p, 0, size); /* the store does not wipe what it never wrote */
+    w->bufs[w->n++] = p;
+  }
+  return p;
+}
+
+static void watched_free(void *ctx, void *p) {
+  watched_platform *w = ctx;
+  w->inner.free(w->inner.ctx, p);
+}
+
+static void assert_buffers_clean(const watched_platform *w) {
+  for (size_t b = 0; b < w->n; b++)
+    for (size_t i = 0; i < MAX_RECORD; i++)
+      if (w->bufs[b][i] != 0) fail_msg("buffer %zu byte %zu not wiped", b, i);
+}
+
+/* Only the bytes written since the last wipe are wiped (a large max_record costs neither time
+ * nor resident memory): every byte a save, a load, a batch and a recovery wrote must be gone. */
+static void test_buffers_hold_nothing_after_each_operation(void **state) {
+  fixture *f = *state;
+  watched_platform w = {.inner = f->sp.pf};
+  ocf_platform pf = {.ctx = &w, .random = watched_random, .alloc = watched_alloc, .free = watched_free};
+  ocf_store_medium port = ocf_mem_medium_port(f->mm);
+  ocf_store *s = NULL;
+  ocf_store_close(f->s);
+  f->s = NULL;
+  assert_int_equal(ocf_store_open(&port, &f->cfg, &pf, &s), OCF_OK);
+  assert_int_equal(w.n, 2);
+  uint8_t secret[3000], out[3000];
+  memset(secret, 0xA5, sizeof secret);
+  size_t len = 0;
+  assert_int_equal(ocf_store_save(s, "cred", secret, sizeof secret), OCF_OK);
+  assert_buffers_clean(&w);
+  assert_int_equal(ocf_store_load(s, "cred", out, sizeof out, &len), OCF_OK);
+  assert_buffers_clean(&w);
+  ocf_store_change batch[2] = {{.name = "cred", .data = secret, .len = 1500},
+                               {.name = "acl2", .data = secret, .len = 1000}};
+  assert_int_equal(ocf_store_save_many(s, batch, 2), OCF_OK);
+  assert_buffers_clean(&w);
+  assert_int_equal(ocf_store_save(s, "big", secret, MAX_RECORD), OCF_ERR_TOO_LARGE);
+  assert_buffers_clean(&w);
+  assert_int_equal(ocf_store_load(s, "acl2", out, 10, &len), OCF_ERR_NO_SPACE);
+  assert_buffers_clean(&w);
+  ocf_store_close(s);
+  reopen(f); /* what was saved is intact */
+  assert_int_equal(ocf_store_load(f->s, "acl2", out, sizeof out, &len), OCF_OK);
+  assert_int_equal(len, 1000);
+  assert_memory_equal(out, secret, len);
+}
+
 static int setup_mac(void **state) { return setup_mode(state, OCF_STORE_MAC); }
 static int setup_digest(void **state) { return setup_mode(state, OCF_STORE_DIGEST); }
 
@@ -518,6 +585,7 @@ int main(void) {
       T(test_io_error_before_commit_changes_nothing),
       T(test_open_fails_cleanly_on_every_allocation_failure),
       T(test_rng_failure_stops_an_encrypted_save),
+      T(test_buffers_hold_nothing_after_each_operation),
   };
 #undef T
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* struct in6_pktinfo, IPV6_RECVPKTINFO */
 
 #include <errno.h>
+#include <limits.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -36,6 +37,7 @@ struct ocf_posix_net {
   uint32_t ifs[OCF_POSIX_MAX_INTERFACES];
   uint8_t bind6[16]; /* the unicast sockets' local address; all zero = any */
   uint8_t bind4[4];
+  uint32_t rcvbuf; /* SO_RCVBUF of the unicast and coaps sockets; 0 = the system's */
 };
 
 /* Digest 1.1: All OCF Nodes ff02::158 (link), ff03::158 (realm), ff05::158 (site) and the
@@ -53,6 +55,7 @@ void ocf_posix_net_config_init(ocf_posix_net_config *cfg) {
   cfg->ipv6 = true;
   cfg->ipv4 = true;
   cfg->multicast_port = OCF_POSIX_COAP_PORT;
+  cfg->rcvbuf = OCF_POSIX_RCVBUF_DEFAULT;
 }
 
 static bool parse_ifindex(const char *text, uint32_t *out) {
@@ -164,6 +167,9 @@ static ocf_err open_role(ocf_posix_net *net, enum sock_role role, const uint8_t 
   }
   struct sockaddr_storage ss;
   socklen_t len = make_sockaddr(family, addr, port, 0, &ss);
+  /* SO_RCVBUF is a cap, not an allocation: queued datagrams only are charged. The kernel
+   * bounds it by net.core.rmem_max, which is not an error. */
+  if (!shared && net->rcvbuf) (void)set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, (int)net->rcvbuf);
   if (!configure_socket(fd, family, shared) || bind(fd, (struct sockaddr *)&ss, len) != 0 ||
       getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
     ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "%s socket on port %u: %s",
@@ -237,6 +243,7 @@ ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *
   for (size_t i = 0; i < ROLE_COUNT; i++) net->fd[i] = -1;
   memcpy(net->bind6, cfg->bind6, sizeof net->bind6);
   memcpy(net->bind4, cfg->bind4, sizeof net->bind4);
+  net->rcvbuf = cfg->rcvbuf > INT_MAX ? INT_MAX : cfg->rcvbuf;
   size_t joined = 0;
   ocf_err err = choose_interfaces(net, cfg);
   if (err == OCF_OK && cfg->ipv6) err = open_family(net, cfg, AF_INET6, &joined);
