@@ -8,8 +8,10 @@
 # doxm in the clear; after, the store lists both as owned under new uuids, each device's status
 # lines say RFPRO and that uuid as its di, doxm is no longer served without DTLS, a second
 # `obt onboard --all` finds nothing to claim (owned devices ignore owned=false discovery), and
-# a device restarted from its --storage keeps its di and ownership. (Reading the SVRs back
-# over the owner's DTLS session comes with the tool's owner-session commands.)
+# a device restarted from its --storage (after SIGTERM, and after kill -9) keeps its di and
+# ownership. Multicast GET /oic/sec/doxm?owned=FALSE is answered by both before, by neither
+# after. openssl s_client, with the tool's uuid as PSK identity and the owner PSK from
+# `obt show --owner-key`, reads each device's doxm over DTLS.
 # Usage: test_onboarding.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,6 +66,25 @@ doxm_field() {
 }
 for name in dev-jw dev-rdp; do di[$name]=$(doxm_field "$name" deviceuuid); done
 
+# unowned_answers: the deviceuuids in the answers to a multicast GET /oic/sec/doxm?owned=FALSE
+# (coap-client-notls, NON, 4 s of listening on host obt's only link), one per line.
+unowned_answers() {
+  rm -f "$NETNS_TMP/mc.out"
+  netns_exec obt coap-client-notls -N -B 4 -A 10000 "coap://[ff02::158]/oic/sec/doxm?owned=FALSE" \
+    >"$NETNS_TMP/mc.out" 2>/dev/null || true
+  python3 - "$NETNS_TMP/mc.out" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+for m in re.finditer(rb"deviceuuidx\$([0-9a-f-]{36})", data):
+    print(m.group(1).decode())
+PY
+}
+# CR 2640 (digest 1.7): unowned devices in RFOTM answer the multicast doxm?owned=FALSE.
+answers=$(unowned_answers | sort)
+expected=$(printf '%s\n' "${di[dev-jw]}" "${di[dev-rdp]}" | sort)
+[[ $answers == "$expected" ]] && pass "multicast GET doxm?owned=FALSE: both unowned devices answer" ||
+  fail "multicast doxm?owned=FALSE answers: '$answers', expected '$expected'"
+
 # The tool's uuid is 16 printable bytes ("AAAAAAAAAAAAAAAA"): external clients take the PSK
 # identity as text.
 netns_exec obt "$obt" init --store "$store" --name "E2E lab" --otm-policy rdp,jw --uuid 41414141-4141-4141-4141-414141414141 >"$NETNS_TMP/init.out" 2>&1 ||
@@ -115,6 +136,11 @@ pin=$(head -n 1 "$NETNS_TMP/dev-rdp.pin")
 [[ $pin =~ ^[0-9]{8}$ ]] && pass "dev-rdp: showed an 8-digit PIN" || fail "dev-rdp: PIN file holds '$pin'"
 ! grep -qF "$pin" "$NETNS_TMP/onboard.err" "$NETNS_TMP/onboard.json" && pass "the tool's output does not show the PIN" ||
   fail "the tool's output shows the PIN"
+
+# Owned devices stay silent to the multicast doxm?owned=FALSE, whatever their ACEs say.
+answers=$(unowned_answers)
+[[ -z $answers ]] && pass "owned devices are silent to multicast doxm?owned=FALSE" ||
+  fail "owned devices answered doxm?owned=FALSE: $answers"
 
 # A second run claims nothing: both are ours now and no longer answer owned=false discovery.
 netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 1500 \
@@ -170,8 +196,22 @@ grep -q "ready di=${di[dev-jw]} " "$NETNS_TMP/dev-jw.log" && [[ $(doxm_field dev
   pass "dev-jw: restarted from its storage with the same di, still owned" ||
   fail "dev-jw: after a restart: $(cat "$NETNS_TMP/dev-jw.log")"
 
+# A power cut (kill -9) right after onboarding loses nothing: restarted from its storage, the
+# Random PIN device has the same di and is still owned (silent to owned=false discovery).
+kill -KILL "${pid[dev-rdp]}"
+wait "${pid[dev-rdp]}" 2>/dev/null || true
+: >"$NETNS_TMP/dev-rdp.log"
+start_device dev-rdp rdp
+for ((i = 0; i < 500; i++)); do grep -q "ready di=" "$NETNS_TMP/dev-rdp.log" && break; sleep 0.01; done
+grep -q "ready di=${di[dev-rdp]} " "$NETNS_TMP/dev-rdp.log" && [[ -z $(unowned_answers) ]] &&
+  pass "dev-rdp: after kill -9, restarted with the same di, still owned" ||
+  fail "dev-rdp: after kill -9: $(cat "$NETNS_TMP/dev-rdp.log")"
+
 for name in dev-jw dev-rdp; do
-  netns_stop "${pid[$name]}" && pass "$name: exits 0 on SIGTERM" || fail "$name: bad exit on SIGTERM"
+  kill -TERM "${pid[$name]}"
+  rc=0
+  wait "${pid[$name]}" || rc=$?
+  ((rc == 0)) && pass "$name: exits 0 on SIGTERM" || fail "$name: exit status $rc after SIGTERM"
 done
 echo "$failures failure(s)"
 [[ $failures == 0 ]]
