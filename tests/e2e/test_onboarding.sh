@@ -11,7 +11,8 @@
 # a device restarted from its --storage (after SIGTERM, and after kill -9) keeps its di and
 # ownership. Multicast GET /oic/sec/doxm?owned=FALSE is answered by both before, by neither
 # after. openssl s_client, with the tool's uuid as PSK identity and the owner PSK from
-# `obt show --owner-key`, reads each device's doxm over DTLS.
+# `obt show --owner-key`, reads each device's doxm over DTLS. No owner PSK appears in any log
+# (devices at debug level, obt -v -v), output or in the domain store file (issue 7 item 6).
 # Usage: test_onboarding.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +37,9 @@ export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
 declare -A di
 start_device() { # name otm
-  e2e_start_device "$1" dev --otm "$2" --storage "$NETNS_TMP/$1.state" --pin-file "$NETNS_TMP/$1.pin"
+  # Debug logging: the secrets check at the end scans everything a device logs at its most verbose.
+  e2e_start_device "$1" dev --otm "$2" --storage "$NETNS_TMP/$1.state" --pin-file "$NETNS_TMP/$1.pin" \
+    --log-level debug
 }
 start_device dev-jw jw
 start_device dev-rdp rdp
@@ -71,7 +74,7 @@ obt_uuid=$(netns_exec obt "$obt" domain --store "$store" --json | python3 -c 'im
 # The PIN file pattern: the devices write theirs under their own names; obt substitutes %u
 # with the uuid it discovered, so link each device's uuid to its file.
 ln -s "$NETNS_TMP/dev-rdp.pin" "$NETNS_TMP/${di[dev-rdp]}.pin"
-if netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 5000 \
+if netns_exec obt "$obt" onboard -v -v --all --yes --store "$store" --interface eth0 --window 5000 \
   --pin-file "$NETNS_TMP/%u.pin" --json >"$NETNS_TMP/onboard.json" 2>"$NETNS_TMP/onboard.err"; then
   pass "obt onboard --all exits 0"
 else
@@ -158,6 +161,27 @@ PY
       -psk_identity AAAAAAAAAAAAAAAA -psk 00112233445566778899aabbccddeeff -cipher ECDHE-PSK-AES128-CBC-SHA256 \
       >"$NETNS_TMP/wrong.sclient" 2>/dev/null || true
   ! grep -q "owned" "$NETNS_TMP/wrong.sclient" && pass "a wrong owner key reads nothing" || fail "a wrong key read doxm"
+  # Issue 7 item 6: no owner PSK in anything the programs printed or logged at debug level (as
+  # hex in either case, base64 or raw bytes), nor in the domain store (sealed at rest).
+  if python3 - "$NETNS_TMP/dev-jw.psk" "$NETNS_TMP/dev-rdp.psk" -- "$NETNS_TMP"/*.log "$NETNS_TMP"/onboard.* \
+    "$NETNS_TMP"/again.out "$NETNS_TMP"/init.out "$store" <<'PY'; then
+import base64, sys
+args = sys.argv[1:]
+cut = args.index("--")
+keys = [bytes.fromhex(open(p).read().strip()) for p in args[:cut]]
+leaks = []
+for path in args[cut + 1:]:
+    data = open(path, "rb").read()
+    for k in keys:
+        forms = [k, k.hex().encode(), k.hex().upper().encode(), base64.b64encode(k).rstrip(b"=")]
+        leaks += ["%s holds a key (%r form)" % (path, f[:6]) for f in forms if f in data]
+print("\n".join(leaks))
+sys.exit(1 if leaks else 0)
+PY
+    pass "no owner PSK in the logs (debug level), outputs or the domain store"
+  else
+    fail "an owner PSK leaked (see above)"
+  fi
   grep -q "owner-key-revealed" <(netns_exec obt "$obt" show "${di[dev-jw]}" --store "$store") &&
     pass "revealing the owner key is in the audit log" || fail "no audit line for the revealed key"
 else
