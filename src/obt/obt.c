@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "obt/obt_internal.h"
+#include "obt/cms_pair.h"
 #include "obt/owner.h"
 
 OCF_API void ocf_obt_config_init(ocf_obt_config *cfg) {
@@ -85,6 +86,7 @@ OCF_API void ocf_obt_destroy(ocf_obt *obt) {
   obt_onboard_free(obt);
   obt_lifecycle_free(obt);
   obt_prov_free(obt);
+  obt_pair_free(obt);
   ocf_stack_destroy(obt->stack);
   if (obt->disc.found) obt->pf.free(obt->pf.ctx, obt->disc.found);
   if (obt->disc.nodes) obt->pf.free(obt->pf.ctx, obt->disc.nodes);

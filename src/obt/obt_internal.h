@@ -36,6 +36,7 @@ typedef struct obt_onboarding obt_onboarding; /* onboard_internal.h */
 typedef struct obt_owner obt_owner;           /* owner.h */
 typedef struct obt_lifecycle obt_lifecycle;   /* lifecycle.c */
 typedef struct obt_prov obt_prov;             /* prov.c */
+typedef struct obt_pair obt_pair;             /* cms_pair.c */
 
 struct ocf_obt {
   ocf_platform pf;
@@ -47,6 +48,7 @@ struct ocf_obt {
   obt_owner *owners;   /* open owner sessions (owner.h) */
   obt_lifecycle *lc;   /* the running reset / recovery, NULL when none */
   obt_prov *prov;      /* the running provisioning, NULL when none */
+  obt_pair *pair;      /* the running pairing (a chain of provisioning runs), NULL when none */
   ocf_time_ms now;     /* of the engine call running (msg callbacks carry none) */
   ocf_obt_onboard_stats last_stats;
   /* Datagrams through the engine, ever and when the last onboarding began (its stats count
