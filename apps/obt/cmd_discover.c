@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "view.h"
 
 static const char discover_usage[] =
     "usage: obt discover [--all | --unowned | --owned] [options]\n"
@@ -187,14 +188,6 @@ static void classify(discover_run *r, const discover_opts *o) {
   r->n = kept;
 }
 
-/* SEC:doxm oxm numbers as people know them (digest 2.1). */
-static const char *oxm_name(uint32_t oxm, char buf[12]) {
-  static const char *const names[] = {"jw", "rdp", "mfgcert", "dcap", "self"};
-  if (oxm < sizeof names / sizeof names[0]) return names[oxm];
-  snprintf(buf, 12, "%u", (unsigned)oxm);
-  return buf;
-}
-
 static const char *owner_word(owner_kind k) {
   static const char *const words[] = {"?", "unowned", "us", "other"};
   return words[k];
@@ -218,7 +211,7 @@ static void print_json_device(const found_device *f) {
   }
   printf("], \"oxms\": [");
   for (size_t k = 0; d->has_doxm && k < d->n_oxms; k++)
-    printf("%s\"%s\"", k ? ", " : "", oxm_name(d->oxms[k], b));
+    printf("%s\"%s\"", k ? ", " : "", obt_oxm_name(d->oxms[k], b));
   printf("]");
   if (d->has_doxm) {
     ocf_uuid_format(&d->devowneruuid, uuid);
@@ -249,18 +242,6 @@ static void print_json(const discover_run *r) {
   printf("%s]\n", r->n ? "\n" : "");
 }
 
-static void format_oxms(const ocf_obt_device_info *d, char *out, size_t cap) {
-  size_t n = 0;
-  out[0] = '\0';
-  for (size_t k = 0; d->has_doxm && k < d->n_oxms && n < cap; k++) {
-    char b[12];
-    int w = snprintf(out + n, cap - n, "%s%s", k ? "," : "", oxm_name(d->oxms[k], b));
-    if (w < 0) break;
-    n += (size_t)w;
-  }
-  if (!out[0]) snprintf(out, cap, "-");
-}
-
 static void print_table(const discover_run *r, discover_mode mode) {
   if (r->n == 0) {
     printf("%s\n", mode == MODE_UNOWNED ? "No unowned OCF device answered."
@@ -283,7 +264,7 @@ static void print_table(const discover_run *r, discover_mode mode) {
       snprintf(owner, sizeof owner, "us (%s)", ocf_obt_device_state_name(f->rec.state));
     else
       snprintf(owner, sizeof owner, "%s", owner_word(f->owner));
-    format_oxms(d, oxms, sizeof oxms);
+    obt_format_oxms(d->has_doxm ? d->oxms : NULL, d->has_doxm ? d->n_oxms : 0, oxms, sizeof oxms);
     printf("%-36s  %-20s  %-16s  %-14s  %-14s  %s%s\n", uuid, d->has_details ? d->name : "?",
            d->has_details ? d->device_type : "?", owner, oxms, ep, d->conflict ? "  CONFLICT" : "");
   }

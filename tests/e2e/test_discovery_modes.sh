@@ -91,13 +91,18 @@ init() { # store uuid-byte
 }
 init "$store_a" A
 init "$store_b" B
-onboard() { # store device
-  netns_exec obt "$obt" onboard "${di[$2]}" --yes --store "$1" --interface eth0 --window 3000 \
-    >"$NETNS_TMP/onboard.out" 2>&1 && pass "$2 onboarded into $(basename "$1")" ||
-    fail "onboarding $2: $(cat "$NETNS_TMP/onboard.out")"
+onboard() { # store device [options]
+  local store=$1 name=$2
+  shift 2
+  netns_exec obt "$obt" onboard "${di[$name]}" --yes --store "$store" --interface eth0 --window 3000 "$@" \
+    >"$NETNS_TMP/onboard.out" 2>&1 && pass "$name onboarded into $(basename "$store") $*" ||
+    fail "onboarding $name: $(cat "$NETNS_TMP/onboard.out")"
+  # OBT 5.3.1 step 2: the approval shows the device's OTMs and the one the policy picks.
+  grep -E "${di[$name]} +$name .* jw -> jw " "$NETNS_TMP/onboard.out" >/dev/null &&
+    pass "$name: the approval shows its OTMs and the chosen one" || fail "approval: $(cat "$NETNS_TMP/onboard.out")"
 }
 onboard "$store_a" dev-a
-onboard "$store_b" dev-c
+onboard "$store_b" dev-c --discovery all # the /oic/res fallback: OTMs read by the onboarding
 
 discover --unowned --interface eth0
 got=$(summary)
