@@ -514,7 +514,7 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
     fprintf(stderr, "obt onboard: no device to onboard%s\n",
             r.n_found    ? ""
             : o->via_res ? " (nothing answered)"
-                         : " (no unowned device answered)");
+                         : " (nothing answered: no unowned device)");
     rc = r.n_found ? (r.not_found ? OBT_EXIT_FAILED : OBT_EXIT_OK) : OBT_EXIT_TIMEOUT;
   }
   if (rc < 0) rc = approve(&r, d);
