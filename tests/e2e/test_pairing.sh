@@ -27,30 +27,14 @@ netns_setup
 netns_add_host dev 1
 netns_add_host obt 2
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$here/e2e_lib.sh"
 
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
-declare -A pid ps6
-start_device() { # name sct
-  local name=$1
-  netns_spawn dev "$device" --name "$name" --interface eth0 --otm jw --sct "$2" \
-    --port-file "$NETNS_TMP/$name.ports" --log-level warn 2>>"$NETNS_TMP/$name.log"
-  pid[$name]=$NETNS_LAST_PID
-  netns_wait_for_file "$NETNS_TMP/$name.ports"
-  local ports
-  ports=$(cat "$NETNS_TMP/$name.ports")
-  [[ $ports =~ coaps6=([0-9]+) ]] || netns_die "$name: bad port file: $ports"
-  ps6[$name]=${BASH_REMATCH[1]}
-}
-start_device dev-a 1
-start_device dev-b 1
-start_device dev-c 8
+e2e_start_device dev-a dev --otm jw --sct 1
+e2e_start_device dev-b dev --otm jw --sct 1
+e2e_start_device dev-c dev --otm jw --sct 8
 
 store_uuid() { # NAME: the uuid the store holds for the owned device of that name
   netns_exec obt "$obt" devices --store "$store" --json 2>/dev/null |
@@ -68,7 +52,7 @@ print(" ".join(str(c["credid"]) for c in d["creds"] if c["credtype"] == 1 and c[
 psk() {
   local rc=0
   netns_exec obt "$client" --identity "$1" --key "$2" --peer "${uuid[$3]}" \
-    --to "coaps://[fd00::1]:${ps6[$3]}" --path "$4" --timeout 10000 >>"$NETNS_TMP/client.out" 2>&1 || rc=$?
+    --to "coaps://[fd00::1]:${E2E_COAPS6[$3]}" --path "$4" --timeout 10000 >>"$NETNS_TMP/client.out" 2>&1 || rc=$?
   echo "$rc"
 }
 
@@ -139,6 +123,5 @@ netns_exec obt "$obt" creds --store "$store" --interface eth0 --window 2000 -t 1
   grep -q "owner credential" "$NETNS_TMP/creds.txt" && pass "obt creds lists dev-a's owner credential" ||
   fail "obt creds: $(cat "$NETNS_TMP/creds.txt")"
 
-for name in dev-a dev-b dev-c; do netns_stop "${pid[$name]}" || fail "$name: bad exit on SIGTERM"; done
-echo "$failures failure(s)"
-[[ $failures == 0 ]]
+for name in dev-a dev-b dev-c; do e2e_stop_device "$name"; done
+e2e_finish
