@@ -119,7 +119,8 @@ static owner_kind owner_of(const found_device *f, const ocf_uuid *tool, bool hav
   if (d->has_doxm && !d->owned) return OWNER_NONE;
   if (d->has_doxm) return have_tool && ocf_uuid_equal(&d->devowneruuid, tool) ? OWNER_US : OWNER_OTHER;
   if (f->in_store && f->rec.state == OCF_OBT_DEVICE_OWNED) return OWNER_US;
-  return d->doxm_code ? OWNER_OTHER : OWNER_UNKNOWN;
+  /* 4.01 / 4.03: it has a doxm and keeps it from us; anything else says nothing of an owner. */
+  return d->doxm_code == 401 || d->doxm_code == 403 ? OWNER_OTHER : OWNER_UNKNOWN;
 }
 
 /* An owned device answers nothing without DTLS until its access control lets anonymous peers

@@ -136,7 +136,8 @@ void obt_progress_render(obt_progress *p, const obt_colour *c, unsigned cols, un
     const obt_progress_row *row = &p->rows[i];
     if (row->state != OBT_ROW_RUNNING) continue;
     if (shown + 1 == room && p->running > room) break; /* the last line counts the rest */
-    snprintf(line, sizeof line, "  %s  %-20s  %s (%u requests)", row->uuid, row->name,
+    /* The uuid's first 8 digits are enough to tell running devices apart; the step must fit. */
+    snprintf(line, sizeof line, "  %.8s  %-20s  %s (%u requests)", row->uuid, row->name,
              row->step[0] ? row->step : "starting", (unsigned)row->requests);
     put_cut(out, line, width);
     fputc('\n', out);

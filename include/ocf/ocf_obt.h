@@ -52,7 +52,7 @@ OCF_API ocf_engine ocf_obt_engine(ocf_obt *obt);
 
 /* What discovery learnt of one device. */
 typedef struct ocf_obt_device_info {
-  ocf_uuid di;                       /* from the anchor "ocf://<di>" of its links (digest §1.4) */
+  ocf_uuid di; /* the anchor "ocf://<di>" of its links (digest §1.4); unowned mode: its doxm deviceuuid */
   ocf_endpoint from;                 /* the unicast address and port it answered from */
   ocf_endpoint eps[OCF_OBT_MAX_EPS]; /* its advertised endpoints (coap and coaps), de-duplicated;
                                       * link-local ones get the arrival interface (pitfall 28) */

@@ -7,7 +7,11 @@
 # dev-b, `--owned --store A` shows dev-a as ours (with the store's name and state) and B's
 # dev-c not (owned devices are silent without DTLS), --all lists them with their owners; --address (unicast, IPv6 and IPv4,
 # with a port), --ipv4-only and --scope link work; the table names the OTMs.
-# Usage: test_discovery_modes.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
+# A device owned by another domain whose owner let anonymous peers discover it (digest 7.5; our
+# ocf-device has no such ACE until an AMS gives it one) is played by coap_peer --owned-elsewhere:
+# it answers /oic/res and /oic/d and refuses doxm with 4.01; --owned and --all show it as
+# owned by others, --unowned not at all, and obt onboard --discovery all leaves it alone.
+# Usage: test_discovery_modes.sh path/to/obt path/to/ocf-device path/to/coap_peer   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/netns.sh
@@ -16,12 +20,14 @@ command -v python3 >/dev/null 2>&1 || netns_skip "python3 not found"
 netns_enter "$here/$(basename "$0")" "$@"
 
 obt=${1:?usage: test_discovery_modes.sh path/to/obt path/to/ocf-device}
-device=${2:?usage: test_discovery_modes.sh path/to/obt path/to/ocf-device}
-[[ -x $obt && -x $device ]] || netns_die "not executable: $obt or $device"
+device=${2:?usage: test_discovery_modes.sh path/to/obt path/to/ocf-device path/to/coap_peer}
+peer=${3:?usage: test_discovery_modes.sh path/to/obt path/to/ocf-device path/to/coap_peer}
+[[ -x $obt && -x $device && -x $peer ]] || netns_die "not executable: $obt, $device or $peer"
 
 netns_setup
 netns_add_host dev 1
 netns_add_host obt 2
+netns_add_host other 3
 
 failures=0
 pass() { echo "PASS: $*"; }
@@ -113,20 +119,33 @@ got=$(summary)
 # (digest 7.5, 3.4 rule 4): our own are listed from the store (answered false); another
 # domain's device stays invisible (it would show as "other" once it answers /oic/res: the
 # unit tests cover that classification's input, doxm refused with 4.01).
+elsewhere=0e1e0e1e-0000-4000-8000-00000000e15e
+netns_spawn other "$peer" serve --multicast --if eth0 --owned-elsewhere "$elsewhere" --leisure 500 \
+  --port-file "$NETNS_TMP/other.ports" 2>>"$NETNS_TMP/other.log"
+netns_wait_for_file "$NETNS_TMP/other.ports"
+
 discover --owned --store "$store_a" --interface eth0
 got=$(summary)
-[[ $got == "dev-a us " ]] && pass "--owned: dev-a is ours" || fail "--owned: '$got'"
+[[ $got == $'dev-a us \nowned elsewhere other ' ]] && pass "--owned: dev-a ours, the other domain's device others'" ||
+  fail "--owned: '$got'"
+[[ $(field "owned elsewhere" di) == "\"$elsewhere\"" && $(field "owned elsewhere" store) == null &&
+  $(field "owned elsewhere" answered) == true ]] && pass "--owned: the other domain's device, as it answered" ||
+  fail "--owned other: $(cat "$NETNS_TMP/d.json")"
 [[ $(field dev-a store) == *'"state": "owned"'* && $(field dev-a owned) == true && $(field dev-a answered) == false ]] &&
   pass "--owned: our device carries the store's state" || fail "--owned store: $(cat "$NETNS_TMP/d.json")"
 
 discover --owned --store "$store_b" --interface eth0
 got=$(summary)
-[[ $got == "dev-c us " ]] && pass "--owned from domain B: dev-c, not dev-a" || fail "--owned (B): '$got'"
+[[ $got == $'dev-c us \nowned elsewhere other ' ]] && pass "--owned from domain B: dev-c, not dev-a" ||
+  fail "--owned (B): '$got'"
 
 discover --store "$store_a" --interface eth0
 got=$(summary)
-[[ $got == $'dev-a us \ndev-b unowned jw,rdp' ]] && pass "--all: every device with its owner" ||
+[[ $got == $'dev-a us \ndev-b unowned jw,rdp\nowned elsewhere other ' ]] && pass "--all: every device with its owner" ||
   fail "--all: '$got'"
+discover --unowned --interface eth0
+[[ $(summary) == "dev-b unowned jw,rdp" ]] && pass "--unowned: not the other domain's device" ||
+  fail "--unowned with the other domain's device: '$(summary)'"
 
 # The table for people: OTM names and owners.
 netns_exec obt "$obt" discover --store "$store_a" --interface eth0 --window 3000 >"$NETNS_TMP/table" 2>&1 || true
@@ -158,6 +177,17 @@ netns_exec obt "$obt" discover --unowned --owned >/dev/null 2>&1 || rc=$?
 rc=0
 netns_exec obt "$obt" discover --scope planet >/dev/null 2>&1 || rc=$?
 [[ $rc == 2 ]] && pass "a bad scope: usage error" || fail "bad scope: exit $rc"
+
+# Issue 5 item 6: a device owned by another domain is reported, never touched.
+netns_exec obt "$obt" onboard --all --yes --store "$store_a" --interface eth0 --window 3000 --discovery all \
+  --json >"$NETNS_TMP/onboard-all.json" 2>"$NETNS_TMP/onboard-all.err" || true
+grep -q "$elsewhere (owned elsewhere) is owned (doxm refused without DTLS): not touched" "$NETNS_TMP/onboard-all.err" &&
+  ! grep -q "$elsewhere" "$NETNS_TMP/onboard-all.json" && pass "onboard --discovery all leaves the other domain's device alone" ||
+  fail "onboard --discovery all: $(cat "$NETNS_TMP/onboard-all.err" "$NETNS_TMP/onboard-all.json")"
+grep -q '"event": "owned".*"name": "dev-b"' "$NETNS_TMP/onboard-all.json" && pass "... and onboards dev-b" ||
+  fail "dev-b not onboarded: $(cat "$NETNS_TMP/onboard-all.json")"
+grep -q '"event": "step".*"step": "get-doxm"' "$NETNS_TMP/onboard-all.json" && pass "--json has a step event per step" ||
+  fail "no step events in --json"
 
 echo "$failures failure(s)"
 [[ $failures == 0 ]]
