@@ -107,7 +107,8 @@ static ocf_obt_prov_next refused(ocf_obt_prov_failure *f, const char *stage,
                            ? "the device refuses the request in its state or for this tool: "
                              "acl2 is writable only in RFPRO and SRESET (obt state DEV rfpro)"
                        : c == 404 ? "the device has no such entry (obt acl list DEV)"
-                       : c == 400 ? "the device refused the payload; see its diagnostic"
+                       : c == 400 ? "the device refused it (see its diagnostic); ACLs change only in RFPRO "
+                                    "or SRESET (obt state DEV rfpro)"
                        : c >= 500 ? "the device failed (its tables may be full)"
                                   : "unexpected answer";
   return failed(f, stage, rsp,
