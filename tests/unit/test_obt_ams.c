@@ -48,7 +48,7 @@ static void test_subject_rejects(void **state) {
   ocf_obt_ace *a = new_ace();
   const char *why = NULL;
   static const char *const BAD[] = {"",        "uuid:",    "uuid:1234",     "role:", "role:@x",
-                                    "role:a@", "role:a b", "conntype:auth", "anon",  "UUID:" DEV_A};
+                                    "role:a@", "role:a b", "conntype:auth", "anon",  ("UUID:" DEV_A)};
   for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
     why = NULL;
     assert_int_equal(ocf_obt_ace_parse_subject(BAD[i], a, &why), OCF_ERR_INVALID_ARG);
