@@ -64,6 +64,17 @@ static const char *const k_migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  sealed INTEGER NOT NULL CHECK (sealed IN (0, 1)),"
     "  data BLOB NOT NULL) STRICT;",
+    /* 3 -> 4: pairwise keys between two devices (ADR 0019): which devices, the credid each
+     * holds, when. Never the key. Keyed by uuid, not by device row, so the pairing of a device
+     * the store forgot still names the peer that holds a credential for it (offboarding). */
+    "CREATE TABLE pairings ("
+    "  uuid_a BLOB NOT NULL CHECK (length(uuid_a) = 16),"
+    "  uuid_b BLOB NOT NULL CHECK (length(uuid_b) = 16),"
+    "  credid_a INTEGER NOT NULL,"
+    "  credid_b INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  CHECK (uuid_a < uuid_b),"
+    "  PRIMARY KEY (uuid_a, uuid_b)) STRICT;",
 };
 
 _Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,
