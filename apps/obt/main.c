@@ -19,6 +19,8 @@ static const obt_cmd commands[] = {
     {"reset", "reset owned devices to their factory state and forget them", obt_cmd_reset},
     {"recover", "resolve interrupted onboardings (after a crash or kill)", obt_cmd_recover},
     {"trust", "the domain's manufacturer trust anchors (mfgcert): add, list, remove", obt_cmd_trust},
+    {"acl", "access control entries of owned devices: add, list, remove, allow", obt_cmd_acl},
+    {"state", "move owned devices to RFNOP (normal operation), RFPRO or SRESET", obt_cmd_state},
 };
 
 static void usage(FILE *out) {
