@@ -122,13 +122,11 @@ static int uuid_operand(const char *text, ocf_uuid *out) {
 /* --- output ----------------------------------------------------------------------------------- */
 
 static void json_ace(const ocf_uuid *dev, const ocf_obt_ace *a) {
-  char u[OCF_UUID_STR_LEN], perm[6], line[1024];
+  char u[OCF_UUID_STR_LEN], perm[6], subj[160];
   ocf_uuid_format(dev, u);
   ocf_obt_perm_text(a->permission, perm);
   printf("{\"device\":\"%s\",\"aceid\":%u,\"subject\":", u, (unsigned)a->aceid);
-  ocf_obt_ace_describe(a, line, sizeof line); /* "N subject S resources ... perm P" */
-  char *subj = strstr(line, "subject ") + 8, *sp = strchr(subj, ' ');
-  if (sp) *sp = '\0';
+  ocf_obt_ace_subject_text(a, subj, sizeof subj);
   obt_json_string(stdout, subj);
   printf(",\"resources\":[");
   for (size_t i = 0; i < a->n_res; i++) {

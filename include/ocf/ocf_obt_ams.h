@@ -106,6 +106,10 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_ace_check(const ocf_obt_ace *ace, const ch
 /* "-RU--" (CRUDN, '-' for an absent bit). */
 OCF_API void ocf_obt_perm_text(uint8_t perm, char out[6]);
 
+/* The subject in the command line's form ("uuid:...", "role:id@authority", "conntype:anon-clear").
+ * Truncated to cap; returns the length it needed. */
+OCF_API size_t ocf_obt_ace_subject_text(const ocf_obt_ace *ace, char *out, size_t cap);
+
 /* One line: "12 subject role:oic.role.owner resources /oic/sec/doxm,... perm -RU--" (aceid left
  * out when 0). Truncated to cap; returns the length it needed. */
 OCF_API size_t ocf_obt_ace_describe(const ocf_obt_ace *ace, char *out, size_t cap);

@@ -290,6 +290,13 @@ static void put_subject(sbuf *b, const ocf_obt_ace *a) {
   }
 }
 
+size_t ocf_obt_ace_subject_text(const ocf_obt_ace *ace, char *out, size_t cap) {
+  sbuf b = {out, out ? cap : 0, 0};
+  if (b.cap) out[0] = '\0';
+  if (ace) put_subject(&b, ace);
+  return b.len;
+}
+
 static void put_res(sbuf *b, const ocf_obt_ace_res *r) {
   static const char *const PREFIX[] = {"", "", "rt:", "if:"};
   put(b, PREFIX[r->kind & 3]);

@@ -8,7 +8,8 @@
 # an unauthenticated GET /oic/sec/cred is refused; ACL changes are refused in RFNOP; back in RFPRO
 # `obt acl remove` deletes the ACE and, in RFNOP again, the GET is refused. A second device is
 # onboarded with `obt onboard --to rfnop` (the default policy: discovery still answered in the
-# clear), and `obt acl add --res rt:...` resolves the resource type from its /oic/res.
+# clear), `obt acl add --res rt:...` resolves the resource type from its /oic/res, and `obt acl
+# allow` lets dev-a use its /switch.
 # Usage: test_acl.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -158,6 +159,11 @@ o acl list "$b" --json
 grep -q '"subject":"conntype:auth-crypt","resources":\["/switch"\]' "$NETNS_TMP/out" &&
   pass "acl add --res rt:oic.r.switch.binary resolved to /switch from the device's /oic/res" ||
   fail "rt resolution: $(cat "$NETNS_TMP/out")"
+
+o acl allow "$a" "$b" /switch --perm RU
+o acl list "$b" --json
+grep -q "\"subject\":\"uuid:$a\",\"resources\":\[\"/switch\"\],\"permission\":6" "$NETNS_TMP/out" &&
+  pass "obt acl allow: dev-a may read and update dev-b's /switch" || fail "acl allow: $(cat "$NETNS_TMP/out")"
 
 for name in dev-a dev-b; do e2e_stop_device "$name"; done
 e2e_finish

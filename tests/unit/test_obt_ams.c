@@ -237,6 +237,10 @@ static void test_parse_answer(void **state) {
   char line[256];
   ocf_obt_ace_describe(&acl->ace[0], line, sizeof line);
   assert_string_equal(line, "3 subject uuid:" DEV_A " resources /switch perm -RU--");
+  ocf_obt_ace_subject_text(&acl->ace[1], line, sizeof line);
+  assert_string_equal(line, "role:r@a");
+  assert_int_equal(ocf_obt_ace_subject_text(&acl->ace[2], line, 8), strlen("conntype:anon-clear"));
+  assert_string_equal(line, "conntyp"); /* truncated, terminated */
   assert_int_equal(parse_diag("{'aclist2': null, 'rowneruuid': '" TOOL "'}", acl), OCF_OK); /* plgd */
   assert_int_equal(acl->n, 0);
   test_free(acl);
