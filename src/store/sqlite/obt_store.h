@@ -9,6 +9,8 @@
 
 #include <ocf/ocf_obt_store.h>
 
+#include "pki/ca.h"
+
 /* PRAGMA application_id of a domain store: "OBT1". */
 #define OBT_STORE_APPLICATION_ID 0x4f425431
 /* The schema this code writes: PRAGMA user_version after the migrations of schema.c. */
@@ -66,8 +68,7 @@ OCF_NODISCARD ocf_err obt_domain_insert(ocf_obt_store *s, const ocf_obt_domain *
 
 /* The domain's CA with its key opened (the caller wipes it with ocf_pki_ca_wipe).
  * OCF_ERR_NOT_FOUND, OCF_ERR_STATE (locked), OCF_ERR_MALFORMED, OCF_ERR_IO. */
-struct ocf_pki_ca;
-OCF_NODISCARD ocf_err obt_ca_open(ocf_obt_store *s, struct ocf_pki_ca *out);
+OCF_NODISCARD ocf_err obt_ca_open(ocf_obt_store *s, ocf_pki_ca *out);
 
 /* ---- devices.c ----------------------------------------------------------------------------- */
 
