@@ -85,6 +85,13 @@ int obt_read_passphrase(const char *prompt, bool confirm, char *buf, size_t cap)
  * terminal. Returns an exit code (prints why on failure). */
 int obt_store_unlock_cli(const char *cmd, ocf_obt_store *s, const char *key_file, const char *pass_env);
 
+/* What every command that uses the domain store starts with: opens the store at path (NULL:
+ * the default path), reads its domain into *d (may be NULL; an empty file is no domain) and,
+ * when unlock is set, unlocks its secrets (obt_store_unlock_cli). Returns -1 to go on with *s
+ * open (the caller closes it), or an exit code with *s NULL (printed why). */
+int obt_store_open_cli(const char *cmd, const char *path, bool unlock, const char *key_file,
+                       const char *pass_env, ocf_obt_store **s, ocf_obt_domain *d);
+
 /* Writes s as a JSON string literal (quotes and escapes included). */
 void obt_json_string(FILE *out, const char *s);
 

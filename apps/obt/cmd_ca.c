@@ -103,53 +103,6 @@ static int parse_ca_args(int argc, char **argv, ca_opts *o) {
   return -1;
 }
 
-/* Unlocks the store with the key file (given, or the one recorded at init) or the passphrase.
- * Returns an exit code, OBT_EXIT_OK when unlocked. */
-static int unlock(ocf_obt_store *s, const ca_opts *o, const ocf_platform *pf) {
-  ocf_obt_key_kind kind;
-  char hint[OCF_OBT_KEY_HINT_MAX + 1];
-  ocf_err err = ocf_obt_store_key_info(s, &kind, hint, sizeof hint);
-  if (err != OCF_OK) {
-    obt_store_report("ca", o->store, err);
-    return obt_store_exit_code(err);
-  }
-  uint8_t file_key[OCF_OBT_DOMAIN_KEY_LEN];
-  char pass[OCF_OBT_PASSPHRASE_MAX + 2];
-  ocf_obt_store_key key = {.kind = kind};
-  if (kind == OCF_OBT_KEY_FILE) {
-    const char *path = o->key_file ? o->key_file : hint;
-    err = ocf_posix_store_key_load(path, false, pf, file_key);
-    if (err != OCF_OK) {
-      fprintf(stderr, "obt ca: key file %s: %s\n", path, ocf_strerror(err));
-      return OBT_EXIT_SYSTEM;
-    }
-    key.secret = file_key;
-    key.len = sizeof file_key;
-  } else {
-    const char *p = o->pass_env ? getenv(o->pass_env) : NULL;
-    if (o->pass_env && (!p || !*p || strlen(p) > OCF_OBT_PASSPHRASE_MAX)) {
-      fprintf(stderr, "obt ca: %s holds no passphrase\n", o->pass_env);
-      return OBT_EXIT_USAGE;
-    }
-    if (p) {
-      memcpy(pass, p, strlen(p) + 1);
-    } else {
-      int rc = obt_read_passphrase("Passphrase for the domain key: ", false, pass, sizeof pass);
-      if (rc != OBT_EXIT_OK) return rc;
-    }
-    key.secret = (const uint8_t *)pass;
-    key.len = strlen(pass);
-  }
-  err = ocf_obt_store_unlock(s, &key);
-  memset(file_key, 0, sizeof file_key);
-  memset(pass, 0, sizeof pass);
-  if (err != OCF_OK) {
-    obt_store_report("ca", o->store, err);
-    return obt_store_exit_code(err);
-  }
-  return OBT_EXIT_OK;
-}
-
 /* Reads a whole small file (certificate or key) into buf. -1 on failure (printed). */
 static long read_small(const char *path, uint8_t *buf, size_t cap) {
   FILE *fp = fopen(path, "rb");
@@ -228,8 +181,8 @@ static void default_cn(const ocf_obt_domain *d, char *cn, size_t cap) {
   cn[n] = 0;
 }
 
-static int make(ocf_obt_store *s, const ca_opts *o, const ocf_platform *pf) {
-  int rc = unlock(s, o, pf);
+static int make(ocf_obt_store *s, const ca_opts *o) {
+  int rc = obt_store_unlock_cli("ca", s, o->key_file, o->pass_env);
   if (rc != OBT_EXIT_OK) return rc;
   int64_t now = obt_wall_ms() / 1000;
   ocf_err err;
@@ -271,15 +224,10 @@ int obt_cmd_ca(int argc, char **argv) {
     if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
     o.store = path;
   }
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
   ocf_obt_store *s = NULL;
-  ocf_err err = obt_store_open_existing(o.store, &pf, &s);
-  if (err != OCF_OK) {
-    obt_store_report("ca", o.store, err);
-    return obt_store_exit_code(err);
-  }
-  rc = strcmp(o.action, "show") == 0 ? show(s, &o) : make(s, &o, &pf);
+  rc = obt_store_open_cli("ca", o.store, false, NULL, NULL, &s, NULL);
+  if (rc >= 0) return rc;
+  rc = strcmp(o.action, "show") == 0 ? show(s, &o) : make(s, &o);
   ocf_obt_store_close(s);
   return rc;
 }

@@ -74,12 +74,11 @@ int obt_cmd_devices(int argc, char **argv) {
     if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
     store = path;
   }
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
   ocf_obt_store *s = NULL;
-  ocf_err err = obt_store_open_existing(store, &pf, &s);
-  if (r.json && !err) printf("[");
-  if (!err) err = ocf_obt_store_device_list(s, print_device, &r);
+  int rc = obt_store_open_cli("devices", store, false, NULL, NULL, &s, NULL);
+  if (rc >= 0) return rc;
+  if (r.json) printf("[");
+  ocf_err err = ocf_obt_store_device_list(s, print_device, &r);
   ocf_obt_store_close(s);
   if (err) {
     obt_store_report("devices", store, err);

@@ -88,13 +88,12 @@ int obt_cmd_domain(int argc, char **argv) {
     if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
     store = path;
   }
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
   ocf_obt_store *s = NULL;
-  ocf_err err = obt_store_open_existing(store, &pf, &s);
+  int rc = obt_store_open_cli("domain", store, false, NULL, NULL, &s, NULL);
+  if (rc >= 0) return rc;
   domain_view v;
   memset(&v, 0, sizeof v);
-  if (err == OCF_OK) err = load_view(s, &v);
+  ocf_err err = load_view(s, &v);
   ocf_obt_store_close(s);
   if (err != OCF_OK) {
     obt_store_report("domain", store, err);

@@ -435,21 +435,8 @@ static int run_jobs(onboard_run *r, ocf_obt_store *s) {
 }
 
 static int open_store(const onboard_opts *o, ocf_obt_store **s, ocf_obt_domain *d) {
-  char path[4096];
-  const char *store = o->store;
-  if (!store) {
-    if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
-    store = path;
-  }
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
-  ocf_err err = obt_store_open_existing(store, &pf, s);
-  if (!err) err = ocf_obt_store_domain_get(*s, d);
-  if (err) {
-    obt_store_report("onboard", store, err);
-    return obt_store_exit_code(err);
-  }
-  return obt_store_unlock_cli("onboard", *s, o->key_file, o->pass_env);
+  int rc = obt_store_open_cli("onboard", o->store, true, o->key_file, o->pass_env, s, d);
+  return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
 static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d) {

@@ -297,17 +297,9 @@ int obt_cmd_trust(int argc, char **argv) {
     if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
     o.store = path;
   }
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
   ocf_obt_store *s = NULL;
-  ocf_err err = obt_store_open_existing(o.store, &pf, &s);
-  ocf_obt_domain d;
-  if (!err) err = ocf_obt_store_domain_get(s, &d); /* an empty file is no domain */
-  if (err) {
-    ocf_obt_store_close(s);
-    obt_store_report("trust", o.store, err);
-    return obt_store_exit_code(err);
-  }
+  rc = obt_store_open_cli("trust", o.store, false, NULL, NULL, &s, NULL);
+  if (rc >= 0) return rc;
   rc = !strcmp(o.action, "add") ? add(s, &o) : !strcmp(o.action, "list") ? list(s, &o) : remove_anchor(s, &o);
   ocf_obt_store_close(s);
   return rc;

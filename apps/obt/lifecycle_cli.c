@@ -65,24 +65,7 @@ int obt_lc_opt_parse(obt_lc_opts *o, const char *cmd, int argc, char **argv, int
 }
 
 int obt_lc_open_store(const char *cmd, obt_lc_opts *o, bool unlock, ocf_obt_store **s) {
-  char path[4096];
-  const char *store = o->store;
-  if (!store) {
-    if (obt_store_default_path(path, sizeof path) != 0) return OBT_EXIT_USAGE;
-    store = path;
-  }
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
-  ocf_obt_domain d;
-  ocf_err err = obt_store_open_existing(store, &pf, s);
-  if (!err) err = ocf_obt_store_domain_get(*s, &d);
-  if (err) {
-    obt_store_report(cmd, store, err);
-    return obt_store_exit_code(err);
-  }
-  if (!unlock) return -1;
-  int rc = obt_store_unlock_cli(cmd, *s, o->key_file, o->pass_env);
-  return rc == OBT_EXIT_OK ? -1 : rc;
+  return obt_store_open_cli(cmd, o->store, unlock, o->key_file, o->pass_env, s, NULL);
 }
 
 int obt_lc_confirm(const char *cmd, const obt_lc_opts *o, const char *prompt) {

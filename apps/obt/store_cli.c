@@ -152,7 +152,12 @@ int obt_store_unlock_cli(const char *cmd, ocf_obt_store *s, const char *key_file
     key.len = sizeof file_key;
   } else {
     const char *env = pass_env ? getenv(pass_env) : NULL;
-    if (env && strlen(env) <= OCF_OBT_PASSPHRASE_MAX)
+    if (pass_env && (!env || !*env || strlen(env) > OCF_OBT_PASSPHRASE_MAX)) {
+      /* Asked for the environment: never fall back to a prompt a script cannot answer. */
+      fprintf(stderr, "obt %s: %s holds no passphrase (unset, empty or too long)\n", cmd, pass_env);
+      return OBT_EXIT_USAGE;
+    }
+    if (env)
       snprintf(pass, sizeof pass, "%s", env);
     else
       rc = obt_read_passphrase("Passphrase for the domain key: ", false, pass, sizeof pass);
@@ -166,5 +171,31 @@ int obt_store_unlock_cli(const char *cmd, ocf_obt_store *s, const char *key_file
   }
   explicit_bzero(file_key, sizeof file_key);
   explicit_bzero(pass, sizeof pass);
+  return rc;
+}
+
+int obt_store_open_cli(const char *cmd, const char *path, bool unlock, const char *key_file,
+                       const char *pass_env, ocf_obt_store **s, ocf_obt_domain *d) {
+  char def[4096];
+  if (!path) {
+    if (obt_store_default_path(def, sizeof def) != 0) return OBT_EXIT_USAGE;
+    path = def;
+  }
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  ocf_obt_domain domain;
+  *s = NULL;
+  ocf_err err = obt_store_open_existing(path, &pf, s);
+  if (!err) err = ocf_obt_store_domain_get(*s, d ? d : &domain); /* an empty file is no domain */
+  if (err) {
+    ocf_obt_store_close(*s);
+    *s = NULL;
+    obt_store_report(cmd, path, err);
+    return obt_store_exit_code(err);
+  }
+  int rc = unlock ? obt_store_unlock_cli(cmd, *s, key_file, pass_env) : OBT_EXIT_OK;
+  if (rc == OBT_EXIT_OK) return -1;
+  ocf_obt_store_close(*s);
+  *s = NULL;
   return rc;
 }

@@ -25,38 +25,15 @@ netns_setup
 netns_add_host dev 1
 netns_add_host obt 2
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$here/e2e_lib.sh"
 
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
-declare -A pid p6
-start_device() { # name
-  local name=$1
-  netns_spawn dev "$device" --name "$name" --interface eth0 --otm jw --port-file "$NETNS_TMP/$name.ports" \
-    --log-level warn 2>>"$NETNS_TMP/$name.log"
-  pid[$name]=$NETNS_LAST_PID
-  netns_wait_for_file "$NETNS_TMP/$name.ports"
-  local ports
-  ports=$(cat "$NETNS_TMP/$name.ports")
-  [[ $ports =~ ^coap6=([0-9]+)\  ]] || netns_die "$name: bad port file: $ports"
-  p6[$name]=${BASH_REMATCH[1]}
-}
+start_device() { e2e_start_device "$1" dev --otm jw; }
 start_device dev-a
 start_device dev-b
 
-doxm_field() { # NAME FIELD: from GET /oic/sec/doxm in the clear, or no-answer
-  local name=$1 field=$2 out=$NETNS_TMP/$1-doxm.cbor
-  rm -f "$out"
-  netns_exec obt coap-client-notls -B 5 -A 10000 -o "$out" "coap://[fd00::1]:${p6[$name]}/oic/sec/doxm" \
-    >/dev/null 2>&1 || true
-  [[ -s $out ]] || { echo "no-answer"; return 0; }
-  python3 "$here/cbor_field.py" "$out" "$field"
-}
 # store_uuid NAME: the uuid the store holds for the device of that name, owned; "" when none
 store_uuid() {
   netns_exec obt "$obt" devices --store "$store" --json 2>/dev/null |
@@ -82,10 +59,10 @@ fi
 grep -q "^reset" "$NETNS_TMP/reset.out" && pass "obt reset reports the device reset" ||
   fail "reset output: $(cat "$NETNS_TMP/reset.out")"
 [[ -z $(store_uuid dev-a) ]] && pass "dev-a: forgotten by the store" || fail "dev-a still in the store"
-for ((i = 0; i < 300; i++)); do [[ $(doxm_field dev-a owned) == False ]] && break; sleep 0.05; done
-[[ $(doxm_field dev-a owned) == False ]] && pass "dev-a: unowned again, doxm served in the clear (RFOTM)" ||
-  fail "dev-a: doxm after the reset: $(doxm_field dev-a owned); log: $(cat "$NETNS_TMP/dev-a.log")"
-new_di=$(doxm_field dev-a deviceuuid)
+for ((i = 0; i < 300; i++)); do [[ $(e2e_doxm_field dev-a owned) == False ]] && break; sleep 0.05; done
+[[ $(e2e_doxm_field dev-a owned) == False ]] && pass "dev-a: unowned again, doxm served in the clear (RFOTM)" ||
+  fail "dev-a: doxm after the reset: $(e2e_doxm_field dev-a owned); log: $(cat "$NETNS_TMP/dev-a.log")"
+new_di=$(e2e_doxm_field dev-a deviceuuid)
 [[ $new_di != "$a" ]] && pass "dev-a: a new temporary uuid after RESET (digest 3.5)" || fail "dev-a kept $a"
 grep -qx "ocf-device: state RFOTM" "$NETNS_TMP/dev-a.log" && pass "dev-a: its log says RFOTM" ||
   fail "dev-a: no RFOTM in its log"
@@ -109,12 +86,11 @@ PY
 
 netns_exec obt "$obt" reset --store "$store" --forget-only --yes "$b" >"$NETNS_TMP/forget.out" 2>&1 &&
   pass "reset --forget-only exits 0" || fail "forget: $(cat "$NETNS_TMP/forget.out")"
-[[ -z $(store_uuid dev-b) && $(doxm_field dev-b owned) == no-answer ]] &&
+[[ -z $(store_uuid dev-b) && $(e2e_doxm_field dev-b owned) == no-answer ]] &&
   pass "dev-b: forgotten by the store, still owned (not contacted)" || fail "dev-b after forget"
 netns_exec obt "$obt" recover --store "$store" >"$NETNS_TMP/recover.out" 2>&1 &&
   grep -q "No interrupted onboarding" "$NETNS_TMP/recover.out" && pass "obt recover: nothing interrupted" ||
   fail "recover: $(cat "$NETNS_TMP/recover.out")"
 
-for name in dev-a dev-b; do netns_stop "${pid[$name]}" || fail "$name: bad exit on SIGTERM"; done
-echo "$failures failure(s)"
-[[ $failures == 0 ]]
+for name in dev-a dev-b; do e2e_stop_device "$name"; done
+e2e_finish

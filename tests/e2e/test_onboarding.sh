@@ -11,7 +11,8 @@
 # a device restarted from its --storage (after SIGTERM, and after kill -9) keeps its di and
 # ownership. Multicast GET /oic/sec/doxm?owned=FALSE is answered by both before, by neither
 # after. openssl s_client, with the tool's uuid as PSK identity and the owner PSK from
-# `obt show --owner-key`, reads each device's doxm over DTLS.
+# `obt show --owner-key`, reads each device's doxm over DTLS. No owner PSK appears in any log
+# (devices at debug level, obt -v -v), output or in the domain store file (issue 7 item 6).
 # Usage: test_onboarding.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,42 +30,21 @@ netns_setup
 netns_add_host dev 1
 netns_add_host obt 2
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$here/e2e_lib.sh"
 
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
-declare -A pid di p6 ps4
+declare -A di
 start_device() { # name otm
-  local name=$1 otm=$2
-  rm -f "$NETNS_TMP/$name.ports"
-  netns_spawn dev "$device" --name "$name" --interface eth0 --otm "$otm" --port-file "$NETNS_TMP/$name.ports" \
-    --storage "$NETNS_TMP/$name.state" --pin-file "$NETNS_TMP/$name.pin" --log-level warn 2>>"$NETNS_TMP/$name.log"
-  pid[$name]=$NETNS_LAST_PID
-  netns_wait_for_file "$NETNS_TMP/$name.ports"
-  local ports
-  ports=$(cat "$NETNS_TMP/$name.ports")
-  [[ $ports =~ ^coap6=([0-9]+)\ coap4=[0-9]+\ coaps6=[0-9]+\ coaps4=([0-9]+)$ ]] || netns_die "$name: bad port file: $ports"
-  p6[$name]=${BASH_REMATCH[1]}
-  ps4[$name]=${BASH_REMATCH[2]}
+  # Debug logging: the secrets check at the end scans everything a device logs at its most verbose.
+  e2e_start_device "$1" dev --otm "$2" --storage "$NETNS_TMP/$1.state" --pin-file "$NETNS_TMP/$1.pin" \
+    --log-level debug
 }
 start_device dev-jw jw
 start_device dev-rdp rdp
 
-# doxm_field NAME FIELD: one property of the device's /oic/sec/doxm (GET over coap, CBOR decoded)
-doxm_field() {
-  local name=$1 field=$2 out=$NETNS_TMP/$1-doxm.cbor
-  rm -f "$out"
-  netns_exec obt coap-client-notls -B 5 -A 10000 -o "$out" "coap://[fd00::1]:${p6[$name]}/oic/sec/doxm" \
-    >/dev/null 2>&1 || true
-  [[ -s $out ]] || { echo "no-answer"; return 0; }
-  python3 "$here/cbor_field.py" "$out" "$field"
-}
-for name in dev-jw dev-rdp; do di[$name]=$(doxm_field "$name" deviceuuid); done
+for name in dev-jw dev-rdp; do di[$name]=$(e2e_doxm_field "$name" deviceuuid); done
 
 # unowned_answers: the deviceuuids in the answers to a multicast GET /oic/sec/doxm?owned=FALSE
 # (coap-client-notls, NON, 4 s of listening on host obt's only link), one per line.
@@ -94,7 +74,7 @@ obt_uuid=$(netns_exec obt "$obt" domain --store "$store" --json | python3 -c 'im
 # The PIN file pattern: the devices write theirs under their own names; obt substitutes %u
 # with the uuid it discovered, so link each device's uuid to its file.
 ln -s "$NETNS_TMP/dev-rdp.pin" "$NETNS_TMP/${di[dev-rdp]}.pin"
-if netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 5000 \
+if netns_exec obt "$obt" onboard -v -v --all --yes --store "$store" --interface eth0 --window 5000 \
   --pin-file "$NETNS_TMP/%u.pin" --json >"$NETNS_TMP/onboard.json" 2>"$NETNS_TMP/onboard.err"; then
   pass "obt onboard --all exits 0"
 else
@@ -126,7 +106,7 @@ PY
   grep -qx "ocf-device: di $new" "$NETNS_TMP/$name.log" && pass "$name: its di is the store's uuid" ||
     fail "$name: di $new not in its log"
   # Out of RFOTM, the SVRs are served over DTLS only (digest 3.4 rule 6): plain doxm is refused.
-  [[ $(doxm_field "$name" owned) == no-answer ]] && pass "$name: doxm no longer readable without DTLS" ||
+  [[ $(e2e_doxm_field "$name" owned) == no-answer ]] && pass "$name: doxm no longer readable without DTLS" ||
     fail "$name: doxm still served in the clear"
   di[$name]=$new
 done
@@ -160,7 +140,7 @@ if command -v openssl >/dev/null 2>&1; then
     [[ $key =~ ^[0-9a-f]{32}$ ]] && pass "$name: a 16-byte owner PSK is stored" || fail "$name: owner key '$key'"
     # CON GET, mid 0x1234, Uri-Path oic/sec/doxm, Accept 10000
     { printf '\x40\x01\x12\x34\xb3oic\x03sec\x04doxm\x62\x27\x10'; sleep 3; } |
-      netns_exec obt timeout 20 openssl s_client -dtls1_2 -quiet -connect "10.0.0.1:${ps4[$name]}" \
+      netns_exec obt timeout 20 openssl s_client -dtls1_2 -quiet -connect "10.0.0.1:${E2E_COAPS4[$name]}" \
         -psk_identity AAAAAAAAAAAAAAAA -psk "$key" -cipher ECDHE-PSK-AES128-CBC-SHA256 \
         >"$NETNS_TMP/$name.sclient" 2>"$NETNS_TMP/$name.sclient.err" || true
     if python3 - "$NETNS_TMP/$name.sclient" <<'PY'; then
@@ -177,10 +157,31 @@ PY
   done
   # A wrong key is refused (the handshake fails; no answer).
   { printf '\x40\x01\x12\x35\xb3oic\x03sec\x04doxm'; sleep 2; } |
-    netns_exec obt timeout 20 openssl s_client -dtls1_2 -quiet -connect "10.0.0.1:${ps4[dev-jw]}" \
+    netns_exec obt timeout 20 openssl s_client -dtls1_2 -quiet -connect "10.0.0.1:${E2E_COAPS4[dev-jw]}" \
       -psk_identity AAAAAAAAAAAAAAAA -psk 00112233445566778899aabbccddeeff -cipher ECDHE-PSK-AES128-CBC-SHA256 \
       >"$NETNS_TMP/wrong.sclient" 2>/dev/null || true
   ! grep -q "owned" "$NETNS_TMP/wrong.sclient" && pass "a wrong owner key reads nothing" || fail "a wrong key read doxm"
+  # Issue 7 item 6: no owner PSK in anything the programs printed or logged at debug level (as
+  # hex in either case, base64 or raw bytes), nor in the domain store (sealed at rest).
+  if python3 - "$NETNS_TMP/dev-jw.psk" "$NETNS_TMP/dev-rdp.psk" -- "$NETNS_TMP"/*.log "$NETNS_TMP"/onboard.* \
+    "$NETNS_TMP"/again.out "$NETNS_TMP"/init.out "$store" <<'PY'; then
+import base64, sys
+args = sys.argv[1:]
+cut = args.index("--")
+keys = [bytes.fromhex(open(p).read().strip()) for p in args[:cut]]
+leaks = []
+for path in args[cut + 1:]:
+    data = open(path, "rb").read()
+    for k in keys:
+        forms = [k, k.hex().encode(), k.hex().upper().encode(), base64.b64encode(k).rstrip(b"=")]
+        leaks += ["%s holds a key (%r form)" % (path, f[:6]) for f in forms if f in data]
+print("\n".join(leaks))
+sys.exit(1 if leaks else 0)
+PY
+    pass "no owner PSK in the logs (debug level), outputs or the domain store"
+  else
+    fail "an owner PSK leaked (see above)"
+  fi
   grep -q "owner-key-revealed" <(netns_exec obt "$obt" show "${di[dev-jw]}" --store "$store") &&
     pass "revealing the owner key is in the audit log" || fail "no audit line for the revealed key"
 else
@@ -188,18 +189,18 @@ else
 fi
 
 # Ownership survives a restart from the device's storage: same di, not back in RFOTM.
-netns_stop "${pid[dev-jw]}"
+netns_stop "${E2E_PID[dev-jw]}"
 : >"$NETNS_TMP/dev-jw.log"
 start_device dev-jw jw
 for ((i = 0; i < 500; i++)); do grep -q "ready di=" "$NETNS_TMP/dev-jw.log" && break; sleep 0.01; done
-grep -q "ready di=${di[dev-jw]} " "$NETNS_TMP/dev-jw.log" && [[ $(doxm_field dev-jw owned) == no-answer ]] &&
+grep -q "ready di=${di[dev-jw]} " "$NETNS_TMP/dev-jw.log" && [[ $(e2e_doxm_field dev-jw owned) == no-answer ]] &&
   pass "dev-jw: restarted from its storage with the same di, still owned" ||
   fail "dev-jw: after a restart: $(cat "$NETNS_TMP/dev-jw.log")"
 
 # A power cut (kill -9) right after onboarding loses nothing: restarted from its storage, the
 # Random PIN device has the same di and is still owned (silent to owned=false discovery).
-kill -KILL "${pid[dev-rdp]}"
-wait "${pid[dev-rdp]}" 2>/dev/null || true
+kill -KILL "${E2E_PID[dev-rdp]}"
+wait "${E2E_PID[dev-rdp]}" 2>/dev/null || true
 : >"$NETNS_TMP/dev-rdp.log"
 start_device dev-rdp rdp
 for ((i = 0; i < 500; i++)); do grep -q "ready di=" "$NETNS_TMP/dev-rdp.log" && break; sleep 0.01; done
@@ -207,11 +208,5 @@ grep -q "ready di=${di[dev-rdp]} " "$NETNS_TMP/dev-rdp.log" && [[ -z $(unowned_a
   pass "dev-rdp: after kill -9, restarted with the same di, still owned" ||
   fail "dev-rdp: after kill -9: $(cat "$NETNS_TMP/dev-rdp.log")"
 
-for name in dev-jw dev-rdp; do
-  kill -TERM "${pid[$name]}"
-  rc=0
-  wait "${pid[$name]}" || rc=$?
-  ((rc == 0)) && pass "$name: exits 0 on SIGTERM" || fail "$name: exit status $rc after SIGTERM"
-done
-echo "$failures failure(s)"
-[[ $failures == 0 ]]
+for name in dev-jw dev-rdp; do e2e_stop_device "$name"; done
+e2e_finish

@@ -29,22 +29,17 @@ netns_setup
 netns_add_host dev 1
 netns_add_host obt 2
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$here/e2e_lib.sh"
 
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
 mkdir -p "$NETNS_TMP/pins"
-declare -A pid
 for group in jw rdp; do
   netns_spawn dev "$device" --count "$per_process" --name "many-$group" --interface eth0 --otm "$group" \
     --port-file "$NETNS_TMP/$group.ports" --storage "$NETNS_TMP/$group.state" \
     --pin-file "$NETNS_TMP/pins/%u.pin" --log-level warn 2>>"$NETNS_TMP/$group.log"
-  pid[$group]=$NETNS_LAST_PID
+  E2E_PID[$group]=$NETNS_LAST_PID
 done
 for group in jw rdp; do
   netns_wait_for_file "$NETNS_TMP/$group.ports"
@@ -136,7 +131,6 @@ grep -q "ocf-device\[0\]: PIN " "$NETNS_TMP/rdp.log" && ! grep -q "PIN" "$NETNS_
   pass "only the Random PIN devices showed PINs" || fail "PIN lines: $(grep -h PIN "$NETNS_TMP"/*.log)"
 
 for group in jw rdp; do
-  netns_stop "${pid[$group]}" && pass "$group: the process exits 0 on SIGTERM" || fail "$group: bad exit"
+  e2e_stop_device "$group"
 done
-echo "$failures failure(s)"
-[[ $failures == 0 ]]
+e2e_finish

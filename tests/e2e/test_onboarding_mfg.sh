@@ -30,12 +30,8 @@ netns_setup
 netns_add_host dev 1
 netns_add_host obt 2
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+# shellcheck source=tests/e2e/e2e_lib.sh
+source "$here/e2e_lib.sh"
 
 # --- certificates (openssl) -----------------------------------------------------------------
 pki=$NETNS_TMP/pki
@@ -88,32 +84,14 @@ got=$("$obt" trust list --json --store "$store" | python3 -c 'import json,sys; a
   fail "obt trust list: $got (want 1 $want ...)"
 
 # --- the devices ----------------------------------------------------------------------------
-declare -A pid di p6
+declare -A di
 start_device() { # name cert-file key-file
-  local name=$1
-  rm -f "$NETNS_TMP/$name.ports"
-  netns_spawn dev "$device" --name "$name" --interface eth0 --otm mfgcert --mfg-cert "$2" --mfg-key "$3" \
-    --port-file "$NETNS_TMP/$name.ports" --storage "$NETNS_TMP/$name.state" --log-level warn \
-    2>>"$NETNS_TMP/$name.log"
-  pid[$name]=$NETNS_LAST_PID
-  netns_wait_for_file "$NETNS_TMP/$name.ports"
-  local ports
-  ports=$(cat "$NETNS_TMP/$name.ports")
-  [[ $ports =~ ^coap6=([0-9]+)\ coap4=[0-9]+\ coaps6=[0-9]+\ coaps4=[0-9]+$ ]] || netns_die "$name: bad port file: $ports"
-  p6[$name]=${BASH_REMATCH[1]}
+  e2e_start_device "$1" dev --otm mfgcert --mfg-cert "$2" --mfg-key "$3" --storage "$NETNS_TMP/$1.state"
 }
 start_device dev-good "$pki/good.pem" "$pki/good.key"
 start_device dev-bad "$pki/bad.chain" "$pki/bad.key"
 
-doxm_field() { # NAME FIELD: one property of the device's /oic/sec/doxm over coap (CBOR decoded)
-  local name=$1 field=$2 out=$NETNS_TMP/$1-doxm.cbor
-  rm -f "$out"
-  netns_exec obt coap-client-notls -B 5 -A 10000 -o "$out" "coap://[fd00::1]:${p6[$name]}/oic/sec/doxm" \
-    >/dev/null 2>&1 || true
-  [[ -s $out ]] || { echo "no-answer"; return 0; }
-  python3 "$here/cbor_field.py" "$out" "$field"
-}
-for name in dev-good dev-bad; do di[$name]=$(doxm_field "$name" deviceuuid); done
+for name in dev-good dev-bad; do di[$name]=$(e2e_doxm_field "$name" deviceuuid); done
 
 # --- onboarding -----------------------------------------------------------------------------
 netns_exec obt "$obt" onboard --all --yes --store "$store" --interface eth0 --window 2000 \
@@ -151,12 +129,11 @@ read -r st _ _ <<<"$(state_of "${di[dev-bad]}") none none"
   fail "dev-bad: its log: $(cat "$NETNS_TMP/dev-bad.log")"
 # (Its deviceuuid may differ: the device resets itself after a failed onboarding handshake,
 # digest 3.6.)
-[[ $(doxm_field dev-bad owned) == False && $(doxm_field dev-bad devowneruuid) == 00000000-0000-0000-0000-000000000000 ]] &&
+[[ $(e2e_doxm_field dev-bad owned) == False && $(e2e_doxm_field dev-bad devowneruuid) == 00000000-0000-0000-0000-000000000000 ]] &&
   pass "dev-bad: still unowned, no owner, doxm served in the clear (RFOTM)" ||
-  fail "dev-bad: doxm owned=$(doxm_field dev-bad owned) devowneruuid=$(doxm_field dev-bad devowneruuid)"
+  fail "dev-bad: doxm owned=$(e2e_doxm_field dev-bad owned) devowneruuid=$(e2e_doxm_field dev-bad devowneruuid)"
 
 for name in dev-good dev-bad; do
-  netns_stop "${pid[$name]}" && pass "$name: exits 0 on SIGTERM" || fail "$name: bad exit on SIGTERM"
+  e2e_stop_device "$name"
 done
-echo "$failures failure(s)"
-[[ $failures == 0 ]]
+e2e_finish
