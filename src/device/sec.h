@@ -192,6 +192,11 @@ size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes
 bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
                        ocf_bytes *key);
 
+/* OCF_ERR_DENIED when cred's CRL (crl.crldata) revokes leaf, a peer certificate that verified
+ * against anchors; OCF_OK otherwise (no CRL, another issuer, or an unusable CRL, logged). */
+OCF_NODISCARD ocf_err sec_cert_crl_check(const ocf_device *d, const ocf_bytes *anchors, size_t n,
+                                         const ocf_bytes *leaf);
+
 /* --- resources (sec_doxm.c, sec_res.c) ----------------------------------------------------- */
 
 OCF_NODISCARD ocf_err device_sec_add_doxm(ocf_device *d);

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "device/sec.h"
 #include "pki/key.h"
+#include "svr/svr_util.h"
 
 #define LOG_MODULE "device"
 
@@ -153,4 +154,24 @@ bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes 
     return true;
   }
   return false;
+}
+
+/* Digest §6.7: the CRL the CMS provisioned, when it speaks for the peer's issuer. A CRL that does
+ * not decode or verify is ignored (logged): only the owner writes /oic/sec/crl. */
+ocf_err sec_cert_crl_check(const ocf_device *d, const ocf_bytes *anchors, size_t n, const ocf_bytes *leaf) {
+  const ocf_svr_crl *crl = &d->sec->cur->crl;
+  size_t len = strlen(crl->crldata);
+  if (len == 0) return OCF_OK;
+  uint8_t der[OCF_SVR_CRL_DATA_MAX];
+  long n_der = svr_base64_decode((const uint8_t *)crl->crldata, len, der, sizeof der);
+  bool applies = false;
+  ocf_err err = n_der > 0 ? ocf_pki_crl_check(der, (size_t)n_der, anchors, n, leaf->ptr, leaf->len, &applies)
+                          : OCF_ERR_MALFORMED;
+  if (err == OCF_ERR_DENIED) {
+    ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "peer certificate revoked (CRL %lld)", (long long)crl->crlid);
+    return err;
+  }
+  if (err != OCF_OK)
+    ocf_log(&d->pf, OCF_LOG_WARN, LOG_MODULE, "stored CRL unusable (%s): not applied", ocf_strerror(err));
+  return OCF_OK;
 }

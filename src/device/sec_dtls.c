@@ -360,6 +360,7 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   if (err == OCF_ERR_DENIED && !t->utc_now &&
       (rep.failures & ~(uint32_t)(OCF_CERT_F_NOT_YET_VALID | OCF_CERT_F_EXPIRED)) == 0)
     err = OCF_OK; /* no wall clock: validity cannot be judged (ADR 0018) */
+  if (err == OCF_OK) return sec_cert_crl_check(d, t->owned_anchors, n, &chain[0]);
   if (err != OCF_OK)
     ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "peer certificate refused: %s",
             ocf_cert_failure_str(rep.failures));

@@ -34,4 +34,15 @@ OCF_NODISCARD ocf_err ocf_pki_certs_der(const uint8_t *in, size_t len, uint8_t *
 OCF_NODISCARD ocf_err ocf_pki_cert_subject(const uint8_t *der, size_t len, uint8_t *pub, size_t cap,
                                            size_t *pub_len, bool *has_uuid, ocf_uuid *uuid);
 
+/* Whether the DER certificate cert is revoked by the DER CRL crl (digest §6.7; RFC 5280 6.3):
+ * the CRL counts only when its issuer is cert's issuer and its signature verifies with the key
+ * of one of anchors (DER) with that subject; the cert's serial is then looked up. OCF_OK: not
+ * revoked, or the CRL does not speak for cert's issuer (*applies false); OCF_ERR_DENIED:
+ * revoked; OCF_ERR_MALFORMED (crl or cert does not parse); OCF_ERR_CRYPTO (the CRL claims cert's
+ * issuer but no anchor's key verifies it: the caller should not trust it);
+ * OCF_ERR_INVALID_ARG. applies may be NULL. */
+OCF_NODISCARD ocf_err ocf_pki_crl_check(const uint8_t *crl, size_t crl_len, const ocf_bytes *anchors,
+                                        size_t n_anchors, const uint8_t *cert, size_t cert_len,
+                                        bool *applies);
+
 #endif

@@ -580,6 +580,9 @@ static size_t cert_cred(const char *subject, const char *usage, const char *pem,
 }
 
 /* A certificate for uuid and pubkey from ca, as PEM (and DER). */
+static uint8_t g_serial[OCF_PKI_SERIAL_MAX + 1]; /* of the last issue_pem */
+static size_t g_serial_len;
+
 static void issue_pem(const ocf_pki_ca *ca, const ocf_pki_rng *rng, const char *uuid, const uint8_t *pub,
                       size_t pub_len, char *pem, size_t cap, uint8_t der[OCF_PKI_CERT_MAX], size_t *der_len) {
   ocf_pki_leaf leaf = {.uuid = uuid_of(uuid),
@@ -587,7 +590,8 @@ static void issue_pem(const ocf_pki_ca *ca, const ocf_pki_rng *rng, const char *
                        .pubkey_len = pub_len,
                        .not_before = NOW_2025 - 86400,
                        .not_after = NOW_2025 + 86400 * 365};
-  assert_int_equal(ocf_pki_issue(ca, &leaf, rng, der, OCF_PKI_CERT_MAX, der_len, NULL, NULL), OCF_OK);
+  assert_int_equal(ocf_pki_issue(ca, &leaf, rng, der, OCF_PKI_CERT_MAX, der_len, g_serial, &g_serial_len),
+                   OCF_OK);
   size_t len = 0;
   assert_int_equal(ocf_pki_pem_write("CERTIFICATE", der, *der_len, pem, cap, &len), OCF_OK);
 }
@@ -607,6 +611,34 @@ static ocf_dtls_profile cert_profile(const uint8_t *cert, size_t cert_len, const
   p.n_trust_anchors = 1;
   p.verify = OCF_DTLS_VERIFY_REQUIRED;
   return p;
+}
+
+/* POST /oic/sec/crl with a CRL of ca revoking serial (base64 DER, SEC:crl). */
+static void revoke_on_device(world *w, const ocf_pki_ca *ca, const ocf_pki_rng *rng, const uint8_t *serial,
+                             size_t serial_len) {
+  ocf_pki_revoked r = {serial, serial_len, NOW_2025};
+  ocf_pki_crl_params cp = {.number = 2,
+                           .this_update = NOW_2025,
+                           .next_update = NOW_2025 + 86400 * 90,
+                           .revoked = &r,
+                           .n_revoked = 1};
+  uint8_t crl[1024];
+  size_t crl_len = 0;
+  assert_int_equal(ocf_pki_crl_write(ca, &cp, rng, crl, sizeof crl, &crl_len), OCF_OK);
+  static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char b64[2048], body[2200];
+  size_t o = 0;
+  for (size_t i = 0; i < crl_len; i += 3) {
+    uint32_t v = (uint32_t)crl[i] << 16 | (i + 1 < crl_len ? (uint32_t)crl[i + 1] << 8 : 0) |
+                 (i + 2 < crl_len ? crl[i + 2] : 0);
+    b64[o++] = a[v >> 18 & 63];
+    b64[o++] = a[v >> 12 & 63];
+    b64[o++] = i + 1 < crl_len ? a[v >> 6 & 63] : '=';
+    b64[o++] = i + 2 < crl_len ? a[v & 63] : '=';
+  }
+  b64[o] = 0;
+  snprintf(body, sizeof body, "{'crlid': 2, 'thisupdate': '2025-01-01T00:00:00Z', 'crldata': '%s'}", b64);
+  changed(w, "/oic/sec/crl", body);
 }
 
 static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
@@ -667,6 +699,10 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   (void)dev_cert_len;
   assert_int_equal(ocf_stack_close(w.o2.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
   ocf_sim_run_for(w.net, 100);
+  /* Digest 6.7: once the CRL revoking the client's serial is in /oic/sec/crl, its handshake fails. */
+  revoke_on_device(&w, ca, &rng, g_serial, g_serial_len);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.failed);
   /* A client certificate from another CA is refused. */
   issue_pem(other, &rng, OBT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
   p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);

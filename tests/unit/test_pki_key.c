@@ -145,11 +145,57 @@ static void test_cert_subject_gives_key_and_uuid(void **state) {
                    OCF_ERR_MALFORMED);
 }
 
+static size_t crl_of(fx *f, const ocf_pki_ca *ca, const uint8_t *serial, size_t serial_len, uint8_t *out) {
+  ocf_pki_revoked r = {serial, serial_len, T_2025};
+  ocf_pki_crl_params p = {
+      .number = 3, .this_update = T_2025, .next_update = T_2030, .revoked = &r, .n_revoked = 1};
+  size_t len = 0;
+  assert_int_equal(ocf_pki_crl_write(ca, &p, &f->rng, out, 1024, &len), OCF_OK);
+  return len;
+}
+
+static void test_crl_check_applies_only_to_its_verified_issuer(void **state) {
+  fx *f = *state;
+  uint8_t a[OCF_PKI_CERT_MAX], b[OCF_PKI_CERT_MAX], crl[1024], sa[OCF_PKI_SERIAL_MAX + 1],
+      sb[OCF_PKI_SERIAL_MAX + 1];
+  size_t a_len = 0, b_len = 0, sa_len = 0, sb_len = 0;
+  ocf_pki_leaf l = {.uuid = dev_uuid,
+                    .pubkey = f->pub,
+                    .pubkey_len = f->pub_len,
+                    .not_before = T_2025,
+                    .not_after = T_2030};
+  assert_int_equal(ocf_pki_issue(&f->ca, &l, &f->rng, a, sizeof a, &a_len, sa, &sa_len), OCF_OK);
+  assert_int_equal(ocf_pki_issue(&f->ca, &l, &f->rng, b, sizeof b, &b_len, sb, &sb_len), OCF_OK);
+  ocf_bytes anchor = {f->ca.cert, f->ca.cert_len};
+  size_t len = crl_of(f, &f->ca, sa, sa_len, crl);
+  bool applies = false;
+  assert_int_equal(ocf_pki_crl_check(crl, len, &anchor, 1, a, a_len, &applies), OCF_ERR_DENIED);
+  assert_int_equal(ocf_pki_crl_check(crl, len, &anchor, 1, b, b_len, &applies), OCF_OK);
+  assert_true(applies);
+  /* A CRL with the same issuer name but another key: not trusted. */
+  ocf_pki_ca *twin = test_calloc(1, sizeof *twin);
+  assert_int_equal(ocf_pki_ca_create("key test CA", T_2025 - 86400, T_2030, &f->rng, twin), OCF_OK);
+  len = crl_of(f, twin, sb, sb_len, crl);
+  assert_int_equal(ocf_pki_crl_check(crl, len, &anchor, 1, b, b_len, &applies), OCF_ERR_CRYPTO);
+  /* Another issuer's CRL says nothing about ours. */
+  ocf_pki_ca *other = test_calloc(1, sizeof *other);
+  assert_int_equal(ocf_pki_ca_create("Other CA", T_2025 - 86400, T_2030, &f->rng, other), OCF_OK);
+  len = crl_of(f, other, sa, sa_len, crl);
+  assert_int_equal(ocf_pki_crl_check(crl, len, &anchor, 1, a, a_len, &applies), OCF_OK);
+  assert_false(applies);
+  assert_int_equal(ocf_pki_crl_check(crl, len - 3, &anchor, 1, a, a_len, &applies), OCF_ERR_MALFORMED);
+  ocf_pki_ca_wipe(twin);
+  ocf_pki_ca_wipe(other);
+  test_free(twin);
+  test_free(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_csr_round_trips_through_the_ca_checks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cert_lists_as_der_and_hostile_lists, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cert_subject_gives_key_and_uuid, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_crl_check_applies_only_to_its_verified_issuer, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* The device's key pair, its CSR, and certificate lists as DER (pki/key.h; digest §2.3, §2.7,
  * §6.2) over mbedTLS. Every object mbedTLS allocates is freed before returning. */
 #include <mbedtls/asn1.h>
+#include <mbedtls/md.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/pk.h>
@@ -178,5 +180,50 @@ ocf_err ocf_pki_cert_subject(const uint8_t *der, size_t len, uint8_t *pub, size_
     err = write_pub(&crt.pk, pub, cap, pub_len);
   }
   mbedtls_x509_crt_free(&crt);
+  return err;
+}
+
+/* The CRL's signature with the key of the anchor whose subject is its issuer. */
+static bool crl_signed_by_anchor(const mbedtls_x509_crl *crl, const ocf_bytes *anchors, size_t n) {
+  const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl->MBEDTLS_PRIVATE(sig_md));
+  uint8_t hash[MBEDTLS_MD_MAX_SIZE];
+  if (!md || mbedtls_md(md, crl->tbs.p, crl->tbs.len, hash)) return false;
+  bool ok = false;
+  for (size_t i = 0; i < n && !ok; i++) {
+    mbedtls_x509_crt a;
+    mbedtls_x509_crt_init(&a);
+    if (!mbedtls_x509_crt_parse_der(&a, anchors[i].ptr, anchors[i].len) &&
+        a.subject_raw.len == crl->issuer_raw.len &&
+        !memcmp(a.subject_raw.p, crl->issuer_raw.p, a.subject_raw.len))
+      ok = !mbedtls_pk_verify_ext(crl->MBEDTLS_PRIVATE(sig_pk), crl->MBEDTLS_PRIVATE(sig_opts), &a.pk,
+                                  crl->MBEDTLS_PRIVATE(sig_md), hash, mbedtls_md_get_size(md),
+                                  crl->MBEDTLS_PRIVATE(sig).p, crl->MBEDTLS_PRIVATE(sig).len);
+    mbedtls_x509_crt_free(&a);
+  }
+  return ok;
+}
+
+ocf_err ocf_pki_crl_check(const uint8_t *crl, size_t crl_len, const ocf_bytes *anchors, size_t n_anchors,
+                          const uint8_t *cert, size_t cert_len, bool *applies) {
+  if (!crl || !crl_len || (!anchors && n_anchors) || !cert || !cert_len) return OCF_ERR_INVALID_ARG;
+  if (applies) *applies = false;
+  mbedtls_x509_crl c;
+  mbedtls_x509_crt leaf;
+  mbedtls_x509_crl_init(&c);
+  mbedtls_x509_crt_init(&leaf);
+  ocf_err err = OCF_OK;
+  if (mbedtls_x509_crl_parse_der(&c, crl, crl_len) || mbedtls_x509_crt_parse_der(&leaf, cert, cert_len))
+    err = OCF_ERR_MALFORMED;
+  bool same_issuer = err == OCF_OK && c.issuer_raw.len == leaf.issuer_raw.len &&
+                     !memcmp(c.issuer_raw.p, leaf.issuer_raw.p, c.issuer_raw.len);
+  if (same_issuer && !crl_signed_by_anchor(&c, anchors, n_anchors)) err = OCF_ERR_CRYPTO;
+  if (same_issuer && err == OCF_OK) {
+    if (applies) *applies = true;
+    for (const mbedtls_x509_crl_entry *e = &c.entry; e && e->serial.len; e = e->next)
+      if (e->serial.len == leaf.serial.len && !memcmp(e->serial.p, leaf.serial.p, e->serial.len))
+        err = OCF_ERR_DENIED;
+  }
+  mbedtls_x509_crt_free(&leaf);
+  mbedtls_x509_crl_free(&c);
   return err;
 }
