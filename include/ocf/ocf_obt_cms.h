@@ -11,10 +11,10 @@
  *   GET csr        the CSR's signature must verify and its CN name the device's uuid; the CA
  *                  issues the certificate (recorded in the store);
  *   GET cred       is our CA already a trust anchor; which identity certificates to replace;
- *   DELETE cred    the replaced ones (?credid=N);
  *   POST cred      the trust anchor (subjectuuid "*", oic.sec.cred.trustca, our CA certificate in
  *                  publicdata, PEM) unless present, and the certificate (oic.sec.cred.cert or
- *                  .rolecert, publicdata = leaf then CA, PEM: digest §6.2 step 3).
+ *                  .rolecert, publicdata = leaf then CA, PEM: digest §6.2 step 3);
+ *   DELETE cred    then the replaced identity certificates (?credid=N).
  * CRL job (ocf_obt_cms_crl_job_new): doxm, pstat and the ACE as above, then POST /oic/sec/crl
  * (crlid, thisupdate, crldata = base64 of the DER CRL) and a GET that must show that crlid; a
  * device without /oic/sec/crl (4.04) is skipped, not failed.

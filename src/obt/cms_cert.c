@@ -471,14 +471,14 @@ static ocf_obt_prov_next on_csr(ocf_obt_cms_job *j, const ocf_obt_prov_response 
   return issue(j, &csr, req, f);
 }
 
+/* After the new certificate is in, the old ones go (the device never lacks one). */
 static ocf_obt_prov_next next_del(ocf_obt_cms_job *j, ocf_obt_prov_request *req) {
   if (j->i_del < j->n_del) {
     char href[48];
     snprintf(href, sizeof href, "/oic/sec/cred?credid=%u", (unsigned)j->del[j->i_del++]);
     return send(j, req, ST_CRED_DEL, 4, href, 0);
   }
-  size_t len = body_creds(j);
-  return send(j, req, ST_CRED_POST, 2, "/oic/sec/cred", len);
+  return finish_job(j, req);
 }
 
 static bool is_our_ca(ocf_obt_cms_job *j, const ocf_rep_node *data) {
@@ -514,7 +514,7 @@ static ocf_obt_prov_next on_cred_get(ocf_obt_cms_job *j, const ocf_obt_prov_resp
         ocf_rep_get_uint32(ocf_rep_map_value(c, "credid"), &id) == OCF_OK)
       j->del[j->n_del++] = id;
   }
-  return next_del(j, req);
+  return send(j, req, ST_CRED_POST, 2, "/oic/sec/cred", body_creds(j));
 }
 
 static ocf_obt_prov_next on_crl_get(ocf_obt_cms_job *j, const ocf_obt_prov_response *rsp,
@@ -550,7 +550,7 @@ static ocf_obt_prov_next on_simple(ocf_obt_cms_job *j, const ocf_obt_prov_respon
     if (rsp->code == CT_NOT_FOUND) return next_del(j, req); /* gone already */
     n = expect(rsp, CT_DELETED, "delete cred", f, &ok);
     return ok ? next_del(j, req) : n;
-  case ST_CRED_POST: n = expect(rsp, CT_CHANGED, "post cred", f, &ok); return ok ? finish_job(j, req) : n;
+  case ST_CRED_POST: n = expect(rsp, CT_CHANGED, "post cred", f, &ok); return ok ? next_del(j, req) : n;
   case ST_CRL_POST:
     if (rsp->code == CT_NOT_FOUND) { /* no /oic/sec/crl: nothing to do there */
       j->skipped = true;

@@ -185,9 +185,7 @@ static void test_identity_certificate_job_in_order(void **state) {
                           "', 'credusage': 'oic.sec.cred.cert', 'publicdata': {'data': 'x', 'encoding': "
                           "'oic.sec.encoding.pem'}}], 'rowneruuid': '" DEV "'}"),
                    OCF_OBT_PROV_SEND);
-  expect_req(f, 4, "/oic/sec/cred?credid=7");
-  assert_int_equal(answer(f, j, 202, NULL), OCF_OBT_PROV_SEND);
-  expect_req(f, 2, "/oic/sec/cred");
+  expect_req(f, 2, "/oic/sec/cred"); /* the new one first: the device never lacks one */
   /* trust anchor "*" + the chain, PEM (digest §6.2, §6.3) */
   test_tree *t = TEST_NEW(test_tree);
   const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
@@ -221,6 +219,8 @@ static void test_identity_certificate_job_in_order(void **state) {
   assert_true(ocf_uuid_equal(&u, &dev));
   test_free(t);
   assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_SEND);
+  expect_req(f, 4, "/oic/sec/cred?credid=7"); /* then the old one goes */
+  assert_int_equal(answer(f, j, 202, NULL), OCF_OBT_PROV_SEND);
   expect_req(f, 2, "/oic/sec/pstat"); /* back to RFNOP */
   assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_DONE);
   ocf_obt_cms_job_free(j);
