@@ -1,6 +1,7 @@
 /* obt onboard: claim devices into the security domain (DOTS, OBT 5.3.1 steps 1-12), one job per
  * device on one engine (<ocf/ocf_obt_onboard.h>). */
 #define _DEFAULT_SOURCE /* explicit_bzero */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +68,7 @@ typedef struct onboard_run {
   bool done;
   size_t owned, failed, not_found;
   ocf_obt_onboard_event done_ev; /* ALL_DONE, printed in JSON once the loop has sent all */
+  const char *kill_at;           /* OBT_FAULT_KILL_AT_STEP (fault injection) */
 } onboard_run;
 
 static int parse_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
@@ -390,6 +392,9 @@ static void text_event(const onboard_run *r, const ocf_obt_onboard_event *ev) {
 
 static void on_event(void *user, const ocf_obt_onboard_event *ev) {
   onboard_run *r = user;
+  /* Fault injection for the crash-safety test (docs/HARDENING.md): kill -9 of this process the
+   * moment step NAME begins (the store has recorded it, its request is not sent). */
+  if (r->kill_at && ev->type == OCF_OBT_EV_STEP && strcmp(ev->step, r->kill_at) == 0) raise(SIGKILL);
   if (ev->type == OCF_OBT_EV_PIN_NEEDED) {
     ask_pin(r, ev);
     return;
@@ -449,7 +454,7 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
   obt_host host;
   int rc = obt_host_open(&host, &o->net);
   if (rc) return rc;
-  onboard_run r = {.o = o, .host = &host};
+  onboard_run r = {.o = o, .host = &host, .kill_at = getenv("OBT_FAULT_KILL_AT_STEP")};
   rc = discover(&r);
   if (rc < 0) rc = select_targets(&r, s);
   if (rc < 0 && r.n_targets == 0) {

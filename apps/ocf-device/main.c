@@ -73,6 +73,9 @@ static const char k_usage[] =
     "      --mfg-cert FILE     manufacturer certificate chain for --otm mfgcert: PEM (every\n"
     "                          CERTIFICATE block, leaf first) or DER certificates back to back\n"
     "      --mfg-key FILE      the leaf's private key, PEM (EC or PKCS#8) or DER\n"
+    "      --session-idle SEC  close a DTLS session after SEC seconds (1..86400) without a record\n"
+    "                          from its peer (default 600); an abandoned onboarding connection\n"
+    "                          puts the device back in RFOTM only then\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
@@ -99,9 +102,19 @@ typedef struct options {
   bool factory_reset;
   const char *pin_file, *mfg_cert, *mfg_key;
   size_t count;
+  uint32_t session_idle_s; /* 0 = the library's default */
 } options;
 
-enum { OPT_OTM = 256, OPT_SCT, OPT_STORAGE_KEY, OPT_FACTORY_RESET, OPT_PIN_FILE, OPT_MFG_CERT, OPT_MFG_KEY };
+enum {
+  OPT_OTM = 256,
+  OPT_SCT,
+  OPT_STORAGE_KEY,
+  OPT_FACTORY_RESET,
+  OPT_PIN_FILE,
+  OPT_MFG_CERT,
+  OPT_MFG_KEY,
+  OPT_SESSION_IDLE
+};
 
 /* "jw,rdp,mfgcert" -> OTM numbers, each at most once. */
 static bool parse_otms(const char *list, options *o) {
@@ -156,6 +169,17 @@ static int parse_security_option(int c, options *o) {
   case OPT_PIN_FILE: o->pin_file = optarg; return 0;
   case OPT_MFG_CERT: o->mfg_cert = optarg; return 0;
   case OPT_MFG_KEY: o->mfg_key = optarg; return 0;
+  case OPT_SESSION_IDLE: {
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(optarg, &end, 10);
+    if (!errno && end && !*end && end != optarg && optarg[0] != '-' && v >= 1 && v <= 86400) {
+      o->session_idle_s = (uint32_t)v;
+      return 0;
+    }
+    fprintf(stderr, "ocf-device: --session-idle must be a number of seconds from 1 to 86400\n");
+    return EXIT_USAGE;
+  }
   default: return EXIT_USAGE;
   }
 }
@@ -197,6 +221,7 @@ static const struct option k_longopts[] = {
     {"sct", required_argument, NULL, OPT_SCT},
     {"storage", required_argument, NULL, 's'},
     {"storage-key", required_argument, NULL, OPT_STORAGE_KEY},
+    {"session-idle", required_argument, NULL, OPT_SESSION_IDLE},
     {"factory-reset", no_argument, NULL, OPT_FACTORY_RESET},
     {"pin-file", required_argument, NULL, OPT_PIN_FILE},
     {"mfg-cert", required_argument, NULL, OPT_MFG_CERT},
@@ -511,6 +536,7 @@ static int create_device(app_dev *ad, const options *o) {
   memcpy(cfg.otms, o->otms, sizeof cfg.otms);
   cfg.n_otms = o->n_otms;
   cfg.sct = o->sct;
+  cfg.session_idle_ms = o->session_idle_s * 1000u;
   cfg.store = ad->store;
   ocf_err err = ocf_device_create(&a->pf, &cfg, &ad->dev);
   if (err == OCF_ERR_MALFORMED || err == OCF_ERR_CRYPTO) {

@@ -136,6 +136,11 @@ typedef struct ocf_device_config {
    * with event_user; NULL = no wall clock: validity periods are not checked (the rest of the
    * certificate profile still is). */
   int64_t (*utc_now)(void *user);
+  /* A DTLS session (the onboarding connection included) with no record from its peer for this
+   * long is closed; 0 = 600000 (10 minutes). A dropped onboarding connection puts the device back
+   * in RFOTM only when it is closed (digest 3.6): shorter values free a device whose onboarding
+   * tool vanished sooner. At most 86400000. */
+  uint32_t session_idle_ms;
 } ocf_device_config;
 
 /* Fills *cfg with the defaults above (no device types, random identifiers, Just Works, no

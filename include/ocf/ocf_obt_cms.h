@@ -1,72 +1,117 @@
-/* Credential management with certificates (CMS, OBT 5.4, 6.1, 6.2; digest §6.2, §6.3, §6.7;
- * ADR 0020): jobs for the provisioning engine (<ocf/ocf_obt_prov.h>) as step functions.
+/* Credential management (CMS) of owned devices, OBT spec 5.4 (digest §6): pairwise symmetric
+ * keys between two devices (digest §6.6, credtype 1) and reading a device's credentials. Built
+ * on the provisioning engine (<ocf/ocf_obt_prov.h>); docs/decisions/0019-provisioning.md.
  *
- * Certificate job (ocf_obt_cms_cert_job_new), one per device, over its owner session:
- *   GET doxm       sct must include credtype 8 (OBT 5.3.1 step 11, 5.4), else the job fails
- *                  telling the user the device does not take certificates;
- *   GET pstat      RFNOP is left for RFPRO (and entered again at the end): credentials are
- *                  written in RFPRO (digest §6);
- *   GET acl2       unless an ACE gives the tool R/U on /oic/sec/csr and /oic/sec/crl (digest
- *                  §7.5: rowneruuid covers doxm, pstat, cred and acl2 only), POST one;
- *   GET csr        the CSR's signature must verify and its CN name the device's uuid; the CA
- *                  issues the certificate (recorded in the store);
- *   GET cred       is our CA already a trust anchor; which identity certificates to replace;
- *   POST cred      the trust anchor (subjectuuid "*", oic.sec.cred.trustca, our CA certificate in
- *                  publicdata, PEM) unless present, and the certificate (oic.sec.cred.cert or
- *                  .rolecert, publicdata = leaf then CA, PEM: digest §6.2 step 3);
- *   DELETE cred    then the replaced identity certificates (?credid=N).
- * CRL job (ocf_obt_cms_crl_job_new): doxm, pstat and the ACE as above, then POST /oic/sec/crl
- * (crlid, thisupdate, crldata = base64 of the DER CRL) and a GET that must show that crlid; a
- * device without /oic/sec/crl (4.04) is skipped, not failed.
+ * PAIR A B: both devices must list credtype 1 in doxm.sct (OBT 5.3.1 step 11, digest §6: only
+ * credential types the device supports), else nothing is written and the failure says which
+ * device cannot hold the key. Then a fresh 128-bit key from the platform's DRBG goes to both:
+ * POST /oic/sec/cred {creds: [{subjectuuid: <peer>, credtype: 1, privatedata: {data: h'K',
+ * encoding: "oic.sec.encoding.raw"}}]}; an older credtype-1 entry for the peer is deleted first
+ * (a device uses the first PSK it finds for a subject: digest §2.3), and the new entry's credid
+ * is read back (GET /oic/sec/cred). When one device fails after the other (or itself) may have
+ * taken its entry, the entries are deleted again (DELETE /oic/sec/cred?credid=N): no half
+ * pairing is left behind unless that removal fails too (reported as left). On success the
+ * store records the pairing (devices, credids, time; never the key) with an audit entry. The key
+ * is wiped from memory once sent.
  *
- * Every answer is checked: a code other than the expected one, a payload that does not decode,
- * or a CSR that is too long, badly signed, or names another uuid fails the job with the stage,
- * the code and what to do. The steps are pure over the answers; only the certificate job's
- * issuing touches the store. */
+ * UNPAIR A B: every credtype-1 entry naming the peer is deleted from each device; once both
+ * succeeded the store forgets the pairing (a partial unpair keeps it, to be run again).
+ *
+ * A device in RFNOP refuses credential writes (digest §3.3): the failure comes back with the
+ * device's code and advice (move it to RFPRO first). */
 #ifndef OCF_OBT_CMS_H
 #define OCF_OBT_CMS_H
 
-#include "ocf_obt_ca.h"
 #include "ocf_obt_prov.h"
-#include "ocf_platform.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct ocf_obt_cms_job ocf_obt_cms_job;
+#define OCF_OBT_PAIR_KEY_LEN 16 /* 128 bits (issue 6 item 5; IL draws 16 bytes too) */
 
-typedef struct ocf_obt_cms_cert_params {
-  ocf_obt_store *store;           /* open and unlocked (the CA key); the domain's tool uuid is read */
-  ocf_uuid uuid;                  /* the device */
-  int64_t utc_now;                /* UTC seconds: notBefore (an hour earlier) and the record */
-  uint32_t days;                  /* validity; 0 = 365 (cut to the CA's notAfter) */
-  const ocf_obt_cert_role *roles; /* n_roles > 0: a role certificate with these roles */
-  size_t n_roles;
-} ocf_obt_cms_cert_params;
+typedef enum ocf_obt_pair_action {
+  OCF_OBT_PAIR = 1,
+  OCF_OBT_UNPAIR = 2,
+} ocf_obt_pair_action;
 
-/* OCF_ERR_INVALID_ARG, OCF_ERR_NOT_FOUND (no CA in the store), OCF_ERR_NO_MEMORY, OCF_ERR_IO. */
-OCF_API OCF_NODISCARD ocf_err ocf_obt_cms_cert_job_new(const ocf_platform *pf,
-                                                       const ocf_obt_cms_cert_params *p,
-                                                       ocf_obt_cms_job **out);
+typedef struct ocf_obt_pair_device {
+  ocf_uuid uuid;      /* owned, in the store */
+  ocf_endpoint coaps; /* where its owner session opens */
+} ocf_obt_pair_device;
 
-/* crl: DER (at most 1536 bytes: /oic/sec/crl's crldata holds 2048 base64 characters), its
- * cRLNumber and thisUpdate (UTC seconds) as ocf_obt_crl_build made them. tool_uuid: the ACE's
- * subject. OCF_ERR_INVALID_ARG, OCF_ERR_TOO_LARGE, OCF_ERR_NO_MEMORY. */
-OCF_API OCF_NODISCARD ocf_err ocf_obt_cms_crl_job_new(const ocf_platform *pf, const ocf_uuid *tool_uuid,
-                                                      const uint8_t *crl, size_t len, uint64_t number,
-                                                      int64_t this_update, ocf_obt_cms_job **out);
+/* One device's part. */
+typedef struct ocf_obt_pair_side {
+  ocf_uuid uuid;
+  bool ok;          /* its part succeeded (PAIR: it holds the new entry; UNPAIR: its entries are gone) */
+  uint32_t credid;  /* PAIR, ok: the credid of its new entry (subject: the other device) */
+  uint32_t removed; /* entries deleted (UNPAIR; PAIR: older entries replaced, or the undo's) */
+  bool undone;      /* PAIR failed: its new entry was deleted again */
+  bool left;        /* PAIR failed: an entry may remain on it (the undo failed too) */
+  ocf_obt_prov_failure failure; /* !ok or left: what went wrong (stage, code, advice) */
+} ocf_obt_pair_side;
 
-OCF_API void ocf_obt_cms_job_free(ocf_obt_cms_job *job);
+typedef struct ocf_obt_pair_result {
+  ocf_obt_pair_action action;
+  bool ok; /* both sides ok and recorded */
+  ocf_obt_pair_side side[2];
+  ocf_err store_err; /* the store could not record the outcome (OCF_OK otherwise) */
+} ocf_obt_pair_result;
 
-/* The step function (ocf_obt_prov_step) of both kinds; job_user is the ocf_obt_cms_job. */
-OCF_API ocf_obt_prov_next ocf_obt_cms_step(void *job_user, const ocf_obt_prov_response *rsp,
-                                           ocf_obt_prov_request *req, ocf_obt_prov_failure *fail);
+typedef struct ocf_obt_pair_params {
+  ocf_obt_store *store; /* open and unlocked */
+  ocf_obt_pair_action action;
+  ocf_obt_pair_device dev[2]; /* two different devices */
+  const char *actor;          /* the audit log's actor; NULL = "obt" */
+  ocf_obt_wall_ms (*wall_now)(void *user);
+  void (*on_done)(void *user, const ocf_obt_pair_result *r); /* from inside the engine's calls */
+  void *user;
+  /* PAIR, end-to-end tests only (obt pair --show-key): when set, receives the key
+   * (OCF_OBT_PAIR_KEY_LEN bytes) once both devices hold it. */
+  uint8_t *key_out;
+} ocf_obt_pair_params;
 
-/* After the job: the certificate it issued (NULL when none was issued). */
-OCF_API const ocf_obt_cert_record *ocf_obt_cms_job_issued(const ocf_obt_cms_job *job);
-/* After a CRL job: the device has no /oic/sec/crl (it was left alone). */
-OCF_API bool ocf_obt_cms_job_skipped(const ocf_obt_cms_job *job);
+/* Starts pairing or unpairing (several provisioning runs, one after another). The store's
+ * audit log gets the engine's entries for each run ("pair check", "pair write", "pair undo",
+ * "unpair") and one "pair" / "unpair" entry with the outcome. OCF_ERR_INVALID_ARG,
+ * OCF_ERR_BUSY (a provisioning run or pairing is going on), OCF_ERR_NO_MEMORY, the errors of
+ * ocf_obt_prov_run. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_pair(ocf_obt *obt, const ocf_obt_pair_params *p, ocf_time_ms now);
+OCF_API bool ocf_obt_pair_running(const ocf_obt *obt);
+
+/* --- reading /oic/sec/cred ------------------------------------------------------------------ */
+
+#define OCF_OBT_CREDS_MAX 64
+#define OCF_OBT_CRED_USAGE_MAX 23 /* "oic.sec.cred.mfgtrustca" */
+
+/* What a GET /oic/sec/cred shows of one entry. Never private data (a device hides it anyway). */
+typedef struct ocf_obt_cred_info {
+  uint32_t credid;
+  uint16_t credtype;
+  bool subject_any; /* subjectuuid "*" */
+  ocf_uuid subject;
+  char usage[OCF_OBT_CRED_USAGE_MAX + 1]; /* credusage, "" when absent */
+  bool has_public;                        /* publicdata present (a certificate) */
+  bool has_roleid;
+} ocf_obt_cred_info;
+
+typedef struct ocf_obt_creds_read {
+  ocf_obt_cred_info entries[OCF_OBT_CREDS_MAX];
+  size_t n;
+  bool truncated; /* the device listed more than OCF_OBT_CREDS_MAX */
+} ocf_obt_creds_read;
+
+/* A provisioning step (job user: an ocf_obt_creds_read, zeroed) reading the device's
+ * /oic/sec/cred into it. Fails at "read cred" on an error code or a malformed answer. */
+OCF_API ocf_obt_prov_next ocf_obt_creds_read_step(void *user, const ocf_obt_prov_response *rsp,
+                                                  ocf_obt_prov_request *req, ocf_obt_prov_failure *fail);
+
+/* Parses a GET /oic/sec/cred payload. OCF_ERR_MALFORMED (not a cred representation; entries
+ * without credid, credtype or subjectuuid), OCF_ERR_TOO_LARGE (beyond the decoder's caps). */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_creds_parse(const uint8_t *cbor, size_t len, ocf_obt_creds_read *out);
+
+/* "trustca", "cert", "psk" ... a short name for credtype (and usage) for listings. */
+OCF_API const char *ocf_obt_credtype_name(uint16_t credtype);
 
 #ifdef __cplusplus
 }

@@ -89,8 +89,13 @@ typedef struct ocf_obt_prov_params {
 } ocf_obt_prov_params;
 
 /* Starts the run. A device the store does not call owned (or whose owner credential it lacks)
- * fails its job with OCF_ERR_STATE / OCF_ERR_NOT_FOUND without being contacted.
- * OCF_ERR_INVALID_ARG (NULL, no jobs, no callbacks, a job without a step), OCF_ERR_BUSY (a
+ * fails its job with OCF_ERR_STATE / OCF_ERR_NOT_FOUND without being contacted. Each job writes
+ * one audit entry (action `what`) when it ends; a job whose step asks for an invalid request, or
+ * for more than 256 requests, fails at stage "step". Transport failures come with stage "owner
+ * session" (the handshake, or the session closed) or "request" (no answer within
+ * cfg.step_timeout_ms: OCF_ERR_TIMEOUT).
+ * OCF_ERR_INVALID_ARG (NULL, no jobs, no callbacks, a job without a step, two jobs for one
+ * device, `what` or `actor` empty or longer than OCF_OBT_AUDIT_WORD_MAX), OCF_ERR_BUSY (a
  * provisioning run is going on), OCF_ERR_NO_MEMORY. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_prov_run(ocf_obt *obt, const ocf_obt_prov_params *p, ocf_time_ms now);
 

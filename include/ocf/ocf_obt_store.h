@@ -286,6 +286,33 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_remove(ocf_obt_store *s, cons
 OCF_API OCF_NODISCARD ocf_err ocf_obt_store_secret_exists(ocf_obt_store *s, const ocf_uuid *device,
                                                           const char *name, bool *out);
 
+/* ---- pairings ----------------------------------------------------------------------------- */
+
+/* Two devices holding a pairwise key (credtype 1) for each other, ADR 0019: the credid each
+ * device gave its entry, and when. The key itself is never stored. Stored in uuid order (a <
+ * b, bytewise); put and get accept either order and swap the credids along. */
+typedef struct ocf_obt_pairing_record {
+  ocf_uuid a, b;
+  uint32_t credid_a, credid_b; /* the entry on a (subject b), on b (subject a) */
+  ocf_obt_wall_ms created;
+} ocf_obt_pairing_record;
+
+/* Inserts or replaces the pairing of p->a and p->b. OCF_ERR_INVALID_ARG (equal or nil uuids),
+ * OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_pairing_put(ocf_obt_store *s, const ocf_obt_pairing_record *p);
+/* The pairing of a and b, with out->a = a. OCF_ERR_NOT_FOUND, OCF_ERR_INVALID_ARG, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_pairing_get(ocf_obt_store *s, const ocf_uuid *a,
+                                                        const ocf_uuid *b, ocf_obt_pairing_record *out);
+/* OCF_OK also when absent. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_pairing_remove(ocf_obt_store *s, const ocf_uuid *a,
+                                                           const ocf_uuid *b);
+/* Every pairing (device NULL) or those of one device (then r->a is that device), oldest first;
+ * each returns false to stop. OCF_ERR_MALFORMED (a bad row), OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_pairing_list(ocf_obt_store *s, const ocf_uuid *device,
+                                                         bool (*each)(void *user,
+                                                                      const ocf_obt_pairing_record *r),
+                                                         void *user);
+
 /* ---- domain-wide values -------------------------------------------------------------------- */
 
 /* Values that belong to the domain rather than to a device, such as the CA (ADR 0017): a

@@ -51,6 +51,7 @@ static bool config_valid(const ocf_device_config *cfg) {
   if (cfg->max_resources > 1024 || cfg->max_response_body > (1u << 20) || cfg->max_request_nodes > 65536)
     return false;
   if (cfg->n_otms == 0 || cfg->n_otms > OCF_DEVICE_MAX_OTMS || cfg->sct > 511) return false;
+  if (cfg->session_idle_ms > 86400000u) return false;
   for (size_t i = 0; i < cfg->n_otms; i++) {
     for (size_t j = 0; j < i; j++)
       if (cfg->otms[j] == cfg->otms[i]) return false;
@@ -159,6 +160,7 @@ ocf_err ocf_device_create(const ocf_platform *pf, const ocf_device_config *cfg, 
   ocf_stack_config sc;
   ocf_stack_callbacks cbs;
   device_dtls_stack_config(&sc, &cbs); /* the coaps server and its OTMs (sec_dtls.c) */
+  if (cfg->session_idle_ms) sc.dtls.idle_timeout_ms = cfg->session_idle_ms;
   return device_create_secure(pf, cfg, &sc, &cbs, out);
 }
 

@@ -1,6 +1,6 @@
 /* CMS certificate and CRL jobs as step functions for the provisioning engine
- * (<ocf/ocf_obt_cms.h>, ADR 0020; OBT 5.4, 6.1, 6.2; digest §6.2, §6.3, §6.7, §7.5). */
-#include <ocf/ocf_obt_cms.h>
+ * (<ocf/ocf_obt_cms_cert.h>, ADR 0020; OBT 5.4, 6.1, 6.2; digest §6.2, §6.3, §6.7, §7.5). */
+#include <ocf/ocf_obt_cms_cert.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "obt/obt_internal.h"
+#include "obt/cms_pair.h"
 #include "obt/owner.h"
 
 OCF_API void ocf_obt_config_init(ocf_obt_config *cfg) {
@@ -84,6 +85,8 @@ OCF_API void ocf_obt_destroy(ocf_obt *obt) {
   if (!obt) return;
   obt_onboard_free(obt);
   obt_lifecycle_free(obt);
+  obt_prov_free(obt);
+  obt_pair_free(obt);
   ocf_stack_destroy(obt->stack);
   if (obt->disc.found) obt->pf.free(obt->pf.ctx, obt->disc.found);
   if (obt->disc.nodes) obt->pf.free(obt->pf.ctx, obt->disc.nodes);
@@ -95,6 +98,7 @@ static void pump(ocf_obt *obt, ocf_time_ms now) {
   obt_discovery_pump(obt, now);
   obt_onboard_pump(obt, now);
   obt_lifecycle_pump(obt, now);
+  obt_prov_pump(obt, now);
 }
 
 static void engine_handle_datagram(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
@@ -115,9 +119,11 @@ static size_t engine_next_datagram(void *ctx, ocf_endpoint *to, uint8_t *buf, si
 
 static ocf_time_ms engine_next_timeout(void *ctx) {
   const ocf_obt *obt = ctx;
-  ocf_time_ms a = ocf_stack_next_timeout(obt->stack), b = obt_onboard_next_timeout(obt),
-              c = obt_lifecycle_next_timeout(obt);
-  return a < b ? (a < c ? a : c) : (b < c ? b : c);
+  ocf_time_ms t = ocf_stack_next_timeout(obt->stack), b = obt_onboard_next_timeout(obt),
+              c = obt_lifecycle_next_timeout(obt), d = obt_prov_next_timeout(obt);
+  if (b < t) t = b;
+  if (c < t) t = c;
+  return d < t ? d : t;
 }
 
 static void engine_on_timeout(void *ctx, ocf_time_ms now) {
@@ -126,6 +132,7 @@ static void engine_on_timeout(void *ctx, ocf_time_ms now) {
   ocf_stack_on_timeout(obt->stack, now);
   obt_onboard_on_timeout(obt, now);
   obt_lifecycle_on_timeout(obt, now);
+  obt_prov_on_timeout(obt, now);
   pump(obt, now);
 }
 

@@ -35,6 +35,8 @@ typedef struct obt_discovery {
 typedef struct obt_onboarding obt_onboarding; /* onboard_internal.h */
 typedef struct obt_owner obt_owner;           /* owner.h */
 typedef struct obt_lifecycle obt_lifecycle;   /* lifecycle.c */
+typedef struct obt_prov obt_prov;             /* prov.c */
+typedef struct obt_pair obt_pair;             /* cms_pair.c */
 
 struct ocf_obt {
   ocf_platform pf;
@@ -45,6 +47,8 @@ struct ocf_obt {
   obt_onboarding *onb; /* the running onboarding, NULL when none */
   obt_owner *owners;   /* open owner sessions (owner.h) */
   obt_lifecycle *lc;   /* the running reset / recovery, NULL when none */
+  obt_prov *prov;      /* the running provisioning, NULL when none */
+  obt_pair *pair;      /* the running pairing (a chain of provisioning runs), NULL when none */
   ocf_time_ms now;     /* of the engine call running (msg callbacks carry none) */
   ocf_obt_onboard_stats last_stats;
   /* Datagrams through the engine, ever and when the last onboarding began (its stats count
@@ -73,5 +77,11 @@ void obt_lifecycle_pump(ocf_obt *obt, ocf_time_ms now);
 ocf_time_ms obt_lifecycle_next_timeout(const ocf_obt *obt);
 void obt_lifecycle_on_timeout(ocf_obt *obt, ocf_time_ms now);
 void obt_lifecycle_free(ocf_obt *obt);
+
+/* Provisioning jobs (prov.c, <ocf/ocf_obt_prov.h>), driven the same way. */
+void obt_prov_pump(ocf_obt *obt, ocf_time_ms now);
+ocf_time_ms obt_prov_next_timeout(const ocf_obt *obt);
+void obt_prov_on_timeout(ocf_obt *obt, ocf_time_ms now);
+void obt_prov_free(ocf_obt *obt);
 
 #endif

@@ -69,7 +69,7 @@ ocf_err obt_owner_request(obt_owner *o, uint8_t method, const char *href, const 
   if (!o || !href || !cb) return OCF_ERR_INVALID_ARG;
   if (!o->registered || !o->open) return OCF_ERR_STATE;
   ocf_coap_msg req;
-  uint8_t scratch[64];
+  uint8_t scratch[192]; /* the decoded path and query: provisioning's hrefs are up to 160 bytes */
   ocf_msg_request_params p = {.to = &o->peer, .n_to = 1, .cb = cb, .user = user};
   ocf_err err = obt_build_request(method, href, body, len, &req, scratch, sizeof scratch);
   if (!err) err = ocf_stack_request(o->obt->stack, &p, &req, now, id);

@@ -152,6 +152,61 @@ static void save_sample(const char *step, const ocf_coap_msg *req) {
   assert_int_equal(fclose(f), 0);
 }
 
+void world_respond(ocf_msg *m, const ocf_msg_incoming *in, uint8_t code, const uint8_t *body, size_t len,
+                   bool cbor) {
+  respond(m, in, code, body, len, cbor);
+}
+
+/* Requests over a session once owned (the CMS's: digest 2.3 for cred): GET doxm and cred
+ * (secrets hidden), POST cred (no Owner Credential derivation: that belongs to the DOC),
+ * DELETE cred?credid=N. */
+static void on_owned_request(tdev *d, ocf_msg *m, const ocf_msg_incoming *in, const char *path,
+                             const ocf_rep_node *root, const ocf_svr_ctx *ctx) {
+  d->owned_requests++;
+  if (d->owned_hook && d->owned_hook(d, m, in, path)) return;
+  uint8_t code = in->request->code;
+  if (code == OCF_COAP_GET && (strcmp(path, "/oic/sec/doxm") == 0 || strcmp(path, "/oic/sec/cred") == 0)) {
+    static uint8_t buf[8192];
+    ocf_rep_enc e;
+    ocf_rep_enc_init(&e, buf, sizeof buf);
+    if (path[9] == 'd')
+      ocf_svr_doxm_encode(&d->doxm, 0, &e);
+    else
+      ocf_svr_cred_encode(&d->cred, 0, &e);
+    size_t len;
+    assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+    respond(m, in, OCF_COAP_CONTENT, buf, len, true);
+    return;
+  }
+  if (strcmp(path, "/oic/sec/cred") != 0 || (code != OCF_COAP_POST && code != OCF_COAP_DELETE)) {
+    respond(m, in, OCF_COAP_NOT_FOUND, NULL, 0, false);
+    return;
+  }
+  ocf_svr_report r;
+  ocf_err err;
+  if (code == OCF_COAP_POST) {
+    static ocf_svr_cred c;
+    err = root ? ocf_svr_cred_decode_update(&d->cred, root, ctx, &c, &r) : OCF_ERR_MALFORMED;
+    if (!err) d->cred = c;
+    respond(m, in, err ? OCF_COAP_BAD_REQUEST : OCF_COAP_CHANGED, NULL, 0, false);
+    return;
+  }
+  const uint8_t *v = NULL;
+  size_t vlen = 0;
+  char num[16] = "";
+  if (ocf_coap_find_query(in->request, "credid", NULL, &v, &vlen) && vlen && vlen < sizeof num)
+    memcpy(num, v, vlen);
+  char *end = NULL;
+  unsigned long id = strtoul(num, &end, 10);
+  err = num[0] && end && !*end ? ocf_svr_cred_delete_id(&d->cred, (uint32_t)id, ctx, &r) : OCF_ERR_MALFORMED;
+  respond(m, in,
+          !err                       ? OCF_COAP_DELETED
+          : err == OCF_ERR_NOT_FOUND ? OCF_COAP_NOT_FOUND
+          : err == OCF_ERR_STATE     ? OCF_COAP_FORBIDDEN
+                                     : OCF_COAP_BAD_REQUEST,
+          NULL, 0, false);
+}
+
 static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
   tdev *d = user;
   char path[64];
@@ -203,6 +258,10 @@ static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
       respond(m, in, OCF_COAP_CONTENT, buf, len, true);
       return;
     }
+  }
+  if (secure && d->idx >= N_EXPECTED && d->pstat.dos_s != OCF_DOS_RFOTM) {
+    on_owned_request(d, m, in, path, root, &ctx);
+    return;
   }
   const expected *x = d->idx < N_EXPECTED ? &k_seq[d->idx] : NULL;
   if (!x || x->method != in->request->code || strcmp(x->path, path) || x->secure != secure) {

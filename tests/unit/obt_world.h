@@ -68,6 +68,12 @@ typedef struct tdev {
   const ocf_bytes *mfg_chain; /* mfgcert: its manufacturer chain (leaf first) and key */
   size_t n_mfg_chain;
   ocf_bytes mfg_key;
+  /* Once owned (owner and pairwise sessions): GET doxm and cred, POST cred, DELETE
+   * cred?credid=N are answered through the SVR models (provisioning, test_obt_prov.c). A test
+   * may answer first: owned_hook returns true when it did (or dropped the request). */
+  bool (*owned_hook)(struct tdev *d, ocf_msg *m, const ocf_msg_incoming *in, const char *path);
+  void *hook_user;
+  size_t owned_requests; /* requests seen over sessions once owned (resets excluded) */
 } tdev;
 
 typedef struct outcome {
@@ -130,5 +136,8 @@ void assert_not_claimed(world *w, size_t i);
 /* The device's side of a session ending without a close_notify from the OBT (its inactivity
  * timeout): it closes the session with the OBT's endpoint, and resets if that was its DOC. */
 void dev_drop_session(world *w, size_t i);
+/* Answers a request like the scripted device does (for owned_hook: CBOR when cbor is set). */
+void world_respond(ocf_msg *m, const ocf_msg_incoming *in, uint8_t code, const uint8_t *body, size_t len,
+                   bool cbor);
 
 #endif

@@ -65,6 +65,7 @@ typedef struct world {
   obt o, o2;
   char pin[40];
   size_t n_pins;
+  uint32_t session_idle_ms; /* the device's config; 0 = default */
 } world;
 
 static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
@@ -175,6 +176,7 @@ static void device_start(world *w) {
   cfg.mfg_chain = g_mfg.chain;
   cfg.n_mfg_chain = 2;
   cfg.mfg_key = test_key_bytes(&g_mfg.leaf);
+  cfg.session_idle_ms = w->session_idle_ms;
   ocf_store_config sc;
   ocf_store_config_init(&sc);
   sc.max_record = 512 * 1024;
@@ -488,6 +490,29 @@ static void test_dropped_doc_resets_to_a_clean_rfotm(void **state) {
   world_free(&w);
 }
 
+/* session_idle_ms: an onboarding tool that vanished (kill -9) without close_notify leaves the
+ * DOC open until the idle timeout; then the device is back in a clean RFOTM (digest 3.6). */
+static void test_idle_doc_closes_after_session_idle(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 8);
+  device_stop(&w);
+  w.session_idle_ms = 3000;
+  device_start(&w);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  assert_true(w.o.established);
+  changed(&w, "/oic/sec/pstat", "{'om': 4}");
+  changed(&w, "/oic/sec/doxm", "{'devowneruuid': '" OBT_UUID "'}");
+  ocf_sim_run_for(&*w.net, 2000); /* the tool is silent, not yet idle long enough */
+  assert_true(device_sec_doc_open(w.dev));
+  ocf_sim_run_for(&*w.net, 1500);
+  assert_false(device_sec_doc_open(w.dev));
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  assert_true(ocf_uuid_is_nil(&models(&w)->doxm.devowneruuid));
+  assert_false(models(&w)->doxm.owned);
+  world_free(&w);
+}
+
 /* A client offering another OTM's suites fails cleanly on both sides; the device resets. */
 static void test_suite_mismatch_fails_cleanly(void **state) {
   (void)state;
@@ -747,6 +772,7 @@ int main(void) {
       cmocka_unit_test(test_second_onboarding_handshake_is_refused),
       cmocka_unit_test(test_wrong_pins_engage_the_limiter_across_restart_and_reset),
       cmocka_unit_test(test_dropped_doc_resets_to_a_clean_rfotm),
+      cmocka_unit_test(test_idle_doc_closes_after_session_idle),
       cmocka_unit_test(test_suite_mismatch_fails_cleanly),
       cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),

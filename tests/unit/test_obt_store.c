@@ -803,6 +803,97 @@ static void test_rollback_discards_and_commit_keeps_a_group(void **state) {
   assert_int_equal(ocf_obt_store_device_get(f->s, &k_dev_b, &d), OCF_ERR_NOT_FOUND);
 }
 
+/* --- pairings (ADR 0019) ------------------------------------------------------------------- */
+
+typedef struct pairings_seen {
+  ocf_obt_pairing_record r[4];
+  size_t n;
+} pairings_seen;
+
+static bool keep_pairing(void *user, const ocf_obt_pairing_record *r) {
+  pairings_seen *p = user;
+  if (p->n < 4) p->r[p->n++] = *r;
+  return true;
+}
+
+static void test_pairings_are_kept_by_uuid_in_either_order(void **state) {
+  fixture *f = *state;
+  ocf_obt_store_key key = file_key(f->file_key);
+  create_with(f, &key);
+  /* Given b first: stored in uuid order with the credids swapped along. */
+  ocf_obt_pairing_record p = {.a = k_dev_b, .b = k_dev_a, .credid_a = 7, .credid_b = 9, .created = T0};
+  assert_int_equal(ocf_obt_store_pairing_put(f->s, &p), OCF_OK);
+  ocf_obt_pairing_record q = {.a = k_dev_c, .b = k_dev_a, .credid_a = 1, .credid_b = 2, .created = T0 + 1};
+  assert_int_equal(ocf_obt_store_pairing_put(f->s, &q), OCF_OK);
+  ocf_obt_pairing_record r;
+  assert_int_equal(ocf_obt_store_pairing_get(f->s, &k_dev_a, &k_dev_b, &r), OCF_OK);
+  assert_true(ocf_uuid_equal(&r.a, &k_dev_a));
+  assert_int_equal(r.credid_a, 9);
+  assert_int_equal(r.credid_b, 7);
+  assert_int_equal(r.created, T0);
+  assert_int_equal(ocf_obt_store_pairing_get(f->s, &k_dev_b, &k_dev_a, &r), OCF_OK);
+  assert_int_equal(r.credid_a, 7);
+  assert_int_equal(ocf_obt_store_pairing_get(f->s, &k_dev_b, &k_dev_c, &r), OCF_ERR_NOT_FOUND);
+  /* Replace keeps one row. */
+  p.credid_a = 70;
+  assert_int_equal(ocf_obt_store_pairing_put(f->s, &p), OCF_OK);
+  /* One device's pairings name it first; all of them in order. */
+  pairings_seen seen = {0};
+  assert_int_equal(ocf_obt_store_pairing_list(f->s, &k_dev_a, keep_pairing, &seen), OCF_OK);
+  assert_int_equal(seen.n, 2);
+  assert_true(ocf_uuid_equal(&seen.r[0].a, &k_dev_a));
+  assert_true(ocf_uuid_equal(&seen.r[0].b, &k_dev_b));
+  assert_int_equal(seen.r[0].credid_b, 70);
+  assert_true(ocf_uuid_equal(&seen.r[1].b, &k_dev_c));
+  memset(&seen, 0, sizeof seen);
+  assert_int_equal(ocf_obt_store_pairing_list(f->s, &k_dev_c, keep_pairing, &seen), OCF_OK);
+  assert_int_equal(seen.n, 1);
+  assert_true(ocf_uuid_equal(&seen.r[0].a, &k_dev_c));
+  assert_int_equal(seen.r[0].credid_a, 1);
+  memset(&seen, 0, sizeof seen);
+  assert_int_equal(ocf_obt_store_pairing_list(f->s, NULL, keep_pairing, &seen), OCF_OK);
+  assert_int_equal(seen.n, 2);
+  /* Arguments; remove (absent is fine); nothing of a key in the table's columns. */
+  ocf_obt_pairing_record bad = {.a = k_dev_a, .b = k_dev_a};
+  assert_int_equal(ocf_obt_store_pairing_put(f->s, &bad), OCF_ERR_INVALID_ARG);
+  bad.b = (ocf_uuid){{0}};
+  assert_int_equal(ocf_obt_store_pairing_put(f->s, &bad), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_store_pairing_remove(f->s, &k_dev_b, &k_dev_a), OCF_OK);
+  assert_int_equal(ocf_obt_store_pairing_remove(f->s, &k_dev_b, &k_dev_a), OCF_OK);
+  assert_int_equal(ocf_obt_store_pairing_get(f->s, &k_dev_a, &k_dev_b, &r), OCF_ERR_NOT_FOUND);
+  close_store(f);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('pairings')"), 5);
+  /* Replacing the domain drops them. */
+  ocf_obt_domain d = sample_domain();
+  assert_int_equal(ocf_obt_store_create(f->db, &d, &key, true, T0 + 1, &f->sp.pf, &f->s), OCF_OK);
+  close_store(f);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pairings"), 0);
+}
+
+/* A version 3 database (before pairings) opens, gains the table, keeps its rows. */
+static void test_open_migrates_a_version_3_database(void **state) {
+  fixture *f = *state;
+  prepare(f);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  assert_int_equal(obt_schema_migrate(db, 0, 3), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "INSERT INTO domain VALUES (1, zeroblob(16), randomblob(16), 'v3', 0, 'jw', 5);", NULL,
+                   NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(raw_int(f, "PRAGMA user_version"), 3);
+  assert_int_equal(ocf_obt_store_open(f->db, &f->sp.pf, &f->s), OCF_OK);
+  ocf_obt_domain d;
+  assert_int_equal(ocf_obt_store_domain_get(f->s, &d), OCF_OK);
+  assert_string_equal(d.name, "v3");
+  ocf_obt_pairing_record p = {.a = k_dev_a, .b = k_dev_b, .credid_a = 1, .credid_b = 2, .created = T0};
+  assert_int_equal(ocf_obt_store_pairing_put(f->s, &p), OCF_OK);
+  close_store(f);
+  assert_int_equal(raw_int(f, "PRAGMA user_version"), OBT_STORE_SCHEMA_VERSION);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pairings"), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_create_then_reopen_reads_the_domain_back, setup, teardown),
@@ -837,6 +928,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_steps_record_begin_and_end_and_survive_reopen, setup, teardown),
       cmocka_unit_test_setup_teardown(test_audit_appends_in_order, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rollback_discards_and_commit_keeps_a_group, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pairings_are_kept_by_uuid_in_either_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_open_migrates_a_version_3_database, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

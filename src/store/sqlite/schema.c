@@ -64,7 +64,18 @@ static const char *const k_migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  sealed INTEGER NOT NULL CHECK (sealed IN (0, 1)),"
     "  data BLOB NOT NULL) STRICT;",
-    /* 3 -> 4: every certificate the CA issued (ADR 0020): serial, the device (or the tool),
+    /* 3 -> 4: pairwise keys between two devices (ADR 0019): which devices, the credid each
+     * holds, when. Never the key. Keyed by uuid, not by device row, so the pairing of a device
+     * the store forgot still names the peer that holds a credential for it (offboarding). */
+    "CREATE TABLE pairings ("
+    "  uuid_a BLOB NOT NULL CHECK (length(uuid_a) = 16),"
+    "  uuid_b BLOB NOT NULL CHECK (length(uuid_b) = 16),"
+    "  credid_a INTEGER NOT NULL,"
+    "  credid_b INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  CHECK (uuid_a < uuid_b),"
+    "  PRIMARY KEY (uuid_a, uuid_b)) STRICT;",
+    /* 4 -> 5: every certificate the CA issued (ADR 0020): serial, the device (or the tool),
      * kind, validity, revocation; the CRL number is the domain value "crl-number". Not tied to
      * the devices table: a forgotten device's certificates stay revocable. */
     "CREATE TABLE certs ("
