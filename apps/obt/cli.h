@@ -32,6 +32,8 @@ int obt_cmd_show(int argc, char **argv);
 int obt_cmd_reset(int argc, char **argv);
 int obt_cmd_recover(int argc, char **argv);
 int obt_cmd_trust(int argc, char **argv);
+int obt_cmd_cert(int argc, char **argv);
+int obt_cmd_crl(int argc, char **argv);
 
 /* The n of the tool's own /oic/d (digest 5.5), and the default name of a new domain. */
 #define OBT_DEVICE_NAME "obt"

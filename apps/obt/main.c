@@ -19,6 +19,8 @@ static const obt_cmd commands[] = {
     {"reset", "reset owned devices to their factory state and forget them", obt_cmd_reset},
     {"recover", "resolve interrupted onboardings (after a crash or kill)", obt_cmd_recover},
     {"trust", "the domain's manufacturer trust anchors (mfgcert): add, list, remove", obt_cmd_trust},
+    {"cert", "certificates of the domain's CA: issue, renew, list, revoke, self", obt_cmd_cert},
+    {"crl", "push a fresh CRL to the devices: push", obt_cmd_crl},
 };
 
 static void usage(FILE *out) {
