@@ -185,6 +185,7 @@ static void on_owned_request(tdev *d, ocf_msg *m, const ocf_msg_incoming *in, co
   ocf_svr_report r;
   ocf_err err;
   if (code == OCF_COAP_POST) {
+    save_sample("pairwise-credential", in->request); /* obt_onboard_schema_check.py ... cms */
     static ocf_svr_cred c;
     err = root ? ocf_svr_cred_decode_update(&d->cred, root, ctx, &c, &r) : OCF_ERR_MALFORMED;
     if (!err) d->cred = c;
