@@ -9,6 +9,8 @@
 #include <ocf/ocf_obt_onboard.h>
 
 #include "cli.h"
+#include "view.h"
+#include "ams_cli.h"
 
 static const char onboard_usage[] =
     "usage: obt onboard UUID... | --all [options]\n"
@@ -16,12 +18,18 @@ static const char onboard_usage[] =
     "Claims OCF devices into the security domain: finds them (multicast, as obt discover), shows\n"
     "what is about to be claimed and asks for approval, then for each device picks the first OTM\n"
     "of the domain's OTM policy the device offers, runs the ownership transfer over DTLS, gives it\n"
-    "the owner credential (kept encrypted in the domain store), and leaves it in RFPRO.\n"
+    "the owner credential (kept encrypted in the domain store), and leaves it in RFPRO (or, with\n"
+    "--to rfnop, in normal operation after the default access policy: see below).\n"
     "Every step is recorded in the store before and after it runs.\n"
     "\n"
     "options:\n"
     "      --all             every device that answers and is not owned by this domain yet\n"
     "  -y, --yes             do not ask for approval (scripts)\n"
+    "      --to STATE        rfpro (default) or rfnop: then, over the owner session, the default\n"
+    "                        access policy (the tool may read /oic/res, /oic/d, /oic/p, csr, ael\n"
+    "                        and read/update sp, sdi, roles; anyone may read /oic/res, /oic/d,\n"
+    "                        /oic/p), the legacy owner-role ACE for an icv <= 2.4.0, the removal\n"
+    "                        of SVR entries from anon-clear/auth-crypt ACEs, and RFNOP (obt state)\n"
     "      --pin PIN         the PIN a Random PIN device shows (default: asked on the terminal,\n"
     "                        without echo, when the device shows it)\n"
     "      --pin-file PATH   read the PIN from PATH when the device shows it (scripts, demos whose\n"
@@ -30,6 +38,10 @@ static const char onboard_usage[] =
     "  -j, --jobs N          devices onboarded at once (default 16; 4 handshakes at most)\n"
     "  -t, --timeout S       seconds one step may take (default 30)\n"
     "  -w, --window MS       how long to listen for devices (default 5000)\n"
+    "      --discovery MODE  how devices are found: unowned (default: multicast\n"
+    "                        GET /oic/sec/doxm?owned=FALSE, which only devices that can be\n"
+    "                        onboarded answer, with their OTMs) or all (GET /oic/res, as before;\n"
+    "                        for devices that do not answer the doxm discovery)\n"
     "  -i, --interface IF    send and listen on this interface (repeatable)\n"
     "  -4, --ipv4-only / -6, --ipv6-only\n"
     "  -s, --store PATH      the domain store (default $XDG_DATA_HOME/obt/domain.db)\n"
@@ -48,10 +60,11 @@ static const char onboard_usage[] =
 typedef struct onboard_opts {
   obt_net_opts net;
   const char *store, *key_file, *pass_env, *pin, *pin_file;
-  bool all, yes, json, verbose;
+  bool all, yes, json, verbose, via_res;
   uint32_t window;
   size_t jobs;
   uint32_t timeout_s;
+  uint8_t to; /* 0/2 RFPRO, 3 RFNOP (ams_cli.h) */
   char **uuids;
   size_t n_uuids;
 } onboard_opts;
@@ -64,11 +77,19 @@ typedef struct onboard_run {
   bool disc_done, oom;
   ocf_err disc_err;
   ocf_obt_onboard_device *targets;
+  size_t *target_found; /* targets[i] is found[target_found[i]] */
   size_t n_targets;
   bool done;
   size_t owned, failed, not_found;
   ocf_obt_onboard_event done_ev; /* ALL_DONE, printed in JSON once the loop has sent all */
   const char *kill_at;           /* OBT_FAULT_KILL_AT_STEP (fault injection) */
+  bool is_live, drawn;           /* the live display (view.h) on a terminal */
+  obt_progress live;
+  obt_colour colour;
+  ocf_time_ms last_draw;
+  ocf_uuid *owned_uuids; /* --to rfnop: the devices owned, with their /oic/d icv */
+  char (*owned_icv)[40];
+  size_t n_owned_list;
 } onboard_run;
 
 static int parse_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
@@ -92,6 +113,9 @@ static int parse_valued(onboard_opts *o, const char *a, const char *v) {
     o->key_file = v;
   } else if (strcmp(a, "--passphrase-env") == 0) {
     o->pass_env = v;
+  } else if (strcmp(a, "--to") == 0) {
+    o->to = obt_ams_state_of(v);
+    if (o->to != 2 && o->to != 3) return OBT_EXIT_USAGE;
   } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
     if (parse_num(v, 1, 4096, &n)) return OBT_EXIT_USAGE;
     o->jobs = n;
@@ -101,6 +125,9 @@ static int parse_valued(onboard_opts *o, const char *a, const char *v) {
   } else if (strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0) {
     if (parse_num(v, 1, 600000, &n)) return OBT_EXIT_USAGE;
     o->window = (uint32_t)n;
+  } else if (strcmp(a, "--discovery") == 0) {
+    if (strcmp(v, "unowned") != 0 && strcmp(v, "all") != 0) return OBT_EXIT_USAGE;
+    o->via_res = strcmp(v, "all") == 0;
   } else {
     return -1;
   }
@@ -178,9 +205,12 @@ static bool disc_over(void *user) { return ((onboard_run *)user)->disc_done; }
 static int discover(onboard_run *r) {
   ocf_endpoint groups[4];
   size_t n = ocf_obt_discovery_groups(0, r->o->net.ipv6, r->o->net.ipv4, groups);
+  /* S003 5.3.1 step 1: the candidates are the devices that answer doxm?owned=FALSE. */
   ocf_obt_discover_params p = {.targets = groups,
                                .n_targets = n,
                                .window_ms = r->o->window,
+                               .mode = r->o->via_res ? OCF_OBT_DISCOVER_ALL : OCF_OBT_DISCOVER_UNOWNED,
+                               .read_doxm = true, /* all: the OTMs to show, and who is owned */
                                .on_device = on_found,
                                .on_done = on_disc_done,
                                .user = r};
@@ -198,9 +228,21 @@ static bool owned_here(ocf_obt_store *s, const ocf_uuid *u) {
   return ocf_obt_store_device_get(s, u, &d) == OCF_OK && d.state == OCF_OBT_DEVICE_OWNED;
 }
 
-static bool add_target(onboard_run *r, const ocf_obt_device_info *dev) {
+static bool add_target(onboard_run *r, size_t found) {
+  const ocf_obt_device_info *dev = &r->found[found];
   char uuid[OCF_UUID_STR_LEN];
   ocf_uuid_format(&dev->di, uuid);
+  if (dev->conflict) { /* its answers disagree about who it is: never claim it on their word */
+    fprintf(stderr, "obt onboard: %s (%s) gave answers that disagree about its uuid: skipped\n", uuid,
+            dev->name);
+    return false;
+  }
+  if ((dev->has_doxm && dev->owned) || dev->doxm_code) { /* all mode: it refused doxm or is owned */
+    fprintf(stderr, "obt onboard: %s (%s) is owned (doxm %s): not touched\n", uuid, dev->name,
+            dev->has_doxm ? "says owned" : "refused without DTLS");
+    return false;
+  }
+  r->target_found[r->n_targets] = found;
   if (ocf_obt_onboard_device_from(dev, &r->targets[r->n_targets]) != OCF_OK) {
     fprintf(stderr, "obt onboard: %s (%s) advertises no coaps endpoint: skipped\n", uuid, dev->name);
     return false;
@@ -213,9 +255,10 @@ static bool add_target(onboard_run *r, const ocf_obt_device_info *dev) {
 static int select_targets(onboard_run *r, ocf_obt_store *s) {
   size_t cap = r->o->all ? r->n_found : r->o->n_uuids;
   r->targets = calloc(cap ? cap : 1, sizeof *r->targets);
-  if (!r->targets) return OBT_EXIT_SYSTEM;
+  r->target_found = calloc(cap ? cap : 1, sizeof *r->target_found);
+  if (!r->targets || !r->target_found) return OBT_EXIT_SYSTEM;
   for (size_t i = 0; r->o->all && i < r->n_found; i++)
-    if (!owned_here(s, &r->found[i].di)) add_target(r, &r->found[i]);
+    if (!owned_here(s, &r->found[i].di)) add_target(r, i);
   for (size_t k = 0; k < r->o->n_uuids; k++) {
     ocf_uuid u;
     bool found = false;
@@ -225,10 +268,11 @@ static int select_targets(onboard_run *r, ocf_obt_store *s) {
       found = true;
       bool dup = false;
       for (size_t t = 0; t < r->n_targets; t++) dup = dup || ocf_uuid_equal(&r->targets[t].uuid, &u);
-      if (!dup && !add_target(r, &r->found[i])) r->not_found++;
+      if (!dup && !add_target(r, i)) r->not_found++;
     }
     if (!found) {
-      fprintf(stderr, "obt onboard: %s did not answer discovery\n", r->o->uuids[k]);
+      fprintf(stderr, "obt onboard: %s did not answer discovery%s\n", r->o->uuids[k],
+              r->o->via_res ? "" : " (an owned device does not: see obt discover --all)");
       r->not_found++;
     }
   }
@@ -240,11 +284,22 @@ static int approve(const onboard_run *r, const ocf_obt_domain *d) {
   FILE *out = r->o->json ? stderr : stdout;
   fprintf(out, "About to claim %zu device%s into the security domain \"%s\" (OTM policy %s):\n", r->n_targets,
           r->n_targets == 1 ? "" : "s", d->name, d->otm_policy);
+  fprintf(out, "  %-36s  %-20s  %-16s  %-22s  %s\n", "DEVICE UUID", "NAME", "TYPE", "OTMS -> CHOSEN",
+          "COAPS");
   for (size_t i = 0; i < r->n_targets; i++) {
-    char uuid[OCF_UUID_STR_LEN], ep[OCF_ENDPOINT_STR_MAX];
+    const ocf_obt_device_info *info = &r->found[r->target_found[i]];
+    char uuid[OCF_UUID_STR_LEN], ep[OCF_ENDPOINT_STR_MAX], oxms[48], otms[64];
     ocf_uuid_format(&r->targets[i].uuid, uuid);
     if (ocf_endpoint_format(&r->targets[i].coaps, ep, sizeof ep) != OCF_OK) ep[0] = '\0';
-    fprintf(out, "  %-36s  %-20s  %-16s  %s\n", uuid, r->targets[i].name, r->targets[i].type, ep);
+    obt_format_oxms(info->has_doxm ? info->oxms : NULL, info->has_doxm ? info->n_oxms : 0, oxms, sizeof oxms);
+    /* OBT 5.3.3: the policy's first OTM the device offers (mfgcert also needs a trust anchor). */
+    ocf_obt_otm otm = ocf_obt_otm_choose(d->otm_policy, info->oxms, info->n_oxms);
+    snprintf(otms, sizeof otms, "%s -> %s", oxms,
+             !info->has_doxm           ? "?"
+             : otm == OCF_OBT_OTM_NONE ? "none"
+                                       : ocf_obt_otm_name(otm));
+    fprintf(out, "  %-36s  %-20s  %-16s  %-22s  %s\n", uuid, r->targets[i].name, r->targets[i].type, otms,
+            ep);
   }
   if (r->o->yes) return -1;
   if (!isatty(STDIN_FILENO)) {
@@ -367,27 +422,31 @@ static void json_event(const ocf_obt_onboard_event *ev, const ocf_obt_onboard_st
 }
 
 static void text_event(const onboard_run *r, const ocf_obt_onboard_event *ev) {
-  char dev[OCF_UUID_STR_LEN], now[OCF_UUID_STR_LEN];
   if (ev->type == OCF_OBT_EV_ALL_DONE) {
     printf("%zu owned, %zu failed.\n", ev->n_owned, ev->n_failed);
     return;
   }
-  ocf_uuid_format(&ev->device->uuid, dev);
-  ocf_uuid_format(&ev->uuid, now);
-  if (ev->type == OCF_OBT_EV_STEP && r->o->verbose)
+  if (ev->type == OCF_OBT_EV_STEP && r->o->verbose) {
+    char dev[OCF_UUID_STR_LEN];
+    ocf_uuid_format(&ev->device->uuid, dev);
     printf("  %s  %-20s  %s\n", dev, ev->device->name, ev->step);
-  if (ev->type == OCF_OBT_EV_OWNED)
-    printf("owned   %s  %-20s  (was %s, %s, %u requests)\n", now, ev->device->name, dev,
-           ocf_obt_otm_name(ev->otm), (unsigned)ev->requests);
-  if (ev->type != OCF_OBT_EV_FAILED) return;
-  const ocf_obt_onboard_failure *f = ev->failure;
-  printf("FAILED  %s  %-20s  at step %s", now, ev->device->name, f->step);
-  if (f->request[0]) printf(" (%s)", f->request);
-  if (f->code)
-    printf(": the device answered %u.%02u \"%s\"", f->code / 100, f->code % 100, f->diagnostic);
-  else
-    printf(": %s (%s)", f->diagnostic, ocf_strerror(f->err));
-  printf("%s%s\n", f->advice[0] ? " -- " : "", f->advice);
+  }
+  char line[OBT_VIEW_LINE_MAX];
+  obt_format_final(ev, line, sizeof line);
+  if (line[0]) printf("%s\n", line);
+}
+
+/* On a terminal: the live display (view.h), redrawn at most every 100 ms for steps, at once
+ * when a device ends. */
+static void live_event(onboard_run *r, const ocf_obt_onboard_event *ev) {
+  obt_progress_apply(&r->live, ev);
+  bool final = ev->type != OCF_OBT_EV_STEP;
+  if (!final && r->drawn && ev->now < r->last_draw + 100) return;
+  unsigned cols = 80, rows = 24;
+  (void)ocf_posix_terminal_size(fileno(stdout), &cols, &rows);
+  obt_progress_render(&r->live, &r->colour, cols, rows, stdout);
+  r->drawn = true;
+  r->last_draw = ev->now;
 }
 
 static void on_event(void *user, const ocf_obt_onboard_event *ev) {
@@ -396,6 +455,7 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
    * moment step NAME begins (the store has recorded it, its request is not sent). */
   if (r->kill_at && ev->type == OCF_OBT_EV_STEP && strcmp(ev->step, r->kill_at) == 0) raise(SIGKILL);
   if (ev->type == OCF_OBT_EV_PIN_NEEDED) {
+    if (r->is_live) obt_progress_clear(&r->live, stdout); /* the prompt goes below */
     ask_pin(r, ev);
     return;
   }
@@ -403,10 +463,19 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
     r->done_ev = *ev; /* printed by run_jobs, with the datagrams sent after this call */
   else if (r->o->json)
     json_event(ev, NULL);
+  else if (r->is_live)
+    live_event(r, ev);
   else
     text_event(r, ev);
   fflush(stdout);
   if (ev->type == OCF_OBT_EV_OWNED) r->owned++;
+  if (ev->type == OCF_OBT_EV_OWNED && r->owned_uuids && ev->device) { /* --to rfnop: next step */
+    r->owned_uuids[r->n_owned_list] = ev->uuid;
+    for (size_t i = 0; i < r->n_found; i++)
+      if (ocf_uuid_equal(&r->found[i].di, &ev->device->uuid))
+        snprintf(r->owned_icv[r->n_owned_list], sizeof r->owned_icv[0], "%s", r->found[i].icv);
+    r->n_owned_list++;
+  }
   if (ev->type == OCF_OBT_EV_FAILED) r->failed++;
   if (ev->type == OCF_OBT_EV_ALL_DONE) r->done = true;
 }
@@ -418,7 +487,16 @@ static ocf_obt_wall_ms wall_now(void *user) {
 
 static bool onboard_over(void *user) { return ((onboard_run *)user)->done; }
 
+/* The live display needs a terminal that moves its cursor: not --json, not -v (its lines would
+ * tear the region), not TERM=dumb; colours follow obt_colour (NO_COLOR). */
+static bool want_live(const onboard_opts *o) {
+  const char *term = getenv("TERM");
+  return !o->json && !o->verbose && isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
 static int run_jobs(onboard_run *r, ocf_obt_store *s) {
+  r->is_live = want_live(r->o) && obt_progress_init(&r->live, r->targets, r->n_targets) == 0;
+  obt_colour_init(&r->colour, stdout);
   ocf_obt_onboard_params p = {.store = s,
                               .devices = r->targets,
                               .n_devices = r->n_targets,
@@ -432,6 +510,7 @@ static int run_jobs(onboard_run *r, ocf_obt_store *s) {
     ocf_obt_onboard_stats_get(r->host->obt, &st);
     json_event(&r->done_ev, &st);
   }
+  if (r->is_live) obt_progress_free(&r->live);
   if (err) {
     fprintf(stderr, "obt onboard: %s\n", ocf_strerror(err));
     return OBT_EXIT_SYSTEM;
@@ -442,6 +521,23 @@ static int run_jobs(onboard_run *r, ocf_obt_store *s) {
 static int open_store(const onboard_opts *o, ocf_obt_store **s, ocf_obt_domain *d) {
   int rc = obt_store_open_cli("onboard", o->store, true, o->key_file, o->pass_env, s, d);
   return rc < 0 ? OBT_EXIT_OK : rc;
+}
+
+/* --to rfnop: the devices just owned, over the owner session (ams_cli.h; ADR 0021). Their
+ * addresses are the ones the store just recorded: no discovery window. */
+static int to_rfnop(const onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d, const onboard_run *r) {
+  obt_lc_opts lc = {.net = o->net,
+                    .store = o->store,
+                    .key_file = o->key_file,
+                    .pass_env = o->pass_env,
+                    .yes = true,
+                    .json = o->json,
+                    .window = 1,
+                    .timeout_s = o->timeout_s};
+  lc.net.secure = false;
+  lc.net.obt_cfg = NULL;
+  return obt_ams_cli_state("onboard", &lc, s, r->owned_uuids, r->n_owned_list, 3, true, &d->tool_uuid,
+                           (const char(*)[40])r->owned_icv);
 }
 
 static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d) {
@@ -458,14 +554,29 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
   rc = discover(&r);
   if (rc < 0) rc = select_targets(&r, s);
   if (rc < 0 && r.n_targets == 0) {
-    fprintf(stderr, "obt onboard: no device to onboard%s\n", r.n_found ? "" : " (nothing answered)");
+    fprintf(stderr, "obt onboard: no device to onboard%s\n",
+            r.n_found    ? ""
+            : o->via_res ? " (nothing answered)"
+                         : " (nothing answered: no unowned device)");
     rc = r.n_found ? (r.not_found ? OBT_EXIT_FAILED : OBT_EXIT_OK) : OBT_EXIT_TIMEOUT;
   }
   if (rc < 0) rc = approve(&r, d);
+  if (rc < 0 && o->to == 3) {
+    r.owned_uuids = calloc(r.n_targets, sizeof *r.owned_uuids);
+    r.owned_icv = calloc(r.n_targets, sizeof *r.owned_icv);
+    if (!r.owned_uuids || !r.owned_icv) rc = OBT_EXIT_SYSTEM;
+  }
   if (rc < 0) rc = run_jobs(&r, s);
   obt_host_close(&host);
+  if (rc <= 0 && r.n_owned_list) {
+    int rc2 = to_rfnop(o, s, d, &r);
+    rc = rc2 ? rc2 : rc;
+  }
+  free(r.owned_uuids);
+  free(r.owned_icv);
   free(r.found);
   free(r.targets);
+  free(r.target_found);
   return rc;
 }
 

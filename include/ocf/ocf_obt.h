@@ -48,10 +48,11 @@ OCF_API ocf_engine ocf_obt_engine(ocf_obt *obt);
 #define OCF_OBT_TYPE_MAX 64
 #define OCF_OBT_ICV_MAX 32
 #define OCF_OBT_MAX_EPS 8
+#define OCF_OBT_MAX_OXMS 8 /* OTMs kept from one doxm answer (SEC:doxm lists 0..4 and vendor ones) */
 
 /* What discovery learnt of one device. */
 typedef struct ocf_obt_device_info {
-  ocf_uuid di;                       /* from the anchor "ocf://<di>" of its links (digest §1.4) */
+  ocf_uuid di; /* the anchor "ocf://<di>" of its links (digest §1.4); unowned mode: its doxm deviceuuid */
   ocf_endpoint from;                 /* the unicast address and port it answered from */
   ocf_endpoint eps[OCF_OBT_MAX_EPS]; /* its advertised endpoints (coap and coaps), de-duplicated;
                                       * link-local ones get the arrival interface (pitfall 28) */
@@ -60,7 +61,32 @@ typedef struct ocf_obt_device_info {
   char name[OCF_OBT_NAME_MAX];        /* /oic/d n */
   char device_type[OCF_OBT_TYPE_MAX]; /* the first /oic/d rt other than oic.wk.d */
   char icv[OCF_OBT_ICV_MAX];          /* /oic/d icv, e.g. "ocf.2.5.0" */
+  /* Its /oic/sec/doxm (SEC:doxm; digest 2.1), when has_doxm: read by OCF_OBT_DISCOVER_UNOWNED,
+   * or by OCF_OBT_DISCOVER_ALL with read_doxm. Devices answer it over plain CoAP only while in
+   * RFOTM (digest 3.3, 1.7): an owned one refuses (doxm_code 401), so "owned" is mostly known
+   * from the refusal, and devowneruuid only from devices that answer anyway. */
+  bool has_doxm;
+  uint16_t doxm_code; /* !has_doxm: the CoAP code it answered doxm with (class * 100 + detail), 0 none */
+  uint32_t oxms[OCF_OBT_MAX_OXMS]; /* supported OTMs (ocf_obt_otm numbers, vendor ones too) */
+  size_t n_oxms;
+  uint32_t sct; /* supported credential types (credtype bits) */
+  bool owned;
+  ocf_uuid devowneruuid;
+  /* Its answers disagree on who it is: a doxm deviceuuid that is not the di of its /oic/res
+   * links, or two different doxm answers for one uuid (a clone or a liar). Its doxm fields are
+   * then the first answer's; obt onboard leaves such a device alone. */
+  bool conflict;
 } ocf_obt_device_info;
+
+typedef enum ocf_obt_discover_mode {
+  /* GET /oic/res to the targets (every device answers, owned or not), then GET /oic/d of each
+   * (and GET /oic/sec/doxm with read_doxm). */
+  OCF_OBT_DISCOVER_ALL = 0,
+  /* GET /oic/sec/doxm?owned=FALSE to the targets: only unowned devices in RFOTM answer (S001
+   * 7.3.1, S003 5.3.1 step 1; digest 1.7). Then GET /oic/res?rt=oic.r.doxm of each (its
+   * endpoints, coaps among them, and the di that must equal the doxm deviceuuid) and /oic/d. */
+  OCF_OBT_DISCOVER_UNOWNED,
+} ocf_obt_discover_mode;
 
 typedef struct ocf_obt_discover_params {
   /* Up to 4 multicast groups (one request, the same message id and token: pitfall 37) or one
@@ -68,6 +94,8 @@ typedef struct ocf_obt_discover_params {
   const ocf_endpoint *targets;
   size_t n_targets;
   uint32_t window_ms; /* multicast: 0 = the configured discovery_window_ms */
+  ocf_obt_discover_mode mode;
+  bool read_doxm; /* OCF_OBT_DISCOVER_ALL: also GET /oic/sec/doxm of each device (one request more) */
   /* Called once per device when the listening window is over and its /oic/d was read (or could
    * not be), with the endpoints of all its answers merged. `dev` is valid during the call only. */
   void (*on_device)(void *user, const ocf_obt_device_info *dev);
@@ -77,8 +105,8 @@ typedef struct ocf_obt_discover_params {
   void *user;
 } ocf_obt_discover_params;
 
-/* Starts discovery: GET /oic/res to the targets, then GET /oic/d of every device that answers
- * (devices answering on several families or interfaces are reported once, by di).
+/* Starts discovery as p->mode says (devices answering on several families or interfaces, or
+ * twice, are reported once, by uuid, with their endpoints merged).
  * OCF_ERR_INVALID_ARG (no targets, no callbacks, more than 4 targets, mixed unicast and
  * multicast), OCF_ERR_BUSY (a discovery is already running), OCF_ERR_NO_MEMORY. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p,

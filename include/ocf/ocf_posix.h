@@ -235,6 +235,10 @@ OCF_API OCF_NODISCARD ocf_err ocf_posix_store_key_load(const char *path, bool cr
 OCF_API OCF_NODISCARD ocf_err ocf_posix_private_file_prepare(const char *path, bool create,
                                                              const ocf_platform *pf, bool *created);
 
+/* The size of the terminal on stream fd, in columns and rows (for live progress displays).
+ * False when fd is not a terminal or its size is unknown (then cols and rows are untouched). */
+OCF_API bool ocf_posix_terminal_size(int fd, unsigned *cols, unsigned *rows);
+
 #ifdef __cplusplus
 }
 #endif

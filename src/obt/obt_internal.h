@@ -9,13 +9,20 @@
 #include "rep/links.h"
 #include "stack/stack.h"
 
+/* What discovery still asks one device, one request at a time (discover.c). */
+enum {
+  OBT_ASK_RES = 1u << 0,  /* GET /oic/res?rt=oic.r.doxm (unowned mode: its eps) */
+  OBT_ASK_D = 1u << 1,    /* GET /oic/d (name, type) */
+  OBT_ASK_DOXM = 1u << 2, /* GET /oic/sec/doxm (all mode with read_doxm) */
+};
+
 /* One device found by the running discovery. */
 typedef struct obt_found {
   ocf_obt_device_info info;
-  bool details_pending; /* /oic/d not asked yet */
-  bool details_in_flight;
+  uint8_t todo;   /* OBT_ASK_* not asked yet */
+  uint8_t asking; /* the OBT_ASK_* in flight, 0 none */
   bool reported;
-  uint32_t details_request; /* msg request id while in flight */
+  uint32_t request; /* msg request id while asking */
 } obt_found;
 
 typedef struct obt_discovery {

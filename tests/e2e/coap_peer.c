@@ -9,6 +9,9 @@
  *         GET  /test/big   2.05, Content-Format 42, 10240 bytes of the pattern (below)
  *         POST /test/echo  2.04, Content-Format 42, the request body echoed whole
  *         anything else    4.04 (4.05 for a wrong method, 4.06 for an Accept it cannot give)
+ *       With --owned-elsewhere UUID it poses as an OCF device owned by another domain whose
+ *       owner let anonymous peers discover it (digest 7.5): its links carry di UUID, GET
+ *       /oic/d answers n "owned elsewhere", and GET /oic/sec/doxm 4.01 (digest 3.3 rule 6).
  *       F receives "multicast6=P", "multicast4=P", "unicast6=P", "unicast4=P" lines once the
  *       sockets are bound (written whole: rename). --bind ::1 / --bind 127.0.0.1 binds the
  *       unicast sockets there and opens only the families given. Stops on SIGTERM / SIGINT.
@@ -66,7 +69,7 @@
 #define RES_MAX 512
 
 typedef struct options {
-  const char *mode, *url, *out_file, *port_file, *path;
+  const char *mode, *url, *out_file, *port_file, *path, *owned_elsewhere;
   const char *ifs[MAX_IFS];
   size_t n_if;
   const char *binds[MAX_BINDS];
@@ -95,6 +98,7 @@ typedef struct peer {
   uint8_t big[BIG_SIZE];
   uint8_t res[RES_MAX];
   size_t res_len;
+  ocf_uuid owned_di; /* --owned-elsewhere */
   /* client */
   uint8_t *body; /* post: what was sent */
   bool finished;
@@ -116,8 +120,9 @@ static ocf_rep_str str_of(const char *s) {
   return r;
 }
 
-/* The /oic/res body (oic.if.ll, digest 1.4): an array of links, built with src/rep. */
-static size_t build_res(uint8_t out[RES_MAX]) {
+/* The /oic/res body (oic.if.ll, digest 1.4): an array of links, built with src/rep; di NULL or
+ * the anchor's uuid. */
+static size_t build_res(uint8_t out[RES_MAX], const ocf_uuid *di) {
   static const char *const k_links[][4] = {
       {"/oic/res", "oic.wk.res", "oic.if.ll", "oic.if.baseline"},
       {"/test/big", "x.org.obt.test.big", "oic.if.r", NULL},
@@ -131,6 +136,8 @@ static size_t build_res(uint8_t out[RES_MAX]) {
     for (size_t k = 2; k < 4 && k_links[i][k]; k++) links[i].ifs[links[i].n_if++] = str_of(k_links[i][k]);
     links[i].has_bm = true;
     links[i].bm = OCF_LINK_BM_DISCOVERABLE;
+    links[i].has_di = di != NULL;
+    if (di) links[i].di = *di;
   }
   ocf_rep_enc e;
   ocf_rep_enc_init(&e, out, RES_MAX);
@@ -246,9 +253,35 @@ static bool accepts(const ocf_coap_msg *req, uint32_t cf) {
   return ocf_coap_get_uint_option(req, OCF_COAP_OPT_ACCEPT, &accept) != OCF_OK || accept == cf;
 }
 
+/* --owned-elsewhere: /oic/d, and doxm refused as an owned device refuses it without DTLS. */
+static bool route_owned(peer *p, ocf_msg *m, const ocf_msg_incoming *in, const char *path) {
+  if (!p->opt.owned_elsewhere) return false;
+  if (strcmp(path, "/oic/sec/doxm") == 0) {
+    respond(m, in, OCF_COAP_UNAUTHORIZED, 0, NULL, 0);
+    return true;
+  }
+  if (strcmp(path, "/oic/d") != 0) return false;
+  uint8_t body[256];
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, body, sizeof body);
+  ocf_rep_enc_map_open(&e);
+  const char *rt[2] = {"oic.wk.d", "oic.d.light"};
+  ocf_rep_enc_kv_cstr_array(&e, "rt", rt, 2);
+  ocf_rep_enc_kv_text(&e, "n", "owned elsewhere");
+  ocf_rep_enc_kv_uuid(&e, "di", &p->owned_di);
+  ocf_rep_enc_map_close(&e);
+  size_t len = 0;
+  if (ocf_rep_enc_finish(&e, &len) == OCF_OK)
+    respond(m, in, OCF_COAP_CONTENT, OCF_COAP_CF_VND_OCF_CBOR, body, len);
+  else
+    respond(m, in, OCF_COAP_INTERNAL_SERVER_ERROR, 0, NULL, 0);
+  return true;
+}
+
 static void route(peer *p, ocf_msg *m, const ocf_msg_incoming *in, const char *path) {
   const ocf_coap_msg *req = in->request;
   bool get = req->code == OCF_COAP_GET, post = req->code == OCF_COAP_POST;
+  if (route_owned(p, m, in, path)) return;
   if (strcmp(path, "/oic/res") == 0) {
     if (!get)
       respond(m, in, OCF_COAP_METHOD_NOT_ALLOWED, 0, NULL, 0);
@@ -638,6 +671,7 @@ static bool parse_pair(options *o, const char *name, const char *value) {
   if (strcmp(name, "--port-file") == 0) return (o->port_file = value) != NULL;
   if (strcmp(name, "--path") == 0) return (o->path = value) != NULL;
   if (strcmp(name, "--if") == 0 && o->n_if < MAX_IFS) return (o->ifs[o->n_if++] = value) != NULL;
+  if (strcmp(name, "--owned-elsewhere") == 0) return (o->owned_elsewhere = value) != NULL;
   if (strcmp(name, "--bind") == 0 && o->n_bind < MAX_BINDS) return (o->binds[o->n_bind++] = value) != NULL;
   for (size_t i = 0; i < sizeof k_numeric / sizeof k_numeric[0]; i++) {
     const numeric_option *n = &k_numeric[i];
@@ -698,12 +732,13 @@ int main(int argc, char **argv) {
   static peer p; /* large buffers: not on the stack */
   p.sigfd = -1;
   fill_pattern(p.big, sizeof p.big);
-  p.res_len = build_res(p.res);
+  p.res_len = build_res(p.res, NULL);
   int code = argc >= 2 ? utility(argc, argv, &p) : -1;
   if (code >= 0) return code;
   if (!parse_args(argc, argv, &p.opt)) {
     fprintf(stderr,
             "usage: coap_peer serve [--port-file F] [--multicast] [--if IF]... [--bind ADDR]...\n"
+            "                       [--owned-elsewhere UUID]\n"
             "       coap_peer get URL [--out FILE] [--accept CF] [--expect-cf CF]\n"
             "       coap_peer post|put URL --size N [--out FILE]\n"
             "       coap_peer discover [--if IF]... [--family 4|6|46] [--window MS] [--expect N] [--path P]\n"
@@ -711,6 +746,13 @@ int main(int argc, char **argv) {
             "  common: --timeout MS --block-size B --ack-timeout MS --max-retransmit N\n"
             "          --loss PCT --loss-seed S --leisure MS --verbose (see the source)\n");
     return EXIT_TIMEOUT;
+  }
+  if (p.opt.owned_elsewhere) {
+    if (ocf_uuid_parse(p.opt.owned_elsewhere, strlen(p.opt.owned_elsewhere), &p.owned_di) != OCF_OK) {
+      fprintf(stderr, "coap_peer: --owned-elsewhere takes a uuid\n");
+      return EXIT_TIMEOUT;
+    }
+    p.res_len = build_res(p.res, &p.owned_di);
   }
   ocf_posix_platform_init(&p.pf, p.opt.verbose ? OCF_LOG_DEBUG : OCF_LOG_WARN, true);
   return run(&p);

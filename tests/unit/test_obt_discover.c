@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ocf/ocf_obt.h>
 
@@ -14,7 +15,7 @@
 #include "rep/links.h"
 #include "sim/sim.h"
 
-#define MAX_FAKES 4
+#define MAX_FAKES 6
 
 typedef struct fake_device {
   ocf_msg *msg;
@@ -26,7 +27,13 @@ typedef struct fake_device {
   bool garbage_res; /* answer /oic/res with bytes that are not CBOR */
   bool refuse_d;    /* answer /oic/d with 4.04 */
   bool link_local_ep;
-  size_t res_requests, d_requests;
+  /* its doxm (SEC:doxm) */
+  bool owned;    /* silent to multicast doxm, 4.01 to unicast (digest 1.7, 3.3) */
+  bool lie_uuid; /* its doxm names another deviceuuid than its /oic/res anchors */
+  int bad_doxm;  /* 1 not a map, 2 sct out of range, 3 too many oxms, 4 nil deviceuuid */
+  uint32_t oxms[4];
+  size_t n_oxms;
+  size_t res_requests, d_requests, doxm_requests;
 } fake_device;
 
 typedef struct world {
@@ -113,6 +120,54 @@ static size_t encode_d(const fake_device *d, uint8_t *buf, size_t cap) {
   return len;
 }
 
+static size_t encode_doxm(const fake_device *d, uint8_t *buf, size_t cap) {
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, buf, cap);
+  if (d->bad_doxm == 1) {
+    ocf_rep_enc_text(&e, "doxm");
+  } else {
+    ocf_rep_enc_map_open(&e);
+    ocf_rep_enc_kv_array_open(&e, "oxms");
+    size_t n = d->bad_doxm == 3 ? 40 : d->n_oxms;
+    for (size_t i = 0; i < n; i++) ocf_rep_enc_uint(&e, i < d->n_oxms ? d->oxms[i] : 0);
+    ocf_rep_enc_array_close(&e);
+    ocf_rep_enc_kv_int(&e, "oxmsel", 4);
+    ocf_rep_enc_kv_int(&e, "sct", d->bad_doxm == 2 ? 4096 : 9);
+    ocf_rep_enc_kv_bool(&e, "owned", d->owned);
+    ocf_uuid u = d->di, owner = {{0}};
+    if (d->lie_uuid) u.b[0] ^= 0xff;
+    if (d->bad_doxm == 4) memset(u.b, 0, sizeof u.b);
+    if (d->owned) memset(owner.b, 0x77, sizeof owner.b);
+    ocf_rep_enc_kv_uuid(&e, "deviceuuid", &u);
+    ocf_rep_enc_kv_uuid(&e, "devowneruuid", &owner);
+    ocf_rep_enc_kv_uuid(&e, "rowneruuid", &owner);
+    ocf_rep_enc_map_close(&e);
+  }
+  size_t len = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+  return len;
+}
+
+/* GET /oic/sec/doxm as a device does (digest 1.7): owned devices are silent to multicast and
+ * refuse unicast over plain CoAP; an owned query that does not match is silent (multicast). */
+static void answer_doxm(fake_device *d, ocf_msg *m, const ocf_msg_incoming *in, uint8_t *body, size_t cap) {
+  d->doxm_requests++;
+  const uint8_t *v = NULL;
+  size_t vlen = 0;
+  bool want_owned = ocf_coap_find_query(in->request, "owned", NULL, &v, &vlen) && vlen == 4 &&
+                    strncasecmp((const char *)v, "true", 4) == 0;
+  bool multicast = in->peer->flags & OCF_EP_MULTICAST;
+  if (d->owned && multicast) {
+    ocf_msg_drop(m, in->handle);
+  } else if (d->owned) {
+    answer(d, m, in, OCF_COAP_UNAUTHORIZED, NULL, 0);
+  } else if (want_owned) {
+    ocf_msg_drop(m, in->handle);
+  } else {
+    answer(d, m, in, OCF_COAP_CONTENT, body, encode_doxm(d, body, cap));
+  }
+}
+
 static void on_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
   fake_device *d = user;
   char path[64];
@@ -124,6 +179,8 @@ static void on_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
       answer(d, m, in, OCF_COAP_CONTENT, (const uint8_t *)"\xff\xff", 2);
     else
       answer(d, m, in, OCF_COAP_CONTENT, body, encode_res(d, body, sizeof body));
+  } else if (strcmp(path, "/oic/sec/doxm") == 0) {
+    answer_doxm(d, m, in, body, sizeof body);
   } else if (strcmp(path, "/oic/d") == 0) {
     d->d_requests++;
     if (d->refuse_d)
@@ -142,6 +199,9 @@ static void add_fake(world *w, const char *name, bool ipv4_too) {
   d->type = "oic.d.light";
   d->port = (uint16_t)(40000 + w->n_dev * 10);
   d->host = host;
+  d->oxms[0] = 0;
+  d->oxms[1] = 1;
+  d->n_oxms = 2;
   memset(d->di.b, 0x11 * (int)(w->n_dev + 1), sizeof d->di.b);
   assert_int_equal(ocf_msg_create(&w->sp.pf, NULL, &d->msg), OCF_OK);
   ocf_msg_set_request_handler(d->msg, on_request, d);
@@ -198,10 +258,13 @@ static void on_done(void *user, ocf_err err, size_t n) {
 
 static bool is_done(void *user) { return ((world *)user)->done; }
 
-static void run_discovery(world *w, const ocf_endpoint *targets, size_t n_targets) {
+static void run_mode(world *w, const ocf_endpoint *targets, size_t n_targets, ocf_obt_discover_mode mode,
+                     bool read_doxm) {
   ocf_obt_discover_params p = {.targets = targets,
                                .n_targets = n_targets,
                                .window_ms = 3000,
+                               .mode = mode,
+                               .read_doxm = read_doxm,
                                .on_device = on_device,
                                .on_done = on_done,
                                .user = w};
@@ -210,6 +273,16 @@ static void run_discovery(world *w, const ocf_endpoint *targets, size_t n_target
   ocf_sim_flush(w->net);
   assert_true(ocf_sim_run_until(w->net, is_done, w, 200000));
   assert_false(ocf_obt_discovering(w->obt));
+}
+
+static void run_discovery(world *w, const ocf_endpoint *targets, size_t n_targets) {
+  run_mode(w, targets, n_targets, OCF_OBT_DISCOVER_ALL, false);
+}
+
+static void run_unowned(world *w, bool ipv4) {
+  ocf_endpoint groups[4];
+  size_t n = ocf_obt_discovery_groups(0, true, ipv4, groups);
+  run_mode(w, groups, n, OCF_OBT_DISCOVER_UNOWNED, false);
 }
 
 static const ocf_obt_device_info *seen_by_name(world *w, const char *name) {
@@ -330,6 +403,139 @@ static void test_allocation_failure_at_start_leaves_no_discovery(void **state) {
   ocf_sim_fail_alloc(&w->sp, 0, false);
 }
 
+/* S003 5.3.1 step 1: multicast GET doxm?owned=FALSE finds only unowned devices, each once (on
+ * IPv6 and IPv4), with its oxms and sct, and the coaps endpoint from its own /oic/res. */
+static void test_unowned_mode_finds_only_unowned_devices_with_oxms(void **state) {
+  world *w = *state;
+  add_fake(w, "new lamp", true);
+  add_fake(w, "owned lamp", false);
+  w->dev[1].owned = true;
+  add_fake(w, "new plug", false);
+  w->dev[2].oxms[0] = 2;
+  w->dev[2].n_oxms = 1;
+  run_unowned(w, true);
+  assert_int_equal(w->result, OCF_OK);
+  assert_int_equal(w->n_seen, 2);
+  const ocf_obt_device_info *a = seen_by_name(w, "new lamp");
+  assert_true(a->has_doxm);
+  assert_false(a->owned);
+  assert_false(a->conflict);
+  assert_int_equal(a->n_oxms, 2);
+  assert_int_equal(a->oxms[1], 1);
+  assert_int_equal(a->sct, 9);
+  assert_memory_equal(a->di.b, w->dev[0].di.b, 16);
+  assert_string_equal(a->device_type, "oic.d.light");
+  bool coaps = false;
+  for (size_t i = 0; i < a->n_eps; i++) coaps = coaps || (a->eps[i].flags & OCF_EP_SECURE);
+  assert_true(coaps);
+  assert_int_equal(w->dev[0].res_requests, 1); /* its own /oic/res once, though it answered twice */
+  assert_int_equal(w->dev[0].d_requests, 1);
+  const ocf_obt_device_info *b = seen_by_name(w, "new plug");
+  assert_int_equal(b->n_oxms, 1);
+  assert_int_equal(b->oxms[0], 2);
+  assert_int_equal(w->dev[1].res_requests + w->dev[1].d_requests, 0); /* the owned one: never asked */
+}
+
+/* Hostile answers: unreadable, out-of-range sct, too many oxms and a nil deviceuuid are not
+ * believed, and the discovery goes on with the honest device. */
+static void test_unowned_mode_ignores_malformed_doxm_answers(void **state) {
+  world *w = *state;
+  for (int bad = 1; bad <= 3; bad++) {
+    add_fake(w, "liar", false);
+    w->dev[w->n_dev - 1].bad_doxm = bad;
+  }
+  add_fake(w, "honest", false);
+  run_unowned(w, false);
+  assert_int_equal(w->result, OCF_OK);
+  assert_int_equal(w->n_seen, 1);
+  assert_string_equal(w->seen[0].name, "honest");
+  for (size_t i = 0; i < 3; i++) assert_int_equal(w->dev[i].d_requests, 0);
+
+  w->done = false;
+  w->n_seen = 0;
+  w->dev[3].bad_doxm = 4;
+  run_unowned(w, false);
+  assert_int_equal(w->n_seen, 0);
+}
+
+/* A doxm deviceuuid that is not the anchor of the device's own /oic/res links: reported, marked
+ * as a conflict, and without the endpoints of the links that contradict it. */
+static void test_unowned_mode_flags_a_doxm_uuid_its_res_contradicts(void **state) {
+  world *w = *state;
+  add_fake(w, "two-faced", false);
+  w->dev[0].lie_uuid = true;
+  run_unowned(w, false);
+  assert_int_equal(w->n_seen, 1);
+  const ocf_obt_device_info *d = &w->seen[0];
+  assert_true(d->conflict);
+  assert_memory_not_equal(d->di.b, w->dev[0].di.b, 16);
+  for (size_t i = 0; i < d->n_eps; i++) assert_false(d->eps[i].flags & OCF_EP_SECURE);
+}
+
+/* Two addresses answer with one uuid: reported once with both addresses; when their doxm
+ * answers differ, as a conflict. */
+static void test_unowned_mode_merges_duplicate_uuids_and_flags_differences(void **state) {
+  world *w = *state;
+  add_fake(w, "original", false);
+  add_fake(w, "clone", false);
+  w->dev[1].di = w->dev[0].di;
+  run_unowned(w, false);
+  assert_int_equal(w->n_seen, 1);
+  assert_false(w->seen[0].conflict);
+  size_t plain = 0;
+  for (size_t i = 0; i < w->seen[0].n_eps; i++) plain += !(w->seen[0].eps[i].flags & OCF_EP_SECURE);
+  assert_true(plain >= 2); /* both sources kept as coap endpoints */
+
+  w->done = false;
+  w->n_seen = 0;
+  w->dev[1].oxms[0] = 2;
+  run_unowned(w, false);
+  assert_int_equal(w->n_seen, 1);
+  assert_true(w->seen[0].conflict);
+}
+
+/* All mode with read_doxm: every device, the unowned one with its doxm, the owned one with the
+ * code it refused doxm with; a doxm naming another uuid than /oic/res is a conflict. */
+static void test_all_mode_reads_doxm_of_each_device(void **state) {
+  world *w = *state;
+  add_fake(w, "free", false);
+  add_fake(w, "taken", false);
+  w->dev[1].owned = true;
+  add_fake(w, "liar", false);
+  w->dev[2].lie_uuid = true;
+  ocf_endpoint groups[4];
+  size_t n = ocf_obt_discovery_groups(0, true, false, groups);
+  run_mode(w, groups, n, OCF_OBT_DISCOVER_ALL, true);
+  assert_int_equal(w->n_seen, 3);
+  const ocf_obt_device_info *a = seen_by_name(w, "free"), *b = seen_by_name(w, "taken"),
+                            *c = seen_by_name(w, "liar");
+  assert_true(a->has_doxm);
+  assert_false(a->owned);
+  assert_false(b->has_doxm);
+  assert_int_equal(b->doxm_code, 401);
+  assert_false(c->has_doxm);
+  assert_true(c->conflict);
+  assert_false(a->conflict || b->conflict);
+}
+
+/* Unicast to one address in unowned mode: an unowned device is found; an owned one refuses
+ * (4.01) and nothing is reported, which is no error. */
+static void test_unowned_mode_unicast(void **state) {
+  world *w = *state;
+  add_fake(w, "direct", false);
+  ocf_endpoint target = ep6(10, w->dev[0].port);
+  run_mode(w, &target, 1, OCF_OBT_DISCOVER_UNOWNED, false);
+  assert_int_equal(w->result, OCF_OK);
+  assert_int_equal(w->n_seen, 1);
+  assert_true(w->seen[0].has_doxm);
+  w->done = false;
+  w->n_seen = 0;
+  w->dev[0].owned = true;
+  run_mode(w, &target, 1, OCF_OBT_DISCOVER_UNOWNED, false);
+  assert_int_equal(w->result, OCF_OK);
+  assert_int_equal(w->n_seen, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_multicast_finds_every_device_once_with_details, setup, teardown),
@@ -339,6 +545,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unicast_discovery_and_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_discover_refuses_bad_parameters_and_a_second_run, setup, teardown),
       cmocka_unit_test_setup_teardown(test_allocation_failure_at_start_leaves_no_discovery, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unowned_mode_finds_only_unowned_devices_with_oxms, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_unowned_mode_ignores_malformed_doxm_answers, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unowned_mode_flags_a_doxm_uuid_its_res_contradicts, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_unowned_mode_merges_duplicate_uuids_and_flags_differences, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_all_mode_reads_doxm_of_each_device, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unowned_mode_unicast, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
