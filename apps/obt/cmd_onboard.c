@@ -87,7 +87,7 @@ typedef struct onboard_run {
   obt_progress live;
   obt_colour colour;
   ocf_time_ms last_draw;
-  ocf_uuid *owned_uuids;         /* --to rfnop: the devices owned, with their /oic/d icv */
+  ocf_uuid *owned_uuids; /* --to rfnop: the devices owned, with their /oic/d icv */
   char (*owned_icv)[40];
   size_t n_owned_list;
 } onboard_run;
