@@ -24,6 +24,8 @@ static const obt_cmd commands[] = {
     {"creds", "list the credentials owned devices hold (never private data)", obt_cmd_creds},
     {"acl", "access control entries of owned devices: add, list, remove, allow", obt_cmd_acl},
     {"state", "move owned devices to RFNOP (normal operation), RFPRO or SRESET", obt_cmd_state},
+    {"cert", "certificates of the domain's CA: issue, renew, list, revoke, self", obt_cmd_cert},
+    {"crl", "push a fresh CRL to the devices: push", obt_cmd_crl},
 };
 
 static void usage(FILE *out) {
