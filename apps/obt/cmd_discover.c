@@ -60,10 +60,10 @@ typedef struct found_device {
   ocf_obt_device_info info;
   owner_kind owner;
   bool in_store;
-  bool silent;               /* ours by the store, but it did not answer (see add_silent_ours) */
-  int verified;              /* --verify: 0 not tried, 1 ours over the owner session, -1 not */
-  char verify_why[200];      /* verified -1: what failed */
-  ocf_obt_device_record rec; /* when in_store */
+  bool silent;                            /* ours by the store, but it did not answer (see add_silent_ours) */
+  int verified;                           /* --verify: 0 not tried, 1 ours over the owner session, -1 not */
+  char verify_why[OCF_OBT_DIAG_MAX + 64]; /* verified -1: what failed */
+  ocf_obt_device_record rec;              /* when in_store */
 } found_device;
 
 typedef struct discover_run {

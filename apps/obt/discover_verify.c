@@ -64,7 +64,7 @@ static int run_jobs(obt_lc_opts *lo, ocf_obt_store *s, const ocf_obt_domain *dom
   for (size_t i = 0; rc < 0 && i < n; i++) {
     out[i].verified = res[i].ok;
     if (!res[i].ok)
-      snprintf(out[i].why, sizeof out[i].why, "%s: %s", res[i].failure.stage ? res[i].failure.stage : "?",
+      snprintf(out[i].why, sizeof out[i].why, "%.40s: %s", res[i].failure.stage ? res[i].failure.stage : "?",
                res[i].failure.diagnostic);
   }
   if (c) obt_prov_cli_close(c);

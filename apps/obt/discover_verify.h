@@ -9,10 +9,10 @@
 #include "cli.h"
 
 typedef struct obt_verify_result {
-  bool verified;     /* the doxm read over the owner session says: ours */
-  bool has_doxm;     /* doxm was read (over the owner session) */
-  ocf_obt_doxm doxm; /* when has_doxm */
-  char why[200];     /* !verified: what failed */
+  bool verified;                   /* the doxm read over the owner session says: ours */
+  bool has_doxm;                   /* doxm was read (over the owner session) */
+  ocf_obt_doxm doxm;               /* when has_doxm */
+  char why[OCF_OBT_DIAG_MAX + 64]; /* !verified: what failed */
 } obt_verify_result;
 
 typedef struct obt_verify_opts {
