@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "view.h"
+#include "ams_cli.h"
 
 static const char onboard_usage[] =
     "usage: obt onboard UUID... | --all [options]\n"
@@ -17,12 +18,18 @@ static const char onboard_usage[] =
     "Claims OCF devices into the security domain: finds them (multicast, as obt discover), shows\n"
     "what is about to be claimed and asks for approval, then for each device picks the first OTM\n"
     "of the domain's OTM policy the device offers, runs the ownership transfer over DTLS, gives it\n"
-    "the owner credential (kept encrypted in the domain store), and leaves it in RFPRO.\n"
+    "the owner credential (kept encrypted in the domain store), and leaves it in RFPRO (or, with\n"
+    "--to rfnop, in normal operation after the default access policy: see below).\n"
     "Every step is recorded in the store before and after it runs.\n"
     "\n"
     "options:\n"
     "      --all             every device that answers and is not owned by this domain yet\n"
     "  -y, --yes             do not ask for approval (scripts)\n"
+    "      --to STATE        rfpro (default) or rfnop: then, over the owner session, the default\n"
+    "                        access policy (the tool may read /oic/res, /oic/d, /oic/p, csr, ael\n"
+    "                        and read/update sp, sdi, roles; anyone may read /oic/res, /oic/d,\n"
+    "                        /oic/p), the legacy owner-role ACE for an icv <= 2.4.0, the removal\n"
+    "                        of SVR entries from anon-clear/auth-crypt ACEs, and RFNOP (obt state)\n"
     "      --pin PIN         the PIN a Random PIN device shows (default: asked on the terminal,\n"
     "                        without echo, when the device shows it)\n"
     "      --pin-file PATH   read the PIN from PATH when the device shows it (scripts, demos whose\n"
@@ -57,6 +64,7 @@ typedef struct onboard_opts {
   uint32_t window;
   size_t jobs;
   uint32_t timeout_s;
+  uint8_t to; /* 0/2 RFPRO, 3 RFNOP (ams_cli.h) */
   char **uuids;
   size_t n_uuids;
 } onboard_opts;
@@ -79,6 +87,9 @@ typedef struct onboard_run {
   obt_progress live;
   obt_colour colour;
   ocf_time_ms last_draw;
+  ocf_uuid *owned_uuids; /* --to rfnop: the devices owned, with their /oic/d icv */
+  char (*owned_icv)[40];
+  size_t n_owned_list;
 } onboard_run;
 
 static int parse_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
@@ -102,6 +113,9 @@ static int parse_valued(onboard_opts *o, const char *a, const char *v) {
     o->key_file = v;
   } else if (strcmp(a, "--passphrase-env") == 0) {
     o->pass_env = v;
+  } else if (strcmp(a, "--to") == 0) {
+    o->to = obt_ams_state_of(v);
+    if (o->to != 2 && o->to != 3) return OBT_EXIT_USAGE;
   } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
     if (parse_num(v, 1, 4096, &n)) return OBT_EXIT_USAGE;
     o->jobs = n;
@@ -455,6 +469,13 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
     text_event(r, ev);
   fflush(stdout);
   if (ev->type == OCF_OBT_EV_OWNED) r->owned++;
+  if (ev->type == OCF_OBT_EV_OWNED && r->owned_uuids && ev->device) { /* --to rfnop: next step */
+    r->owned_uuids[r->n_owned_list] = ev->uuid;
+    for (size_t i = 0; i < r->n_found; i++)
+      if (ocf_uuid_equal(&r->found[i].di, &ev->device->uuid))
+        snprintf(r->owned_icv[r->n_owned_list], sizeof r->owned_icv[0], "%s", r->found[i].icv);
+    r->n_owned_list++;
+  }
   if (ev->type == OCF_OBT_EV_FAILED) r->failed++;
   if (ev->type == OCF_OBT_EV_ALL_DONE) r->done = true;
 }
@@ -502,6 +523,23 @@ static int open_store(const onboard_opts *o, ocf_obt_store **s, ocf_obt_domain *
   return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
+/* --to rfnop: the devices just owned, over the owner session (ams_cli.h; ADR 0021). Their
+ * addresses are the ones the store just recorded: no discovery window. */
+static int to_rfnop(const onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d, const onboard_run *r) {
+  obt_lc_opts lc = {.net = o->net,
+                    .store = o->store,
+                    .key_file = o->key_file,
+                    .pass_env = o->pass_env,
+                    .yes = true,
+                    .json = o->json,
+                    .window = 1,
+                    .timeout_s = o->timeout_s};
+  lc.net.secure = false;
+  lc.net.obt_cfg = NULL;
+  return obt_ams_cli_state("onboard", &lc, s, r->owned_uuids, r->n_owned_list, 3, true, &d->tool_uuid,
+                           (const char(*)[40])r->owned_icv);
+}
+
 static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d) {
   ocf_obt_config cfg;
   ocf_obt_config_init(&cfg);
@@ -523,8 +561,19 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
     rc = r.n_found ? (r.not_found ? OBT_EXIT_FAILED : OBT_EXIT_OK) : OBT_EXIT_TIMEOUT;
   }
   if (rc < 0) rc = approve(&r, d);
+  if (rc < 0 && o->to == 3) {
+    r.owned_uuids = calloc(r.n_targets, sizeof *r.owned_uuids);
+    r.owned_icv = calloc(r.n_targets, sizeof *r.owned_icv);
+    if (!r.owned_uuids || !r.owned_icv) rc = OBT_EXIT_SYSTEM;
+  }
   if (rc < 0) rc = run_jobs(&r, s);
   obt_host_close(&host);
+  if (rc <= 0 && r.n_owned_list) {
+    int rc2 = to_rfnop(o, s, d, &r);
+    rc = rc2 ? rc2 : rc;
+  }
+  free(r.owned_uuids);
+  free(r.owned_icv);
   free(r.found);
   free(r.targets);
   free(r.target_found);

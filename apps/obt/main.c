@@ -19,6 +19,13 @@ static const obt_cmd commands[] = {
     {"reset", "reset owned devices to their factory state and forget them", obt_cmd_reset},
     {"recover", "resolve interrupted onboardings (after a crash or kill)", obt_cmd_recover},
     {"trust", "the domain's manufacturer trust anchors (mfgcert): add, list, remove", obt_cmd_trust},
+    {"pair", "give two owned devices a shared symmetric key (pairwise credential)", obt_cmd_pair},
+    {"unpair", "remove the pairwise credentials two devices hold for each other", obt_cmd_unpair},
+    {"creds", "list the credentials owned devices hold (never private data)", obt_cmd_creds},
+    {"acl", "access control entries of owned devices: add, list, remove, allow", obt_cmd_acl},
+    {"state", "move owned devices to RFNOP (normal operation), RFPRO or SRESET", obt_cmd_state},
+    {"cert", "certificates of the domain's CA: issue, renew, list, revoke, self", obt_cmd_cert},
+    {"crl", "push a fresh CRL to the devices: push", obt_cmd_crl},
 };
 
 static void usage(FILE *out) {

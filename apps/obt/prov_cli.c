@@ -275,3 +275,23 @@ int obt_prov_cli_run_once(const char *cmd, obt_lc_opts *o, ocf_obt_store *s, con
   obt_prov_cli_close(c);
   return rc;
 }
+
+ocf_obt *obt_prov_cli_engine(obt_prov_cli *c) { return c->host.obt; }
+
+ocf_endpoint obt_prov_cli_coaps(const obt_prov_cli *c, const ocf_uuid *uuid) {
+  for (size_t i = 0; i < c->n; i++)
+    if (ocf_uuid_equal(&c->uuids[i], uuid)) return c->coaps[i];
+  return (ocf_endpoint){0};
+}
+
+const char *obt_prov_cli_actor(const obt_prov_cli *c) { return c->actor; }
+
+int obt_prov_cli_wait(obt_prov_cli *c, bool (*done)(void *user), void *user) {
+  if (done(user)) return -1;
+  ocf_err err = ocf_posix_loop_run(c->host.loop, OCF_TIME_NEVER, done, user);
+  if (err) {
+    fprintf(stderr, "obt %s: %s\n", c->cmd, ocf_strerror(err));
+    return OBT_EXIT_SYSTEM;
+  }
+  return -1;
+}

@@ -57,6 +57,14 @@ int obt_prov_cli_run(obt_prov_cli *c, const obt_prov_cli_run_params *p);
 
 void obt_prov_cli_close(obt_prov_cli *c);
 
+/* For operations that chain runs inside the library (ocf_obt_pair): the engine, where a device
+ * was found (port 0: nowhere), the audit actor, and the event loop until done(user). Returns an
+ * exit code (OBT_EXIT_SYSTEM printed) or -1 when done. */
+ocf_obt *obt_prov_cli_engine(obt_prov_cli *c);
+ocf_endpoint obt_prov_cli_coaps(const obt_prov_cli *c, const ocf_uuid *uuid);
+const char *obt_prov_cli_actor(const obt_prov_cli *c);
+int obt_prov_cli_wait(obt_prov_cli *c, bool (*done)(void *user), void *user);
+
 /* open + one printed run + close, with a "N done, M failed." (or JSON "done") line at the end
  * when there is more than one job (always with --json). */
 int obt_prov_cli_run_once(const char *cmd, obt_lc_opts *o, ocf_obt_store *s, const char *what,

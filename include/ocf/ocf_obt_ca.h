@@ -56,6 +56,90 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_info_get(ocf_obt_store *s, ocf_obt_ca_i
  * OCF_ERR_NOT_FOUND, OCF_ERR_NO_SPACE, OCF_ERR_MALFORMED, OCF_ERR_IO. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_cert_pem(ocf_obt_store *s, char *buf, size_t cap, size_t *len);
 
+/* ---- certificates the CA issued, revocation, CRLs (ADR 0020; OBT 6.1; digest §6.2, §6.7) ---- */
+
+#define OCF_OBT_CERT_SERIAL_MAX 21  /* INTEGER content octets */
+#define OCF_OBT_CERT_ROLES_MAX 8    /* roles in one role certificate */
+#define OCF_OBT_CERT_ROLE_MAX 64    /* bytes of a role or authority */
+#define OCF_OBT_CERT_ROLES_TEXT 600 /* "role@authority,role" */
+#define OCF_OBT_CERT_PEM_MAX 4096   /* one certificate or key as PEM */
+
+typedef enum ocf_obt_cert_kind {
+  OCF_OBT_CERT_IDENTITY = 1, /* a device's identity certificate (oic.sec.cred.cert) */
+  OCF_OBT_CERT_ROLE = 2,     /* a device's role certificate (oic.sec.cred.rolecert) */
+  OCF_OBT_CERT_TOOL = 3,     /* the tool's own identity certificate (obt cert self) */
+} ocf_obt_cert_kind;
+
+/* "identity", "role", "tool"; "?" otherwise. */
+OCF_API const char *ocf_obt_cert_kind_name(ocf_obt_cert_kind kind);
+
+typedef struct ocf_obt_cert_role {
+  const char *role;      /* 1..OCF_OBT_CERT_ROLE_MAX bytes */
+  const char *authority; /* NULL: none */
+} ocf_obt_cert_role;
+
+/* What to issue. */
+typedef struct ocf_obt_cert_request {
+  ocf_obt_cert_kind kind;
+  ocf_uuid uuid;         /* CN uuid:<uuid> (the tool's uuid for OCF_OBT_CERT_TOOL) */
+  const uint8_t *pubkey; /* DER SubjectPublicKeyInfo, P-256 (from a checked CSR) */
+  size_t pubkey_len;
+  int64_t not_before, not_after;  /* UTC seconds; not_after is cut to the CA's */
+  const ocf_obt_cert_role *roles; /* OCF_OBT_CERT_ROLE: 1..OCF_OBT_CERT_ROLES_MAX */
+  size_t n_roles;
+} ocf_obt_cert_request;
+
+/* One issued certificate as the store records it. */
+typedef struct ocf_obt_cert_record {
+  uint8_t serial[OCF_OBT_CERT_SERIAL_MAX];
+  size_t serial_len;
+  ocf_uuid uuid;
+  ocf_obt_cert_kind kind;
+  char roles[OCF_OBT_CERT_ROLES_TEXT + 1];
+  int64_t issued, not_before, not_after; /* UTC seconds */
+  bool revoked;
+  int64_t revoked_at;
+} ocf_obt_cert_record;
+
+/* Issues a certificate with the domain's CA (the key is opened, used and wiped here) and records
+ * it (rec may be NULL). The store must be unlocked. OCF_ERR_NOT_FOUND (no CA),
+ * OCF_ERR_STATE (locked), OCF_ERR_INVALID_ARG, OCF_ERR_UNSUPPORTED (not P-256),
+ * OCF_ERR_NO_SPACE, OCF_ERR_CRYPTO, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_issue(ocf_obt_store *s, const ocf_obt_cert_request *rq,
+                                               int64_t utc_now, uint8_t *cert, size_t cap, size_t *cert_len,
+                                               ocf_obt_cert_record *rec);
+
+/* The tool's own identity certificate (obt cert self): a fresh P-256 key pair, a certificate
+ * for CN uuid:<tool uuid> valid days days from utc_now, recorded as OCF_OBT_CERT_TOOL; both as
+ * PEM ("CERTIFICATE", "EC PRIVATE KEY"), NUL-terminated. key_pem is secret. Errors as
+ * ocf_obt_ca_issue. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_issue_self(ocf_obt_store *s, int64_t utc_now, uint32_t days,
+                                                    char cert_pem[OCF_OBT_CERT_PEM_MAX],
+                                                    char key_pem[OCF_OBT_CERT_PEM_MAX],
+                                                    ocf_obt_cert_record *rec);
+
+/* Calls each(user, rec) for every issued certificate, oldest first; stops when each returns
+ * false. uuid NULL: all; else that device's. OCF_ERR_MALFORMED, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_cert_list(ocf_obt_store *s, const ocf_uuid *uuid,
+                                                bool (*each)(void *user, const ocf_obt_cert_record *rec),
+                                                void *user);
+
+/* Marks the certificate with this serial revoked at `when` and raises the CRL number (the next
+ * CRL lists it). OCF_ERR_NOT_FOUND (no such certificate), OCF_ERR_STATE (already revoked),
+ * OCF_ERR_INVALID_ARG, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_cert_revoke(ocf_obt_store *s, const uint8_t *serial, size_t serial_len,
+                                                  int64_t when);
+
+/* The CRL number the next CRL carries (1 before any revocation). */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_number(ocf_obt_store *s, uint64_t *number);
+
+/* A fresh CRL (DER) signed by the CA: the current CRL number, thisUpdate utc_now, nextUpdate
+ * utc_now + days (digest §6.7: refresh e.g. every 3 months), every revoked serial. The store must
+ * be unlocked. OCF_ERR_NOT_FOUND (no CA), OCF_ERR_STATE, OCF_ERR_NO_SPACE, OCF_ERR_CRYPTO,
+ * OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_build(ocf_obt_store *s, int64_t utc_now, uint32_t days,
+                                                uint8_t *der, size_t cap, size_t *len, uint64_t *number);
+
 #ifdef __cplusplus
 }
 #endif

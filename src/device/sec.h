@@ -17,6 +17,7 @@
 
 #include "device/device.h"
 #include "dtls/session.h"
+#include "pki/ca.h"
 #include "svr/acl2.h"
 #include "svr/acl_decide.h"
 #include "svr/ael.h"
@@ -44,6 +45,8 @@ typedef struct sec_models {
   ocf_svr_crl crl;
   ocf_svr_ael ael;
   ocf_uuid piid, pi;
+  uint16_t devkey_len; /* the device's P-256 key pair (DER SEC1, secret); 0 = none (sec_cert.c) */
+  uint8_t devkey[OCF_PKI_KEY_MAX];
 } sec_models;
 
 /* Which blobs a change wrote (one bit per stored blob). */
@@ -57,9 +60,11 @@ enum sec_blob {
   SEC_BLOB_CRL = 1u << 6,
   SEC_BLOB_AEL = 1u << 7,
   SEC_BLOB_IDENT = 1u << 8,
-  SEC_BLOB_ALL = (1u << 9) - 1,
+  SEC_BLOB_KEY = 1u << 9, /* optional at load: stores older than the key pair lack it */
+  SEC_BLOB_ALL = (1u << 10) - 1,
 };
-#define SEC_N_BLOBS 9
+#define SEC_N_BLOBS 10
+#define OCF_SEC_CHAIN_MAX 4 /* certificates of the device's own chain (leaf + CAs) */
 
 /* A peer as access control sees it: how it authenticated and who it is. */
 typedef struct sec_peer {
@@ -166,6 +171,31 @@ OCF_NODISCARD ocf_err sec_defaults(ocf_device *d, sec_models *m);
 OCF_NODISCARD ocf_err sec_store_load(ocf_device *d);
 /* Saves the blobs in mask from m in one atomic save_many. OCF_OK without a store. */
 OCF_NODISCARD ocf_err sec_store_save(ocf_device *d, const sec_models *m, unsigned mask);
+
+/* --- certificates (sec_cert.c) ------------------------------------------------------------- */
+
+/* Whether the device supports certificates: sct has credtype 8 or the mfgcert OTM is offered. */
+bool device_sec_supports_certs(const device_sec *s);
+/* A new key pair into m (the old one wiped), or none when certificates are unsupported. */
+OCF_NODISCARD ocf_err sec_key_renew(ocf_device *d, sec_models *m);
+/* The CSR of GET /oic/sec/csr (PEM, CN uuid:<current deviceuuid>, signed with the key pair).
+ * OCF_ERR_STATE without a key pair. */
+OCF_NODISCARD ocf_err sec_csr_build(const ocf_device *d, ocf_svr_csr *out);
+/* POST /oic/sec/cred, after decoding into next: every new certificate entry (credtype 8, cert
+ * or rolecert) without privatedata must be for the device's own key and name its deviceuuid;
+ * OCF_ERR_RANGE with r filled otherwise (4.00, nothing changes). */
+OCF_NODISCARD ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_report *r);
+/* cred's trust anchors (trustca, PEM or DER) as DER certificates in buf: how many. */
+size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *out, size_t max);
+/* The identity certificate chain of cred (credusage cert; PEM or DER) as DER in buf, with its
+ * key (the entry's privatedata, else the device's key pair). False when there is none. */
+bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
+                       ocf_bytes *key);
+
+/* OCF_ERR_DENIED when cred's CRL (crl.crldata) revokes leaf, a peer certificate that verified
+ * against anchors; OCF_OK otherwise (no CRL, another issuer, or an unusable CRL, logged). */
+OCF_NODISCARD ocf_err sec_cert_crl_check(const ocf_device *d, const ocf_bytes *anchors, size_t n,
+                                         const ocf_bytes *leaf);
 
 /* --- resources (sec_doxm.c, sec_res.c) ----------------------------------------------------- */
 

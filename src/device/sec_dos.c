@@ -54,8 +54,12 @@ static ocf_err act(ocf_device *d, sec_models *next, uint8_t target, ocf_dos_acti
   case OCF_DOS_ACT_RESET_SP:
     err = ocf_svr_sp_init(&next->sp, SP_DEFAULT_SUPPORTED, SP_DEFAULT_CURRENT);
     break;
-  case OCF_DOS_ACT_FREE_ROLES: d->sec->fx_close = true; break;                    /* roles live in sessions */
-  case OCF_DOS_ACT_REGEN_KEYPAIR: memset(&next->csr, 0, sizeof next->csr); break; /* no key pair yet */
+  case OCF_DOS_ACT_FREE_ROLES: d->sec->fx_close = true; break; /* roles live in sessions */
+  case OCF_DOS_ACT_REGEN_KEYPAIR: /* a new key pair: the old certificates went with cred */
+    memset(&next->csr, 0, sizeof next->csr);
+    err = sec_key_renew(d, next);
+    *mask |= SEC_BLOB_KEY;
+    break;
   case OCF_DOS_ACT_FACTORY_PRESETS: break; /* no manufacturer credentials yet (mfgcert: DTLS slice) */
   case OCF_DOS_ACT_PERSIST: *mask |= SEC_BLOB_ALL; break;
   case OCF_DOS_ACT_THEN_RFOTM: break; /* sec_dos_enter goes on */

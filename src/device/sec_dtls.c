@@ -14,6 +14,8 @@
 #define MFG_CERT_MAX 4096u   /* bytes of one mfg certificate we copy */
 #define MFG_KEY_MAX 1024u    /* bytes of the mfg private key */
 #define OWNED_ANCHORS_MAX 8u /* trust anchors of cred handed to an owned session */
+#define CERT_BUF 12288u      /* DER of the identity chain and the anchors (allocated when used) */
+#define CHAIN_PART 4096u     /* of CERT_BUF: the identity chain; the rest: the anchors */
 
 struct device_dtls {
   ocf_otm_registry reg;
@@ -45,7 +47,8 @@ struct device_dtls {
   ocf_bytes mfg_key;
   /* Owned sessions: the hint and the arrays a profile points at during accept/verify. */
   uint8_t hint[16];
-  ocf_bytes owned_chain[1], owned_anchors[OWNED_ANCHORS_MAX];
+  ocf_bytes owned_chain[OCF_SEC_CHAIN_MAX], owned_anchors[OWNED_ANCHORS_MAX];
+  uint8_t *cert_buf; /* CERT_BUF bytes: cred's certificates as DER (PEM entries converted) */
   int64_t (*utc_now)(void *user);
   void *utc_user;
 };
@@ -145,6 +148,7 @@ void device_dtls_destroy(ocf_device *d) {
     d->pf.free(d->pf.ctx, t->mfg_buf);
   }
   ocf_otm_session_clear(&t->os);
+  if (t->cert_buf) d->pf.free(d->pf.ctx, t->cert_buf);
   memset(t, 0, sizeof *t);
   d->pf.free(d->pf.ctx, t);
   d->sec->dtls = NULL;
@@ -265,38 +269,31 @@ static ocf_err accept_otm(ocf_device *d, device_dtls *t, const ocf_endpoint *pee
   return OCF_OK;
 }
 
-static bool der_entry(const ocf_svr_cred_entry *e, uint8_t usage) {
-  return e->credusage == usage && e->has_public && e->public_len > 0 &&
-         e->public_encoding == OCF_CRED_ENC_DER;
+static bool cert_buf(const ocf_device *d, device_dtls *t) {
+  if (!t->cert_buf) t->cert_buf = d->pf.alloc(d->pf.ctx, CERT_BUF);
+  return t->cert_buf != NULL;
 }
 
-/* cred's trust anchors (trustca, DER) into t->owned_anchors; returns how many. */
-static size_t owned_anchors(const sec_models *m, device_dtls *t) {
-  size_t n = 0;
-  for (size_t i = 0; i < m->cred.n && n < OWNED_ANCHORS_MAX; i++) {
-    const ocf_svr_cred_entry *e = &m->cred.e[i];
-    if (der_entry(e, OCF_CRED_USAGE_TRUSTCA))
-      t->owned_anchors[n++] = (ocf_bytes){e->public_data, e->public_len};
-  }
-  return n;
+/* cred's trust anchors (trustca, PEM or DER) into t->owned_anchors; returns how many. */
+static size_t owned_anchors(const ocf_device *d, const sec_models *m, device_dtls *t) {
+  if (!cert_buf(d, t)) return 0;
+  return sec_cert_anchors(m, t->cert_buf + CHAIN_PART, CERT_BUF - CHAIN_PART, t->owned_anchors,
+                          OWNED_ANCHORS_MAX);
 }
 
-/* The identity certificate (credusage cert, DER, with its key) and the trust anchors, or false:
- * then the ECDSA suites are not offered. */
-static bool owned_certs(const sec_models *m, device_dtls *t, ocf_dtls_profile *p) {
-  const ocf_svr_cred_entry *id = NULL;
-  for (size_t i = 0; i < m->cred.n && !id; i++) {
-    const ocf_svr_cred_entry *e = &m->cred.e[i];
-    if (e->credtype == OCF_CREDTYPE_CERT && der_entry(e, OCF_CRED_USAGE_CERT) && e->has_private &&
-        e->private_len > 0 && e->private_encoding == OCF_CRED_ENC_RAW)
-      id = e;
-  }
-  size_t n = id ? owned_anchors(m, t) : 0;
+/* The identity certificate (credusage cert, with its key or the device's key pair) and the trust
+ * anchors, or false: then the ECDSA suites are not offered. */
+static bool owned_certs(const ocf_device *d, const sec_models *m, device_dtls *t, ocf_dtls_profile *p) {
+  size_t n_chain = 0;
+  ocf_bytes key;
+  if (!cert_buf(d, t) ||
+      !sec_cert_identity(m, t->cert_buf, CHAIN_PART, t->owned_chain, OCF_SEC_CHAIN_MAX, &n_chain, &key))
+    return false;
+  size_t n = owned_anchors(d, m, t);
   if (!n) return false;
-  t->owned_chain[0] = (ocf_bytes){id->public_data, id->public_len};
   p->chain = t->owned_chain;
-  p->n_chain = 1;
-  p->private_key = (ocf_bytes){id->private_data, id->private_len};
+  p->n_chain = n_chain;
+  p->private_key = key;
   p->trust_anchors = t->owned_anchors;
   p->n_trust_anchors = n;
   p->verify = OCF_DTLS_VERIFY_REQUIRED; /* digest 8.2: mutual authentication outside RFOTM */
@@ -309,7 +306,7 @@ static void accept_owned(ocf_device *d, device_dtls *t, ocf_dtls_profile *p) {
   ocf_dtls_profile_owned(p);
   memcpy(t->hint, m->doxm.deviceuuid.b, sizeof t->hint);
   p->psk_hint = (ocf_bytes){t->hint, sizeof t->hint}; /* IL OBTs pick their key by it */
-  if (owned_certs(m, t, p)) return;
+  if (owned_certs(d, m, t, p)) return;
   p->suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
   p->n_suites = 1;
 }
@@ -355,7 +352,7 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   device_dtls *t = d->sec->dtls;
   if (is_otm_peer(t, peer)) return ocf_otm_session_verify_cert(&t->os, chain, n_chain, uuid);
   if (!uuid) return OCF_ERR_DENIED; /* an identity certificate names its uuid (digest 6.1) */
-  size_t n = owned_anchors(d->sec->cur, t);
+  size_t n = owned_anchors(d, d->sec->cur, t);
   if (!n) return OCF_ERR_DENIED;
   int64_t utc = t->utc_now ? t->utc_now(t->utc_user) : 0;
   ocf_cert_report rep;
@@ -363,6 +360,7 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   if (err == OCF_ERR_DENIED && !t->utc_now &&
       (rep.failures & ~(uint32_t)(OCF_CERT_F_NOT_YET_VALID | OCF_CERT_F_EXPIRED)) == 0)
     err = OCF_OK; /* no wall clock: validity cannot be judged (ADR 0018) */
+  if (err == OCF_OK) return sec_cert_crl_check(d, t->owned_anchors, n, &chain[0]);
   if (err != OCF_OK)
     ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "peer certificate refused: %s",
             ocf_cert_failure_str(rep.failures));

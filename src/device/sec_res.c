@@ -6,8 +6,8 @@
  *
  * /oic/sec/csr exists only on a device that supports certificates (sct has credtype 8 or the
  * mfgcert OTM is offered): elsewhere it is absent (4.04: SEC:csr "certificates unsupported").
- * With certificate support but no CSR built yet (the key pair is the PKI layer's) a GET answers
- * 5.03, SEC:csr's "not ready".
+ * There a GET builds a fresh CSR for the device's key pair (sec_cert.c); without a key pair it
+ * answers 5.03, SEC:csr's "not ready".
  * /oic/sec/roles: POST is refused with 4.03 until role certificates can be checked against the
  * session (their key equal to the session's, their CN uuid the peer's: digest 2.8, src/pki):
  * accepting one unchecked would let any peer assert oic.role.owner. */
@@ -71,6 +71,8 @@ static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp
     return sec_refuse(d, req, &r);
   /* Digest 4.5: a keyless PSK is the Owner Credential, derived here, or the POST fails. */
   if (device_dtls_owner_creds(d, req, next, &r) != OCF_OK) return sec_refuse(d, req, &r);
+  /* Digest 2.3: a certificate without its key must be for the device's own key pair. */
+  if (sec_cert_check_creds(d, next, &r) != OCF_OK) return sec_refuse(d, req, &r);
   return finish_post(d, SEC_BLOB_CRED);
 }
 
@@ -175,9 +177,13 @@ SIMPLE_SVR(ael, ael, SEC_BLOB_AEL)
 
 static ocf_status csr_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
   const ocf_device *d = user;
-  const ocf_svr_csr *m = &d->sec->cur->csr;
-  if (m->encoding == OCF_CRED_ENC_NONE) return OCF_STATUS_SERVICE_UNAVAILABLE; /* SEC:csr: not ready */
-  ocf_svr_csr_encode(m, sec_enc_flags(req), rsp);
+  ocf_svr_csr csr;
+  ocf_err err = sec_csr_build(d, &csr);
+  if (err != OCF_OK) { /* SEC:csr: not ready */
+    if (err != OCF_ERR_STATE) ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "no CSR: %s", ocf_strerror(err));
+    return OCF_STATUS_SERVICE_UNAVAILABLE;
+  }
+  ocf_svr_csr_encode(&csr, sec_enc_flags(req), rsp);
   return OCF_STATUS_CONTENT;
 }
 
@@ -225,13 +231,6 @@ static ocf_status roles_delete(void *user, const ocf_request *req, ocf_rep_enc *
 
 /* --- registration ---------------------------------------------------------------------------- */
 
-static bool supports_certificates(const device_sec *s) {
-  if (s->sct & OCF_CREDTYPE_CERT) return true;
-  for (size_t i = 0; i < s->n_otms; i++)
-    if (s->otms[i] == OCF_DEVICE_OTM_MFG_CERT) return true;
-  return false;
-}
-
 typedef struct svr_def {
   const char *href, *rt;
   bool plain_in_rfotm; /* doxm, pstat: coap:// eps too while in RFOTM without a DTLS peer */
@@ -252,7 +251,7 @@ ocf_err device_sec_add_resources(ocf_device *d) {
       {"/oic/sec/ael", "oic.r.ael", false, ael_get, ael_post, NULL},
   };
   for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
-    if (defs[i].get == csr_get && !supports_certificates(d->sec)) continue;
+    if (defs[i].get == csr_get && !device_sec_supports_certs(d->sec)) continue;
     const char *rt[] = {defs[i].rt};
     ocf_resource_def def = {
         .href = defs[i].href,

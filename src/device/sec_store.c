@@ -2,8 +2,9 @@
  * ADR 0010; docs/decisions/0012-device-security.md).
  *
  * One blob per SVR in its OCF_SVR_ENC_STORE form (secrets included: the store seals them) and
- * "ident" for piid and pi. Every commit writes the blobs it changed in ONE save_many, so a
- * crash leaves the old state or the new one. At load:
+ * "ident" for piid and pi, "devkey" for the device's key pair (sec_cert.c; optional, so stores
+ * written before it load: a device that supports certificates then makes one). Every commit writes the blobs
+ * it changed in ONE save_many, so a crash leaves the old state or the new one. At load:
  *   - nothing stored: a fresh device (the caller creates the defaults and saves them);
  *   - every blob present and decodable: that state, except that a device caught in the middle of
  *     onboarding (dos.p pending, RESET, or RFOTM with owner data: an OTM cut short by a crash or
@@ -20,13 +21,20 @@
 #define LOG_MODULE "device"
 #define LOAD_NODES 4096u /* CBOR values of the largest blob (a full acl2 is about 1500) */
 
-static const char *const k_blob_names[SEC_N_BLOBS] = {"doxm", "pstat", "cred", "acl2", "sp",
-                                                      "sdi",  "crl",   "ael",  "ident"};
+static const char *const k_blob_names[SEC_N_BLOBS] = {"doxm", "pstat", "cred", "acl2",  "sp",
+                                                      "sdi",  "crl",   "ael",  "ident", "devkey"};
 
 static void encode_ident(const sec_models *m, ocf_rep_enc *e) {
   ocf_rep_enc_map_open(e);
   ocf_rep_enc_kv_uuid(e, "piid", &m->piid);
   ocf_rep_enc_kv_uuid(e, "pi", &m->pi);
+  ocf_rep_enc_map_close(e);
+}
+
+static void encode_key(const sec_models *m, ocf_rep_enc *e) {
+  ocf_rep_enc_map_open(e);
+  ocf_rep_enc_key(e, "key");
+  ocf_rep_enc_bytes(e, m->devkey, m->devkey_len);
   ocf_rep_enc_map_close(e);
 }
 
@@ -41,7 +49,8 @@ static void encode_blob(const sec_models *m, size_t i, ocf_rep_enc *e) {
   case 5: ocf_svr_sdi_encode(&m->sdi, f, e); break;
   case 6: ocf_svr_crl_encode(&m->crl, f, e); break;
   case 7: ocf_svr_ael_encode(&m->ael, f, e); break;
-  default: encode_ident(m, e); break;
+  case 8: encode_ident(m, e); break;
+  default: encode_key(m, e); break;
   }
 }
 
@@ -71,6 +80,17 @@ static ocf_err decode_ident(const ocf_rep_node *root, sec_models *m) {
   return OCF_OK;
 }
 
+static ocf_err decode_key(const ocf_rep_node *root, sec_models *m) {
+  const ocf_rep_node *k = ocf_rep_map_value(root, "key");
+  ocf_bytes b;
+  if (!k || ocf_rep_get_text_or_bytes(k, &b, NULL) != OCF_OK || b.len > sizeof m->devkey)
+    return OCF_ERR_MALFORMED;
+  memset(m->devkey, 0, sizeof m->devkey);
+  if (b.len) memcpy(m->devkey, b.ptr, b.len);
+  m->devkey_len = (uint16_t)b.len;
+  return OCF_OK;
+}
+
 /* Decodes blob i over the defaults in `base` into m (ctx FROM_STORE: every stored field). */
 static ocf_err decode_blob(size_t i, const ocf_rep_node *root, const sec_models *base, sec_models *m) {
   ocf_svr_ctx ctx = {.source = OCF_SVR_FROM_STORE, .dos = base->pstat.dos_s};
@@ -84,7 +104,8 @@ static ocf_err decode_blob(size_t i, const ocf_rep_node *root, const sec_models 
   case 5: return ocf_svr_sdi_decode_update(&base->sdi, root, &ctx, &m->sdi, &r);
   case 6: return ocf_svr_crl_decode_update(&base->crl, root, &ctx, &m->crl, &r);
   case 7: return ocf_svr_ael_decode_update(&base->ael, root, &ctx, &m->ael, &r);
-  default: return decode_ident(root, m);
+  case 8: return decode_ident(root, m);
+  default: return decode_key(root, m);
   }
 }
 
@@ -138,12 +159,13 @@ static ocf_err load_all(ocf_device *d, ocf_rep_node *nodes) {
     if (err != OCF_OK)
       ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "stored %s unusable: %s", k_blob_names[i],
               ocf_strerror(err));
-    found += here;
+    found += here && i != SEC_N_BLOBS - 1; /* devkey is optional */
   }
   if (err != OCF_OK) return err;
   if (found == 0) return OCF_ERR_NOT_FOUND;
-  if (found != SEC_N_BLOBS) {
-    ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "only %zu of %d security blobs stored", found, SEC_N_BLOBS);
+  if (found != SEC_N_BLOBS - 1) {
+    ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "only %zu of %d security blobs stored", found,
+            SEC_N_BLOBS - 1);
     return OCF_ERR_MALFORMED;
   }
   return OCF_OK;

@@ -158,7 +158,10 @@ static ocf_acl_decision evaluate(const ocf_acl_query *q) {
   if (q->dos == OCF_DOS_RFOTM && !secured(q) && q->doc_open) /* 1 */
     return decided(OCF_ACL_DENY, OCF_ACL_RULE_RFOTM_CLEAR_WITH_DOC);
   if (!dcr && q->dos != OCF_DOS_RFNOP) return decided(OCF_ACL_DENY, OCF_ACL_RULE_NCR_NOT_RFNOP); /* 2 */
-  if (!dcr && !secured(q)) return decided(OCF_ACL_DENY, OCF_ACL_RULE_NCR_CLEAR);
+  /* An NCR the device serves on coap:// may be reached unsecured, but only an anon-clear ACE can
+   * then grant it (rule 9: no peer identity, not auth-crypt). SEC:acl2 defines anon-clear for
+   * exactly this; IoTivity-Lite never serves an NCR unsecured (digest 3.4 step 2, ADR 0021). */
+  if (!dcr && !secured(q) && !q->has_unsecured_ep) return decided(OCF_ACL_DENY, OCF_ACL_RULE_NCR_CLEAR);
   if (dcr && q->over_doc && secured(q)) return decided(OCF_ACL_ALLOW, OCF_ACL_RULE_DOC_DCR); /* 3 */
   if (q->method == OCF_METHOD_GET && q->dos == OCF_DOS_RFOTM && is_discovery(q))             /* 4 */
     return decided(OCF_ACL_ALLOW, OCF_ACL_RULE_RFOTM_DISCOVERY);

@@ -9,7 +9,9 @@
  *      say (S001 7.3.1; digest 1.7); otherwise silent.
  *   R. RESET: nothing is served while a reset is in progress (Table 1 "none").
  *   1. RFOTM, unsecured request, a DOC open: deny.
- *   2. NCR outside RFNOP: deny. NCR over an unsecured channel: deny.
+ *   2. NCR outside RFNOP: deny. NCR over an unsecured channel: deny, unless the resource has a
+ *      coap:// endpoint (has_unsecured_ep); then only an anon-clear ACE can grant it (rule 9).
+ *      IoTivity-Lite denies every unsecured NCR; SEC:acl2's anon-clear says otherwise (ADR 0021).
  *   3. DCR over the DOC: allow.
  *   4. GET /oic/res, /oic/d, /oic/p in RFOTM: allow.
  *   5. RFOTM with no DOC: GET/POST doxm and GET pstat allowed (doxm's own rules then limit a

@@ -6,7 +6,9 @@
  * certificate; both sides must hold the same OwnerPSK, and a new PSK session with the OBT uuid
  * and that key must reach /oic/sec/pstat while a wrong key fails. Then the rules of digest §3.6:
  * one onboarding connection at a time, a wrong PIN and the persisted limiter (fake clock,
- * restart, RESET), a DOC dropped mid-onboarding, a suite mismatch. */
+ * restart, RESET), a DOC dropped mid-onboarding, a suite mismatch. Certificates (ADR 0020): the
+ * device's key pair and CSR, an identity certificate accepted only for its own key, and ECDSA
+ * sessions with it against cred's trust anchors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include "dtls_certs.h"
 #include "otm/otm.h"
 #include "otm/pin.h"
+#include "pki/ca.h"
 #include "sim/sim.h"
 #include "stack/stack.h"
 #include "store/memory/memory.h"
@@ -38,6 +41,9 @@ typedef struct obt {
   ocf_endpoint ep;
   ocf_otm_session os;
   bool established, failed, closed;
+  bool cert_client; /* verify_cert: a certificate session (the DTLS layer checked the chain) */
+  bool peer_has_uuid;
+  ocf_uuid peer_uuid;
   ocf_err err;
   uint8_t key_block[OCF_KEY_BLOCK_MAX];
   size_t key_block_len;
@@ -88,6 +94,11 @@ static ocf_err on_verify(void *user, const ocf_endpoint *peer, const ocf_bytes *
                          const ocf_uuid *uuid) {
   obt *o = user;
   (void)peer;
+  if (o->cert_client) {
+    o->peer_has_uuid = uuid != NULL;
+    if (uuid) o->peer_uuid = *uuid;
+    return OCF_OK;
+  }
   return ocf_otm_session_verify_cert(&o->os, chain, n_chain, uuid);
 }
 
@@ -227,13 +238,14 @@ static bool request_done(void *user) { return ((obt *)user)->done; }
 
 /* Sends code uri (with a CBOR body written in diagnostic notation, or none) over the session
  * (secure) or in the clear; returns the response code, 0 when none came. */
-static uint8_t req(world *w, obt *o, bool secure, uint8_t code, const char *uri, const char *diag) {
-  uint8_t scratch[256], body[1024];
+static uint8_t req_raw(world *w, obt *o, bool secure, uint8_t code, const char *uri, const uint8_t *body,
+                       size_t len) {
+  uint8_t scratch[256];
   ocf_coap_msg m;
   ocf_coap_init(&m, OCF_COAP_CON, code, 0);
   assert_int_equal(ocf_coap_set_uri_path_query(&m, uri, scratch, sizeof scratch), OCF_OK);
-  if (diag) {
-    m.payload_len = diag_cbor(diag, body, sizeof body);
+  if (body) {
+    m.payload_len = len;
     m.payload = body;
     assert_int_equal(ocf_coap_add_uint_option(&m, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR),
                      OCF_OK);
@@ -245,6 +257,12 @@ static uint8_t req(world *w, obt *o, bool secure, uint8_t code, const char *uri,
   ocf_sim_flush(w->net);
   assert_true(ocf_sim_run_until(w->net, request_done, o, 300000));
   return o->code;
+}
+
+static uint8_t req(world *w, obt *o, bool secure, uint8_t code, const char *uri, const char *diag) {
+  uint8_t body[1024];
+  size_t len = diag ? diag_cbor(diag, body, sizeof body) : 0;
+  return req_raw(w, o, secure, code, uri, diag ? body : NULL, len);
 }
 
 static void changed(world *w, const char *uri, const char *diag) {
@@ -529,6 +547,222 @@ static void test_keyless_psk_refused_off_the_doc(void **state) {
   world_free(&w);
 }
 
+/* --- certificates (ADR 0020) ----------------------------------------------------------------- */
+
+/* Just Works onboarding, then the owner's PSK session on w->o. */
+static void owned_world(world *w, uint64_t seed) {
+  world_init(w, seed);
+  start_otm(w, &w->o, OCF_OXM_JUST_WORKS, NULL);
+  uint8_t psk[16];
+  take_ownership(w, psk);
+  assert_int_equal(ocf_stack_close(w->o.stack, &w->dsep, ocf_sim_now(w->net)), OCF_OK);
+  ocf_sim_run_for(w->net, 100);
+  ocf_otm_session_clear(&w->o.os);
+  ocf_dtls_profile p = owner_profile(psk);
+  connect(w, &w->o, &p);
+  assert_true(w->o.established);
+}
+
+/* GET /oic/sec/csr over the owner session, parsed and checked. Digest 7.5: the owner reads csr
+ * through an ACE (its rowneruuid rights cover doxm, pstat, cred and acl2 only). */
+static void get_csr(world *w, ocf_pki_csr *csr) {
+  assert_int_equal(req(w, &w->o, true, OCF_COAP_GET, "/oic/sec/csr", NULL), OCF_COAP_UNAUTHORIZED);
+  changed(w, "/oic/sec/acl2",
+          "{'aclist2': [{'subject': {'uuid': '" OBT_UUID "'}, 'resources': [{'href': '/oic/sec/csr'}, "
+          "{'href': '/oic/sec/crl'}], 'permission': 6}]}");
+  assert_int_equal(req(w, &w->o, true, OCF_COAP_GET, "/oic/sec/csr", NULL), OCF_COAP_CONTENT);
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *root = bytes_tree(t, w->o.body, w->o.len);
+  ocf_bytes pem;
+  char enc[32];
+  assert_int_equal(ocf_rep_get_text_or_bytes(ocf_rep_map_value(root, "csr"), &pem, NULL), OCF_OK);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(root, "encoding"), enc, sizeof enc), OCF_OK);
+  assert_string_equal(enc, "oic.sec.encoding.pem");
+  assert_int_equal(ocf_pki_csr_parse(pem.ptr, pem.len, csr), OCF_OK); /* signature verified */
+  test_free(t);
+}
+
+/* {"creds": [{credtype 8, subjectuuid, credusage, publicdata PEM}]} */
+static size_t cert_cred(const char *subject, const char *usage, const char *pem, uint8_t *out, size_t cap) {
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, cap);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "creds");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credtype", 8);
+  ocf_rep_enc_kv_text(&e, "subjectuuid", subject);
+  ocf_rep_enc_kv_text(&e, "credusage", usage);
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_kv_text(&e, "data", pem);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t len = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+  return len;
+}
+
+/* A certificate for uuid and pubkey from ca, as PEM (and DER). */
+static uint8_t g_serial[OCF_PKI_SERIAL_MAX + 1]; /* of the last issue_pem */
+static size_t g_serial_len;
+
+static void issue_pem(const ocf_pki_ca *ca, const ocf_pki_rng *rng, const char *uuid, const uint8_t *pub,
+                      size_t pub_len, char *pem, size_t cap, uint8_t der[OCF_PKI_CERT_MAX], size_t *der_len) {
+  ocf_pki_leaf leaf = {.uuid = uuid_of(uuid),
+                       .pubkey = pub,
+                       .pubkey_len = pub_len,
+                       .not_before = NOW_2025 - 86400,
+                       .not_after = NOW_2025 + 86400 * 365};
+  assert_int_equal(ocf_pki_issue(ca, &leaf, rng, der, OCF_PKI_CERT_MAX, der_len, g_serial, &g_serial_len),
+                   OCF_OK);
+  size_t len = 0;
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", der, *der_len, pem, cap, &len), OCF_OK);
+}
+
+/* A client holding key/cert (DER) from a CA, trusting anchor. */
+static ocf_dtls_profile cert_profile(const uint8_t *cert, size_t cert_len, const uint8_t *key, size_t key_len,
+                                     const ocf_bytes *anchor, ocf_bytes *chain) {
+  ocf_dtls_profile p;
+  memset(&p, 0, sizeof p);
+  p.suites[0] = OCF_DTLS_ECDHE_ECDSA_AES_128_CCM_8;
+  p.n_suites = 1;
+  chain[0] = (ocf_bytes){cert, cert_len};
+  p.chain = chain;
+  p.n_chain = 1;
+  p.private_key = (ocf_bytes){key, key_len};
+  p.trust_anchors = anchor;
+  p.n_trust_anchors = 1;
+  p.verify = OCF_DTLS_VERIFY_REQUIRED;
+  return p;
+}
+
+/* POST /oic/sec/crl with a CRL of ca revoking serial (base64 DER, SEC:crl). */
+static void revoke_on_device(world *w, const ocf_pki_ca *ca, const ocf_pki_rng *rng, const uint8_t *serial,
+                             size_t serial_len) {
+  ocf_pki_revoked r = {serial, serial_len, NOW_2025};
+  ocf_pki_crl_params cp = {.number = 2,
+                           .this_update = NOW_2025,
+                           .next_update = NOW_2025 + 86400 * 90,
+                           .revoked = &r,
+                           .n_revoked = 1};
+  uint8_t crl[1024];
+  size_t crl_len = 0;
+  assert_int_equal(ocf_pki_crl_write(ca, &cp, rng, crl, sizeof crl, &crl_len), OCF_OK);
+  static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char b64[2048], body[2200];
+  size_t o = 0;
+  for (size_t i = 0; i < crl_len; i += 3) {
+    uint32_t v = (uint32_t)crl[i] << 16 | (i + 1 < crl_len ? (uint32_t)crl[i + 1] << 8 : 0) |
+                 (i + 2 < crl_len ? crl[i + 2] : 0);
+    b64[o++] = a[v >> 18 & 63];
+    b64[o++] = a[v >> 12 & 63];
+    b64[o++] = i + 1 < crl_len ? a[v >> 6 & 63] : '=';
+    b64[o++] = i + 2 < crl_len ? a[v & 63] : '=';
+  }
+  b64[o] = 0;
+  snprintf(body, sizeof body, "{'crlid': 2, 'thisupdate': '2025-01-01T00:00:00Z', 'crldata': '%s'}", b64);
+  changed(w, "/oic/sec/crl", body);
+}
+
+static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
+  (void)state;
+  world w;
+  owned_world(&w, 61);
+  ocf_pki_rng rng = {w.o.sp.pf.random, w.o.sp.pf.ctx};
+  ocf_pki_ca *ca = TEST_NEW(ocf_pki_ca), *other = TEST_NEW(ocf_pki_ca);
+  assert_int_equal(ocf_pki_ca_create("Domain CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, ca),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_ca_create("Other CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, other),
+                   OCF_OK);
+  /* Digest 2.7: the CSR names the current deviceuuid and is signed with the device's key. */
+  ocf_pki_csr csr;
+  get_csr(&w, &csr);
+  assert_true(csr.has_uuid);
+  assert_true(ocf_uuid_equal(&csr.uuid, &models(&w)->doxm.deviceuuid));
+  static char pem[4096], root_pem[4096];
+  static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0, len = 0;
+  /* A certificate for another key: 4.00, cred unchanged (digest 2.3). */
+  uint8_t k2[OCF_PKI_KEY_MAX], p2[OCF_PKI_PUBKEY_MAX];
+  size_t k2_len = 0, p2_len = 0;
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k2, sizeof k2, &k2_len, p2, sizeof p2, &p2_len), OCF_OK);
+  issue_pem(ca, &rng, NEW_DI, p2, p2_len, pem, sizeof pem, der, &der_len);
+  uint32_t n_before = models(&w)->cred.n;
+  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_BAD_REQUEST);
+  /* Our key but the CN of another uuid: refused too. */
+  issue_pem(ca, &rng, OBT_UUID, csr.pubkey, csr.pubkey_len, pem, sizeof pem, der, &der_len);
+  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_BAD_REQUEST);
+  assert_int_equal(models(&w)->cred.n, n_before);
+  /* The trust anchor and the certificate from the CSR (digest 6.2, 6.3), PEM. */
+  size_t root_len = 0;
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", ca->cert, ca->cert_len, root_pem, sizeof root_pem, &root_len), OCF_OK);
+  len = cert_cred("*", "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  issue_pem(ca, &rng, NEW_DI, csr.pubkey, csr.pubkey_len, pem, sizeof pem, der, &der_len);
+  uint8_t dev_cert[OCF_PKI_CERT_MAX];
+  memcpy(dev_cert, der, der_len);
+  size_t dev_cert_len = der_len;
+  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(models(&w)->cred.n, n_before + 2);
+  /* A client with a certificate of the same CA: ECDHE-ECDSA, both sides verified. */
+  issue_pem(ca, &rng, OBT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
+  ocf_bytes anchor = {ca->cert, ca->cert_len}, chain[1];
+  ocf_dtls_profile p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
+  w.o2.cert_client = true;
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
+  assert_int_equal(ocf_stack_session_info(w.o2.stack, &w.dsep)->suite, OCF_DTLS_ECDHE_ECDSA_AES_128_CCM_8);
+  assert_true(w.o2.peer_has_uuid); /* the device presented the certificate we issued */
+  assert_true(ocf_uuid_equal(&w.o2.peer_uuid, &models(&w)->doxm.deviceuuid));
+  (void)dev_cert;
+  (void)dev_cert_len;
+  assert_int_equal(ocf_stack_close(w.o2.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 100);
+  /* Digest 6.7: once the CRL revoking the client's serial is in /oic/sec/crl, its handshake fails. */
+  revoke_on_device(&w, ca, &rng, g_serial, g_serial_len);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.failed);
+  /* A client certificate from another CA is refused. */
+  issue_pem(other, &rng, OBT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
+  p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.failed);
+  ocf_pki_ca_wipe(ca);
+  ocf_pki_ca_wipe(other);
+  test_free(ca);
+  test_free(other);
+  world_free(&w);
+}
+
+/* The key pair survives a restart and is replaced by RESET (Sec 8 entry actions). */
+static void test_key_pair_survives_restart_and_is_replaced_on_reset(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 67);
+  uint8_t key[OCF_PKI_KEY_MAX];
+  size_t key_len = models(&w)->devkey_len;
+  assert_true(key_len > 0);
+  memcpy(key, models(&w)->devkey, key_len);
+  device_stop(&w);
+  device_start(&w);
+  assert_int_equal(models(&w)->devkey_len, key_len);
+  assert_memory_equal(models(&w)->devkey, key, key_len);
+  assert_int_equal(ocf_device_factory_reset(w.dev, ocf_sim_now(w.net)), OCF_OK);
+  assert_true(models(&w)->devkey_len > 0);
+  assert_true(memcmp(models(&w)->devkey, key, key_len) != 0);
+  memcpy(key, models(&w)->devkey, models(&w)->devkey_len);
+  device_stop(&w);
+  device_start(&w);
+  assert_memory_equal(models(&w)->devkey, key, key_len);
+  world_free(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_just_works_onboarding),
@@ -541,6 +775,8 @@ int main(void) {
       cmocka_unit_test(test_idle_doc_closes_after_session_idle),
       cmocka_unit_test(test_suite_mismatch_fails_cleanly),
       cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
+      cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
+      cmocka_unit_test(test_key_pair_survives_restart_and_is_replaced_on_reset),
   };
   return cmocka_run_group_tests(tests, make_certs, NULL);
 }

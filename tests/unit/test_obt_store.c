@@ -894,6 +894,27 @@ static void test_open_migrates_a_version_3_database(void **state) {
   assert_int_equal(raw_int(f, "SELECT count(*) FROM pairings"), 1);
 }
 
+/* A version 4 database (before the certificate records, ADR 0020) opens and gains them. */
+static void test_open_migrates_a_version_4_database(void **state) {
+  fixture *f = *state;
+  prepare(f);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  assert_int_equal(obt_schema_migrate(db, 0, 4), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "INSERT INTO domain VALUES (1, zeroblob(16), randomblob(16), 'v4', 0, 'jw', 5);", NULL,
+                   NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(ocf_obt_store_open(f->db, &f->sp.pf, &f->s), OCF_OK);
+  ocf_obt_domain d;
+  assert_int_equal(ocf_obt_store_domain_get(f->s, &d), OCF_OK);
+  assert_string_equal(d.name, "v4");
+  close_store(f);
+  assert_int_equal(raw_int(f, "PRAGMA user_version"), OBT_STORE_SCHEMA_VERSION);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('certs')"), 10);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_create_then_reopen_reads_the_domain_back, setup, teardown),
@@ -915,6 +936,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_open_migrates_a_version_1_database_keeping_its_rows, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_open_refuses_a_newer_schema, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_open_migrates_a_version_4_database, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_refuses_foreign_files, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_of_empty_file_has_no_domain, setup, teardown),
       cmocka_unit_test_setup_teardown(test_prepare_makes_0700_directories_and_a_0600_file, setup, teardown),

@@ -26,7 +26,10 @@ static const char *const ACL =
     "{'aceid': 6, 'subject': {'uuid': '" PEER2 "'}, 'resources': [{'wc': '-'}], 'permission': 8},"
     "{'aceid': 7, 'subject': {'uuid': '" PEER3 "'}, 'resources': [{'href': '/light'}], 'permission': 4,"
     " 'validity': [{'period': '20160101T000000Z/20170101T000000Z'}]},"
-    "{'aceid': 8, 'subject': {'role': 'viewer'}, 'resources': [{'wc': '*'}], 'permission': 2}"
+    "{'aceid': 8, 'subject': {'role': 'viewer'}, 'resources': [{'wc': '*'}], 'permission': 2},"
+    "{'aceid': 9, 'subject': {'conntype': 'anon-clear'}, 'resources': [{'href': '/switch'}, {'href': "
+    "'/light'}],"
+    " 'permission': 2}"
     "]}";
 
 static ocf_svr_acl2 *acl;
@@ -175,12 +178,18 @@ static const acl_case CASES[] = {
     C(RFNOP, false, UNI, PEER2_PSK, D, "/switch", ALLOW, ACE, 6), /* "-": has a coap:// endpoint */
     C(RFNOP, false, UNI, PEER2_PSK, D, "/light", DENY, NO_PERMISSION, 0),
     C(RFNOP, false, UNI, PEER2_PSK, D, "/hidden", DENY, NO_PERMISSION, 0),
-    C(RFNOP, false, UNI, CLEAR, G, "/switch", DENY, NCR_CLEAR, 0),
+    /* an NCR with a coap:// endpoint: only anon-clear ACEs grant it unsecured (ADR 0021) */
+    C(RFNOP, false, UNI, CLEAR, G, "/switch", ALLOW, ACE, 9),
+    C(RFNOP, false, UNI, CLEAR, P, "/switch", DENY, NO_PERMISSION, 0),
+    C(RFNOP, false, UNI, CLEAR, D, "/switch", DENY, NO_PERMISSION, 0), /* ACE 6's uuid needs a session */
+    C(RFNOP, false, UNI, CLEAR, G, "/light", DENY, NCR_CLEAR, 0),      /* coaps only: ACE 9 cannot help */
+    C(RFPRO, false, UNI, CLEAR, G, "/switch", DENY, NCR_NOT_RFNOP, 0),
     C(RFNOP, false, UNI, CLEAR, G, "/oic/d", ALLOW, ACE, 3),
     C(RFNOP, false, UNI, CLEAR, G, "/oic/sec/doxm", DENY, SVR_CLEAR, 0),
     C(RFNOP, false, MC, CLEAR, G, "/oic/sec/doxm", SILENT, MCAST_DOXM_SILENT, 0),
     C(RFNOP, false, MC, CLEAR, G, "/oic/res", ALLOW, ACE, 3),
-    C(RFNOP, false, MC, CLEAR, G, "/switch", SILENT, NCR_CLEAR, 0),
+    C(RFNOP, false, MC, CLEAR, G, "/switch", ALLOW, ACE, 9),
+    C(RFNOP, false, MC, CLEAR, G, "/light", SILENT, NCR_CLEAR, 0),
     /* SRESET: corrections by the owners; no NCR */
     C(SRESET, false, UNI, OBT_PSK, P, "/oic/sec/cred", ALLOW, RESOURCE_OWNER, 0),
     C(SRESET, false, UNI, OBT_PSK, P, "/oic/sec/acl2", ALLOW, RESOURCE_OWNER, 0),

@@ -100,3 +100,15 @@ ocf_err ocf_obt_ca_cert_pem(ocf_obt_store *s, char *buf, size_t cap, size_t *len
   if (err == OCF_OK) err = ocf_pki_pem_write("CERTIFICATE", der, der_len, buf, cap, len);
   return err;
 }
+
+ocf_err obt_ca_open(ocf_obt_store *s, ocf_pki_ca *out) {
+  memset(out, 0, sizeof *out);
+  if (!s->unlocked) return OCF_ERR_STATE;
+  ocf_err err = ocf_obt_ca_cert(s, out->cert, sizeof out->cert, &out->cert_len);
+  if (err == OCF_ERR_NO_SPACE) err = OCF_ERR_MALFORMED;
+  if (err == OCF_OK)
+    err = ocf_obt_store_domain_secret_get(s, k_key_name, out->key, sizeof out->key, &out->key_len);
+  if (err == OCF_ERR_NO_SPACE) err = OCF_ERR_MALFORMED;
+  if (err != OCF_OK) ocf_pki_ca_wipe(out);
+  return err;
+}

@@ -9,10 +9,12 @@
 
 #include <ocf/ocf_obt_store.h>
 
+#include "pki/ca.h"
+
 /* PRAGMA application_id of a domain store: "OBT1". */
 #define OBT_STORE_APPLICATION_ID 0x4f425431
 /* The schema this code writes: PRAGMA user_version after the migrations of schema.c. */
-#define OBT_STORE_SCHEMA_VERSION 4
+#define OBT_STORE_SCHEMA_VERSION 5
 /* Secret AEAD key: the first 16 bytes of HMAC-SHA-256(domain key, label || salt). */
 #define OBT_STORE_SECRET_KEY_LEN 16
 #define OBT_STORE_SALT_LEN 16
@@ -61,6 +63,12 @@ bool obt_key_valid(const ocf_obt_store_key *key, bool creating);
 bool obt_domain_valid(const ocf_obt_domain *d);
 /* Inserts the domain row (uuids already chosen). */
 OCF_NODISCARD ocf_err obt_domain_insert(ocf_obt_store *s, const ocf_obt_domain *d);
+
+/* ---- ca.c ---------------------------------------------------------------------------------- */
+
+/* The domain's CA with its key opened (the caller wipes it with ocf_pki_ca_wipe).
+ * OCF_ERR_NOT_FOUND, OCF_ERR_STATE (locked), OCF_ERR_MALFORMED, OCF_ERR_IO. */
+OCF_NODISCARD ocf_err obt_ca_open(ocf_obt_store *s, ocf_pki_ca *out);
 
 /* ---- devices.c ----------------------------------------------------------------------------- */
 

@@ -75,6 +75,21 @@ static const char *const k_migrations[] = {
     "  created INTEGER NOT NULL,"
     "  CHECK (uuid_a < uuid_b),"
     "  PRIMARY KEY (uuid_a, uuid_b)) STRICT;",
+    /* 4 -> 5: every certificate the CA issued (ADR 0020): serial, the device (or the tool),
+     * kind, validity, revocation; the CRL number is the domain value "crl-number". Not tied to
+     * the devices table: a forgotten device's certificates stay revocable. */
+    "CREATE TABLE certs ("
+    "  serial BLOB PRIMARY KEY CHECK (length(serial) BETWEEN 1 AND 21),"
+    "  uuid BLOB NOT NULL CHECK (length(uuid) = 16),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('identity', 'role', 'tool')),"
+    "  roles TEXT NOT NULL DEFAULT '',"
+    "  issued INTEGER NOT NULL,"
+    "  not_before INTEGER NOT NULL,"
+    "  not_after INTEGER NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),"
+    "  revoked_at INTEGER NOT NULL DEFAULT 0,"
+    "  cert BLOB NOT NULL) STRICT;"
+    "CREATE INDEX certs_by_uuid ON certs(uuid);",
 };
 
 _Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,

@@ -1,0 +1,235 @@
+/* obt cert issue / renew / self and obt crl push (ADR 0020): the CMS jobs of <ocf/ocf_obt_cms_cert.h>
+ * run over the owner sessions by the provisioning engine (prov_cli.h), and the tool's own
+ * certificate written to files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ocf/ocf_obt_cms_cert.h>
+#include <ocf/ocf_posix.h>
+
+#include "cert_cli.h"
+#include "prov_cli.h"
+
+/* --- self ------------------------------------------------------------------------------------- */
+
+static int write_file(const char *dir, const char *name, const char *text, bool secret) {
+  char path[4096];
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) return OBT_EXIT_USAGE;
+  if (secret) {
+    /* 0600 from the start, never a symlink or a shared file (ocf_posix_private_file_prepare). */
+    ocf_err err = ocf_posix_private_file_prepare(path, true, NULL, NULL);
+    if (err != OCF_OK) {
+      fprintf(stderr, "obt cert self: %s: %s\n", path,
+              err == OCF_ERR_DENIED ? "refused: a symbolic link, not yours, or not mode 0600"
+                                    : ocf_strerror(err));
+      return err == OCF_ERR_DENIED ? OBT_EXIT_FAILED : OBT_EXIT_SYSTEM;
+    }
+  }
+  FILE *f = fopen(path, "w");
+  if (!f || fputs(text, f) < 0 || fflush(f) != 0) {
+    perror(path);
+    if (f) fclose(f);
+    return OBT_EXIT_SYSTEM;
+  }
+  return fclose(f) == 0 ? OBT_EXIT_OK : OBT_EXIT_SYSTEM;
+}
+
+typedef struct self_files {
+  char cert[OCF_OBT_CERT_PEM_MAX], key[OCF_OBT_CERT_PEM_MAX], ca[OCF_OBT_CERT_PEM_MAX];
+} self_files;
+
+static int self_write(ocf_obt_store *s, const obt_cert_opts *o, self_files *f) {
+  char *cert = f->cert, *key = f->key, *ca = f->ca;
+  ocf_obt_cert_record rec;
+  int64_t now = obt_wall_ms() / 1000;
+  size_t ca_len = 0;
+  ocf_err err = ocf_obt_ca_cert_pem(s, ca, OCF_OBT_CERT_PEM_MAX, &ca_len);
+  if (err == OCF_OK) err = ocf_obt_ca_issue_self(s, now, o->days, cert, key, &rec);
+  if (err != OCF_OK) {
+    fprintf(stderr, "obt cert self: %s\n",
+            err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)" : ocf_strerror(err));
+    return err == OCF_ERR_IO ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
+  }
+  int rc = write_file(o->out, "tool.key", key, true);
+  if (rc == OBT_EXIT_OK) rc = write_file(o->out, "tool.crt", cert, false);
+  if (rc == OBT_EXIT_OK) rc = write_file(o->out, "ca.crt", ca, false);
+  if (rc != OBT_EXIT_OK) return rc;
+  if (ocf_obt_store_audit_append(s, obt_wall_ms(), "obt", "cert self", "tool certificate") != OCF_OK)
+    fprintf(stderr, "obt cert self: the audit log could not be written\n");
+  char uuid[OCF_UUID_STR_LEN];
+  ocf_uuid_format(&rec.uuid, uuid);
+  printf("tool certificate for uuid:%s, serial ", uuid);
+  obt_hex(stdout, rec.serial, rec.serial_len);
+  printf(", in %s (tool.crt, tool.key, ca.crt)\n", o->out);
+  return OBT_EXIT_OK;
+}
+
+int obt_cert_self(ocf_obt_store *s, const obt_cert_opts *o) {
+  self_files *f = calloc(1, sizeof *f);
+  if (!f) return OBT_EXIT_SYSTEM;
+  int rc = self_write(s, o, f);
+  memset(f, 0, sizeof *f); /* the key */
+  free(f);
+  return rc;
+}
+
+/* --- jobs ------------------------------------------------------------------------------------- */
+
+typedef struct job_set {
+  ocf_obt_cms_job **jobs;
+  size_t n;
+} job_set;
+
+/* What an ok job did: the certificate's serial and expiry, or that no CRL is there. */
+static void describe(void *user, size_t i, char *out, size_t cap) {
+  const job_set *js = user;
+  const ocf_obt_cert_record *r = ocf_obt_cms_job_issued(js->jobs[i]);
+  if (ocf_obt_cms_job_skipped(js->jobs[i])) {
+    snprintf(out, cap, "skipped: no /oic/sec/crl");
+    return;
+  }
+  if (!r) {
+    snprintf(out, cap, "CRL installed");
+    return;
+  }
+  char until[32];
+  obt_format_wall((ocf_obt_wall_ms)r->not_after * 1000, until);
+  size_t o = (size_t)snprintf(out, cap, "%s certificate serial ", ocf_obt_cert_kind_name(r->kind));
+  for (size_t k = 0; k < r->serial_len && o + 3 < cap; k++)
+    o += (size_t)snprintf(out + o, cap - o, "%02X", r->serial[k]);
+  if (o < cap) snprintf(out + o, cap - o, " until %s", until);
+}
+
+static void free_jobs(job_set *js) {
+  for (size_t i = 0; i < js->n; i++) ocf_obt_cms_job_free(js->jobs[i]);
+  free(js->jobs);
+}
+
+/* The uuids of o->lc (parsed by obt_lc_opt_parse), de-duplicated. */
+static size_t uuids_of(const obt_cert_opts *o, ocf_uuid *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < o->lc.n_uuids; i++) {
+    ocf_uuid u;
+    if (ocf_uuid_parse(o->lc.uuids[i], strlen(o->lc.uuids[i]), &u) != OCF_OK) continue;
+    bool dup = false;
+    for (size_t k = 0; k < n; k++) dup = dup || ocf_uuid_equal(&out[k], &u);
+    if (!dup) out[n++] = u;
+  }
+  return n;
+}
+
+static int run_jobs(const char *cmd, const char *what, obt_cert_opts *o, ocf_obt_store *s,
+                    const ocf_uuid *uuids, job_set *js) {
+  obt_prov_cli_job *jobs = calloc(js->n ? js->n : 1, sizeof *jobs);
+  if (!jobs) return OBT_EXIT_SYSTEM;
+  for (size_t i = 0; i < js->n; i++) jobs[i] = (obt_prov_cli_job){uuids[i], ocf_obt_cms_step, js->jobs[i]};
+  int rc = obt_prov_cli_run_once(cmd, &o->lc, s, what, jobs, js->n, describe, js);
+  free(jobs);
+  return rc;
+}
+
+int obt_cert_issue(ocf_obt_store *s, obt_cert_opts *o, bool renew) {
+  ocf_uuid *uuids = calloc(o->lc.n_uuids, sizeof *uuids);
+  job_set js = {calloc(o->lc.n_uuids, sizeof *js.jobs), 0};
+  if (!uuids || !js.jobs) {
+    free(uuids);
+    free(js.jobs);
+    return OBT_EXIT_SYSTEM;
+  }
+  size_t n = uuids_of(o, uuids);
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  int rc = -1;
+  for (size_t i = 0; i < n && rc < 0; i++) {
+    ocf_obt_cms_cert_params p = {.store = s,
+                                 .uuid = uuids[i],
+                                 .utc_now = obt_wall_ms() / 1000,
+                                 .days = o->days,
+                                 .roles = o->roles,
+                                 .n_roles = o->n_roles};
+    ocf_err err = ocf_obt_cms_cert_job_new(&pf, &p, &js.jobs[js.n]);
+    if (err == OCF_OK) {
+      js.n++;
+    } else {
+      fprintf(stderr, "obt cert: %s\n",
+              err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)" : ocf_strerror(err));
+      rc = err == OCF_ERR_NO_MEMORY || err == OCF_ERR_IO ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
+    }
+  }
+  if (rc < 0)
+    rc = run_jobs(renew ? "cert renew" : "cert issue", renew ? "cert renew" : "cert issue", o, s, uuids, &js);
+  free_jobs(&js);
+  free(uuids);
+  return rc;
+}
+
+/* --- crl push ----------------------------------------------------------------------------------- */
+
+typedef struct owned_list {
+  ocf_uuid *u;
+  size_t n, cap;
+} owned_list;
+
+static bool add_owned(void *user, const ocf_obt_device_record *d) {
+  owned_list *l = user;
+  if (d->state != OCF_OBT_DEVICE_OWNED) return true;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    ocf_uuid *u = realloc(l->u, cap * sizeof *u);
+    if (!u) return false;
+    l->u = u;
+    l->cap = cap;
+  }
+  l->u[l->n++] = d->uuid;
+  return true;
+}
+
+int obt_crl_push(ocf_obt_store *s, obt_cert_opts *o) {
+  owned_list l = {0};
+  if (o->all) {
+    if (ocf_obt_store_device_list(s, add_owned, &l) != OCF_OK) {
+      free(l.u);
+      return OBT_EXIT_SYSTEM;
+    }
+  } else {
+    l.u = calloc(o->lc.n_uuids ? o->lc.n_uuids : 1, sizeof *l.u);
+    if (!l.u) return OBT_EXIT_SYSTEM;
+    l.n = uuids_of(o, l.u);
+  }
+  if (l.n == 0) {
+    fprintf(stderr, "obt crl push: no owned devices%s\n", o->all ? " in the domain" : "");
+    free(l.u);
+    return OBT_EXIT_FAILED;
+  }
+  uint8_t crl[2048];
+  size_t len = 0;
+  uint64_t number = 0;
+  int64_t now = obt_wall_ms() / 1000;
+  ocf_obt_domain dom;
+  ocf_err err = ocf_obt_store_domain_get(s, &dom);
+  /* Digest §6.7: refresh every 3 months; the CRL says when the next one is due. */
+  if (err == OCF_OK) err = ocf_obt_crl_build(s, now, 90, crl, sizeof crl, &len, &number);
+  job_set js = {calloc(l.n, sizeof *js.jobs), 0};
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  for (size_t i = 0; err == OCF_OK && js.jobs && i < l.n; i++) {
+    err = ocf_obt_cms_crl_job_new(&pf, &dom.tool_uuid, crl, len, number, now, &js.jobs[i]);
+    if (err == OCF_OK) js.n++;
+  }
+  int rc;
+  if (err != OCF_OK || !js.jobs) {
+    fprintf(stderr, "obt crl push: %s\n",
+            err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)"
+            : err == OCF_ERR_NO_SPACE || err == OCF_ERR_TOO_LARGE
+                ? "too many revoked certificates for one CRL"
+                : ocf_strerror(err));
+    rc = OBT_EXIT_FAILED;
+  } else {
+    printf("CRL number %llu, %zu bytes\n", (unsigned long long)number, len);
+    rc = run_jobs("crl", "crl push", o, s, l.u, &js);
+  }
+  free_jobs(&js);
+  free(l.u);
+  return rc;
+}

@@ -1,0 +1,177 @@
+/* The device's certificates (digest §2.3, §2.7, §6.2; ADR 0020): its P-256 key pair, the CSR
+ * /oic/sec/csr answers, the check of an identity certificate POSTed to /oic/sec/cred, and cred's
+ * certificates as DER for the DTLS glue (sec_dtls.c).
+ *
+ * The key pair exists only on a device that supports certificates (sct has credtype 8, or the
+ * mfgcert OTM is offered). It is made from the platform's generator when the device is created
+ * without one and by the RESET entry action (Sec 8: "regenerate the key pair"), and kept in the
+ * sealed store as its own blob (sec_store.c: "devkey"), saved with the state that made it. It
+ * never leaves the device: GET /oic/sec/cred shows no privatedata for it, since it is not in
+ * cred at all. */
+#include <string.h>
+
+#include "base/log.h"
+#include "device/sec.h"
+#include "pki/key.h"
+#include "svr/svr_util.h"
+
+#define LOG_MODULE "device"
+
+bool device_sec_supports_certs(const device_sec *s) {
+  if (s->sct & OCF_CREDTYPE_CERT) return true;
+  for (size_t i = 0; i < s->n_otms; i++)
+    if (s->otms[i] == OCF_DEVICE_OTM_MFG_CERT) return true;
+  return false;
+}
+
+static ocf_pki_rng rng_of(const ocf_device *d) { return (ocf_pki_rng){d->pf.random, d->pf.ctx}; }
+
+ocf_err sec_key_renew(ocf_device *d, sec_models *m) {
+  memset(m->devkey, 0, sizeof m->devkey);
+  m->devkey_len = 0;
+  if (!device_sec_supports_certs(d->sec)) return OCF_OK;
+  ocf_pki_rng rng = rng_of(d);
+  uint8_t pub[OCF_PKI_PUBKEY_MAX];
+  size_t pub_len = 0, key_len = 0;
+  ocf_err err =
+      ocf_pki_keypair_generate(&rng, m->devkey, sizeof m->devkey, &key_len, pub, sizeof pub, &pub_len);
+  if (err != OCF_OK) {
+    ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "no key pair could be made: %s", ocf_strerror(err));
+    return err;
+  }
+  m->devkey_len = (uint16_t)key_len;
+  return OCF_OK;
+}
+
+ocf_err sec_csr_build(const ocf_device *d, ocf_svr_csr *out) {
+  const sec_models *m = d->sec->cur;
+  memset(out, 0, sizeof *out);
+  if (m->devkey_len == 0) return OCF_ERR_STATE;
+  ocf_pki_rng rng = rng_of(d);
+  uint8_t der[OCF_PKI_CSR_MAX];
+  size_t der_len = 0, pem_len = 0;
+  char pem[OCF_SVR_CSR_MAX];
+  /* Digest §2.7: built on every GET from the CURRENT deviceuuid (the DOTS may have changed it),
+   * PEM as the schema says. */
+  ocf_err err =
+      ocf_pki_csr_write(m->devkey, m->devkey_len, &m->doxm.deviceuuid, &rng, der, sizeof der, &der_len);
+  if (err == OCF_OK) err = ocf_pki_pem_write("CERTIFICATE REQUEST", der, der_len, pem, sizeof pem, &pem_len);
+  if (err == OCF_OK) err = ocf_svr_csr_set(out, OCF_CRED_ENC_PEM, (const uint8_t *)pem, pem_len);
+  return err;
+}
+
+static ocf_err refuse_cert(ocf_svr_report *r, const char *why) {
+  memset(r, 0, sizeof *r);
+  r->kind = OCF_SVR_E_RANGE;
+  memcpy(r->where, "creds", sizeof "creds");
+  r->why = why;
+  return OCF_ERR_RANGE;
+}
+
+static bool own_cert_entry(const ocf_svr_cred_entry *e) {
+  return e->credtype == OCF_CREDTYPE_CERT &&
+         (e->credusage == OCF_CRED_USAGE_CERT || e->credusage == OCF_CRED_USAGE_ROLECERT) &&
+         !(e->has_private && e->private_len > 0);
+}
+
+/* The leaf's key must be ours and its CN our deviceuuid (digest §2.3: a certificate without
+ * privatedata is accepted only for the device's own key pair). */
+static ocf_err check_own(const ocf_device *d, const sec_models *next, const ocf_svr_cred_entry *e,
+                         ocf_svr_report *r) {
+  const sec_models *cur = d->sec->cur;
+  if (!e->has_public || e->public_len == 0) return refuse_cert(r, "a certificate without publicdata");
+  if (cur->devkey_len == 0) return refuse_cert(r, "this device has no key pair for a certificate");
+  uint8_t buf[OCF_SVR_CRED_PUBLIC_MAX];
+  ocf_bytes certs[OCF_SEC_CHAIN_MAX];
+  size_t n = 0;
+  if (ocf_pki_certs_der(e->public_data, e->public_len, buf, sizeof buf, certs, OCF_SEC_CHAIN_MAX, &n) !=
+      OCF_OK)
+    return refuse_cert(r, "publicdata is not a certificate chain");
+  uint8_t cert_pub[OCF_PKI_PUBKEY_MAX], own_pub[OCF_PKI_PUBKEY_MAX];
+  size_t cert_pub_len = 0, own_pub_len = 0;
+  bool has_uuid = false;
+  ocf_uuid uuid;
+  ocf_pki_rng rng = rng_of(d);
+  if (ocf_pki_cert_subject(certs[0].ptr, certs[0].len, cert_pub, sizeof cert_pub, &cert_pub_len, &has_uuid,
+                           &uuid) != OCF_OK ||
+      ocf_pki_key_public(cur->devkey, cur->devkey_len, &rng, own_pub, sizeof own_pub, &own_pub_len) != OCF_OK)
+    return refuse_cert(r, "the certificate does not parse");
+  if (cert_pub_len != own_pub_len || memcmp(cert_pub, own_pub, own_pub_len) != 0)
+    return refuse_cert(r, "the certificate is not for this device's key");
+  if (!has_uuid || !ocf_uuid_equal(&uuid, &next->doxm.deviceuuid))
+    return refuse_cert(r, "the certificate's CN is not uuid:<deviceuuid>");
+  return OCF_OK;
+}
+
+ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_report *r) {
+  const sec_models *cur = d->sec->cur;
+  for (size_t i = 0; i < next->cred.n; i++) {
+    const ocf_svr_cred_entry *e = &next->cred.e[i];
+    if (!own_cert_entry(e)) continue;
+    bool unchanged = false; /* entries already held were checked when they came */
+    for (size_t j = 0; j < cur->cred.n && !unchanged; j++)
+      unchanged = cur->cred.e[j].credid == e->credid && ocf_svr_cred_entry_same(&cur->cred.e[j], e);
+    if (unchanged) continue;
+    ocf_err err = check_own(d, next, e, r);
+    if (err != OCF_OK) {
+      ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "certificate refused: %s", r->why);
+      return err;
+    }
+  }
+  return OCF_OK;
+}
+
+/* --- cred's certificates as DER for a DTLS profile -------------------------------------------- */
+
+size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *out, size_t max) {
+  size_t n = 0, used = 0;
+  for (size_t i = 0; i < m->cred.n && n < max; i++) {
+    const ocf_svr_cred_entry *e = &m->cred.e[i];
+    if (e->credusage != OCF_CRED_USAGE_TRUSTCA || !e->has_public || e->public_len == 0) continue;
+    size_t got = 0;
+    /* A PEM entry may hold more than one CA: each is an anchor. */
+    if (ocf_pki_certs_der(e->public_data, e->public_len, buf + used, cap - used, out + n, max - n, &got) !=
+        OCF_OK)
+      continue;
+    for (size_t k = 0; k < got; k++) used += out[n + k].len;
+    n += got;
+  }
+  return n;
+}
+
+bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
+                       ocf_bytes *key) {
+  for (size_t i = 0; i < m->cred.n; i++) {
+    const ocf_svr_cred_entry *e = &m->cred.e[i];
+    if (e->credtype != OCF_CREDTYPE_CERT || e->credusage != OCF_CRED_USAGE_CERT || !e->has_public ||
+        e->public_len == 0)
+      continue;
+    bool own_key = e->has_private && e->private_len > 0;
+    if (own_key && e->private_encoding != OCF_CRED_ENC_RAW) continue;
+    if (!own_key && m->devkey_len == 0) continue;
+    if (ocf_pki_certs_der(e->public_data, e->public_len, buf, cap, chain, max, n) != OCF_OK) continue;
+    *key = own_key ? (ocf_bytes){e->private_data, e->private_len} : (ocf_bytes){m->devkey, m->devkey_len};
+    return true;
+  }
+  return false;
+}
+
+/* Digest §6.7: the CRL the CMS provisioned, when it speaks for the peer's issuer. A CRL that does
+ * not decode or verify is ignored (logged): only the owner writes /oic/sec/crl. */
+ocf_err sec_cert_crl_check(const ocf_device *d, const ocf_bytes *anchors, size_t n, const ocf_bytes *leaf) {
+  const ocf_svr_crl *crl = &d->sec->cur->crl;
+  size_t len = strlen(crl->crldata);
+  if (len == 0) return OCF_OK;
+  uint8_t der[OCF_SVR_CRL_DATA_MAX];
+  long n_der = svr_base64_decode((const uint8_t *)crl->crldata, len, der, sizeof der);
+  bool applies = false;
+  ocf_err err = n_der > 0 ? ocf_pki_crl_check(der, (size_t)n_der, anchors, n, leaf->ptr, leaf->len, &applies)
+                          : OCF_ERR_MALFORMED;
+  if (err == OCF_ERR_DENIED) {
+    ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "peer certificate revoked (CRL %lld)", (long long)crl->crlid);
+    return err;
+  }
+  if (err != OCF_OK)
+    ocf_log(&d->pf, OCF_LOG_WARN, LOG_MODULE, "stored CRL unusable (%s): not applied", ocf_strerror(err));
+  return OCF_OK;
+}

@@ -1,0 +1,437 @@
+/* The CMS certificate and CRL jobs (<ocf/ocf_obt_cms_cert.h>, src/obt/cms_cert.c, ADR 0020) driven
+ * with scripted device answers: the order of requests of digest §6.2/§6.3/§6.7, what they carry,
+ * and hostile answers (a CSR with a bad signature, the CN of another uuid, an oversized CSR,
+ * sct without certificates, codes the step does not expect, payloads that do not decode). Also
+ * the store's records, revocation, CRL numbers and the tool's own certificate. */
+#define _XOPEN_SOURCE 700 /* mkdtemp */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ocf/ocf_obt_cms_cert.h>
+#include <ocf/ocf_posix.h>
+
+#include "pki/ca.h"
+#include "pki/key.h"
+#include "rep/rep.h"
+#include "sim/sim.h"
+#include "svr_test_util.h"
+
+#define NOW 1748736000 /* 2025-06-01T00:00:00Z */
+#define DEV "4e2e330a-2f22-48ca-94b9-c984bc68fec5"
+#define OTHER "11111111-2222-4333-8444-555555555555"
+
+typedef struct fx {
+  ocf_sim_platform sp;
+  ocf_obt_store *s;
+  ocf_uuid tool;
+  ocf_pki_rng rng;
+  uint8_t key[OCF_PKI_KEY_MAX];
+  size_t key_len;
+  char dir[32];
+  uint8_t ans[8192];
+  size_t ans_len;
+  ocf_obt_prov_request req;
+  ocf_obt_prov_failure fail;
+} fx;
+
+static int setup(void **state) {
+  fx *f = test_calloc(1, sizeof *f);
+  ocf_sim_platform_init(&f->sp, 11);
+  f->sp.quiet = true;
+  snprintf(f->dir, sizeof f->dir, "/tmp/ocf-cms-XXXXXX");
+  assert_non_null(mkdtemp(f->dir));
+  char db[64];
+  snprintf(db, sizeof db, "%s/domain.db", f->dir);
+  assert_int_equal(ocf_posix_private_file_prepare(db, true, &f->sp.pf, NULL), OCF_OK);
+  static const uint8_t key[OCF_OBT_DOMAIN_KEY_LEN] = {9};
+  ocf_obt_store_key k = {.kind = OCF_OBT_KEY_FILE, .secret = key, .len = sizeof key};
+  ocf_obt_domain d = {.priv = false};
+  snprintf(d.name, sizeof d.name, "Lab");
+  snprintf(d.otm_policy, sizeof d.otm_policy, "jw");
+  assert_int_equal(ocf_obt_store_create(db, &d, &k, false, 1, &f->sp.pf, &f->s), OCF_OK);
+  assert_int_equal(ocf_obt_store_domain_get(f->s, &d), OCF_OK);
+  f->tool = d.tool_uuid;
+  assert_int_equal(ocf_obt_ca_create(f->s, "Lab CA", NOW - 86400, NOW + 86400 * 3650, false), OCF_OK);
+  f->rng = (ocf_pki_rng){f->sp.pf.random, f->sp.pf.ctx};
+  uint8_t pub[OCF_PKI_PUBKEY_MAX];
+  size_t pub_len = 0;
+  assert_int_equal(
+      ocf_pki_keypair_generate(&f->rng, f->key, sizeof f->key, &f->key_len, pub, sizeof pub, &pub_len),
+      OCF_OK);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  ocf_obt_store_close(f->s);
+  char cmd[80];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+  assert_int_equal(system(cmd), 0);
+  test_free(f);
+  return 0;
+}
+
+/* --- scripted answers ------------------------------------------------------------------------ */
+
+static ocf_obt_prov_next answer(fx *f, ocf_obt_cms_job *j, uint16_t code, const char *diag) {
+  f->ans_len = diag ? diag_cbor(diag, f->ans, sizeof f->ans) : 0;
+  ocf_obt_prov_response r = {code, diag ? f->ans : NULL, f->ans_len};
+  return ocf_obt_cms_step(j, &r, &f->req, &f->fail);
+}
+
+static ocf_obt_prov_next answer_raw(fx *f, ocf_obt_cms_job *j, uint16_t code, const uint8_t *p, size_t len) {
+  ocf_obt_prov_response r = {code, p, len};
+  return ocf_obt_cms_step(j, &r, &f->req, &f->fail);
+}
+
+static void expect_req(fx *f, uint8_t method, const char *href) {
+  assert_int_equal(f->req.method, method);
+  assert_string_equal(f->req.href, href);
+}
+
+/* {"csr": text, "encoding": pem} */
+static size_t csr_answer(fx *f, const char *uuid, bool break_sig, size_t pad, uint8_t *out, size_t cap) {
+  uint8_t der[OCF_PKI_CSR_MAX];
+  size_t len = 0;
+  ocf_uuid u = uuid_of(uuid);
+  assert_int_equal(ocf_pki_csr_write(f->key, f->key_len, &u, &f->rng, der, sizeof der, &len), OCF_OK);
+  if (break_sig) der[len - 2] ^= 0x01;
+  static char pem[8192];
+  size_t pem_len = 0;
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE REQUEST", der, len, pem, sizeof pem, &pem_len), OCF_OK);
+  for (size_t i = 0; i < pad; i++) pem[pem_len++] = '\n';
+  pem[pem_len] = 0;
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, cap);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_text(&e, "csr", pem);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  size_t n = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &n), OCF_OK);
+  return n;
+}
+
+static ocf_obt_cms_job *cert_job(fx *f, const ocf_obt_cert_role *roles, size_t n_roles) {
+  ocf_obt_cms_cert_params p = {
+      .store = f->s, .uuid = uuid_of(DEV), .utc_now = NOW, .days = 30, .roles = roles, .n_roles = n_roles};
+  ocf_obt_cms_job *j = NULL;
+  assert_int_equal(ocf_obt_cms_cert_job_new(&f->sp.pf, &p, &j), OCF_OK);
+  return j;
+}
+
+/* Up to GET csr: doxm (sct 9), pstat in `dos`, acl2 without the tool's ACE. */
+static void to_csr(fx *f, ocf_obt_cms_job *j, int dos) {
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  expect_req(f, 1, "/oic/sec/doxm");
+  assert_int_equal(answer(f, j, 205, "{'sct': 9, 'deviceuuid': '" DEV "', 'owned': true}"),
+                   OCF_OBT_PROV_SEND);
+  expect_req(f, 1, "/oic/sec/pstat");
+  char pstat[64];
+  snprintf(pstat, sizeof pstat, "{'dos': {'s': %d, 'p': false}}", dos);
+  assert_int_equal(answer(f, j, 205, pstat), OCF_OBT_PROV_SEND);
+  if (dos == 3) {
+    expect_req(f, 2, "/oic/sec/pstat");
+    assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_SEND);
+  }
+  expect_req(f, 1, "/oic/sec/acl2");
+  assert_int_equal(answer(f, j, 205, "{'aclist2': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  expect_req(f, 2, "/oic/sec/acl2");
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *ace =
+      ocf_rep_first(ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "aclist2"));
+  ocf_uuid u;
+  assert_int_equal(ocf_rep_get_uuid(ocf_rep_map_value(ocf_rep_map_value(ace, "subject"), "uuid"), &u),
+                   OCF_OK);
+  assert_true(ocf_uuid_equal(&u, &f->tool));
+  test_free(t);
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_SEND);
+  expect_req(f, 1, "/oic/sec/csr");
+}
+
+static bool count_cert(void *user, const ocf_obt_cert_record *r) {
+  (void)r;
+  (*(size_t *)user)++;
+  return true;
+}
+
+static size_t n_certs(fx *f) {
+  size_t n = 0;
+  assert_int_equal(ocf_obt_cert_list(f->s, NULL, count_cert, &n), OCF_OK);
+  return n;
+}
+
+/* --- tests ----------------------------------------------------------------------------------- */
+
+static void test_identity_certificate_job_in_order(void **state) {
+  fx *f = *state;
+  ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+  to_csr(f, j, 3); /* RFNOP: to RFPRO and back */
+  uint8_t csr[4096];
+  size_t len = csr_answer(f, DEV, false, 0, csr, sizeof csr);
+  assert_int_equal(answer_raw(f, j, 205, csr, len), OCF_OBT_PROV_SEND);
+  assert_non_null(ocf_obt_cms_job_issued(j));
+  assert_int_equal(n_certs(f), 1);
+  expect_req(f, 1, "/oic/sec/cred");
+  /* The device holds an old identity certificate (credid 7) and no trust anchor. */
+  assert_int_equal(answer(f, j, 205,
+                          "{'creds': [{'credid': 7, 'credtype': 8, 'subjectuuid': '" DEV
+                          "', 'credusage': 'oic.sec.cred.cert', 'publicdata': {'data': 'x', 'encoding': "
+                          "'oic.sec.encoding.pem'}}], 'rowneruuid': '" DEV "'}"),
+                   OCF_OBT_PROV_SEND);
+  expect_req(f, 2, "/oic/sec/cred"); /* the new one first: the device never lacks one */
+  /* trust anchor "*" + the chain, PEM (digest §6.2, §6.3) */
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  assert_int_equal(ocf_rep_count(creds), 2);
+  char usage[32], subject[40], pem[4096];
+  const ocf_rep_node *c0 = ocf_rep_first(creds), *c1 = ocf_rep_next(c0);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(c0, "credusage"), usage, sizeof usage), OCF_OK);
+  assert_string_equal(usage, "oic.sec.cred.trustca");
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(c0, "subjectuuid"), subject, sizeof subject),
+                   OCF_OK);
+  assert_string_equal(subject, "*");
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(c1, "credusage"), usage, sizeof usage), OCF_OK);
+  assert_string_equal(usage, "oic.sec.cred.cert");
+  assert_int_equal(
+      ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(c1, "publicdata"), "data"), pem, sizeof pem),
+      OCF_OK);
+  uint8_t buf[4096];
+  ocf_bytes certs[4];
+  size_t n = 0;
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)pem, strlen(pem), buf, sizeof buf, certs, 4, &n),
+                   OCF_OK);
+  assert_int_equal(n, 2); /* leaf, then the CA */
+  bool has_uuid = false;
+  ocf_uuid u;
+  uint8_t pub[OCF_PKI_PUBKEY_MAX];
+  size_t pub_len = 0;
+  assert_int_equal(ocf_pki_cert_subject(certs[0].ptr, certs[0].len, pub, sizeof pub, &pub_len, &has_uuid, &u),
+                   OCF_OK);
+  assert_true(has_uuid);
+  ocf_uuid dev = uuid_of(DEV);
+  assert_true(ocf_uuid_equal(&u, &dev));
+  test_free(t);
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_SEND);
+  expect_req(f, 4, "/oic/sec/cred?credid=7"); /* then the old one goes */
+  assert_int_equal(answer(f, j, 202, NULL), OCF_OBT_PROV_SEND);
+  expect_req(f, 2, "/oic/sec/pstat"); /* back to RFNOP */
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_DONE);
+  ocf_obt_cms_job_free(j);
+}
+
+static void test_sct_without_certificates_fails_telling_why(void **state) {
+  fx *f = *state;
+  ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'sct': 1, 'deviceuuid': '" DEV "'}"), OCF_OBT_PROV_FAIL);
+  assert_int_equal(f->fail.err, OCF_ERR_UNSUPPORTED);
+  assert_non_null(strstr(f->fail.diagnostic, "sct"));
+  assert_non_null(f->fail.advice);
+  ocf_obt_cms_job_free(j);
+}
+
+static void hostile_csr(fx *f, const char *uuid, bool break_sig, size_t pad, ocf_err want) {
+  ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+  to_csr(f, j, 2);
+  static uint8_t csr[8192];
+  size_t len = csr_answer(f, uuid, break_sig, pad, csr, sizeof csr);
+  assert_int_equal(answer_raw(f, j, 205, csr, len), OCF_OBT_PROV_FAIL);
+  assert_int_equal(f->fail.err, want);
+  assert_string_equal(f->fail.stage, "read csr");
+  assert_null(ocf_obt_cms_job_issued(j));
+  ocf_obt_cms_job_free(j);
+}
+
+static void test_hostile_csrs_issue_nothing(void **state) {
+  fx *f = *state;
+  hostile_csr(f, DEV, true, 0, OCF_ERR_CRYPTO);        /* bad signature */
+  hostile_csr(f, OTHER, false, 0, OCF_ERR_DENIED);     /* CN of another uuid */
+  hostile_csr(f, DEV, false, 3000, OCF_ERR_TOO_LARGE); /* over SEC:csr's 3072 */
+  assert_int_equal(n_certs(f), 0);
+  /* 4.04 (no csr), 5.03 (not ready), a payload that is not CBOR. */
+  uint16_t codes[] = {404, 503, 205};
+  ocf_err want[] = {OCF_ERR_UNSUPPORTED, OCF_ERR_BUSY, OCF_ERR_MALFORMED};
+  for (size_t i = 0; i < 3; i++) {
+    ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+    to_csr(f, j, 2);
+    static const uint8_t junk[] = {0xff, 0x00};
+    assert_int_equal(answer_raw(f, j, codes[i], junk, sizeof junk), OCF_OBT_PROV_FAIL);
+    assert_int_equal(f->fail.err, want[i]);
+    ocf_obt_cms_job_free(j);
+  }
+  assert_int_equal(n_certs(f), 0);
+}
+
+static void test_wrong_codes_fail_the_job(void **state) {
+  fx *f = *state;
+  ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 401, NULL), OCF_OBT_PROV_FAIL);
+  assert_int_equal(f->fail.err, OCF_ERR_DENIED);
+  assert_int_equal(f->fail.code, 401);
+  ocf_obt_cms_job_free(j);
+  /* POST cred answered 4.00 with a diagnostic: the device's text is reported. */
+  j = cert_job(f, NULL, 0);
+  to_csr(f, j, 2);
+  uint8_t csr[4096];
+  size_t len = csr_answer(f, DEV, false, 0, csr, sizeof csr);
+  assert_int_equal(answer_raw(f, j, 205, csr, len), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'creds': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  expect_req(f, 2, "/oic/sec/cred");
+  static const char why[] = "creds: not for this key";
+  assert_int_equal(answer_raw(f, j, 400, (const uint8_t *)why, sizeof why - 1), OCF_OBT_PROV_FAIL);
+  assert_string_equal(f->fail.diagnostic, why);
+  assert_string_equal(f->fail.stage, "post cred");
+  /* A pstat that is not in an owned state; a doxm of another device. */
+  ocf_obt_cms_job_free(j);
+  j = cert_job(f, NULL, 0);
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'sct': 9, 'deviceuuid': '" OTHER "'}"), OCF_OBT_PROV_FAIL);
+  ocf_obt_cms_job_free(j);
+  j = cert_job(f, NULL, 0);
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'sct': 9, 'deviceuuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'dos': {'s': 1}}"), OCF_OBT_PROV_FAIL);
+  assert_int_equal(f->fail.err, OCF_ERR_STATE);
+  ocf_obt_cms_job_free(j);
+}
+
+static void test_role_certificate_keeps_identity_and_existing_anchor(void **state) {
+  fx *f = *state;
+  ocf_obt_cert_role roles[] = {{"oic.role.light", "Lab"}};
+  ocf_obt_cms_job *j = cert_job(f, roles, 1);
+  to_csr(f, j, 2);
+  uint8_t csr[4096];
+  size_t len = csr_answer(f, DEV, false, 0, csr, sizeof csr);
+  assert_int_equal(answer_raw(f, j, 205, csr, len), OCF_OBT_PROV_SEND);
+  const ocf_obt_cert_record *rec = ocf_obt_cms_job_issued(j);
+  assert_int_equal(rec->kind, OCF_OBT_CERT_ROLE);
+  assert_string_equal(rec->roles, "oic.role.light@Lab");
+  /* Our CA already there as trustca (DER, as IoTivity-Lite keeps it): only the role
+   * certificate goes out. */
+  uint8_t der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0;
+  assert_int_equal(ocf_obt_ca_cert(f->s, der, sizeof der, &der_len), OCF_OK);
+  uint8_t body[4096];
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, body, sizeof body);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "creds");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credid", 3);
+  ocf_rep_enc_kv_text(&e, "credusage", "oic.sec.cred.trustca");
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_key(&e, "data");
+  ocf_rep_enc_bytes(&e, der, der_len);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.der");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t blen = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &blen), OCF_OK);
+  assert_int_equal(answer_raw(f, j, 205, body, blen), OCF_OBT_PROV_SEND);
+  expect_req(f, 2, "/oic/sec/cred");
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  assert_int_equal(ocf_rep_count(creds), 1);
+  char usage[32];
+  assert_int_equal(
+      ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_first(creds), "credusage"), usage, sizeof usage),
+      OCF_OK);
+  assert_string_equal(usage, "oic.sec.cred.rolecert");
+  test_free(t);
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_DONE);
+  ocf_obt_cms_job_free(j);
+}
+
+static bool first_cert(void *user, const ocf_obt_cert_record *r) {
+  *(ocf_obt_cert_record *)user = *r;
+  return false;
+}
+
+static void test_revocation_crl_and_crl_job(void **state) {
+  fx *f = *state;
+  char cert_pem[OCF_OBT_CERT_PEM_MAX], key_pem[OCF_OBT_CERT_PEM_MAX];
+  ocf_obt_cert_record rec;
+  assert_int_equal(ocf_obt_ca_issue_self(f->s, NOW, 30, cert_pem, key_pem, &rec), OCF_OK);
+  assert_non_null(strstr(key_pem, "BEGIN EC PRIVATE KEY"));
+  assert_int_equal(rec.kind, OCF_OBT_CERT_TOOL);
+  assert_true(ocf_uuid_equal(&rec.uuid, &f->tool));
+  uint64_t number = 0;
+  assert_int_equal(ocf_obt_crl_number(f->s, &number), OCF_OK);
+  assert_int_equal(number, 1);
+  assert_int_equal(ocf_obt_cert_revoke(f->s, rec.serial, rec.serial_len, NOW + 5), OCF_OK);
+  assert_int_equal(ocf_obt_cert_revoke(f->s, rec.serial, rec.serial_len, NOW + 6), OCF_ERR_STATE);
+  static const uint8_t unknown[] = {0x42};
+  assert_int_equal(ocf_obt_cert_revoke(f->s, unknown, 1, NOW), OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_obt_crl_number(f->s, &number), OCF_OK);
+  assert_int_equal(number, 2);
+  ocf_obt_cert_record back;
+  assert_int_equal(ocf_obt_cert_list(f->s, NULL, first_cert, &back), OCF_OK);
+  assert_true(back.revoked);
+  assert_int_equal(back.revoked_at, NOW + 5);
+  uint8_t crl[2048];
+  size_t crl_len = 0;
+  assert_int_equal(ocf_obt_crl_build(f->s, NOW + 10, 90, crl, sizeof crl, &crl_len, &number), OCF_OK);
+  assert_int_equal(number, 2);
+  /* The CRL job: POST crl (crlid 2, base64 crldata), read back. */
+  ocf_obt_cms_job *j = NULL;
+  assert_int_equal(ocf_obt_cms_crl_job_new(&f->sp.pf, &f->tool, crl, crl_len, number, NOW + 10, &j), OCF_OK);
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'sct': 1, 'deviceuuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'dos': {'s': 2}}"), OCF_OBT_PROV_SEND);
+  char acl[300];
+  char tool[OCF_UUID_STR_LEN];
+  ocf_uuid_format(&f->tool, tool);
+  snprintf(acl, sizeof acl,
+           "{'aclist2': [{'aceid': 1, 'subject': {'uuid': '%s'}, 'resources': [{'href': '/oic/sec/csr'}, "
+           "{'href': '/oic/sec/crl'}], 'permission': 6}]}",
+           tool);
+  assert_int_equal(answer(f, j, 205, acl), OCF_OBT_PROV_SEND); /* the ACE is there: no POST */
+  expect_req(f, 2, "/oic/sec/crl");
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *root = bytes_tree(t, f->req.body, f->req.len);
+  int64_t id = 0;
+  char when[32], b64[2100];
+  assert_int_equal(ocf_rep_get_int64(ocf_rep_map_value(root, "crlid"), &id), OCF_OK);
+  assert_int_equal(id, 2);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(root, "thisupdate"), when, sizeof when), OCF_OK);
+  assert_string_equal(when, "2025-06-01T00:00:10Z");
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(root, "crldata"), b64, sizeof b64), OCF_OK);
+  assert_int_equal(strlen(b64), (crl_len + 2) / 3 * 4);
+  test_free(t);
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_SEND);
+  expect_req(f, 1, "/oic/sec/crl");
+  assert_int_equal(answer(f, j, 205, "{'crlid': 1, 'thisupdate': '', 'crldata': ''}"), OCF_OBT_PROV_FAIL);
+  ocf_obt_cms_job_free(j);
+  /* A device without /oic/sec/crl is skipped. */
+  assert_int_equal(ocf_obt_cms_crl_job_new(&f->sp.pf, &f->tool, crl, crl_len, number, NOW + 10, &j), OCF_OK);
+  assert_int_equal(ocf_obt_cms_step(j, NULL, &f->req, &f->fail), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'sct': 1, 'deviceuuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'dos': {'s': 2}}"), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, acl), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 404, NULL), OCF_OBT_PROV_DONE);
+  assert_true(ocf_obt_cms_job_skipped(j));
+  ocf_obt_cms_job_free(j);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_identity_certificate_job_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sct_without_certificates_fails_telling_why, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hostile_csrs_issue_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_codes_fail_the_job, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_role_certificate_keeps_identity_and_existing_anchor, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_revocation_crl_and_crl_job, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
