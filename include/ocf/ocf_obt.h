@@ -112,6 +112,20 @@ typedef struct ocf_obt_discover_params {
 OCF_API OCF_NODISCARD ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p,
                                                ocf_time_ms now);
 
+/* A /oic/sec/doxm representation (SEC:doxm; digest 2.1), the properties the tool reads. */
+typedef struct ocf_obt_doxm {
+  uint32_t oxms[OCF_OBT_MAX_OXMS]; /* the first OCF_OBT_MAX_OXMS listed */
+  size_t n_oxms;
+  uint32_t sct;
+  bool owned;
+  ocf_uuid deviceuuid, devowneruuid;
+} ocf_obt_doxm;
+
+/* Reads a doxm answer as discovery does, boundedly (a few dozen CBOR nodes): a map with
+ * deviceuuid (not nil), devowneruuid, owned, sct (0..511) and oxms (at most 32 unsigned
+ * numbers). OCF_ERR_MALFORMED otherwise; OCF_ERR_INVALID_ARG for NULL. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_doxm_parse(const uint8_t *payload, size_t len, ocf_obt_doxm *out);
+
 /* Whether a discovery is running. */
 OCF_API bool ocf_obt_discovering(const ocf_obt *obt);
 
