@@ -58,7 +58,7 @@ start_device dev-c jw
 
 # discover ARGS...: obt discover --json on host obt, output in $NETNS_TMP/d.json
 discover() {
-  netns_exec obt "$obt" discover --json --window 3000 "$@" >"$NETNS_TMP/d.json" 2>"$NETNS_TMP/d.err" || {
+  netns_exec obt "$obt" discover --json --window 2500 "$@" >"$NETNS_TMP/d.json" 2>"$NETNS_TMP/d.err" || {
     echo "obt discover $* exited $?: $(cat "$NETNS_TMP/d.err")"
     return 1
   }
