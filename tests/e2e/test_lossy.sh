@@ -27,7 +27,10 @@ device=${2:?usage: test_lossy.sh path/to/obt path/to/ocf-device}
 [[ -x $obt && -x $device ]] || netns_die "not executable: $obt or $device"
 
 count=${OCF_LOSSY_COUNT:-20}
-idle=4 # s: an abandoned onboarding connection puts its device back in RFOTM this soon (digest 3.6)
+# s: an abandoned onboarding connection puts its device back in RFOTM this soon (digest 3.6).
+# Longer than the gaps of CoAP's backoff under loss (2-3, 4-6, 8-12 s): a live onboarding
+# connection must not idle out between two retransmissions.
+idle=15
 # The lossy runs' step deadline (obt onboard --timeout): shorter than the default 30 s to keep
 # the test near two minutes; failures come sooner, which the invariants must survive as well.
 timeout=${OCF_LOSSY_TIMEOUT:-10}
