@@ -27,6 +27,13 @@ typedef struct ocf_obt_config {
   size_t max_jobs;
   size_t max_handshakes;
   uint32_t step_timeout_ms;
+  /* A step's request that got no answer within step_timeout_ms (or whose CoAP retransmissions
+   * ran out) is sent again, as a new request with a fresh backoff, up to this many times before
+   * the job fails; the rollback's reset likewise. On a lossy link CoAP's own schedule leaves
+   * only four transmissions inside a 30 s deadline (docs/HARDENING.md, "Lossy networks"). Not
+   * the DTLS handshake (a device resets after a failed one: digest 3.6) nor the owner
+   * credential's POST (not idempotent on the device). Default 0; obt onboard uses 2. */
+  uint32_t step_retries;
   /* Server multicast replies arrive up to 2 s late (digest §1.7): with a window shorter than
    * that, slow devices are missed. */
 } ocf_obt_config;

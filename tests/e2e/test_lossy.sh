@@ -26,8 +26,11 @@ obt=${1:?usage: test_lossy.sh path/to/obt path/to/ocf-device}
 device=${2:?usage: test_lossy.sh path/to/obt path/to/ocf-device}
 [[ -x $obt && -x $device ]] || netns_die "not executable: $obt or $device"
 
-count=${OCF_LOSSY_COUNT:-20}
-idle=4 # s: an abandoned onboarding connection puts its device back in RFOTM this soon (digest 3.6)
+count=${OCF_LOSSY_COUNT:-20} # devices (bench/lossy-bench sets it)
+# s: an abandoned onboarding connection puts its device back in RFOTM this soon (digest 3.6).
+# Longer than the gaps of CoAP's backoff under loss (2-3, 4-6, 8-12 s): a live onboarding
+# connection must not idle out between two retransmissions.
+idle=15
 # The lossy runs' step deadline (obt onboard --timeout): shorter than the default 30 s to keep
 # the test near two minutes; failures come sooner, which the invariants must survive as well.
 timeout=${OCF_LOSSY_TIMEOUT:-10}
@@ -156,6 +159,11 @@ round() { # LOSS SEED
   wait "$pid" 2>/dev/null || true
 }
 
-round 10 101
-round 30 301
+# OCF_LOSSY_LEVELS: the loss percentages of the rounds (bench/lossy-bench sets it).
+seed=101
+for loss in ${OCF_LOSSY_LEVELS:-10 30}; do
+  [[ $loss =~ ^[0-9]+$ && $loss -le 100 ]] || netns_die "bad loss level: $loss"
+  round "$loss" "$seed"
+  seed=$((seed + 100))
+done
 e2e_finish

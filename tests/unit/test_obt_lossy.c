@@ -75,12 +75,17 @@ struct lossy {
   size_t n_targets;
   outcome out[N_DEV];
   bool all_done;
+  int obt_node;
+  /* A blackout: every datagram from the tool to device 0 is lost for blackout_ms once job 0's
+   * step blackout_step begins (test_a_retried_step_survives_a_blackout). */
+  const char *blackout_step;
+  ocf_time_ms blackout_from, blackout_ms;
 };
 
 /* One loss level over every seed. */
 typedef struct figures {
   unsigned loss, dup, reorder;
-  uint32_t step_timeout_ms;
+  uint32_t step_timeout_ms, step_retries;
   size_t devices, owned, failed, uncertain, second_owned;
   ocf_time_ms t[N_DEV * N_SEEDS]; /* per owned device: its first step to OWNED, simulated ms */
   size_t n_t;
@@ -164,6 +169,9 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
   assert_true(ev->job < w->n_targets);
   outcome *o = &w->out[ev->job];
   if (ev->type == OCF_OBT_EV_STEP && !o->first_step) o->first_step = ev->now;
+  if (ev->type == OCF_OBT_EV_STEP && ev->job == 0 && w->blackout_step &&
+      strcmp(ev->step, w->blackout_step) == 0)
+    w->blackout_from = ev->now;
   if (ev->type == OCF_OBT_EV_PIN_NEEDED) {
     const char *pin = w->dev[w->target_dev[ev->job]].pin;
     assert_int_equal(ocf_obt_onboard_pin(w->obt, ev->job, pin, strlen(pin), ev->now), OCF_OK);
@@ -185,7 +193,7 @@ static void on_event(void *user, const ocf_obt_onboard_event *ev) {
   }
 }
 
-static void world_init(lossy *w, uint64_t seed, uint32_t step_timeout_ms) {
+static void world_init(lossy *w, uint64_t seed, uint32_t step_timeout_ms, uint32_t step_retries) {
   memset(w, 0, sizeof *w);
   w->net = ocf_sim_net_new(seed, T_START);
   ocf_sim_set_latency(w->net, 1, 5);
@@ -206,14 +214,16 @@ static void world_init(lossy *w, uint64_t seed, uint32_t step_timeout_ms) {
   snprintf(d.otm_policy, sizeof d.otm_policy, "jw,rdp");
   assert_int_equal(ocf_obt_store_create(w->db, &d, &k, false, 1, &w->sp.pf, &w->store), OCF_OK);
   assert_int_equal(ocf_obt_store_domain_get(w->store, &w->domain), OCF_OK);
-  /* The engine as `obt onboard` runs it: the library's defaults (16 jobs, 4 handshakes, 30 s
-   * per step), or `--timeout`'s step deadline. */
+  /* The engine as `obt onboard` runs it (16 jobs, 4 handshakes, 30 s per step, 2 retries), or
+   * with another step deadline (`--timeout`) or no retries (the library's default). */
   ocf_obt_config cfg;
   ocf_obt_config_init(&cfg);
   cfg.step_timeout_ms = step_timeout_ms;
+  cfg.step_retries = step_retries;
   assert_int_equal(ocf_obt_create(&w->sp.pf, &cfg, &w->obt), OCF_OK);
   int node = ocf_sim_add_node(w->net, ocf_obt_engine(w->obt));
   assert_true(node >= 0);
+  w->obt_node = node;
   ocf_endpoint ep = dev_ep(0xf0, 0);
   ep.port = 40001;
   ocf_sim_node_add_addr(w->net, node, &ep);
@@ -359,7 +369,7 @@ static size_t assert_store_matches_devices(lossy *w) {
 static void run_one(figures *f, uint64_t seed) {
   lossy *w = calloc(1, sizeof *w);
   assert_non_null(w);
-  world_init(w, seed, f->step_timeout_ms);
+  world_init(w, seed, f->step_timeout_ms, f->step_retries);
   ocf_sim_set_faults(w->net, f->loss, f->dup, f->reorder, 50);
   assert_int_equal(onboard_unowned(w), N_DEV);
   ocf_obt_onboard_stats st;
@@ -418,31 +428,34 @@ static ocf_time_ms pct(const figures *f, unsigned p) {
 static void print_header(void) {
   printf("lossy onboarding (simulation): %d real devices (%d jw, %d rdp), one tool (16 jobs, 4 handshakes), "
          "%d seeds per row; one-way latency 1-5 ms, reordering delays up to 50 ms; step: the tool's step "
-         "deadline (s)\n",
+         "deadline (s), rtr: its retries\n",
          N_DEV, N_DEV - N_RDP, N_RDP, N_SEEDS);
-  printf("%5s %4s %5s %4s | %7s %6s %5s %9s | %7s %7s %7s %7s | %7s %7s %9s | %s\n", "loss%", "dup%", "reor%",
-         "step", "owned", "rate%", "uncrt", "2nd pass", "min ms", "p50 ms", "p90 ms", "max ms", "req/dev",
-         "hs/dev", "dgram/dev", "failed at");
+  printf("%5s %4s %5s %4s %3s | %7s %6s %5s %9s | %7s %7s %7s %7s | %7s %7s %9s | %s\n", "loss%", "dup%",
+         "reor%", "step", "rtr", "owned", "rate%", "uncrt", "2nd pass", "min ms", "p50 ms", "p90 ms",
+         "max ms", "req/dev", "hs/dev", "dgram/dev", "failed at");
 }
 
 static void print_row(figures *f) {
   qsort(f->t, f->n_t, sizeof f->t[0], cmp_time);
   double n = (double)f->devices;
-  printf("%5u %4u %5u %4u | %3zu/%-3zu %6.1f %5zu %9zu | %7llu %7llu %7llu %7llu | %7.1f %7.2f %9.1f | %s\n",
-         f->loss, f->dup, f->reorder, (unsigned)(f->step_timeout_ms / 1000), f->owned, f->devices,
-         100.0 * (double)f->owned / n, f->uncertain, f->second_owned, (unsigned long long)pct(f, 0),
-         (unsigned long long)pct(f, 50), (unsigned long long)pct(f, 90), (unsigned long long)pct(f, 100),
-         (double)f->requests / n, (double)f->handshakes / n, (double)(f->dgram_in + f->dgram_out) / n,
-         f->fail_steps[0] ? f->fail_steps : "-");
+  printf(
+      "%5u %4u %5u %4u %3u | %3zu/%-3zu %6.1f %5zu %9zu | %7llu %7llu %7llu %7llu | %7.1f %7.2f %9.1f | %s\n",
+      f->loss, f->dup, f->reorder, (unsigned)(f->step_timeout_ms / 1000), (unsigned)f->step_retries, f->owned,
+      f->devices, 100.0 * (double)f->owned / n, f->uncertain, f->second_owned, (unsigned long long)pct(f, 0),
+      (unsigned long long)pct(f, 50), (unsigned long long)pct(f, 90), (unsigned long long)pct(f, 100),
+      (double)f->requests / n, (double)f->handshakes / n, (double)(f->dgram_in + f->dgram_out) / n,
+      f->fail_steps[0] ? f->fail_steps : "-");
   printf("      network: %zu datagram copies, %zu dropped, %zu duplicated, %zu reordered\n", f->net_sent,
          f->net_dropped, f->net_dup, f->net_reordered);
   fflush(stdout);
 }
 
-static void run_level(unsigned loss, unsigned dup, unsigned reorder, uint32_t step_timeout_ms) {
+static void run_level(unsigned loss, unsigned dup, unsigned reorder, uint32_t step_timeout_ms,
+                      uint32_t step_retries) {
   static figures f;
   memset(&f, 0, sizeof f);
   f.step_timeout_ms = step_timeout_ms;
+  f.step_retries = step_retries;
   f.loss = loss;
   f.dup = dup;
   f.reorder = reorder;
@@ -453,44 +466,88 @@ static void run_level(unsigned loss, unsigned dup, unsigned reorder, uint32_t st
 static void test_no_loss(void **state) {
   (void)state;
   print_header();
-  run_level(0, 0, 0, 30000);
+  run_level(0, 0, 0, 30000, 2);
 }
 
 static void test_duplication_and_reordering(void **state) {
   (void)state;
-  run_level(0, 5, 10, 30000);
+  run_level(0, 5, 10, 30000, 2);
 }
 
 static void test_10_percent_loss(void **state) {
   (void)state;
-  run_level(10, 5, 10, 30000);
+  run_level(10, 5, 10, 30000, 2);
 }
 
 static void test_30_percent_loss(void **state) {
   (void)state;
-  run_level(30, 5, 10, 30000);
+  run_level(30, 5, 10, 30000, 2);
 }
 
-/* The step deadline past CoAP's MAX_TRANSMIT_WAIT (93 s, RFC 7252 4.8.2) and the DTLS
- * handshake limit (60 s): `obt onboard --timeout 100`. */
-static void test_10_percent_loss_longer_steps(void **state) {
-  (void)state;
-  run_level(10, 5, 10, 100000);
+static bool blackout(void *user, const ocf_sim_datagram *d) {
+  const lossy *w = user;
+  bool dark = w->blackout_from && d->src_node == w->obt_node && d->dst_node == w->dev[0].node &&
+              d->sent_at >= w->blackout_from && d->sent_at < w->blackout_from + w->blackout_ms;
+  return !dark;
 }
 
-static void test_30_percent_loss_longer_steps(void **state) {
+/* Every transmission of a step's request that CoAP makes inside the 30 s deadline is lost
+ * (2 + 4 + 8 + 16 s of backoff: the 5th would leave after the deadline); the engine's retry
+ * gets through (ocf_obt_config.step_retries), and without retries the job fails there, rolled
+ * back. Both for a plain step (oxmsel) and one over the DOC (acl2-rowneruuid, after the owner
+ * credential). */
+static void blackout_run(const char *step, uint32_t retries, bool owned) {
+  lossy *w = calloc(1, sizeof *w);
+  assert_non_null(w);
+  world_init(w, 77, 30000, retries);
+  w->blackout_step = step;
+  w->blackout_ms = 31000;
+  ocf_sim_set_filter(w->net, blackout, w);
+  assert_int_equal(onboard_unowned(w), N_DEV);
+  ocf_sim_run_for(w->net, IDLE_MS + 60000);
+  assert_true(w->blackout_from > 0);
+  figures f = {0};
+  for (size_t j = 0; j < N_DEV; j++) {
+    check_job(w, j, &f);
+    if (j) assert_int_equal(w->out[j].type, OCF_OBT_EV_OWNED);
+  }
+  assert_int_equal(w->out[0].type, owned ? OCF_OBT_EV_OWNED : OCF_OBT_EV_FAILED);
+  if (!owned) assert_string_equal(w->out[0].step, step);
+  if (owned) assert_true(w->out[0].requests > 12); /* the resent one counts */
+  assert_store_matches_devices(w);
+  world_free(w);
+  free(w);
+}
+
+static void test_a_retried_step_survives_a_blackout(void **state) {
   (void)state;
-  run_level(30, 5, 10, 100000);
+  blackout_run("oxmsel", 2, true);
+  blackout_run("oxmsel", 0, false);
+  blackout_run("acl2-rowneruuid", 1, true);
+  blackout_run("acl2-rowneruuid", 0, false);
+}
+
+/* Without step retries (the library's default): the engine gives up after CoAP's 4th
+ * transmission of a request, the figures before the retries came. */
+static void test_10_percent_loss_no_retries(void **state) {
+  (void)state;
+  run_level(10, 5, 10, 30000, 0);
+}
+
+static void test_30_percent_loss_no_retries(void **state) {
+  (void)state;
+  run_level(30, 5, 10, 30000, 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_a_retried_step_survives_a_blackout),
       cmocka_unit_test(test_no_loss),
       cmocka_unit_test(test_duplication_and_reordering),
       cmocka_unit_test(test_10_percent_loss),
       cmocka_unit_test(test_30_percent_loss),
-      cmocka_unit_test(test_10_percent_loss_longer_steps),
-      cmocka_unit_test(test_30_percent_loss_longer_steps),
+      cmocka_unit_test(test_10_percent_loss_no_retries),
+      cmocka_unit_test(test_30_percent_loss_no_retries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
