@@ -15,7 +15,11 @@
  *   - a second clean run afterwards still onboards the device (unless it is already owned and
  *     recorded so).
  * Scenarios: 1. Just Works onboarding of one real device by ocf_obt_onboard; 2. a device
- * restart from its store (ocf_device_create loading an owned device's SVRs).
+ * restart from its store (ocf_device_create loading an owned device's SVRs); 3. provisioning:
+ * an "acl add" (the AMS step function of <ocf/ocf_obt_ams.h> run by ocf_obt_prov_run over the
+ * owner session) against the owned device, which must stay owned on both sides and hold the
+ * new ACE once or not at all.
+ * Not covered: mbedTLS's own allocations (they go to libc, not to the platform).
  * Figures (allocations per scenario, N tried, outcomes) are printed; TORTURE_STEP=k runs every
  * kth N only (quick local runs; CI runs every N). */
 #include <setjmp.h>
@@ -27,6 +31,8 @@
 #include <string.h>
 
 #include <ocf/ocf_device.h>
+#include <ocf/ocf_obt_ams.h>
+#include <ocf/ocf_obt_prov.h>
 
 #include "device/device.h"
 #include "device/sec.h"
@@ -110,12 +116,12 @@ typedef struct figures {
   size_t succeeded;   /* the run succeeded anyway */
   size_t failed;      /* failed cleanly (API error or a job failure with a reason) */
   size_t not_reached; /* the Nth allocation never came (the run took another path) */
-  size_t rerun_owned; /* failures after which a second clean run onboarded the device */
+  size_t rerun_owned; /* failures after which a second clean run succeeded */
 } figures;
 
 static void print_figures(const figures *f) {
   printf("torture: %-10s %-6s allocations %4zu, N tried %4zu (every %zu), succeeded anyway %4zu, failed "
-         "cleanly %4zu, not reached %3zu, second run onboarded %4zu, bugs 0\n",
+         "cleanly %4zu, not reached %3zu, second clean run ok %4zu\n",
          f->scenario, f->side, f->allocs, f->tried, f->step, f->succeeded, f->failed, f->not_reached,
          f->rerun_owned);
   fflush(stdout);
@@ -274,6 +280,169 @@ static void test_onboarding_device_allocations(void **state) {
   torture_onboarding(SIDE_DEVICE);
 }
 
+/* --- scenario 3: provisioning (an ACL add) against an owned device --------------------------- */
+
+typedef struct prov_state {
+  bool done, ok;
+  char stage[40];
+  ocf_err err;
+  uint16_t code;
+  ocf_obt_wall_ms wall;
+} prov_state;
+
+static ocf_obt_wall_ms prov_wall(void *user) { return ((prov_state *)user)->wall += 1000; }
+
+static void on_prov_result(void *user, const ocf_obt_prov_result *r) {
+  prov_state *s = user;
+  s->ok = r->ok;
+  if (!r->ok) {
+    snprintf(s->stage, sizeof s->stage, "%s", r->failure->stage ? r->failure->stage : "");
+    s->err = r->failure->err;
+    s->code = r->failure->code;
+  }
+}
+
+static void on_prov_done(void *user, size_t n_ok, size_t n_failed) {
+  prov_state *s = user;
+  assert_int_equal(n_ok + n_failed, 1);
+  s->done = true;
+}
+
+static bool prov_done(void *user) { return ((prov_state *)user)->done; }
+
+/* One "acl add" of an ACE for another device on /light; the outcome in *s (or the API error). */
+static ocf_err acl_add(world *w, prov_state *s) {
+  memset(s, 0, sizeof *s);
+  s->wall = w->wall;
+  ocf_obt_ams_job *job = calloc(1, sizeof *job);
+  assert_non_null(job);
+  ocf_obt_ace ace;
+  const ocf_uuid client = {{0xc1, 0x1e, 0x47, 0x01, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, 1}};
+  ocf_obt_ace_allow_device(&ace, &client, "/light", 6);
+  assert_int_equal(ocf_obt_ams_job_add(job, &ace, 1), OCF_OK);
+  ocf_obt_prov_job pj = {
+      .uuid = w->out[0].uuid, .coaps = w->targets[0].coaps, .step = ocf_obt_ams_step, .user = job};
+  ocf_obt_prov_params p = {.store = w->store,
+                           .jobs = &pj,
+                           .n_jobs = 1,
+                           .what = "acl add",
+                           .wall_now = prov_wall,
+                           .on_result = on_prov_result,
+                           .on_done = on_prov_done,
+                           .user = s};
+  ocf_err err = ocf_obt_prov_run(w->obt, &p, ocf_sim_now(w->net));
+  if (!err) {
+    ocf_sim_flush(w->net);
+    if (!ocf_sim_run_until(w->net, prov_done, s, SIM_LIMIT_MS))
+      fail_msg("the provisioning did not end (hang)");
+  }
+  assert_false(ocf_obt_prov_running(w->obt));
+  free(job);
+  return err;
+}
+
+/* The device's ACEs naming /light (0 or 1: the add is one POST). */
+static size_t light_aces(const real_dev *r) {
+  const ocf_svr_acl2 *a = &r->dev->sec->cur->acl2;
+  size_t n = 0;
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t k = 0; k < a->ace[i].n_resources; k++)
+      if (strcmp(a->ace[i].resources[k].href, "/light") == 0) n++;
+  return n;
+}
+
+typedef struct prov_result {
+  size_t tool_attempts, dev_attempts, tool_live, dev_live;
+  bool api_error, ok, fired;
+} prov_result;
+
+static prov_result acl_add_once(enum side side, size_t nth, const prov_result *clean) {
+  world *w = calloc(1, sizeof *w);
+  assert_non_null(w);
+  world_init(w, 9, 4, 2, "jw");
+  real_dev r;
+  real_dev_start(&r, w);
+  assert_int_equal(start(w), OCF_OK);
+  assert_int_equal(w->out[0].type, OCF_OBT_EV_OWNED);
+  ocf_sim_run_for(w->net, 3 * IDLE_MS); /* the onboarding's sessions end */
+  prov_result res = {0};
+  size_t t0 = w->sp.attempts, d0 = r.sp.attempts;
+  ocf_sim_platform *sp = side == SIDE_TOOL ? &w->sp : side == SIDE_DEVICE ? &r.sp : NULL;
+  if (sp && nth) ocf_sim_fail_alloc(sp, nth, false);
+  prov_state s;
+  ocf_err err = acl_add(w, &s);
+  ocf_sim_run_for(w->net, 3 * IDLE_MS);
+  res.tool_attempts = w->sp.attempts - t0;
+  res.dev_attempts = r.sp.attempts - d0;
+  res.tool_live = w->sp.live;
+  res.dev_live = r.sp.live;
+  if (sp) {
+    res.fired = sp->failures > 0;
+    ocf_sim_fail_alloc(sp, 0, false);
+  }
+  if (clean && (res.tool_live > clean->tool_live || res.dev_live > clean->dev_live))
+    fail_msg("acl add N=%zu: more allocations live once the run ended (tool %zu, device %zu) than after the "
+             "clean run (%zu, %zu)",
+             nth, res.tool_live, res.dev_live, clean->tool_live, clean->dev_live);
+  if (err) {
+    res.api_error = true;
+  } else if (s.ok) {
+    res.ok = true;
+    assert_int_equal(light_aces(&r), 1);
+  } else if (!s.stage[0] || (s.err == OCF_OK && s.code == 0)) {
+    fail_msg("acl add N=%zu: a failure without a reason (stage '%s', err %d, code %u)", nth, s.stage,
+             (int)s.err, s.code);
+  }
+  /* Still owned on both sides, with at most the one ACE. */
+  assert_int_equal(ocf_device_get_state(r.dev), OCF_DEVICE_RFPRO);
+  assert_true(light_aces(&r) <= 1);
+  assert_consistent(w, &r, "acl add", nth);
+  ocf_obt_device_record rec;
+  assert_int_equal(ocf_obt_store_device_get(w->store, &w->out[0].uuid, &rec), OCF_OK);
+  assert_int_equal(rec.state, OCF_OBT_DEVICE_OWNED);
+  /* A second clean run adds it (or finds it there). */
+  if (!res.ok) {
+    assert_int_equal(acl_add(w, &s), OCF_OK);
+    if (!s.ok) fail_msg("acl add N=%zu: the second clean run failed at %s", nth, s.stage);
+    assert_int_equal(light_aces(&r), 1);
+  }
+  real_dev_stop(&r);
+  world_free(w);
+  free(w);
+  return res;
+}
+
+static void torture_acl_add(enum side side) {
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  prov_result clean = acl_add_once(SIDE_NONE, 0, NULL);
+  assert_true(clean.ok);
+  figures f = {.scenario = "acl add", .side = side == SIDE_TOOL ? "tool" : "device", .step = step_from_env()};
+  f.allocs = side == SIDE_TOOL ? clean.tool_attempts : clean.dev_attempts;
+  assert_true(f.allocs > 0);
+  for (size_t n = 1; n <= f.allocs; n += f.step) {
+    prov_result res = acl_add_once(side, n, &clean);
+    f.tried++;
+    if (!res.fired) f.not_reached++;
+    if (res.ok) {
+      f.succeeded++;
+    } else {
+      f.failed++;
+      f.rerun_owned++;
+    }
+  }
+  print_figures(&f);
+}
+
+static void test_acl_add_tool_allocations(void **state) {
+  (void)state;
+  torture_acl_add(SIDE_TOOL);
+}
+
+static void test_acl_add_device_allocations(void **state) {
+  (void)state;
+  torture_acl_add(SIDE_DEVICE);
+}
+
 /* --- scenario 2: a device restart from its store --------------------------------------------- */
 
 /* An owned device is destroyed and created again from its store with the nth allocation
@@ -325,6 +494,7 @@ static void test_restart_device_allocations(void **state) {
     assert_true(ocf_uuid_equal(&now, &di));
     ocf_device_destroy(r.dev);
     assert_int_equal(r.sp.live, base);
+    f.rerun_owned++;
   }
   print_figures(&f);
   assert_int_equal(real_dev_create(&r), OCF_OK);
@@ -339,6 +509,8 @@ int main(void) {
       cmocka_unit_test(test_onboarding_device_allocations),
       cmocka_unit_test(test_onboarding_tool_allocations),
       cmocka_unit_test(test_restart_device_allocations),
+      cmocka_unit_test(test_acl_add_device_allocations),
+      cmocka_unit_test(test_acl_add_tool_allocations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
