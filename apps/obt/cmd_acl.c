@@ -9,6 +9,7 @@
 static const char acl_usage[] =
     "usage: obt acl add DEVICE --subject SUBJECT --res RESOURCES --perm PERM [options]\n"
     "       obt acl list DEVICE... [--json] [options]\n"
+    "       obt acl replace DEVICE ACEID --subject SUBJECT --res RESOURCES --perm PERM [options]\n"
     "       obt acl remove DEVICE ACEID [options]\n"
     "       obt acl allow CLIENT DEVICE HREF --perm PERM [options]\n"
     "\n"
@@ -18,6 +19,7 @@ static const char acl_usage[] =
     "\n"
     "  add      adds one ACE and prints the aceid the device gave it (an ACE equal to one the\n"
     "           device holds adds nothing; its aceid is printed)\n"
+    "  replace  writes the ACE with that aceid anew (refused when the device has none)\n"
     "  list     prints each device's ACEs (--json: one object per ACE and line)\n"
     "  remove   deletes the ACE with that aceid (DELETE /oic/sec/acl2?aceid=N)\n"
     "  allow    adds to DEVICE an ACE letting device CLIENT (its uuid) use HREF with PERM\n"
@@ -165,6 +167,10 @@ static void describe_add(void *user, size_t job, char *out, size_t cap) {
     snprintf(out, cap, "added; not found again in its ACL (the device may have merged it)");
 }
 
+static void describe_replace(void *user, size_t job, char *out, size_t cap) {
+  snprintf(out, cap, "ACE %u replaced", (unsigned)((const ocf_obt_ams_job *)user)[job].add[0].aceid);
+}
+
 static void describe_remove(void *user, size_t job, char *out, size_t cap) {
   snprintf(out, cap, "ACE %u removed", (unsigned)((const ocf_obt_ams_job *)user)[job].aceid);
 }
@@ -220,13 +226,17 @@ static int run_verb(acl_opts *o, ocf_obt_store *s, ocf_obt_ams_job *job) {
     free(devs);
     return rc;
   }
-  if (strcmp(o->verb, "remove") == 0) {
+  bool replace = strcmp(o->verb, "replace") == 0;
+  if (strcmp(o->verb, "remove") == 0 || replace) {
     char *end;
     unsigned long id = strtoul(o->pos[1], &end, 10);
     if (*end || id == 0 || id > 0x7fffffffUL) return usage_error("not an aceid", o->pos[1]);
-    if (uuid_operand(o->pos[0], &dev) >= 0 || ocf_obt_ams_job_remove(job, (uint32_t)id) != OCF_OK)
-      return OBT_EXIT_USAGE;
-    return run_one(o, s, "acl remove", job, &dev, describe_remove);
+    if (uuid_operand(o->pos[0], &dev) >= 0) return OBT_EXIT_USAGE;
+    if (!replace)
+      return ocf_obt_ams_job_remove(job, (uint32_t)id) == OCF_OK
+                 ? run_one(o, s, "acl remove", job, &dev, describe_remove)
+                 : OBT_EXIT_USAGE;
+    o->ace.aceid = (uint32_t)id;
   }
   size_t at = 0;
   if (strcmp(o->verb, "allow") == 0) { /* digest 7.1: device subject on one href */
@@ -242,7 +252,8 @@ static int run_verb(acl_opts *o, ocf_obt_store *s, ocf_obt_ams_job *job) {
   if (uuid_operand(o->pos[at], &dev) >= 0) return OBT_EXIT_USAGE;
   if (ocf_obt_ace_check(&o->ace, &why) != OCF_OK) return usage_error("incomplete ACE", why);
   if (ocf_obt_ams_job_add(job, &o->ace, 1) != OCF_OK) return OBT_EXIT_USAGE;
-  return run_one(o, s, "acl add", job, &dev, describe_add);
+  return run_one(o, s, replace ? "acl replace" : "acl add", job, &dev,
+                 replace ? describe_replace : describe_add);
 }
 
 static int check_operands(const acl_opts *o) {
@@ -253,17 +264,17 @@ static int check_operands(const acl_opts *o) {
   } VERBS[] = {{"add", 1, 1, "one DEVICE"},
                {"list", 1, 1000, "the DEVICEs"},
                {"remove", 2, 2, "DEVICE ACEID"},
+               {"replace", 2, 2, "DEVICE ACEID"},
                {"allow", 3, 3, "CLIENT DEVICE HREF"}};
   for (size_t i = 0; i < sizeof VERBS / sizeof VERBS[0]; i++) {
     if (strcmp(o->verb, VERBS[i].verb) != 0) continue;
     if (o->n_pos < VERBS[i].min || o->n_pos > VERBS[i].max) return usage_error(o->verb, VERBS[i].need);
-    bool ace = i == 0 || i == 3;
+    bool full = i == 0 || i == 3, allow = i == 4, ace = full || allow; /* add, replace; allow */
     if (ace && !o->has_perm) return usage_error(o->verb, "--perm is needed");
-    if (i == 0 && (!o->has_subject || o->ace.n_res == 0))
-      return usage_error("add", "--subject and --res are needed");
-    if (i == 3 && (o->has_subject || o->ace.n_res))
-      return usage_error("allow", "takes no --subject or --res");
-    if (i == 3 && o->pos[2][0] != '/') return usage_error("allow: HREF is an absolute path", o->pos[2]);
+    if (full && (!o->has_subject || o->ace.n_res == 0))
+      return usage_error(o->verb, "--subject and --res are needed");
+    if (allow && (o->has_subject || o->ace.n_res)) return usage_error("allow", "takes no --subject or --res");
+    if (allow && o->pos[2][0] != '/') return usage_error("allow: HREF is an absolute path", o->pos[2]);
     if (!ace && (o->has_perm || o->has_subject || o->ace.n_res || o->ace.n_validity))
       return usage_error(o->verb, "takes no ACE options");
     return -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "discover_verify.h"
 #include "view.h"
 
 static const char discover_usage[] =
@@ -38,6 +39,11 @@ static const char discover_usage[] =
     "  -6, --ipv6-only       IPv6 only\n"
     "  -s, --store PATH      the domain store, to tell our devices (default\n"
     "                        $XDG_DATA_HOME/obt/domain.db; without one no device is ours)\n"
+    "      --verify          prove that the devices the store calls ours are: read each one's\n"
+    "                        doxm over the owner session (DTLS with its owner credential; needs\n"
+    "                        the domain key) and check owned, devowneruuid and deviceuuid\n"
+    "  -k, --key-file PATH   the domain key file (--verify; default: the domain's)\n"
+    "      --passphrase-env VAR  the domain passphrase is in VAR (--verify)\n"
     "      --json            one JSON array on stdout (stable field names, for scripts)\n"
     "  -v, --verbose         log more on stderr (twice: debug)\n"
     "  -h, --help            this text\n"
@@ -54,8 +60,10 @@ typedef struct found_device {
   ocf_obt_device_info info;
   owner_kind owner;
   bool in_store;
-  bool silent;               /* ours by the store, but it did not answer (see add_silent_ours) */
-  ocf_obt_device_record rec; /* when in_store */
+  bool silent;                            /* ours by the store, but it did not answer (see add_silent_ours) */
+  int verified;                           /* --verify: 0 not tried, 1 ours over the owner session, -1 not */
+  char verify_why[OCF_OBT_DIAG_MAX + 64]; /* verified -1: what failed */
+  ocf_obt_device_record rec;              /* when in_store */
 } found_device;
 
 typedef struct discover_run {
@@ -69,11 +77,11 @@ typedef enum discover_mode { MODE_ALL, MODE_UNOWNED, MODE_OWNED } discover_mode;
 
 typedef struct discover_opts {
   obt_net_opts net;
-  const char *address, *store;
+  const char *address, *store, *key_file, *pass_env;
   uint32_t window;
   unsigned scopes; /* 1 << the IPv6 scope nibble: link 2, realm 3, site 5; 0 = all */
   discover_mode mode;
-  bool json;
+  bool json, verify;
 } discover_opts;
 
 static found_device *append(discover_run *r) {
@@ -222,9 +230,17 @@ static void print_json_device(const found_device *f) {
     printf(", \"sct\": null, \"owned\": %s, \"devowneruuid\": null",
            f->owner == OWNER_US || f->owner == OWNER_OTHER ? "true" : "null");
   }
-  printf(", \"owner\": \"%s\", \"conflict\": %s, \"answered\": %s, \"store\": ",
+  printf(", \"owner\": \"%s\", \"conflict\": %s, \"answered\": %s, \"verified\": %s",
          f->owner == OWNER_UNKNOWN ? "unknown" : owner_word(f->owner), d->conflict ? "true" : "false",
-         f->silent ? "false" : "true");
+         f->silent ? "false" : "true",
+         f->verified > 0   ? "true"
+         : f->verified < 0 ? "false"
+                           : "null");
+  if (f->verified < 0) {
+    printf(", \"verify_error\": ");
+    obt_json_string(stdout, f->verify_why);
+  }
+  printf(", \"store\": ");
   if (f->in_store) {
     printf("{\"name\": ");
     obt_json_string(stdout, f->rec.name);
@@ -250,7 +266,7 @@ static void print_table(const discover_run *r, discover_mode mode) {
                                         : "No OCF device answered.");
     return;
   }
-  printf("%-36s  %-20s  %-16s  %-14s  %-14s  %s\n", "DEVICE UUID", "NAME", "TYPE", "OWNER", "OTMS",
+  printf("%-36s  %-20s  %-16s  %-22s  %-14s  %s\n", "DEVICE UUID", "NAME", "TYPE", "OWNER", "OTMS",
          "ADDRESS");
   for (size_t i = 0; i < r->n; i++) {
     const found_device *f = &r->devices[i];
@@ -262,12 +278,16 @@ static void print_table(const discover_run *r, discover_mode mode) {
     else if (ocf_endpoint_format(&d->from, ep, sizeof ep) != OCF_OK)
       ep[0] = '\0';
     if (f->owner == OWNER_US && f->in_store)
-      snprintf(owner, sizeof owner, "us (%s)", ocf_obt_device_state_name(f->rec.state));
+      snprintf(owner, sizeof owner, "us (%s%s)", ocf_obt_device_state_name(f->rec.state),
+               f->verified > 0   ? ", verified"
+               : f->verified < 0 ? ", NOT verified"
+                                 : "");
     else
       snprintf(owner, sizeof owner, "%s", owner_word(f->owner));
     obt_format_oxms(d->has_doxm ? d->oxms : NULL, d->has_doxm ? d->n_oxms : 0, oxms, sizeof oxms);
-    printf("%-36s  %-20s  %-16s  %-14s  %-14s  %s%s\n", uuid, d->has_details ? d->name : "?",
+    printf("%-36s  %-20s  %-16s  %-22s  %-14s  %s%s\n", uuid, d->has_details ? d->name : "?",
            d->has_details ? d->device_type : "?", owner, oxms, ep, d->conflict ? "  CONFLICT" : "");
+    if (f->verified < 0) printf("    not verified: %s\n", f->verify_why);
   }
   printf("%zu device%s.\n", r->n, r->n == 1 ? "" : "s");
 }
@@ -298,7 +318,9 @@ static int parse_valued(discover_opts *o, int argc, char **argv, int *i) {
   bool is_addr = strcmp(a, "-a") == 0 || strcmp(a, "--address") == 0;
   bool is_window = strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0;
   bool is_scope = strcmp(a, "--scope") == 0, is_store = strcmp(a, "-s") == 0 || strcmp(a, "--store") == 0;
-  if (!is_addr && !is_window && !is_scope && !is_store) return 0;
+  bool is_key = strcmp(a, "-k") == 0 || strcmp(a, "--key-file") == 0,
+       is_pass = strcmp(a, "--passphrase-env") == 0;
+  if (!is_addr && !is_window && !is_scope && !is_store && !is_key && !is_pass) return 0;
   if (*i + 1 >= argc) {
     fprintf(stderr, "obt discover: %s needs a value\n", a);
     return -1;
@@ -306,6 +328,8 @@ static int parse_valued(discover_opts *o, int argc, char **argv, int *i) {
   const char *v = argv[++*i];
   if (is_addr) o->address = v;
   if (is_store) o->store = v;
+  if (is_key) o->key_file = v;
+  if (is_pass) o->pass_env = v;
   if (is_window && parse_window(v, &o->window) != 0) {
     fprintf(stderr, "obt discover: --window takes milliseconds, 1 to 600000\n");
     return -1;
@@ -331,6 +355,8 @@ static int parse_discover_args(int argc, char **argv, discover_opts *o) {
       return OBT_EXIT_OK;
     } else if (strcmp(a, "--json") == 0) {
       o->json = true;
+    } else if (strcmp(a, "--verify") == 0) {
+      o->verify = true;
     } else if (strcmp(a, "--all") == 0 || strcmp(a, "--unowned") == 0 || strcmp(a, "--owned") == 0) {
       o->mode = a[2] == 'a' ? MODE_ALL : a[2] == 'u' ? MODE_UNOWNED : MODE_OWNED;
       modes++;
@@ -339,8 +365,8 @@ static int parse_discover_args(int argc, char **argv, discover_opts *o) {
       return OBT_EXIT_USAGE;
     }
   }
-  if (modes > 1) {
-    fprintf(stderr, "obt discover: give one of --all, --unowned, --owned\n");
+  if (modes > 1 || (o->verify && o->mode == MODE_UNOWNED)) {
+    fprintf(stderr, "obt discover: give one of --all, --unowned, --owned (--verify: not with --unowned)\n");
     return OBT_EXIT_USAGE;
   }
   return -1;
@@ -395,8 +421,46 @@ static int choose_targets(discover_opts *o, ocf_endpoint targets[4], size_t *n) 
   return -1;
 }
 
+/* --verify: the devices the store calls owned, over their owner sessions (discover_verify.h). */
+static int verify(discover_run *r, const discover_opts *o) {
+  ocf_uuid *uuids = calloc(r->n ? r->n : 1, sizeof *uuids);
+  size_t *which = calloc(r->n ? r->n : 1, sizeof *which);
+  obt_verify_result *res = calloc(r->n ? r->n : 1, sizeof *res);
+  int rc = uuids && which && res ? -1 : OBT_EXIT_SYSTEM;
+  size_t n = 0;
+  for (size_t i = 0; rc < 0 && i < r->n; i++) {
+    const found_device *f = &r->devices[i];
+    if (f->owner != OWNER_US || !f->in_store || f->rec.state != OCF_OBT_DEVICE_OWNED) continue;
+    which[n] = i;
+    uuids[n++] = f->info.di;
+  }
+  obt_verify_opts vo = {.net = o->net, .store = o->store, .key_file = o->key_file, .pass_env = o->pass_env};
+  if (rc < 0) rc = obt_discover_verify(&vo, uuids, n, res);
+  for (size_t k = 0; rc < 0 && k < n; k++) {
+    found_device *f = &r->devices[which[k]];
+    f->verified = res[k].verified ? 1 : -1;
+    snprintf(f->verify_why, sizeof f->verify_why, "%s", res[k].why);
+    if (res[k].has_doxm && !f->info.has_doxm) { /* what the owner session read */
+      memcpy(f->info.oxms, res[k].doxm.oxms, sizeof f->info.oxms);
+      f->info.n_oxms = res[k].doxm.n_oxms;
+      f->info.sct = res[k].doxm.sct;
+      f->info.owned = res[k].doxm.owned;
+      f->info.devowneruuid = res[k].doxm.devowneruuid;
+      f->info.has_doxm = true;
+    }
+  }
+  free(uuids);
+  free(which);
+  free(res);
+  return rc;
+}
+
 static int report(discover_run *r, const discover_opts *o) {
   classify(r, o);
+  if (o->verify) {
+    int rc = verify(r, o);
+    if (rc >= 0) return rc;
+  }
   if (r->n > 1) qsort(r->devices, r->n, sizeof *r->devices, by_name_then_uuid);
   if (o->json)
     print_json(r);

@@ -36,7 +36,8 @@ static const char onboard_usage[] =
     "                        devices write their PIN to a file); %u in PATH is replaced by the\n"
     "                        device's uuid; waits up to 5 s for the file to hold a PIN\n"
     "  -j, --jobs N          devices onboarded at once (default 16; 4 handshakes at most)\n"
-    "  -t, --timeout S       seconds one step may take (default 30)\n"
+    "  -t, --timeout S       seconds one step's request may take (default 30); an unanswered\n"
+    "                        request is sent again twice before its device fails\n"
     "  -w, --window MS       how long to listen for devices (default 5000)\n"
     "      --discovery MODE  how devices are found: unowned (default: multicast\n"
     "                        GET /oic/sec/doxm?owned=FALSE, which only devices that can be\n"
@@ -539,12 +540,15 @@ static int to_rfnop(const onboard_opts *o, ocf_obt_store *s, const ocf_obt_domai
   return obt_ams_cli_state("onboard", &lc, s, r->owned_uuids, r->n_owned_list, 3, true, &d->tool_uuid,
                            (const char(*)[40])r->owned_icv);
 }
+/* An unanswered step is sent again this many times (ocf_obt_config.step_retries). */
+#define OBT_ONBOARD_STEP_RETRIES 2
 
 static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain *d) {
   ocf_obt_config cfg;
   ocf_obt_config_init(&cfg);
   if (o->jobs) cfg.max_jobs = o->jobs;
   if (o->timeout_s) cfg.step_timeout_ms = o->timeout_s * 1000u;
+  cfg.step_retries = OBT_ONBOARD_STEP_RETRIES; /* lossy links: docs/HARDENING.md */
   o->net.secure = true;
   o->net.obt_cfg = &cfg;
   obt_host host;

@@ -27,6 +27,13 @@ typedef struct ocf_obt_config {
   size_t max_jobs;
   size_t max_handshakes;
   uint32_t step_timeout_ms;
+  /* A step's request that got no answer within step_timeout_ms (or whose CoAP retransmissions
+   * ran out) is sent again, as a new request with a fresh backoff, up to this many times before
+   * the job fails; the rollback's reset likewise. On a lossy link CoAP's own schedule leaves
+   * only four transmissions inside a 30 s deadline (docs/HARDENING.md, "Lossy networks"). Not
+   * the DTLS handshake (a device resets after a failed one: digest 3.6) nor the owner
+   * credential's POST (not idempotent on the device). Default 0; obt onboard uses 2. */
+  uint32_t step_retries;
   /* Server multicast replies arrive up to 2 s late (digest §1.7): with a window shorter than
    * that, slow devices are missed. */
 } ocf_obt_config;
@@ -111,6 +118,20 @@ typedef struct ocf_obt_discover_params {
  * multicast), OCF_ERR_BUSY (a discovery is already running), OCF_ERR_NO_MEMORY. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p,
                                                ocf_time_ms now);
+
+/* A /oic/sec/doxm representation (SEC:doxm; digest 2.1), the properties the tool reads. */
+typedef struct ocf_obt_doxm {
+  uint32_t oxms[OCF_OBT_MAX_OXMS]; /* the first OCF_OBT_MAX_OXMS listed */
+  size_t n_oxms;
+  uint32_t sct;
+  bool owned;
+  ocf_uuid deviceuuid, devowneruuid;
+} ocf_obt_doxm;
+
+/* Reads a doxm answer as discovery does, boundedly (a few dozen CBOR nodes): a map with
+ * deviceuuid (not nil), devowneruuid, owned, sct (0..511) and oxms (at most 32 unsigned
+ * numbers). OCF_ERR_MALFORMED otherwise; OCF_ERR_INVALID_ARG for NULL. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_doxm_parse(const uint8_t *payload, size_t len, ocf_obt_doxm *out);
 
 /* Whether a discovery is running. */
 OCF_API bool ocf_obt_discovering(const ocf_obt *obt);

@@ -200,9 +200,11 @@ OCF_API size_t ocf_obt_ams_default_policy(const ocf_uuid *tool, ocf_obt_ace out[
 /* ---- step functions for the provisioning engine ----------------------------------------- */
 
 typedef enum ocf_obt_ams_op {
-  OCF_OBT_AMS_ADD = 1, /* [GET /oic/res to resolve selectors,] GET acl2, POST each ACE, GET acl2 */
-  OCF_OBT_AMS_LIST,    /* GET acl2 */
-  OCF_OBT_AMS_REMOVE,  /* DELETE /oic/sec/acl2?aceid=N */
+  /* [GET /oic/res to resolve selectors,] GET acl2, POST each ACE, GET acl2. An ACE with an
+   * aceid replaces that ACE (SEC:acl2); the job fails before writing when the device has none. */
+  OCF_OBT_AMS_ADD = 1,
+  OCF_OBT_AMS_LIST,   /* GET acl2 */
+  OCF_OBT_AMS_REMOVE, /* DELETE /oic/sec/acl2?aceid=N */
   /* POST pstat {dos:{s}} then GET pstat to see it. For RFNOP first (in this order): the
    * default policy when asked, GET /oic/d for icv when not given and the legacy owner ACE when
    * it is 2.4.0 or earlier and missing, GET acl2, the RFNOP plan (DELETEs and replacing

@@ -58,12 +58,6 @@ ocf_err device_sec_create(ocf_device *d, const ocf_device_config *cfg) {
   } else if (err == OCF_OK) {
     err = fresh_models(d, cfg);
   }
-  /* A device that supports certificates has its key pair from the start (sec_cert.c); a store
-   * from before the key pair, or a reset at load, gets one here. */
-  if (err == OCF_OK && device_sec_supports_certs(s) && s->cur->devkey_len == 0) {
-    err = sec_key_renew(d, s->cur);
-    if (err == OCF_OK) err = sec_store_save(d, s->cur, SEC_BLOB_KEY);
-  }
   if (err == OCF_OK) err = device_dtls_create(d, cfg);
   if (err != OCF_OK) return err;
   device_sync_identity(d);

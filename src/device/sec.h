@@ -176,11 +176,14 @@ OCF_NODISCARD ocf_err sec_store_save(ocf_device *d, const sec_models *m, unsigne
 
 /* Whether the device supports certificates: sct has credtype 8 or the mfgcert OTM is offered. */
 bool device_sec_supports_certs(const device_sec *s);
-/* A new key pair into m (the old one wiped), or none when certificates are unsupported. */
-OCF_NODISCARD ocf_err sec_key_renew(ocf_device *d, sec_models *m);
-/* The CSR of GET /oic/sec/csr (PEM, CN uuid:<current deviceuuid>, signed with the key pair).
- * OCF_ERR_STATE without a key pair. */
-OCF_NODISCARD ocf_err sec_csr_build(const ocf_device *d, ocf_svr_csr *out);
+/* Drops m's key pair (RESET). */
+void sec_key_clear(sec_models *m);
+/* Makes the key pair when cur has none and saves it (blob devkey). OCF_ERR_STATE when the device
+ * does not support certificates; the errors of the generator and the store. */
+OCF_NODISCARD ocf_err sec_key_ensure(ocf_device *d);
+/* The CSR of GET /oic/sec/csr (PEM, CN uuid:<current deviceuuid>, signed with the key pair, made
+ * first when there is none). OCF_ERR_STATE when certificates are unsupported. */
+OCF_NODISCARD ocf_err sec_csr_build(ocf_device *d, ocf_svr_csr *out);
 /* POST /oic/sec/cred, after decoding into next: every new certificate entry (credtype 8, cert
  * or rolecert) without privatedata must be for the device's own key and name its deviceuuid;
  * OCF_ERR_RANGE with r filled otherwise (4.00, nothing changes). */

@@ -3,11 +3,12 @@
  * certificates as DER for the DTLS glue (sec_dtls.c).
  *
  * The key pair exists only on a device that supports certificates (sct has credtype 8, or the
- * mfgcert OTM is offered). It is made from the platform's generator when the device is created
- * without one and by the RESET entry action (Sec 8: "regenerate the key pair"), and kept in the
- * sealed store as its own blob (sec_store.c: "devkey"), saved with the state that made it. It
- * never leaves the device: GET /oic/sec/cred shows no privatedata for it, since it is not in
- * cred at all. */
+ * mfgcert OTM is offered). It is made from the platform's generator when first needed (the first
+ * GET /oic/sec/csr) and saved at once in the sealed store as its own blob (sec_store.c:
+ * "devkey"), so it survives restarts; the RESET entry action drops it (Sec 8: "regenerate the
+ * key pair": the next CSR has a new one). Making it lazily keeps device creation cheap (no EC
+ * key generation for 1000 devices of one process, or per fuzz input). It never leaves the
+ * device: it is not in cred at all. */
 #include <string.h>
 
 #include "base/log.h"
@@ -26,35 +27,43 @@ bool device_sec_supports_certs(const device_sec *s) {
 
 static ocf_pki_rng rng_of(const ocf_device *d) { return (ocf_pki_rng){d->pf.random, d->pf.ctx}; }
 
-ocf_err sec_key_renew(ocf_device *d, sec_models *m) {
+void sec_key_clear(sec_models *m) {
   memset(m->devkey, 0, sizeof m->devkey);
   m->devkey_len = 0;
-  if (!device_sec_supports_certs(d->sec)) return OCF_OK;
+}
+
+ocf_err sec_key_ensure(ocf_device *d) {
+  sec_models *m = d->sec->cur;
+  if (m->devkey_len) return OCF_OK;
+  if (!device_sec_supports_certs(d->sec)) return OCF_ERR_STATE;
   ocf_pki_rng rng = rng_of(d);
   uint8_t pub[OCF_PKI_PUBKEY_MAX];
   size_t pub_len = 0, key_len = 0;
   ocf_err err =
       ocf_pki_keypair_generate(&rng, m->devkey, sizeof m->devkey, &key_len, pub, sizeof pub, &pub_len);
-  if (err != OCF_OK) {
-    ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "no key pair could be made: %s", ocf_strerror(err));
-    return err;
+  if (err == OCF_OK) {
+    m->devkey_len = (uint16_t)key_len;
+    err = sec_store_save(d, m, SEC_BLOB_KEY); /* kept before any CSR shows it */
   }
-  m->devkey_len = (uint16_t)key_len;
-  return OCF_OK;
+  if (err != OCF_OK) {
+    sec_key_clear(m);
+    ocf_log(&d->pf, OCF_LOG_ERROR, LOG_MODULE, "no key pair could be made or kept: %s", ocf_strerror(err));
+  }
+  return err;
 }
 
-ocf_err sec_csr_build(const ocf_device *d, ocf_svr_csr *out) {
-  const sec_models *m = d->sec->cur;
+ocf_err sec_csr_build(ocf_device *d, ocf_svr_csr *out) {
   memset(out, 0, sizeof *out);
-  if (m->devkey_len == 0) return OCF_ERR_STATE;
+  ocf_err err = sec_key_ensure(d);
+  if (err != OCF_OK) return err;
+  const sec_models *m = d->sec->cur;
   ocf_pki_rng rng = rng_of(d);
   uint8_t der[OCF_PKI_CSR_MAX];
   size_t der_len = 0, pem_len = 0;
   char pem[OCF_SVR_CSR_MAX];
   /* Digest §2.7: built on every GET from the CURRENT deviceuuid (the DOTS may have changed it),
    * PEM as the schema says. */
-  ocf_err err =
-      ocf_pki_csr_write(m->devkey, m->devkey_len, &m->doxm.deviceuuid, &rng, der, sizeof der, &der_len);
+  err = ocf_pki_csr_write(m->devkey, m->devkey_len, &m->doxm.deviceuuid, &rng, der, sizeof der, &der_len);
   if (err == OCF_OK) err = ocf_pki_pem_write("CERTIFICATE REQUEST", der, der_len, pem, sizeof pem, &pem_len);
   if (err == OCF_OK) err = ocf_svr_csr_set(out, OCF_CRED_ENC_PEM, (const uint8_t *)pem, pem_len);
   return err;

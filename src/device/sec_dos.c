@@ -55,9 +55,9 @@ static ocf_err act(ocf_device *d, sec_models *next, uint8_t target, ocf_dos_acti
     err = ocf_svr_sp_init(&next->sp, SP_DEFAULT_SUPPORTED, SP_DEFAULT_CURRENT);
     break;
   case OCF_DOS_ACT_FREE_ROLES: d->sec->fx_close = true; break; /* roles live in sessions */
-  case OCF_DOS_ACT_REGEN_KEYPAIR: /* a new key pair: the old certificates went with cred */
+  case OCF_DOS_ACT_REGEN_KEYPAIR: /* the next CSR has a new key pair (sec_cert.c) */
     memset(&next->csr, 0, sizeof next->csr);
-    err = sec_key_renew(d, next);
+    sec_key_clear(next);
     *mask |= SEC_BLOB_KEY;
     break;
   case OCF_DOS_ACT_FACTORY_PRESETS: break; /* no manufacturer credentials yet (mfgcert: DTLS slice) */

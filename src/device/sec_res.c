@@ -6,8 +6,8 @@
  *
  * /oic/sec/csr exists only on a device that supports certificates (sct has credtype 8 or the
  * mfgcert OTM is offered): elsewhere it is absent (4.04: SEC:csr "certificates unsupported").
- * There a GET builds a fresh CSR for the device's key pair (sec_cert.c); without a key pair it
- * answers 5.03, SEC:csr's "not ready".
+ * There a GET builds a fresh CSR for the device's key pair (sec_cert.c: made on the first GET);
+ * when none can be made it answers 5.03, SEC:csr's "not ready".
  * /oic/sec/roles: POST is refused with 4.03 until role certificates can be checked against the
  * session (their key equal to the session's, their CN uuid the peer's: digest 2.8, src/pki):
  * accepting one unchecked would let any peer assert oic.role.owner. */
@@ -176,7 +176,7 @@ SIMPLE_SVR(ael, ael, SEC_BLOB_AEL)
 /* --- csr, roles ------------------------------------------------------------------------------ */
 
 static ocf_status csr_get(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
-  const ocf_device *d = user;
+  ocf_device *d = user;
   ocf_svr_csr csr;
   ocf_err err = sec_csr_build(d, &csr);
   if (err != OCF_OK) { /* SEC:csr: not ready */

@@ -3,7 +3,7 @@
  *
  * One blob per SVR in its OCF_SVR_ENC_STORE form (secrets included: the store seals them) and
  * "ident" for piid and pi, "devkey" for the device's key pair (sec_cert.c; optional, so stores
- * written before it load: a device that supports certificates then makes one). Every commit writes the blobs
+ * written before it load: the key is made on the first CSR). Every commit writes the blobs
  * it changed in ONE save_many, so a crash leaves the old state or the new one. At load:
  *   - nothing stored: a fresh device (the caller creates the defaults and saves them);
  *   - every blob present and decodable: that state, except that a device caught in the middle of

@@ -202,6 +202,10 @@ static ocf_obt_prov_next step_add(ocf_obt_ams_job *j, const ocf_obt_prov_respons
     if (get_acl(j, "read acl2", rsp, f) == OCF_OBT_PROV_FAIL) return OCF_OBT_PROV_FAIL;
     j->n_before = j->acl.n;
     for (size_t i = 0; i < j->acl.n; i++) j->before[i] = j->acl.ace[i].aceid;
+    for (size_t i = 0; i < j->n_add; i++) /* a replacement names an ACE the device holds */
+      if (j->add[i].aceid && !was_before(j, j->add[i].aceid))
+        return failed(f, "replace ACE", rsp, OCF_ERR_NOT_FOUND, "the device has no ACE with that aceid",
+                      "obt acl list DEV shows the aceids");
     j->i = 0;
     return post_aces(j, P_POST, &j->add[0], req, f, "post acl2");
   case P_POST:

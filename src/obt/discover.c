@@ -171,23 +171,17 @@ static void take_res_answer(ocf_obt *obt, const ocf_msg_event *ev) {
   }
 }
 
-/* SEC:doxm, the properties discovery reports. Bounded: the scratch nodes cap the answer, and
- * more than DOXM_MAX_OXMS OTMs, an sct beyond its 9 bits (0..511) or a nil deviceuuid are not
+/* SEC:doxm, the properties discovery reports. Bounded: DOXM_NODES CBOR nodes at most, and more
+ * than DOXM_MAX_OXMS OTMs, an sct beyond its 9 bits (0..511) or a nil deviceuuid are not
  * believed. */
-typedef struct doxm_answer {
-  uint32_t oxms[OCF_OBT_MAX_OXMS];
-  size_t n_oxms;
-  uint32_t sct;
-  bool owned;
-  ocf_uuid deviceuuid, devowneruuid;
-} doxm_answer;
+#define DOXM_NODES 96
 
-static ocf_err read_doxm(ocf_obt *obt, const ocf_coap_msg *rsp, doxm_answer *a) {
+OCF_API ocf_err ocf_obt_doxm_parse(const uint8_t *payload, size_t len, ocf_obt_doxm *a) {
+  if (!a || (!payload && len)) return OCF_ERR_INVALID_ARG;
+  ocf_rep_node nodes[DOXM_NODES];
   const ocf_rep_node *root, *oxms;
   memset(a, 0, sizeof *a);
-  if (rsp->code != OCF_COAP_CONTENT ||
-      ocf_rep_decode(rsp->payload, rsp->payload_len, NULL, obt->disc.nodes, RES_MAX_NODES, &root) != OCF_OK ||
-      root->type != OCF_REP_MAP)
+  if (ocf_rep_decode(payload, len, NULL, nodes, DOXM_NODES, &root) != OCF_OK || root->type != OCF_REP_MAP)
     return OCF_ERR_MALFORMED;
   if (ocf_rep_get_uuid(ocf_rep_map_value(root, "deviceuuid"), &a->deviceuuid) != OCF_OK ||
       ocf_uuid_is_nil(&a->deviceuuid) ||
@@ -205,7 +199,12 @@ static ocf_err read_doxm(ocf_obt *obt, const ocf_coap_msg *rsp, doxm_answer *a) 
   return OCF_OK;
 }
 
-static void set_doxm(ocf_obt_device_info *info, const doxm_answer *a) {
+static ocf_err read_doxm(const ocf_coap_msg *rsp, ocf_obt_doxm *a) {
+  if (rsp->code != OCF_COAP_CONTENT) return OCF_ERR_MALFORMED;
+  return ocf_obt_doxm_parse(rsp->payload, rsp->payload_len, a);
+}
+
+static void set_doxm(ocf_obt_device_info *info, const ocf_obt_doxm *a) {
   info->has_doxm = true;
   info->doxm_code = 0;
   memcpy(info->oxms, a->oxms, sizeof info->oxms);
@@ -215,7 +214,7 @@ static void set_doxm(ocf_obt_device_info *info, const doxm_answer *a) {
   info->devowneruuid = a->devowneruuid;
 }
 
-static bool same_doxm(const ocf_obt_device_info *info, const doxm_answer *a) {
+static bool same_doxm(const ocf_obt_device_info *info, const ocf_obt_doxm *a) {
   return info->n_oxms == a->n_oxms && memcmp(info->oxms, a->oxms, a->n_oxms * sizeof a->oxms[0]) == 0 &&
          info->sct == a->sct && info->owned == a->owned &&
          ocf_uuid_equal(&info->devowneruuid, &a->devowneruuid);
@@ -228,10 +227,10 @@ static void log_bad_doxm(ocf_obt *obt, const ocf_endpoint *peer, const char *why
 }
 
 /* One answer to the multicast (or --address) GET /oic/sec/doxm?owned=FALSE. */
-static void take_doxm_answer(ocf_obt *obt, const ocf_msg_event *ev) {
-  doxm_answer a;
+static void take_ocf_obt_doxm(ocf_obt *obt, const ocf_msg_event *ev) {
+  ocf_obt_doxm a;
   if (ev->response->code != OCF_COAP_CONTENT) return; /* a unicast target that is not unowned */
-  if (read_doxm(obt, ev->response, &a) != OCF_OK) {
+  if (read_doxm(ev->response, &a) != OCF_OK) {
     log_bad_doxm(obt, ev->peer, "unreadable");
     return;
   }
@@ -255,7 +254,7 @@ static void on_first_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   ocf_obt *obt = user;
   obt_discovery *d = &obt->disc;
   if (ev->type == OCF_MSG_EV_RESPONSE && d->params.mode == OCF_OBT_DISCOVER_UNOWNED)
-    take_doxm_answer(obt, ev);
+    take_ocf_obt_doxm(obt, ev);
   else if (ev->type == OCF_MSG_EV_RESPONSE)
     take_res_answer(obt, ev);
   if (ev->final) {
@@ -320,12 +319,12 @@ static void take_own_res(ocf_obt *obt, obt_found *f, const ocf_msg_event *ev) {
 
 /* The device's doxm over unicast (all mode with read_doxm). */
 static void take_own_doxm(ocf_obt *obt, obt_found *f, const ocf_coap_msg *rsp) {
-  doxm_answer a;
+  ocf_obt_doxm a;
   if (rsp->code != OCF_COAP_CONTENT) {
     f->info.doxm_code = code_number(rsp->code); /* 4.01: not in RFOTM, i.e. owned (digest 3.3) */
     return;
   }
-  if (read_doxm(obt, rsp, &a) != OCF_OK) {
+  if (read_doxm(rsp, &a) != OCF_OK) {
     log_bad_doxm(obt, &f->info.from, "unreadable");
     return;
   }

@@ -277,6 +277,7 @@ void obt_job_fail(ocf_obt *obt, obt_job *j, ocf_err err, uint16_t code, const ch
   j->request_open = false;
   ocf_log(&obt->pf, OCF_LOG_INFO, LOG_MODULE, "onboard: job %zu failed at %s: %s", j->index, j->failure.step,
           j->failure.diagnostic);
+  j->retries = 0; /* the rollback's reset counts its own */
   if (j->doc_open && start_rollback(obt, j, now)) return;
   finish_failed(obt, j, now);
 }
@@ -294,6 +295,7 @@ static void on_rollback_response(void *user, ocf_msg *m, const ocf_msg_event *ev
 
 static void advance(ocf_obt *obt, obt_job *j, uint16_t code, const char *diag, ocf_time_ms now) {
   j->step++;
+  j->retries = 0;
   const obt_step *next = obt_step_at(j->step);
   if (store_step(obt, j, OCF_OBT_STEP_DONE, code, diag,
                  next && next->kind != STEP_CLOSE ? next->name : NULL)) {
@@ -347,6 +349,24 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
   advance(obt, j, code, note[0] ? note : NULL, now);
 }
 
+/* cfg.step_retries: an unanswered step's request is sent again as a new exchange, with the
+ * same values (the same POST applied twice leaves the same state; same -> same dos transitions
+ * are accepted: svr/dos.c). True when resent. */
+static bool retry_step(ocf_obt *obt, obt_job *j) {
+  const obt_step *st = obt_step_at(j->step);
+  if (!st || st->kind != STEP_REQUEST || st->owner_cred || j->retries >= obt->cfg.step_retries) return false;
+  if (j->request_open) cancel_request(obt, j->request_id);
+  j->request_open = false;
+  j->retries++;
+  j->resend = true;
+  j->state = JOB_READY; /* sent by the pump */
+  j->deadline = OCF_TIME_NEVER;
+  ocf_log(&obt->pf, OCF_LOG_INFO, LOG_MODULE,
+          "onboard: job %zu: no answer at %s, sending it again (%u of %u)", j->index, st->name,
+          (unsigned)j->retries, (unsigned)obt->cfg.step_retries);
+  return true;
+}
+
 static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   (void)m;
   obt_job *j = user;
@@ -359,6 +379,7 @@ static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     return;
   }
   if (ev->type == OCF_MSG_EV_FAILED && ev->err == OCF_ERR_RESET) j->doc_open = false; /* the session ended */
+  if (ev->type == OCF_MSG_EV_TIMEOUT && retry_step(obt, j)) return;
   obt_job_fail(obt, j, ev->err ? ev->err : OCF_ERR_TIMEOUT, 0,
                ev->type == OCF_MSG_EV_TIMEOUT ? "no answer (CoAP retransmissions exhausted)"
                : ev->type == OCF_MSG_EV_RESET ? "the device answered with a CoAP reset"
@@ -367,7 +388,7 @@ static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
 }
 
 static void send_step(ocf_obt *obt, obt_job *j, const obt_step *st, ocf_time_ms now) {
-  if (st->prepare) {
+  if (st->prepare && !j->resend) { /* a resend carries the same values (D2 above all) */
     ocf_err err = st->prepare(obt, j);
     if (err) {
       obt_job_fail(obt, j, err, 0, "could not prepare the request (random source or store)",
@@ -398,6 +419,7 @@ static void send_step(ocf_obt *obt, obt_job *j, const obt_step *st, ocf_time_ms 
     return;
   }
   if (st->owner_cred) j->cred_sent = true;
+  j->resend = false;
   j->request_open = true;
   j->requests++;
   j->step_requests++;
@@ -651,6 +673,13 @@ void obt_onboard_on_timeout(ocf_obt *obt, ocf_time_ms now) {
       if (j->request_open) cancel_request(obt, j->request_id);
       j->request_open = false;
       j->state = JOB_READY; /* finished unacknowledged by the pump */
+      /* The reset decides between "failed" and "uncertain": asked again while retries allow. */
+      if (j->doc_open && j->retries < obt->cfg.step_retries) {
+        j->retries++;
+        if (!start_rollback(obt, j, now)) j->state = JOB_READY;
+      }
+    } else if (j->state == JOB_WAIT_RESPONSE && retry_step(obt, j)) {
+      continue;
     } else if (j->state == JOB_WAIT_HANDSHAKE) {
       close_doc(obt, j, now);
       obt_job_fail(obt, j, OCF_ERR_TIMEOUT, 0, "the DTLS handshake did not finish in time", advice_handshake,

@@ -49,6 +49,8 @@ typedef struct obt_job {
   int64_t step_id;      /* the store's row of the current step */
   bool step_open;
   uint32_t requests, step_requests;
+  uint32_t retries; /* of the current step's request (or the rollback's reset), cfg.step_retries max */
+  bool resend;      /* the next send repeats the step's request: its prepare is not run again */
   bool failed;
   bool hands_off; /* the store holds it as owned: neither it nor its record is touched */
   ocf_obt_onboard_failure failure;

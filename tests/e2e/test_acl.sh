@@ -161,9 +161,17 @@ grep -q '"subject":"conntype:auth-crypt","resources":\["/switch"\]' "$NETNS_TMP/
   fail "rt resolution: $(cat "$NETNS_TMP/out")"
 
 o acl allow "$a" "$b" /switch --perm RU
+allow_ace=$(grep -o "aceid [0-9]*" "$NETNS_TMP/out" | head -1 | cut -d' ' -f2)
 o acl list "$b" --json
 grep -q "\"subject\":\"uuid:$a\",\"resources\":\[\"/switch\"\],\"permission\":6" "$NETNS_TMP/out" &&
   pass "obt acl allow: dev-a may read and update dev-b's /switch" || fail "acl allow: $(cat "$NETNS_TMP/out")"
+o acl replace "$b" "$allow_ace" --subject "uuid:$a" --res /switch --perm R
+o acl list "$b" --json
+grep -q "\"aceid\":$allow_ace,\"subject\":\"uuid:$a\",\"resources\":\[\"/switch\"\],\"permission\":2" "$NETNS_TMP/out" &&
+  pass "obt acl replace: the same aceid, now R only" || fail "acl replace: $(cat "$NETNS_TMP/out")"
+o acl replace "$b" 12345 --subject "uuid:$a" --res /switch --perm R
+[[ $rc == 1 ]] && grep -q "no ACE with that aceid" "$NETNS_TMP/out" && pass "replacing an aceid the device lacks writes nothing" ||
+  fail "replace unknown ($rc): $(cat "$NETNS_TMP/out")"
 
 for name in dev-a dev-b; do e2e_stop_device "$name"; done
 e2e_finish

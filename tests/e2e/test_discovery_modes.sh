@@ -11,6 +11,7 @@
 # ocf-device has no such ACE until an AMS gives it one) is played by coap_peer --owned-elsewhere:
 # it answers /oic/res and /oic/d and refuses doxm with 4.01; --owned and --all show it as
 # owned by others, --unowned not at all, and obt onboard --discovery all leaves it alone.
+# --verify proves our own device over the owner session.
 # Usage: test_discovery_modes.sh path/to/obt path/to/ocf-device path/to/coap_peer   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,7 +58,7 @@ start_device dev-c jw
 
 # discover ARGS...: obt discover --json on host obt, output in $NETNS_TMP/d.json
 discover() {
-  netns_exec obt "$obt" discover --json --window 3000 "$@" >"$NETNS_TMP/d.json" 2>"$NETNS_TMP/d.err" || {
+  netns_exec obt "$obt" discover --json --window 2500 "$@" >"$NETNS_TMP/d.json" 2>"$NETNS_TMP/d.err" || {
     echo "obt discover $* exited $?: $(cat "$NETNS_TMP/d.err")"
     return 1
   }
@@ -133,6 +134,14 @@ got=$(summary)
   fail "--owned other: $(cat "$NETNS_TMP/d.json")"
 [[ $(field dev-a store) == *'"state": "owned"'* && $(field dev-a owned) == true && $(field dev-a answered) == false ]] &&
   pass "--owned: our device carries the store's state" || fail "--owned store: $(cat "$NETNS_TMP/d.json")"
+
+# --verify: over the owner session (the stored owner credential), doxm says owned by this tool,
+# under the store's uuid.
+discover --owned --verify --store "$store_a" --interface eth0
+[[ $(field dev-a verified) == true && $(field dev-a sct) =~ ^[0-9]+$ && $(field dev-a oxms) == '["jw"]' &&
+  $(field "owned elsewhere" verified) == null ]] &&
+  pass "--owned --verify: dev-a proven ours over the owner session, with its doxm" ||
+  fail "--verify: $(cat "$NETNS_TMP/d.json" "$NETNS_TMP/d.err")"
 
 discover --owned --store "$store_b" --interface eth0
 got=$(summary)

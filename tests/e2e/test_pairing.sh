@@ -7,8 +7,9 @@
 #   - psk_client, our stack as device A (PSK identity = A's uuid, 16 raw bytes, suite 0xC037),
 #     opens a DTLS session to dev-b with that key and dev-b serves it as A: GET /oic/sec/roles
 #     (answered to an authenticated peer known by uuid, digest 3.4 rule 8) is 2.05, GET /oic/d is
-#     refused (no ACE for A yet) over the same kind of session; a wrong key, or another
-#     device's identity, gets no session;
+#     refused (no ACE for A yet) over the same kind of session; in RFNOP, dev-b's /switch is
+#     refused to A until `obt acl allow A B /switch --perm R`, then read; a wrong key, or
+#     another device's identity, gets no session;
 #   - obt unpair removes both entries: the same client gets no session any more.
 # Usage: test_pairing.sh path/to/obt path/to/ocf-device path/to/psk_client   (exit 77 = skipped)
 set -euo pipefail
@@ -105,6 +106,18 @@ wrong=$(python3 -c 'import sys; k = bytes.fromhex(sys.argv[1]); print((bytes([k[
   fail "GET /oic/d as dev-a: $(tail -1 "$NETNS_TMP/client.out")"
 [[ $(psk "$b" "$key" dev-a /oic/sec/roles) == 0 ]] && pass "and the other way: dev-b to dev-a" ||
   fail "b to a: $(tail -1 "$NETNS_TMP/client.out")"
+# Issue 6's "done when": A's client reads B's switch exactly as B's ACL allows (in RFNOP, where
+# NCRs are served: digest 3.4 rule 2): refused before the ACE, 2.05 after obt acl allow.
+obtq() { netns_exec obt "$obt" "$@" --store "$store" --interface eth0 --window 2000 -t 10 >>"$NETNS_TMP/obt.out" 2>&1; }
+obtq state "$b" rfnop --yes || fail "obt state rfnop: $(tail -3 "$NETNS_TMP/obt.out")"
+[[ $(psk "$a" "$key" dev-b /switch) == 1 ]] && pass "as dev-a: GET /switch on dev-b refused without an ACE (RFNOP)" ||
+  fail "switch before the ACE: $(tail -1 "$NETNS_TMP/client.out")"
+obtq state "$b" rfpro --yes && obtq acl allow "$a" "$b" /switch --perm R && obtq state "$b" rfnop --yes ||
+  fail "obt acl allow / state: $(tail -5 "$NETNS_TMP/obt.out")"
+[[ $(psk "$a" "$key" dev-b /switch) == 0 ]] && pass "after obt acl allow: dev-a reads dev-b's switch over the pairwise session" ||
+  fail "switch after the ACE: $(tail -1 "$NETNS_TMP/client.out")"
+obtq state "$b" rfpro --yes || fail "obt state rfpro: $(tail -3 "$NETNS_TMP/obt.out")"
+
 [[ $(psk "$a" "$wrong" dev-b /oic/sec/roles) == 2 ]] && pass "a wrong key gets no session" ||
   fail "wrong key: $(tail -1 "$NETNS_TMP/client.out")"
 [[ $(psk "$c" "$key" dev-b /oic/sec/roles) == 2 ]] && pass "another device's identity gets no session" ||

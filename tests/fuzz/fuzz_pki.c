@@ -8,14 +8,17 @@
  *           OCF_OK must come with no failure bit, OCF_ERR_DENIED with at least one.
  *   mode 2  ocf_pki_cert_info_get (what `obt ca show` prints).
  *   mode 3  ocf_pki_ca_import (a company CA's certificate and key, from files).
+ *   mode 4  ocf_pki_certs_der (key.h): cred publicdata a device takes (PEM or DER lists); every
+ *           certificate it returns must lie inside the caller's buffer and parse on its own.
+ *   mode 5  ocf_pki_crl_check (key.h): the input as the CRL of /oic/sec/crl against a leaf the
+ *           CA issued; only the documented results.
  * Input: [mode][...]; mode 1: [kind][len_hi][len_lo][DER]...; mode 3: [len_hi][len_lo][cert][key].
- * The certificate revocation lists pki writes are never parsed by us (devices parse CRLs, in a
- * later slice), so there is no CRL mode yet.
  * Seeds: tests/fuzz/corpus/fuzz_pki, written by gen_fuzz_pki_seeds from the same CA. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_pki_setup.h"
+#include "pki/key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -104,13 +107,60 @@ static void fuzz_import(const uint8_t *p, size_t n) {
   ocf_pki_ca_wipe(&ca);
 }
 
+static void fuzz_certs_der(const uint8_t *p, size_t n) {
+  uint8_t buf[4096];
+  ocf_bytes certs[4];
+  size_t k = 99;
+  ocf_err err = ocf_pki_certs_der(p, n, buf, sizeof buf, certs, 4, &k);
+  if (err != OCF_OK) {
+    if (k != 0) abort();
+    return;
+  }
+  if (k == 0 || k > 4) abort();
+  for (size_t i = 0; i < k; i++) {
+    ocf_pki_cert_info info;
+    if (certs[i].ptr < buf || certs[i].ptr + certs[i].len > buf + sizeof buf ||
+        ocf_pki_cert_info_get(certs[i].ptr, certs[i].len, &info) != OCF_OK)
+      abort();
+  }
+}
+
+static void fuzz_crl(const uint8_t *p, size_t n) {
+  static uint8_t leaf[OCF_PKI_CERT_MAX]; /* made once per process, like the CA */
+  static size_t leaf_len;
+  const ocf_pki_ca *ca = the_ca();
+  if (!leaf_len) {
+    uint64_t state = 4;
+    ocf_pki_rng rng = {fz_pki_random, &state};
+    uint8_t key[OCF_PKI_KEY_MAX], pub[OCF_PKI_PUBKEY_MAX];
+    size_t key_len = 0, pub_len = 0;
+    if (ocf_pki_keypair_generate(&rng, key, sizeof key, &key_len, pub, sizeof pub, &pub_len) != OCF_OK)
+      abort();
+    ocf_pki_leaf l = {.uuid = k_uuid,
+                      .pubkey = pub,
+                      .pubkey_len = pub_len,
+                      .not_before = FZ_PKI_T_2020,
+                      .not_after = FZ_PKI_T_2049};
+    if (ocf_pki_issue(ca, &l, &rng, leaf, sizeof leaf, &leaf_len, NULL, NULL) != OCF_OK) abort();
+  }
+  ocf_bytes anchor = {ca->cert, ca->cert_len};
+  bool applies = true;
+  ocf_err err = ocf_pki_crl_check(p, n, &anchor, 1, leaf, leaf_len, &applies);
+  if (err != OCF_OK && err != OCF_ERR_DENIED && err != OCF_ERR_MALFORMED && err != OCF_ERR_CRYPTO &&
+      err != OCF_ERR_INVALID_ARG)
+    abort();
+  if (err == OCF_ERR_DENIED && !applies) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!size || size > 8192) return 0;
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
   case FZ_PKI_CSR: fuzz_csr(data + 1, size - 1); break;
   case FZ_PKI_CHAIN: fuzz_chain(data + 1, size - 1); break;
   case FZ_PKI_INFO: fuzz_info(data + 1, size - 1); break;
-  default: fuzz_import(data + 1, size - 1); break;
+  case FZ_PKI_IMPORT: fuzz_import(data + 1, size - 1); break;
+  case FZ_PKI_CERTS: fuzz_certs_der(data + 1, size - 1); break;
+  default: fuzz_crl(data + 1, size - 1); break;
   }
   return 0;
 }

@@ -31,6 +31,13 @@ static inline ocf_err fz_pki_ca(ocf_pki_ca *ca) {
 }
 
 /* Input modes (byte 0 % 4). */
-enum { FZ_PKI_CSR = 0, FZ_PKI_CHAIN = 1, FZ_PKI_INFO = 2, FZ_PKI_IMPORT = 3 };
+enum {
+  FZ_PKI_CSR = 0,
+  FZ_PKI_CHAIN = 1,
+  FZ_PKI_INFO = 2,
+  FZ_PKI_IMPORT = 3,
+  FZ_PKI_CERTS = 4,
+  FZ_PKI_CRL = 5
+};
 
 #endif

@@ -60,7 +60,7 @@ uint64_t ocf_sim_rand64(uint64_t *state);
 
 /* --- network -------------------------------------------------------------------------------- */
 
-#define OCF_SIM_MAX_NODES 16
+#define OCF_SIM_MAX_NODES 32 /* 20 devices and a tool: test_obt_lossy */
 #define OCF_SIM_MAX_ADDRS 4
 #define OCF_SIM_MAX_JOINED 4
 #define OCF_SIM_DGRAM_MAX 2048

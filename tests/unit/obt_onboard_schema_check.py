@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""obt_onboard_schema_check.py TEST_BIN SCHEMA_DIR — runs test_obt_onboard with
+"""obt_onboard_schema_check.py TEST_BIN SCHEMA_DIR [cms] — runs test_obt_onboard with
 OBT_ONBOARD_SAMPLES set, so its scripted devices write every request body the DOTS engine sent
 (one file per step), and validates each against the update definition of its SVR in the OCF
 security schemas (shared/ocf-schemas/security; core references resolved in the sibling core/).
+With "cms", TEST_BIN is test_obt_cms and the bodies are the provisioning's (the pairwise
+credential POST, ADR 0019).
 Negative controls prove the checker rejects broken copies. Exit 0 ok, 1 failure, 77 skipped."""
 
 import copy
@@ -25,6 +27,19 @@ STEPS = {
     "sdi": ("oic.sec.sdi.swagger.json", "#/definitions/Sdi-Update"),
 }
 
+CMS_STEPS = {
+    "pairwise-credential": ("oic.sec.cred.swagger.json", "#/definitions/Cred-Update"),
+}
+
+
+def cms_negative_controls(p):
+    bad = copy.deepcopy(p["pairwise-credential"])
+    bad["creds"][0]["credtype"] = 1024
+    yield "pairwise-credential", "credtype 1024", bad
+    bad = copy.deepcopy(p["pairwise-credential"])
+    bad["creds"][0]["privatedata"]["encoding"] = "raw"
+    yield "pairwise-credential", "encoding raw", bad
+
 
 def negative_controls(p):
     def changed(name, fn):
@@ -41,10 +56,12 @@ def negative_controls(p):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] != "cms"):
         print(__doc__)
         return 2
-    test_bin, schema_dir = sys.argv[1:]
+    test_bin, schema_dir = sys.argv[1:3]
+    cms = len(sys.argv) == 4
+    steps, controls = (CMS_STEPS, cms_negative_controls) if cms else (STEPS, negative_controls)
     core_dir = os.path.join(os.path.dirname(os.path.abspath(schema_dir)), "core")
     if not os.path.isdir(schema_dir) or not os.path.isdir(core_dir):
         print("skipped: no schema directories %s, %s" % (schema_dir, core_dir))
@@ -54,7 +71,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([test_bin], check=True, env=dict(os.environ, OBT_ONBOARD_SAMPLES=tmp),
                        stdout=subprocess.DEVNULL)
-        for step, (doc, ref) in sorted(STEPS.items()):
+        for step, (doc, ref) in sorted(steps.items()):
             path = os.path.join(tmp, step + ".cbor")
             if not os.path.exists(path):
                 print("FAIL no body was sent for step %s" % step)
@@ -64,8 +81,8 @@ def main():
                 payloads[step] = as_json(cbor_decode(f.read()))
             failures += check_sample(v, payloads[step], step, doc, ref)
     if not failures:
-        failures += check_negative_controls(v, [(s, d, r) for s, (d, r) in STEPS.items()],
-                                            negative_controls(payloads))
+        failures += check_negative_controls(v, [(s, d, r) for s, (d, r) in steps.items()],
+                                            controls(payloads))
     return 1 if failures else 0
 
 

@@ -185,6 +185,7 @@ static void on_owned_request(tdev *d, ocf_msg *m, const ocf_msg_incoming *in, co
   ocf_svr_report r;
   ocf_err err;
   if (code == OCF_COAP_POST) {
+    save_sample("pairwise-credential", in->request); /* obt_onboard_schema_check.py ... cms */
     static ocf_svr_cred c;
     err = root ? ocf_svr_cred_decode_update(&d->cred, root, ctx, &c, &r) : OCF_ERR_MALFORMED;
     if (!err) d->cred = c;
@@ -300,6 +301,9 @@ static void on_dev_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
 static void on_dev_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
   (void)stack;
   tdev *d = user;
+  if (d->handshaking && *d->handshaking &&
+      (ev->type == OCF_DTLS_EV_ESTABLISHED || ev->type == OCF_DTLS_EV_FAILED))
+    --*d->handshaking;
   if (ev->type == OCF_DTLS_EV_ESTABLISHED) {
     d->established++;
     d->last_peer = ev->info->peer;
@@ -322,6 +326,7 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
   tdev *d = user;
   (void)peer;
   if (d->pstat.dos_s != OCF_DOS_RFOTM) {
+    if (d->handshaking && ++*d->handshaking > *d->max_handshaking) *d->max_handshaking = *d->handshaking;
     /* Owned: owner and pairwise PSK sessions (digest §4.1, §8.1), hinting its uuid. */
     ocf_dtls_profile_owned(profile);
     profile->suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;

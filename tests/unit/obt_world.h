@@ -74,6 +74,9 @@ typedef struct tdev {
   bool (*owned_hook)(struct tdev *d, ocf_msg *m, const ocf_msg_incoming *in, const char *path);
   void *hook_user;
   size_t owned_requests; /* requests seen over sessions once owned (resets excluded) */
+  /* Handshakes under way across devices (accepted, not yet established or failed), when a test
+   * points these at its counters: the OBT's handshake cap seen from the devices. */
+  size_t *handshaking, *max_handshaking;
 } tdev;
 
 typedef struct outcome {

@@ -180,6 +180,33 @@ static void test_add_reads_aceid_back(void **state) {
   test_free(d);
 }
 
+static void test_replace(void **state) {
+  (void)state;
+  fake_dev *d = new_dev(OCF_DOS_RFPRO, TRIM_ACL);
+  ocf_obt_ams_job *j = TEST_NEW(ocf_obt_ams_job);
+  ocf_obt_ace a;
+  ocf_obt_ace_auth_wildcard(&a, 2);
+  a.aceid = 6; /* ACE 6 becomes auth-crypt R on "*" */
+  assert_int_equal(ocf_obt_ams_job_add(j, &a, 1), OCF_OK);
+  ocf_obt_prov_failure f;
+  assert_int_equal(drive(d, j, &f), OCF_OBT_PROV_DONE);
+  assert_int_equal(d->acl.n, 3);
+  assert_int_equal(d->acl.ace[1].aceid, 6);
+  assert_int_equal(d->acl.ace[1].resources[0].wc, OCF_ACE_WC_ALL);
+  assert_int_equal(d->acl.ace[1].permission, 2);
+  assert_int_equal(j->added[0], 6);
+  a.aceid = 99; /* unknown: nothing is written */
+  assert_int_equal(ocf_obt_ams_job_add(j, &a, 1), OCF_OK);
+  d->n = 0;
+  assert_int_equal(drive(d, j, &f), OCF_OBT_PROV_FAIL);
+  assert_string_equal(f.stage, "replace ACE");
+  assert_int_equal(f.err, OCF_ERR_NOT_FOUND);
+  assert_int_equal(d->n, 1);
+  assert_int_equal(d->acl.n, 3);
+  test_free(j);
+  test_free(d);
+}
+
 static void test_add_resolves_rt_first(void **state) {
   (void)state;
   fake_dev *d = new_dev(OCF_DOS_RFPRO, NULL);
@@ -435,10 +462,11 @@ static void test_hostile_answers(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_add_reads_aceid_back),           cmocka_unit_test(test_add_resolves_rt_first),
-      cmocka_unit_test(test_add_refused_in_rfnop),           cmocka_unit_test(test_list_and_remove),
-      cmocka_unit_test(test_rfnop_trims_then_moves),         cmocka_unit_test(test_rfnop_policy_and_legacy),
-      cmocka_unit_test(test_rfnop_approved_plan_must_match), cmocka_unit_test(test_hostile_answers),
+      cmocka_unit_test(test_add_reads_aceid_back),    cmocka_unit_test(test_replace),
+      cmocka_unit_test(test_add_resolves_rt_first),   cmocka_unit_test(test_add_refused_in_rfnop),
+      cmocka_unit_test(test_list_and_remove),         cmocka_unit_test(test_rfnop_trims_then_moves),
+      cmocka_unit_test(test_rfnop_policy_and_legacy), cmocka_unit_test(test_rfnop_approved_plan_must_match),
+      cmocka_unit_test(test_hostile_answers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

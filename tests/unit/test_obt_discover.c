@@ -536,6 +536,34 @@ static void test_unowned_mode_unicast(void **state) {
   assert_int_equal(w->n_seen, 0);
 }
 
+/* The public doxm reader: bounded, and strict about what it believes. */
+static void test_doxm_parse_is_bounded_and_strict(void **state) {
+  world *w = *state;
+  add_fake(w, "x", false);
+  fake_device *d = &w->dev[0];
+  uint8_t body[1024];
+  ocf_obt_doxm x;
+  size_t len = encode_doxm(d, body, sizeof body);
+  assert_int_equal(ocf_obt_doxm_parse(body, len, &x), OCF_OK);
+  assert_int_equal(x.n_oxms, 2);
+  assert_int_equal(x.sct, 9);
+  assert_memory_equal(x.deviceuuid.b, d->di.b, 16);
+  assert_int_equal(ocf_obt_doxm_parse(body, len - 1, &x), OCF_ERR_MALFORMED); /* cut short */
+  assert_int_equal(ocf_obt_doxm_parse(NULL, 3, &x), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_doxm_parse(body, len, NULL), OCF_ERR_INVALID_ARG);
+  for (int bad = 1; bad <= 4; bad++) {
+    d->bad_doxm = bad;
+    len = encode_doxm(d, body, sizeof body);
+    assert_int_equal(ocf_obt_doxm_parse(body, len, &x), OCF_ERR_MALFORMED);
+  }
+  d->bad_doxm = 0;
+  for (size_t i = 0; i < 4; i++) d->oxms[i] = (uint32_t)i;
+  d->n_oxms = 4;
+  len = encode_doxm(d, body, sizeof body);
+  assert_int_equal(ocf_obt_doxm_parse(body, len, &x), OCF_OK);
+  assert_int_equal(x.n_oxms, 4);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_multicast_finds_every_device_once_with_details, setup, teardown),
@@ -554,6 +582,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_all_mode_reads_doxm_of_each_device, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unowned_mode_unicast, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_doxm_parse_is_bounded_and_strict, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

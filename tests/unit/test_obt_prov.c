@@ -410,6 +410,30 @@ static void test_the_job_cap_holds(void **state) {
   free_world(w);
 }
 
+/* cfg.max_handshakes = 1 with four jobs allowed: the devices never see two owner handshakes at
+ * once; with 2, they see two. */
+static void test_the_handshake_cap_holds(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  for (size_t cap = 1; cap <= 2; cap++) {
+    world *w = owned_world(311 + cap, 4, 4, cap);
+    size_t handshaking = 0, max_handshaking = 0;
+    prov_ctx c = {.w = w};
+    doxm_check d[4] = {0};
+    ocf_obt_prov_job j[4];
+    for (size_t i = 0; i < 4; i++) {
+      w->dev[i].handshaking = &handshaking;
+      w->dev[i].max_handshaking = &max_handshaking;
+      j[i] = job_for(w, i, step_doxm, &d[i]);
+    }
+    run_prov(&c, j, 4);
+    assert_int_equal(c.n_ok, 4);
+    assert_int_equal(max_handshaking, cap);
+    assert_int_equal(handshaking, 0);
+    free_world(w);
+  }
+}
+
 /* Argument checks, BUSY while a run goes on, and a run started from on_done. */
 static void test_arguments_busy_and_chained_runs(void **state) {
   (void)state;
@@ -491,6 +515,7 @@ int main(void) {
       cmocka_unit_test(test_a_wrong_owner_credential_fails_the_session),
       cmocka_unit_test(test_bad_steps_fail_their_job),
       cmocka_unit_test(test_the_job_cap_holds),
+      cmocka_unit_test(test_the_handshake_cap_holds),
       cmocka_unit_test(test_arguments_busy_and_chained_runs),
       cmocka_unit_test(test_destroy_during_a_run),
   };

@@ -138,8 +138,8 @@ static int parse_ders(mbedtls_x509_crt *chain, const uint8_t *in, size_t len) {
 
 ocf_err ocf_pki_certs_der(const uint8_t *in, size_t len, uint8_t *buf, size_t cap, ocf_bytes *certs,
                           size_t max, size_t *n) {
+  if (n) *n = 0; /* on every failure, the invalid arguments too */
   if (!in || !len || !buf || !certs || !max || !n) return OCF_ERR_INVALID_ARG;
-  *n = 0;
   mbedtls_x509_crt chain;
   mbedtls_x509_crt_init(&chain);
   int rc = has_pem(in, len) ? parse_pem(&chain, in, len) : parse_ders(&chain, in, len);

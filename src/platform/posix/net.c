@@ -16,6 +16,7 @@
 #include <ocf/ocf_posix.h>
 
 #include "base/log.h"
+#include "platform/posix/impair.h"
 
 #define LOG_MODULE "net"
 
@@ -38,6 +39,14 @@ struct ocf_posix_net {
   uint8_t bind6[16]; /* the unicast sockets' local address; all zero = any */
   uint8_t bind4[4];
   uint32_t rcvbuf; /* SO_RCVBUF of the unicast and coaps sockets; 0 = the system's */
+  /* OCF_NET_IMPAIR (impair.h): off unless the variable was set when the net was opened. */
+  bool impaired;
+  ocf_net_impair_state impair;
+  bool held; /* a datagram held back, sent after the next one */
+  ocf_endpoint held_to;
+  size_t held_len;
+  uint8_t *held_data; /* OCF_NET_IMPAIR_HOLD_MAX bytes, allocated when impaired */
+  size_t n_sent, n_dropped, n_duplicated, n_held;
 };
 
 /* Digest 1.1: All OCF Nodes ff02::158 (link), ff03::158 (realm), ff05::158 (site) and the
@@ -230,6 +239,30 @@ static ocf_err open_family(ocf_posix_net *net, const ocf_posix_net_config *cfg, 
   return err;
 }
 
+/* Reads OCF_NET_IMPAIR once, when the net opens (impair.h). Its sockets are open: the first
+ * unicast port tells this net's decision sequence from the other nets' of the process. */
+static ocf_err impair_setup(ocf_posix_net *net) {
+  const char *text = getenv(OCF_NET_IMPAIR_ENV);
+  if (!text || !text[0]) return OCF_OK;
+  ocf_net_impair_spec spec;
+  const char *why = "";
+  if (!ocf_net_impair_parse(text, &spec, &why)) {
+    ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "%s=\"%s\": %s", OCF_NET_IMPAIR_ENV, text, why);
+    return OCF_ERR_INVALID_ARG;
+  }
+  if (!ocf_net_impair_active(&spec)) return OCF_OK;
+  net->held_data = net->pf->alloc(net->pf->ctx, OCF_NET_IMPAIR_HOLD_MAX);
+  if (!net->held_data) return OCF_ERR_NO_MEMORY;
+  uint16_t stream = net->port[ROLE_UNICAST6] ? net->port[ROLE_UNICAST6] : net->port[ROLE_UNICAST4];
+  ocf_net_impair_init(&net->impair, &spec, stream);
+  net->impaired = true;
+  ocf_log(net->pf, OCF_LOG_WARN, LOG_MODULE,
+          "%s: outgoing datagrams impaired (testing only): loss %u%%, dup %u%%, reorder %u%%, seed %llu, "
+          "stream %u",
+          OCF_NET_IMPAIR_ENV, spec.loss, spec.dup, spec.reorder, (unsigned long long)spec.seed, stream);
+  return OCF_OK;
+}
+
 ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *pf, ocf_posix_net **out) {
   if (!out) return OCF_ERR_INVALID_ARG;
   *out = NULL;
@@ -252,6 +285,7 @@ ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *
     ocf_log(pf, OCF_LOG_ERROR, LOG_MODULE, "no interface to join the OCF groups on");
     err = OCF_ERR_NOT_FOUND;
   }
+  if (err == OCF_OK) err = impair_setup(net);
   if (err != OCF_OK) {
     ocf_posix_net_close(net);
     return err;
@@ -264,6 +298,12 @@ void ocf_posix_net_close(ocf_posix_net *net) {
   if (!net) return;
   for (size_t i = 0; i < ROLE_COUNT; i++)
     if (net->fd[i] >= 0) close(net->fd[i]);
+  if (net->impaired)
+    ocf_log(net->pf, OCF_LOG_INFO, LOG_MODULE,
+            "%s: %zu datagrams to send: %zu dropped, %zu duplicated, %zu held back%s", OCF_NET_IMPAIR_ENV,
+            net->n_sent, net->n_dropped, net->n_duplicated, net->n_held,
+            net->held ? " (the last one never sent)" : "");
+  if (net->held_data) net->pf->free(net->pf->ctx, net->held_data);
   net->pf->free(net->pf->ctx, net);
 }
 
@@ -522,7 +562,11 @@ static ocf_err send_multicast(const ocf_posix_net *net, int fd, const ocf_endpoi
   return any_sent ? OCF_OK : result;
 }
 
-ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to, const uint8_t *data, size_t len) {
+/* The socket a datagram to `to` leaves by, after the checks every send makes; *fd < 0 with the
+ * error otherwise. */
+static ocf_err send_socket(const ocf_posix_net *net, const ocf_endpoint *to, const uint8_t *data, size_t len,
+                           int *fd) {
+  *fd = -1;
   if (!net || !to || (!data && len > 0) || (to->family != OCF_IPV6 && to->family != OCF_IPV4) ||
       to->port == 0)
     return OCF_ERR_INVALID_ARG;
@@ -530,10 +574,54 @@ ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to, const uin
   bool multicast = ocf_endpoint_is_multicast(to);
   bool secure = (to->flags & OCF_EP_SECURE) != 0;
   if (secure && multicast) return OCF_ERR_INVALID_ARG; /* DTLS has no multicast */
-  int fd = net->fd[secure ? (v6 ? ROLE_SECURE6 : ROLE_SECURE4) : (v6 ? ROLE_UNICAST6 : ROLE_UNICAST4)];
-  if (fd < 0) return OCF_ERR_STATE;
-  if (multicast) return send_multicast(net, fd, to, data, len);
-  if (v6 && is_link_local6(to->addr) && to->ifindex == 0) return OCF_ERR_INVALID_ARG; /* pitfall 28 */
+  if (!multicast && v6 && is_link_local6(to->addr) && to->ifindex == 0)
+    return OCF_ERR_INVALID_ARG; /* pitfall 28 */
+  *fd = net->fd[secure ? (v6 ? ROLE_SECURE6 : ROLE_SECURE4) : (v6 ? ROLE_UNICAST6 : ROLE_UNICAST4)];
+  return *fd < 0 ? OCF_ERR_STATE : OCF_OK;
+}
+
+static ocf_err transmit(const ocf_posix_net *net, int fd, const ocf_endpoint *to, const uint8_t *data,
+                        size_t len) {
+  if (ocf_endpoint_is_multicast(to)) return send_multicast(net, fd, to, data, len);
+  bool v6 = to->family == OCF_IPV6;
   uint32_t scope = (v6 && is_link_local6(to->addr)) ? to->ifindex : 0;
   return send_to(net, fd, to, scope, data, len);
+}
+
+/* OCF_NET_IMPAIR (impair.h): the datagram's fate, then the one held back (if any) after it.
+ * Only datagrams that passed the checks are impaired: a bad call fails as it always does. */
+static ocf_err send_impaired(ocf_posix_net *net, int fd, const ocf_endpoint *to, const uint8_t *data,
+                             size_t len) {
+  net->n_sent++;
+  ocf_net_impair_action act = ocf_net_impair_next(&net->impair);
+  if (act == OCF_NET_IMPAIR_DROP) {
+    net->n_dropped++;
+    return OCF_OK; /* as if the network lost it */
+  }
+  if (act == OCF_NET_IMPAIR_HOLD && !net->held && len <= OCF_NET_IMPAIR_HOLD_MAX) {
+    net->n_held++;
+    net->held = true;
+    net->held_to = *to;
+    net->held_len = len;
+    if (len) memcpy(net->held_data, data, len);
+    return OCF_OK;
+  }
+  ocf_err err = transmit(net, fd, to, data, len);
+  if (act == OCF_NET_IMPAIR_DUP) {
+    net->n_duplicated++;
+    (void)transmit(net, fd, to, data, len);
+  }
+  int held_fd;
+  if (net->held && send_socket(net, &net->held_to, net->held_data, net->held_len, &held_fd) == OCF_OK)
+    (void)transmit(net, held_fd, &net->held_to, net->held_data, net->held_len);
+  net->held = false;
+  return err;
+}
+
+ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to, const uint8_t *data, size_t len) {
+  int fd;
+  ocf_err err = send_socket(net, to, data, len, &fd);
+  if (err) return err;
+  if (net->impaired) return send_impaired(net, fd, to, data, len);
+  return transmit(net, fd, to, data, len);
 }
