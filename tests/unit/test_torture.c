@@ -699,5 +699,8 @@ int main(void) {
       cmocka_unit_test(test_pair_device_allocations),
       cmocka_unit_test(test_pair_tool_allocations),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  /* A bug (crash, leak, unclean error, inconsistent state) fails the test that met it. */
+  printf("torture: bugs found: %d%s\n", failed, failed ? " (the failed tests above)" : "");
+  return failed;
 }
