@@ -18,8 +18,11 @@
  * restart from its store (ocf_device_create loading an owned device's SVRs); 3. provisioning:
  * an "acl add" (the AMS step function of <ocf/ocf_obt_ams.h> run by ocf_obt_prov_run over the
  * owner session) against the owned device, which must stay owned on both sides and hold the
- * new ACE once or not at all.
- * Not covered: mbedTLS's own allocations (they go to libc, not to the platform).
+ * new ACE once or not at all; 4. a pairwise key (ocf_obt_pair, <ocf/ocf_obt_cms.h>) between two
+ * owned devices (the first device's platform is the one failed on the device side): no half
+ * pairing (both hold the entry and the store records it, or neither holds one unless the failure
+ * reports one `left`).
+ * Not covered: mbedTLS's and SQLite's own allocations (they go to libc, not to the platform).
  * Figures (allocations per scenario, N tried, outcomes) are printed; TORTURE_STEP=k runs every
  * kth N only (quick local runs; CI runs every N). */
 #include <setjmp.h>
@@ -32,6 +35,7 @@
 
 #include <ocf/ocf_device.h>
 #include <ocf/ocf_obt_ams.h>
+#include <ocf/ocf_obt_cms.h>
 #include <ocf/ocf_obt_prov.h>
 
 #include "device/device.h"
@@ -56,6 +60,7 @@ typedef struct real_dev {
   ocf_store *store;
   ocf_device *dev;
   int node;
+  size_t idx; /* its target in the world */
   world *w;
 } real_dev;
 
@@ -71,25 +76,27 @@ static ocf_err real_dev_create(real_dev *r) {
 
 static void real_dev_attach(real_dev *r) {
   world *w = r->w;
-  ocf_endpoint ep = ep6(0x30, 5683, 0);
+  uint8_t last = (uint8_t)(0x30 + r->idx);
+  ocf_endpoint ep = ep6(last, 5683, 0);
   r->node = ocf_sim_add_node(w->net, ocf_device_engine(r->dev));
   assert_true(r->node >= 0);
   ocf_sim_node_add_addr(w->net, r->node, &ep);
-  ocf_obt_onboard_device *t = &w->targets[0];
+  ocf_obt_onboard_device *t = &w->targets[r->idx];
   memset(t, 0, sizeof *t);
   ocf_device_get_di(r->dev, &t->uuid);
   t->coap = ep;
-  t->coaps = ep6(0x30, 5683, OCF_EP_SECURE);
-  snprintf(t->name, sizeof t->name, "real lamp");
+  t->coaps = ep6(last, 5683, OCF_EP_SECURE);
+  snprintf(t->name, sizeof t->name, "real lamp %zu", r->idx);
   snprintf(t->type, sizeof t->type, "oic.d.light");
-  w->n_dev = 1; /* w->dev[0] stays unused (no stack): world_free skips it */
+  w->n_dev = r->idx + 1; /* w->dev[i] stay unused (no stack): world_free skips them */
 }
 
-/* An ocf-device (Just Works) with a sealed store on a memory medium, target 0 of the world. */
-static void real_dev_start(real_dev *r, world *w) {
+/* An ocf-device (Just Works) with a sealed store on a memory medium, target idx of the world. */
+static void real_dev_start_at(real_dev *r, world *w, size_t idx) {
   memset(r, 0, sizeof *r);
   r->w = w;
-  ocf_sim_platform_init(&r->sp, 99);
+  r->idx = idx;
+  ocf_sim_platform_init(&r->sp, 99 + idx);
   r->sp.quiet = true;
   assert_int_equal(ocf_mem_medium_new(&r->sp.pf, 32, 128u << 10, &r->medium), OCF_OK);
   ocf_store_config sc;
@@ -102,6 +109,8 @@ static void real_dev_start(real_dev *r, world *w) {
   assert_int_equal(real_dev_create(r), OCF_OK);
   real_dev_attach(r);
 }
+
+static void real_dev_start(real_dev *r, world *w) { real_dev_start_at(r, w, 0); }
 
 static void real_dev_stop(real_dev *r) {
   ocf_sim_node_remove(r->w->net, r->node);
@@ -520,6 +529,166 @@ static void test_restart_device_allocations(void **state) {
   free(w);
 }
 
+/* --- scenario 4: pairwise keys between two owned devices (CMS) -------------------------------- */
+
+typedef struct pair_state {
+  bool done;
+  ocf_obt_pair_result r;
+  ocf_obt_wall_ms wall;
+} pair_state;
+
+static void on_pair_done(void *user, const ocf_obt_pair_result *r) {
+  pair_state *s = user;
+  s->r = *r;
+  s->done = true;
+}
+
+static ocf_obt_wall_ms pair_wall(void *user) { return ((pair_state *)user)->wall += 1000; }
+static bool pair_done(void *user) { return ((pair_state *)user)->done; }
+
+static ocf_err pair(world *w, pair_state *s) {
+  memset(s, 0, sizeof *s);
+  s->wall = w->wall;
+  ocf_obt_pair_params p = {
+      .store = w->store, .action = OCF_OBT_PAIR, .wall_now = pair_wall, .on_done = on_pair_done, .user = s};
+  for (size_t i = 0; i < 2; i++) p.dev[i] = (ocf_obt_pair_device){w->out[i].uuid, w->targets[i].coaps};
+  ocf_err err = ocf_obt_pair(w->obt, &p, ocf_sim_now(w->net));
+  if (!err) {
+    ocf_sim_flush(w->net);
+    if (!ocf_sim_run_until(w->net, pair_done, s, SIM_LIMIT_MS)) fail_msg("the pairing did not end (hang)");
+  }
+  assert_false(ocf_obt_pair_running(w->obt));
+  return err;
+}
+
+/* Pairwise (credtype 1) entries on r naming peer. */
+static size_t pair_entries(const real_dev *r, const ocf_uuid *peer) {
+  const ocf_svr_cred *c = &r->dev->sec->cur->cred;
+  size_t n = 0;
+  for (size_t i = 0; i < c->n; i++)
+    if (c->e[i].credtype == 1 && !c->e[i].subject_any && ocf_uuid_equal(&c->e[i].subject, peer)) n++;
+  return n;
+}
+
+/* No half pairing: both devices hold one entry for the other and the store records the pairing,
+ * or (unless the undo failed too: `left`) neither holds one and the store records nothing. */
+static void assert_pairing_consistent(world *w, real_dev r[2], const pair_state *s, size_t nth) {
+  ocf_obt_pairing_record rec;
+  bool recorded = ocf_obt_store_pairing_get(w->store, &w->out[0].uuid, &w->out[1].uuid, &rec) == OCF_OK;
+  size_t a = pair_entries(&r[0], &w->out[1].uuid), b = pair_entries(&r[1], &w->out[0].uuid);
+  if (s->r.ok) {
+    if (!recorded || a != 1 || b != 1)
+      fail_msg("pair N=%zu: ok, but recorded %d, entries %zu and %zu", nth, recorded, a, b);
+    return;
+  }
+  bool left = s->r.side[0].left || s->r.side[1].left;
+  if (recorded || (!left && (a || b)))
+    fail_msg("pair N=%zu: failed (left %d), but recorded %d, entries %zu and %zu", nth, left, recorded, a, b);
+}
+
+typedef struct pair_once_result {
+  size_t tool_attempts, dev_attempts, tool_live, dev_live;
+  bool api_error, ok, fired;
+} pair_once_result;
+
+static pair_once_result pair_once(enum side side, size_t nth, const pair_once_result *clean) {
+  world *w = calloc(1, sizeof *w);
+  assert_non_null(w);
+  world_init(w, 10, 4, 2, "jw");
+  real_dev r[2];
+  real_dev_start_at(&r[0], w, 0);
+  real_dev_start_at(&r[1], w, 1);
+  assert_int_equal(start(w), OCF_OK);
+  assert_int_equal(w->out[0].type, OCF_OBT_EV_OWNED);
+  assert_int_equal(w->out[1].type, OCF_OBT_EV_OWNED);
+  ocf_sim_run_for(w->net, SETTLE_MS);
+  pair_once_result res = {0};
+  size_t t0 = w->sp.attempts, d0 = r[0].sp.attempts;
+  ocf_sim_platform *sp = side == SIDE_TOOL ? &w->sp : side == SIDE_DEVICE ? &r[0].sp : NULL;
+  if (sp && nth) ocf_sim_fail_alloc(sp, nth, from_n_on());
+  pair_state s;
+  ocf_err err = pair(w, &s);
+  ocf_sim_run_for(w->net, SETTLE_MS);
+  res.tool_attempts = w->sp.attempts - t0;
+  res.dev_attempts = r[0].sp.attempts - d0;
+  res.tool_live = w->sp.live;
+  res.dev_live = r[0].sp.live;
+  if (sp) {
+    res.fired = sp->failures > 0;
+    ocf_sim_fail_alloc(sp, 0, false);
+  }
+  if (clean && (res.tool_live > clean->tool_live || res.dev_live > clean->dev_live))
+    fail_msg(
+        "pair N=%zu: more allocations live once the run ended (tool %zu, device %zu) than after the clean "
+        "run (%zu, %zu)",
+        nth, res.tool_live, res.dev_live, clean->tool_live, clean->dev_live);
+  if (err) {
+    res.api_error = true;
+  } else {
+    res.ok = s.r.ok;
+    for (size_t i = 0; i < 2 && !s.r.ok; i++) {
+      const ocf_obt_pair_side *sd = &s.r.side[i];
+      if (!sd->ok && (!sd->failure.stage || !sd->failure.stage[0] ||
+                      (sd->failure.err == OCF_OK && sd->failure.code == 0)))
+        fail_msg("pair N=%zu: side %zu failed without a reason", nth, i);
+    }
+    if (!s.r.ok && s.r.side[0].ok && s.r.side[1].ok && s.r.store_err == OCF_OK)
+      fail_msg("pair N=%zu: failed without a failing side", nth);
+    assert_pairing_consistent(w, r, &s, nth);
+  }
+  for (size_t i = 0; i < 2; i++) { /* both stay owned, on the device and in the store */
+    assert_int_equal(ocf_device_get_state(r[i].dev), OCF_DEVICE_RFPRO);
+    ocf_obt_device_record rec;
+    assert_int_equal(ocf_obt_store_device_get(w->store, &w->out[i].uuid, &rec), OCF_OK);
+    assert_int_equal(rec.state, OCF_OBT_DEVICE_OWNED);
+    uint8_t psk[64];
+    size_t len = 0;
+    assert_int_equal(ocf_obt_store_secret_get(w->store, &w->out[i].uuid, "owner-psk", psk, sizeof psk, &len),
+                     OCF_OK);
+  }
+  if (!res.ok) { /* a second clean run pairs them */
+    assert_int_equal(pair(w, &s), OCF_OK);
+    if (!s.r.ok) fail_msg("pair N=%zu: the second clean run failed", nth);
+    assert_pairing_consistent(w, r, &s, nth);
+  }
+  real_dev_stop(&r[1]);
+  real_dev_stop(&r[0]);
+  world_free(w);
+  free(w);
+  return res;
+}
+
+static void torture_pair(enum side side) {
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  pair_once_result clean = pair_once(SIDE_NONE, 0, NULL);
+  assert_true(clean.ok);
+  figures f = {.scenario = "pair", .side = side == SIDE_TOOL ? "tool" : "device", .step = step_from_env()};
+  f.allocs = side == SIDE_TOOL ? clean.tool_attempts : clean.dev_attempts;
+  assert_true(f.allocs > 0);
+  for (size_t n = 1; n <= f.allocs; n += f.step) {
+    pair_once_result res = pair_once(side, n, &clean);
+    f.tried++;
+    if (!res.fired) f.not_reached++;
+    if (res.ok) {
+      f.succeeded++;
+    } else {
+      f.failed++;
+      f.rerun_owned++;
+    }
+  }
+  print_figures(&f);
+}
+
+static void test_pair_tool_allocations(void **state) {
+  (void)state;
+  torture_pair(SIDE_TOOL);
+}
+
+static void test_pair_device_allocations(void **state) {
+  (void)state;
+  torture_pair(SIDE_DEVICE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_onboarding_device_allocations),
@@ -527,6 +696,11 @@ int main(void) {
       cmocka_unit_test(test_restart_device_allocations),
       cmocka_unit_test(test_acl_add_device_allocations),
       cmocka_unit_test(test_acl_add_tool_allocations),
+      cmocka_unit_test(test_pair_device_allocations),
+      cmocka_unit_test(test_pair_tool_allocations),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  /* A bug (crash, leak, unclean error, inconsistent state) fails the test that met it. */
+  printf("torture: bugs found: %d%s\n", failed, failed ? " (the failed tests above)" : "");
+  return failed;
 }
