@@ -106,19 +106,6 @@ static void free_jobs(job_set *js) {
   free(js->jobs);
 }
 
-/* The uuids of o->lc (parsed by obt_lc_opt_parse), de-duplicated. */
-static size_t uuids_of(const obt_cert_opts *o, ocf_uuid *out) {
-  size_t n = 0;
-  for (size_t i = 0; i < o->lc.n_uuids; i++) {
-    ocf_uuid u;
-    if (ocf_uuid_parse(o->lc.uuids[i], strlen(o->lc.uuids[i]), &u) != OCF_OK) continue;
-    bool dup = false;
-    for (size_t k = 0; k < n; k++) dup = dup || ocf_uuid_equal(&out[k], &u);
-    if (!dup) out[n++] = u;
-  }
-  return n;
-}
-
 static int run_jobs(const char *cmd, const char *what, obt_cert_opts *o, ocf_obt_store *s,
                     const ocf_uuid *uuids, job_set *js) {
   obt_prov_cli_job *jobs = calloc(js->n ? js->n : 1, sizeof *jobs);
@@ -137,7 +124,7 @@ int obt_cert_issue(ocf_obt_store *s, obt_cert_opts *o, bool renew) {
     free(js.jobs);
     return OBT_EXIT_SYSTEM;
   }
-  size_t n = uuids_of(o, uuids);
+  size_t n = obt_lc_uuids(&o->lc, uuids);
   ocf_platform pf;
   ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
   int rc = -1;
@@ -195,7 +182,7 @@ int obt_crl_push(ocf_obt_store *s, obt_cert_opts *o) {
   } else {
     l.u = calloc(o->lc.n_uuids ? o->lc.n_uuids : 1, sizeof *l.u);
     if (!l.u) return OBT_EXIT_SYSTEM;
-    l.n = uuids_of(o, l.u);
+    l.n = obt_lc_uuids(&o->lc, l.u);
   }
   if (l.n == 0) {
     fprintf(stderr, "obt crl push: no owned devices%s\n", o->all ? " in the domain" : "");

@@ -73,14 +73,7 @@ int obt_cmd_reset(int argc, char **argv) {
     return OBT_EXIT_SYSTEM;
   }
   int rc = parse_reset_args(argc, argv, &o);
-  size_t n = 0;
-  for (size_t i = 0; rc < 0 && i < o.n_uuids; i++) {
-    ocf_uuid u;
-    if (ocf_uuid_parse(o.uuids[i], strlen(o.uuids[i]), &u) != OCF_OK) continue;
-    bool dup = false;
-    for (size_t k = 0; k < n; k++) dup = dup || ocf_uuid_equal(&uuids[k], &u);
-    if (!dup) uuids[n++] = u;
-  }
+  size_t n = rc < 0 ? obt_lc_uuids(&o, uuids) : 0;
   ocf_obt_store *s = NULL;
   /* Forgetting reads no secret: it needs no key (a domain whose key file is lost can still
    * drop its devices). */

@@ -79,14 +79,7 @@ int obt_cmd_state(int argc, char **argv) {
   ocf_uuid *uuids = calloc((size_t)argc, sizeof *uuids);
   uint8_t state = 0;
   int rc = o.uuids && uuids ? parse_state_args(argc, argv, &o, &state) : OBT_EXIT_SYSTEM;
-  size_t n = 0;
-  for (size_t i = 0; rc < 0 && i < o.n_uuids; i++) {
-    ocf_uuid u;
-    if (ocf_uuid_parse(o.uuids[i], strlen(o.uuids[i]), &u) != OCF_OK) continue;
-    bool dup = false;
-    for (size_t k = 0; k < n; k++) dup = dup || ocf_uuid_equal(&uuids[k], &u);
-    if (!dup) uuids[n++] = u;
-  }
+  size_t n = rc < 0 ? obt_lc_uuids(&o, uuids) : 0;
   ocf_obt_store *s = NULL;
   if (rc < 0) rc = obt_lc_open_store("state", &o, true, &s);
   if (rc < 0) rc = obt_ams_cli_state("state", &o, s, uuids, n, state, false, NULL, NULL);

@@ -64,6 +64,18 @@ int obt_lc_opt_parse(obt_lc_opts *o, const char *cmd, int argc, char **argv, int
   return 1;
 }
 
+size_t obt_lc_uuids(const obt_lc_opts *o, ocf_uuid *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < o->n_uuids; i++) {
+    ocf_uuid u;
+    if (ocf_uuid_parse(o->uuids[i], strlen(o->uuids[i]), &u) != OCF_OK) continue;
+    bool dup = false;
+    for (size_t k = 0; k < n; k++) dup = dup || ocf_uuid_equal(&out[k], &u);
+    if (!dup) out[n++] = u;
+  }
+  return n;
+}
+
 int obt_lc_open_store(const char *cmd, obt_lc_opts *o, bool unlock, ocf_obt_store **s) {
   return obt_store_open_cli(cmd, o->store, unlock, o->key_file, o->pass_env, s, NULL);
 }

@@ -28,6 +28,10 @@ typedef struct obt_lc_opts {
  * -1 usage error (printed). */
 int obt_lc_opt_parse(obt_lc_opts *o, const char *cmd, int argc, char **argv, int *i);
 
+/* The uuid operands of o parsed into out[] (room for o->n_uuids), each once, in order; ones that
+ * do not parse are skipped (obt_lc_opt_parse has checked them). Returns how many. */
+size_t obt_lc_uuids(const obt_lc_opts *o, ocf_uuid *out);
+
 /* Opens the store (--store or the default path), and unlocks it when unlock is set. Returns
  * -1 to go on, or an exit code (printed why). */
 int obt_lc_open_store(const char *cmd, obt_lc_opts *o, bool unlock, ocf_obt_store **s);
