@@ -27,6 +27,7 @@ static ocf_err take_config(device_sec *s, const ocf_device_config *cfg) {
   s->store = cfg->store;
   s->on_event = cfg->on_event;
   s->event_user = cfg->event_user;
+  s->utc_now = cfg->utc_now;
   return OCF_OK;
 }
 

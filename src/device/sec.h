@@ -96,8 +96,9 @@ typedef struct device_sec {
   uint32_t sct;
   void (*on_event)(void *user, ocf_device *d, const ocf_device_event *ev);
   void *event_user;
-  bool secure_bypass;       /* device_set_secure_bypass: tests and fuzzing only */
-  struct device_dtls *dtls; /* the DTLS glue's state (sec_dtls.h) */
+  int64_t (*utc_now)(void *user); /* ocf_device_config.utc_now, called with event_user; or NULL */
+  bool secure_bypass;             /* device_set_secure_bypass: tests and fuzzing only */
+  struct device_dtls *dtls;       /* the DTLS glue's state (sec_dtls.h) */
 } device_sec;
 
 /* --- lifetime (sec.c) ----------------------------------------------------------------------- */
