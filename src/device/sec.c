@@ -174,6 +174,10 @@ void device_sec_peer_from_info(const ocf_dtls_session_info *info, uint32_t oxmse
     out->has_uuid = true;
     out->uuid = info->peer_uuid;
   }
+  if (info->auth == OCF_DTLS_AUTH_CERT && info->peer_key_len <= sizeof out->key) {
+    memcpy(out->key, info->peer_key, info->peer_key_len);
+    out->key_len = info->peer_key_len;
+  }
 }
 
 /* The table index of the session with ep, or -1. */
