@@ -149,6 +149,7 @@ ocf_svr_ctx sec_ctx(const ocf_device *d, const ocf_request *req) {
       .over_doc = req ? req->over_doc : false,
       .random = d->pf.random,
       .random_ctx = d->pf.ctx,
+      .otm_busy = device_sec_doc_open(d) || device_dtls_otm_busy(d),
   };
   return ctx;
 }

@@ -875,6 +875,298 @@ static void test_role_certificates_are_asserted_over_certificate_sessions(void *
 
 /* The key pair is made on the first need, survives a restart and is dropped by RESET (Sec 8
  * entry actions): the next CSR has a new one. */
+/* --- hostile peers on the DTLS path (issue 7 item 3) ------------------------------------------ */
+
+/* Records from the OBT's node that carry application data (RFC 6347 4.1: content type 23). */
+typedef struct wire {
+  int node;
+  bool hold; /* drop the next application record and keep it in held */
+  ocf_sim_datagram last, held;
+  bool has_held;
+  size_t app_records;
+} wire;
+
+static bool app_filter(void *user, const ocf_sim_datagram *d) {
+  wire *t = user;
+  if (d->src_node != t->node || d->len < 13 || d->data[0] != 23) return true;
+  t->app_records++;
+  if (t->hold && !t->has_held) {
+    t->held = *d;
+    t->has_held = true;
+    return false;
+  }
+  t->last = *d;
+  return true;
+}
+
+static size_t aces_with_href(const world *w, const char *href) {
+  size_t n = 0;
+  const ocf_svr_acl2 *a = &models(w)->acl2;
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t k = 0; k < a->ace[i].n_resources; k++) n += strcmp(a->ace[i].resources[k].href, href) == 0;
+  return n;
+}
+
+#define ACE_BODY(href)                                                                                       \
+  "{'aclist2': [{'subject': {'conntype': 'anon-clear'}, 'resources': [{'href': '" href                       \
+  "'}], 'permission': 2}]}"
+
+typedef struct answer {
+  bool done;
+  uint8_t code;
+} answer;
+
+static void on_answer(void *user, ocf_msg *m, const ocf_msg_event *ev) {
+  answer *a = user;
+  (void)m;
+  if (ev->type == OCF_MSG_EV_RESPONSE) a->code = ev->response->code;
+  if (ev->final) a->done = true;
+}
+
+static bool request_done_answer(void *user) { return ((const answer *)user)->done; }
+
+static void post_async(world *w, const char *diag, answer *a) {
+  static uint8_t body[512]; /* msg keeps a pointer until the exchange ends */
+  size_t len = diag_cbor(diag, body, sizeof body);
+  uint8_t scratch[64];
+  ocf_coap_msg m;
+  ocf_coap_init(&m, OCF_COAP_CON, OCF_COAP_POST, 0);
+  assert_int_equal(ocf_coap_set_uri_path_query(&m, "/oic/sec/acl2", scratch, sizeof scratch), OCF_OK);
+  m.payload = body;
+  m.payload_len = len;
+  assert_int_equal(ocf_coap_add_uint_option(&m, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR),
+                   OCF_OK);
+  ocf_msg_request_params p = {.to = &w->dsep, .n_to = 1, .cb = on_answer, .user = a};
+  assert_int_equal(ocf_stack_request(w->o.stack, &p, &m, ocf_sim_now(w->net), NULL), OCF_OK);
+  ocf_sim_flush(w->net);
+}
+
+/* On an established owner session (RFC 6347 4.1.2.6): a POST's record replayed at once, and again
+ * after CoAP's EXCHANGE_LIFETIME (247 s, RFC 7252 4.8.2: msg's duplicate detection has forgotten
+ * the message id by then, so only the DTLS replay window stands between the copy and a second
+ * ACE) never reaches the device's request path; two POSTs whose records arrive in the opposite
+ * order are both applied, once each. */
+static void test_owner_session_drops_replays_and_takes_reordered_records(void **state) {
+  (void)state;
+  world w;
+  owned_world(&w, 31);
+  wire t = {.node = w.o.node};
+  ocf_sim_set_filter(w.net, app_filter, &t);
+  const ocf_stack_stats *ds = ocf_stack_stats_get(w.dev->stack);
+  changed(&w, "/oic/sec/acl2", ACE_BODY("/replayed"));
+  assert_int_equal(aces_with_href(&w, "/replayed"), 1);
+  ocf_sim_datagram post = t.last; /* the record that carried the POST */
+  size_t rx = ds->rx_secure;
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 3; i++) ocf_sim_inject(w.net, &post.from, &post.to, post.data, post.len);
+    ocf_sim_run_for(w.net, round == 0 ? 1000 : 300000); /* past EXCHANGE_LIFETIME, inside the idle time */
+    assert_int_equal(ds->rx_secure, rx);
+    assert_int_equal(aces_with_href(&w, "/replayed"), 1);
+  }
+  /* The session is still up: the replays did not end it. */
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+
+  /* Reordered: CoAP sends one request at a time to a peer (RFC 7252 4.7, NSTART 1), so the
+   * reordering a session sees is an older record arriving after a newer one: the POST's first
+   * record is held back, its retransmission (a new record, a higher sequence number) is applied
+   * and answered, then the held record arrives. The window takes it (not a replay: its number
+   * was never seen), and msg's duplicate detection answers it without a second ACE. */
+  t.hold = true;
+  answer a = {0};
+  post_async(&w, ACE_BODY("/reordered"), &a);
+  assert_true(ocf_sim_run_until(w.net, request_done_answer, &a, 60000));
+  assert_int_equal(a.code, OCF_COAP_CHANGED);
+  assert_true(t.has_held);
+  assert_int_equal(aces_with_href(&w, "/reordered"), 1);
+  rx = ds->rx_secure;
+  ocf_sim_inject(w.net, &t.held.from, &t.held.to, t.held.data, t.held.len);
+  ocf_sim_run_for(w.net, 1000);
+  assert_int_equal(ds->rx_secure, rx + 1); /* DTLS tolerated the late record */
+  assert_int_equal(aces_with_href(&w, "/reordered"), 1);
+  assert_int_equal(aces_with_href(&w, "/replayed"), 1);
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+  ocf_sim_set_filter(w.net, NULL, NULL);
+  world_free(&w);
+}
+
+/* --- handshake floods and half-open sessions ------------------------------------------------- */
+
+#define N_SPOOFED 2000 /* ClientHellos from spoofed sources: never answer the cookie */
+#define N_ATTACKERS 24 /* real clients: answer the cookie, then half abandon, half fail */
+
+typedef struct flood {
+  ocf_sim_platform sp;
+  ocf_dtls_ctx *cli[N_ATTACKERS];
+  int node[N_ATTACKERS];
+  size_t sent[N_ATTACKERS];
+  size_t max_sessions, max_handshakes, peak_bytes, base_bytes;
+} flood;
+
+/* Attackers with an odd index go silent once their ClientHello with the cookie is out. */
+static bool abandon_filter(void *user, const ocf_sim_datagram *d) {
+  flood *f = user;
+  for (size_t i = 0; i < N_ATTACKERS; i++)
+    if (d->src_node == f->node[i]) return ++f->sent[i] <= 2 || i % 2 == 0;
+  return true;
+}
+
+static void sample(world *w, flood *f) {
+  const ocf_dtls_stats *st = ocf_dtls_stats_get(ocf_stack_dtls(w->dev->stack));
+  if (st->sessions > f->max_sessions) f->max_sessions = st->sessions;
+  if (st->handshakes > f->max_handshakes) f->max_handshakes = st->handshakes;
+  if (w->dpf.live_bytes > f->peak_bytes) f->peak_bytes = w->dpf.live_bytes;
+}
+
+static void run_sampling(world *w, flood *f, ocf_time_ms ms) {
+  ocf_time_ms end = ocf_sim_now(w->net) + ms;
+  while (ocf_sim_now(w->net) < end && ocf_sim_step(w->net)) sample(w, f);
+  ocf_sim_run_for(w->net, end > ocf_sim_now(w->net) ? end - ocf_sim_now(w->net) : 0);
+}
+
+/* Issue 7 item 3b (RFC 6347 4.2.1, ADR 0011, digest 3.6): the device under a flood of
+ * ClientHellos keeps its DTLS sessions, handshakes and memory bounded, and onboarding works
+ * during and after it:
+ *   1. N_SPOOFED ClientHellos from as many spoofed sources (never answering the cookie) queued
+ *      with a real onboarding's: HelloVerifyRequests only, no state; the onboarding completes;
+ *   2. owned: N_ATTACKERS real clients from their own addresses answer the cookie; half go
+ *      silent mid-handshake (half-open), half finish with an unknown PSK identity; at most
+ *      max_handshakes (4) at once, sessions within max_sessions; the owner gets in once the
+ *      half-open handshakes time out (handshake_limit, 60 s);
+ *   3. RFOTM again: a stranger selects the OTM and abandons its handshake: the one onboarding
+ *      slot is held until the handshake limit, then the device resets and a legitimate
+ *      onboarding completes. */
+static void test_handshake_flood_and_half_open_sessions_stay_bounded(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 41);
+  flood *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  ocf_sim_platform_init(&f->sp, 99);
+  f->sp.quiet = true;
+  f->base_bytes = f->peak_bytes = w.dpf.live_bytes;
+  const ocf_dtls_stats *st = ocf_dtls_stats_get(ocf_stack_dtls(w.dev->stack));
+
+  /* 1. A real ClientHello (no cookie), sent from N_SPOOFED sources at once. */
+  ocf_dtls_config dc;
+  ocf_dtls_config_default(&dc);
+  dc.server = false;
+  ocf_dtls_callbacks cbs = {0};
+  ocf_dtls_ctx *gen;
+  assert_int_equal(ocf_dtls_create(&f->sp.pf, &dc, &cbs, &gen), OCF_OK);
+  ocf_dtls_profile jw;
+  assert_int_equal(ocf_dtls_profile_otm(&jw, OCF_OXM_JUST_WORKS), OCF_OK);
+  assert_int_equal(ocf_dtls_connect(gen, &w.dsep, &jw, ocf_sim_now(w.net)), OCF_OK);
+  uint8_t hello[1500];
+  ocf_endpoint to;
+  size_t hello_len = ocf_dtls_next_datagram(gen, &to, hello, sizeof hello);
+  assert_true(hello_len > 0);
+  ocf_dtls_destroy(gen);
+  size_t hvr0 = st->hello_verify_sent;
+  for (size_t i = 0; i < N_SPOOFED; i++) {
+    ocf_endpoint from = ep6((uint8_t)(0x80 + i % 100), (uint16_t)(10000 + i), OCF_EP_SECURE);
+    from.addr[14] = (uint8_t)(i / 100);
+    ocf_sim_inject(w.net, &from, &w.dsep, hello, hello_len);
+  }
+  sample(&w, f);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL); /* queued behind the flood */
+  assert_true(w.o.established);
+  uint8_t psk[16];
+  take_ownership(&w, psk);
+  sample(&w, f);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+  size_t hvr = st->hello_verify_sent - hvr0;
+  assert_true(hvr >= N_SPOOFED); /* each answered statelessly */
+  assert_true(f->max_sessions <= 1 && f->max_handshakes <= 1);
+  size_t p1_peak = f->peak_bytes;
+  assert_int_equal(ocf_stack_close(w.o.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_otm_session_clear(&w.o.os);
+  ocf_sim_run_for(w.net, 100);
+
+  /* 2. Real clients with an unknown PSK identity, each from its own address. */
+  ocf_sim_set_filter(w.net, abandon_filter, f);
+  uint8_t bogus_id[16], bogus_key[16];
+  memset(bogus_id, 0xee, sizeof bogus_id);
+  memset(bogus_key, 0x11, sizeof bogus_key);
+  ocf_dtls_profile ap;
+  memset(&ap, 0, sizeof ap);
+  ap.suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
+  ap.n_suites = 1;
+  ap.psk_identity = (ocf_bytes){bogus_id, sizeof bogus_id};
+  ap.psk = (ocf_bytes){bogus_key, sizeof bogus_key};
+  dc.handshake_limit_ms = 30000; /* the attackers give up on their own, too */
+  size_t dropped0 = st->hello_dropped_caps, failed0 = st->failed;
+  for (size_t i = 0; i < N_ATTACKERS; i++) {
+    assert_int_equal(ocf_dtls_create(&f->sp.pf, &dc, &cbs, &f->cli[i]), OCF_OK);
+    f->node[i] = ocf_sim_add_node(w.net, ocf_dtls_engine(f->cli[i]));
+    assert_true(f->node[i] >= 0);
+    ocf_endpoint a = ep6((uint8_t)(0x40 + i), (uint16_t)(20000 + i), 0);
+    ocf_sim_node_add_addr(w.net, f->node[i], &a);
+    assert_int_equal(ocf_dtls_connect(f->cli[i], &w.dsep, &ap, ocf_sim_now(w.net)), OCF_OK);
+  }
+  ocf_sim_flush(w.net);
+  run_sampling(&w, f, 5000);
+  size_t held = st->handshakes; /* half-open ones the device still waits for */
+  assert_true(held > 0);
+  run_sampling(&w, f, 61000); /* past handshake_limit */
+  assert_int_equal(st->handshakes, 0);
+  assert_int_equal(st->sessions, 0);
+  assert_true(f->max_handshakes <= 4);
+  assert_true(f->max_sessions <= 32);
+  ocf_dtls_profile op = owner_profile(psk);
+  connect(&w, &w.o, &op);
+  assert_true(w.o.established); /* the owner gets in once the half-open handshakes are gone */
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+  ocf_sim_set_filter(w.net, NULL, NULL);
+  for (size_t i = 0; i < N_ATTACKERS; i++) {
+    ocf_sim_node_remove(w.net, f->node[i]);
+    ocf_dtls_destroy(f->cli[i]);
+  }
+
+  /* 3. RFOTM: a stranger selects Just Works and abandons its handshake. */
+  assert_int_equal(ocf_device_factory_reset(w.dev, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 1000);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  assert_int_equal(req(&w, &w.o2, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 0}"), OCF_COAP_CHANGED);
+  ocf_dtls_ctx *stranger;
+  assert_int_equal(ocf_dtls_create(&f->sp.pf, &dc, &cbs, &stranger), OCF_OK);
+  int sn = ocf_sim_add_node(w.net, ocf_dtls_engine(stranger));
+  ocf_endpoint sa = ep6(0x77, 20077, 0);
+  ocf_sim_node_add_addr(w.net, sn, &sa);
+  f->node[1] = sn; /* an odd index: silent after its ClientHello with the cookie */
+  f->sent[1] = 0;
+  for (size_t i = 0; i < N_ATTACKERS; i++)
+    if (i != 1) f->node[i] = -1;
+  ocf_sim_set_filter(w.net, abandon_filter, f);
+  assert_int_equal(ocf_dtls_connect(stranger, &w.dsep, &jw, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_flush(w.net);
+  run_sampling(&w, f, 3000);
+  assert_int_equal(st->handshakes, 1);
+  /* Meanwhile the OTM cannot be changed under it (digest 3.6): 4.00. */
+  assert_int_equal(req(&w, &w.o, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 1}"),
+                   OCF_COAP_BAD_REQUEST);
+  run_sampling(&w, f, 61000);
+  assert_int_equal(st->handshakes, 0);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  ocf_sim_set_filter(w.net, NULL, NULL);
+  ocf_sim_node_remove(w.net, sn);
+  ocf_dtls_destroy(stranger);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  assert_true(w.o.established);
+  take_ownership(&w, psk);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+
+  printf(
+      "flood: %d spoofed ClientHellos -> %zu HelloVerifyRequests, peak 1 session during the onboarding "
+      "queued with them; %d real clients (half half-open) -> peak %zu handshakes, %zu sessions, %zu hellos "
+      "dropped at the caps, %zu handshakes failed; device platform memory %zu bytes before, peak %zu (%zu in "
+      "phase 1); onboarding completed during the spoofed flood and after the half-open one\n",
+      N_SPOOFED, hvr, N_ATTACKERS, f->max_handshakes, f->max_sessions, st->hello_dropped_caps - dropped0,
+      st->failed - failed0, f->base_bytes, f->peak_bytes, p1_peak);
+  assert_int_equal(f->sp.live, 0);
+  free(f);
+  world_free(&w);
+}
+
 static void test_key_pair_survives_restart_and_is_replaced_on_reset(void **state) {
   (void)state;
   world w;
@@ -918,6 +1210,8 @@ int main(void) {
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
       cmocka_unit_test(test_role_certificates_are_asserted_over_certificate_sessions),
       cmocka_unit_test(test_key_pair_survives_restart_and_is_replaced_on_reset),
+      cmocka_unit_test(test_owner_session_drops_replays_and_takes_reordered_records),
+      cmocka_unit_test(test_handshake_flood_and_half_open_sessions_stay_bounded),
   };
   return cmocka_run_group_tests(tests, make_certs, NULL);
 }
