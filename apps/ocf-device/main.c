@@ -58,7 +58,7 @@ static const char k_usage[] =
     "      --otm LIST          OTMs offered in doxm oxms, comma-separated: jw, rdp, mfgcert\n"
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
-    "                          certificates)\n"
+    "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
     "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
     "                          encrypted; without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"

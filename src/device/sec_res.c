@@ -62,6 +62,30 @@ static ocf_status cred_get(void *user, const ocf_request *req, ocf_rep_enc *rsp)
   return OCF_STATUS_CONTENT;
 }
 
+/* OBT 5.4 (digest 6): a CMS provisions only the credential types doxm.sct lists; a device that
+ * does not list the OSCORE types (64, 128, 256) has no use for such a context and refuses it
+ * (4.00, unsupported) rather than store what it will never apply. Entries it already held are
+ * not checked again (sct may have changed with the firmware). */
+static bool oscore_types_supported(const ocf_device *d, const sec_models *next, ocf_svr_report *r) {
+  const ocf_svr_cred *cur = &d->sec->cur->cred;
+  for (size_t i = 0; i < next->cred.n; i++) {
+    const ocf_svr_cred_entry *e = &next->cred.e[i];
+    bool oscore = e->credtype == OCF_CREDTYPE_OSCORE || e->credtype == OCF_CREDTYPE_SSM_CLIENT ||
+                  e->credtype == OCF_CREDTYPE_SSM_SERVER;
+    if (!oscore || (d->sec->sct & e->credtype)) continue;
+    bool held = false;
+    for (size_t j = 0; j < cur->n && !held; j++)
+      held = cur->e[j].credid == e->credid && ocf_svr_cred_entry_same(&cur->e[j], e);
+    if (held) continue;
+    memset(r, 0, sizeof *r);
+    r->kind = OCF_SVR_E_UNSUPPORTED;
+    memcpy(r->where, "creds.credtype", sizeof "creds.credtype");
+    r->why = "this credential type is not in doxm.sct";
+    return false;
+  }
+  return true;
+}
+
 static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
   ocf_device *d = user;
   (void)rsp;
@@ -70,6 +94,7 @@ static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp
   sec_models *next = sec_begin(d);
   if (ocf_svr_cred_decode_update(&d->sec->cur->cred, ocf_request_body(req), &ctx, &next->cred, &r) != OCF_OK)
     return sec_refuse(d, req, &r);
+  if (!oscore_types_supported(d, next, &r)) return sec_refuse(d, req, &r);
   /* Digest 4.5: a keyless PSK is the Owner Credential, derived here, or the POST fails. */
   if (device_dtls_owner_creds(d, req, next, &r) != OCF_OK) return sec_refuse(d, req, &r);
   /* Digest 2.3: a certificate without its key must be for the device's own key pair. */

@@ -304,6 +304,28 @@ static void test_ace_validity_follows_the_wall_clock(void **state) {
   dfx_free(&f);
 }
 
+/* OBT 5.4 (digest 6): an OSCORE context of a type doxm.sct does not list is refused (4.00, no
+ * change); listed, it is taken. */
+static void test_oscore_contexts_need_their_credtype_in_sct(void **state) {
+  (void)state;
+  static const char ctx64[] =
+      "{'creds': [{'credtype': 64, 'subjectuuid': '" STRANGER "', 'privatedata': {'data': "
+      "h'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'encoding': "
+      "'oic.sec.encoding.raw'}, 'oscore': {'senderid': '01aabbccddeeff', 'recipientid': '01112233445566'}}]}";
+  static dfx f;
+  for (int with = 0; with < 2; with++) {
+    ocf_device_config cfg;
+    ocf_device_config_init(&cfg);
+    cfg.sct = with ? 1u | 64u : 1u;
+    dfx_init(&f, &cfg);
+    dfx_session(&f, OCF_ACL_AUTH_ANON_DTLS, NULL);
+    assert_int_equal(post_code(&f, "/oic/sec/cred", ctx64, true),
+                     with ? OCF_COAP_CHANGED : OCF_COAP_BAD_REQUEST);
+    assert_int_equal(models(&f)->cred.n, with ? 1 : 0);
+    dfx_free(&f);
+  }
+}
+
 /* --- DELETE and refused requests ------------------------------------------------------------- */
 
 static void test_delete_cred_and_acl2_by_id_and_subject(void **state) {
@@ -491,6 +513,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dots_written_deviceuuid_becomes_di, setup, teardown),
       cmocka_unit_test_setup_teardown(test_doc_closing_in_rfotm_resets_the_device, setup, teardown),
       cmocka_unit_test_setup_teardown(test_delete_cred_and_acl2_by_id_and_subject, setup, teardown),
+      cmocka_unit_test(test_oscore_contexts_need_their_credtype_in_sct),
       cmocka_unit_test(test_oxmsel_write_raises_the_new_pin_hook),
       cmocka_unit_test(test_ace_validity_follows_the_wall_clock),
       cmocka_unit_test(test_state_survives_a_restart_and_a_refused_post_changes_no_byte),
