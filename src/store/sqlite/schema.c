@@ -90,6 +90,16 @@ static const char *const k_migrations[] = {
     "  revoked_at INTEGER NOT NULL DEFAULT 0,"
     "  cert BLOB NOT NULL) STRICT;"
     "CREATE INDEX certs_by_uuid ON certs(uuid);",
+    /* 5 -> 6: what obt apply wrote (ADR 0023): the ACEs and pairings a policy file created, so a
+     * later apply removes only those. Keyed by uuid (as pairings), not by device row. */
+    "CREATE TABLE applied ("
+    "  kind TEXT NOT NULL CHECK (kind IN ('ace', 'pair')),"
+    "  device BLOB NOT NULL CHECK (length(device) = 16),"
+    "  aceid INTEGER NOT NULL,"
+    "  peer BLOB NOT NULL CHECK (length(peer) = 16),"
+    "  spec TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, device, aceid, peer)) STRICT;",
 };
 
 _Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,
