@@ -28,6 +28,10 @@ static const obt_cmd commands[] = {
     {"state", "move owned devices to RFNOP (normal operation), RFPRO or SRESET", obt_cmd_state},
     {"cert", "certificates of the domain's CA: issue, renew, list, revoke, self", obt_cmd_cert},
     {"crl", "push a fresh CRL to the devices: push", obt_cmd_crl},
+    {"apply", "make devices hold what a policy file states (pairs, ACEs); --dry-run shows the diff",
+     obt_cmd_apply},
+    {"offboard", "take devices out of the domain: remove their keys and ACEs from peers, reset",
+     obt_cmd_offboard},
 };
 
 static void usage(FILE *out) {

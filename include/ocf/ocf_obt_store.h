@@ -313,6 +313,41 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_store_pairing_list(ocf_obt_store *s, const
                                                                       const ocf_obt_pairing_record *r),
                                                          void *user);
 
+/* ---- what obt apply wrote (ADR 0023) ------------------------------------------------------ */
+
+/* The ACEs and pairings a policy file created, so that a later apply removes only those (never
+ * the onboarding defaults or what obt acl added by hand). Keyed by uuid like pairings: records
+ * naming a device the store forgot can still be cleaned up. */
+typedef enum ocf_obt_applied_kind {
+  OCF_OBT_APPLIED_ACE = 1,  /* device holds ACE aceid, whose description was spec */
+  OCF_OBT_APPLIED_PAIR = 2, /* device and peer were paired by the policy (device < peer) */
+} ocf_obt_applied_kind;
+
+#define OCF_OBT_APPLIED_TEXT_MAX 1023
+
+typedef struct ocf_obt_applied_record {
+  uint8_t kind; /* ocf_obt_applied_kind */
+  ocf_uuid device;
+  uint32_t aceid; /* ACE; 0 for PAIR */
+  ocf_uuid peer;  /* PAIR; nil for ACE */
+  char spec[OCF_OBT_APPLIED_TEXT_MAX + 1];
+  ocf_obt_wall_ms created;
+} ocf_obt_applied_record;
+
+/* Inserts or replaces the record (PAIR: either order, kept in uuid order). OCF_ERR_INVALID_ARG
+ * (nil device, ACE with aceid 0, PAIR with a nil or equal peer, bad text), OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_applied_put(ocf_obt_store *s, const ocf_obt_applied_record *r);
+/* Removes the record with r's kind, device, aceid and peer. OCF_OK also when absent. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_applied_remove(ocf_obt_store *s, const ocf_obt_applied_record *r);
+/* Removes every record naming the device (as holder or peer). OCF_OK also when none. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_applied_forget(ocf_obt_store *s, const ocf_uuid *device);
+/* Every record (device NULL) or those naming one device, oldest first; each returns false to stop.
+ * OCF_ERR_MALFORMED (a bad row), OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_applied_list(ocf_obt_store *s, const ocf_uuid *device,
+                                                         bool (*each)(void *user,
+                                                                      const ocf_obt_applied_record *r),
+                                                         void *user);
+
 /* ---- OSCORE contexts and SSM groups ------------------------------------------------------- */
 
 /* An OSCORE pairwise context between two devices (credtype 64, ADR 0022): each device's sender

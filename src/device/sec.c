@@ -27,6 +27,7 @@ static ocf_err take_config(device_sec *s, const ocf_device_config *cfg) {
   s->store = cfg->store;
   s->on_event = cfg->on_event;
   s->event_user = cfg->event_user;
+  s->utc_now = cfg->utc_now;
   return OCF_OK;
 }
 
@@ -148,6 +149,7 @@ ocf_svr_ctx sec_ctx(const ocf_device *d, const ocf_request *req) {
       .over_doc = req ? req->over_doc : false,
       .random = d->pf.random,
       .random_ctx = d->pf.ctx,
+      .otm_busy = device_sec_doc_open(d) || device_dtls_otm_busy(d),
   };
   return ctx;
 }
@@ -172,6 +174,10 @@ void device_sec_peer_from_info(const ocf_dtls_session_info *info, uint32_t oxmse
   if (info->auth != OCF_DTLS_AUTH_NONE && info->has_peer_uuid) {
     out->has_uuid = true;
     out->uuid = info->peer_uuid;
+  }
+  if (info->auth == OCF_DTLS_AUTH_CERT && info->peer_key_len <= sizeof out->key) {
+    memcpy(out->key, info->peer_key, info->peer_key_len);
+    out->key_len = info->peer_key_len;
   }
 }
 

@@ -367,6 +367,13 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   return err;
 }
 
+bool device_dtls_otm_busy(const ocf_device *d) {
+  const device_dtls *t = d->sec ? d->sec->dtls : NULL;
+  if (!t || !t->otm_running) return false;
+  const ocf_dtls_ctx *dtls = ocf_stack_dtls(d->stack);
+  return dtls && ocf_dtls_session_find(dtls, &t->otm_peer); /* as otm_running() */
+}
+
 bool device_dtls_otm_auth(const ocf_device *d, const ocf_endpoint *peer, ocf_acl_auth *auth) {
   const device_dtls *t = d->sec->dtls;
   if (!t || !is_otm_peer(t, peer)) return false;

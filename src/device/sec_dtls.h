@@ -35,6 +35,8 @@ void device_dtls_destroy(ocf_device *d);
 
 /* The onboarding handshake's peer: *auth is how access control sees it (Random PIN: PIN, the
  * other OTMs authenticate no client: anonymous). False for any other peer. */
+/* Whether an onboarding handshake is running (accepted, not yet established or failed). */
+bool device_dtls_otm_busy(const ocf_device *d);
 bool device_dtls_otm_auth(const ocf_device *d, const ocf_endpoint *peer, ocf_acl_auth *auth);
 
 /* oxmsel was written: with Random PIN a new PIN is generated and put in ev (digest 4.3). */

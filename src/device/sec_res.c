@@ -8,9 +8,10 @@
  * mfgcert OTM is offered): elsewhere it is absent (4.04: SEC:csr "certificates unsupported").
  * There a GET builds a fresh CSR for the device's key pair (sec_cert.c: made on the first GET);
  * when none can be made it answers 5.03, SEC:csr's "not ready".
- * /oic/sec/roles: POST is refused with 4.03 until role certificates can be checked against the
- * session (their key equal to the session's, their CN uuid the peer's: digest 2.8, src/pki):
- * accepting one unchecked would let any peer assert oic.role.owner. */
+ * /oic/sec/roles: POST asserts role certificates for the requester's own certificate session
+ * only (4.03 over PSK or anonymous sessions: nothing binds a role certificate to them); each is
+ * checked by sec_cert_check_roles (chain to a trust anchor, role profile, CRL, the session's key
+ * and the peer's uuid: digest 2.8, 6.1) before the session holds it. */
 #include <string.h>
 
 #include "base/log.h"
@@ -222,12 +223,31 @@ static ocf_status roles_get(void *user, const ocf_request *req, ocf_rep_enc *rsp
 }
 
 static ocf_status roles_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  static const ocf_svr_roles k_none = {0};
   ocf_device *d = user;
   (void)rsp;
-  ocf_log(&d->pf, OCF_LOG_DEBUG, LOG_MODULE,
-          "POST /oic/sec/roles refused: role certificates cannot be checked");
-  (void)req;
-  return OCF_STATUS_FORBIDDEN;
+  sec_session *ss = device_sec_find_session(d, &ocf_request_peer(req)->ep);
+  if (!ss || ss->peer.auth != OCF_ACL_AUTH_CERT || ss->peer.key_len == 0 || !ss->peer.has_uuid) {
+    ocf_log(&d->pf, OCF_LOG_DEBUG, LOG_MODULE, "POST /oic/sec/roles refused: not a certificate session");
+    return OCF_STATUS_FORBIDDEN;
+  }
+  /* The whole payload is decoded and checked into a copy: the session keeps its roles unless
+   * every new certificate passes. */
+  ocf_svr_roles *next = d->pf.alloc(d->pf.ctx, sizeof *next);
+  if (!next) return OCF_STATUS_INTERNAL_SERVER_ERROR;
+  const ocf_svr_roles *cur = ss->roles ? ss->roles : &k_none;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  ocf_err err = ocf_svr_roles_decode_update(cur, ocf_request_body(req), &ctx, next, &r);
+  if (err == OCF_OK) err = sec_cert_check_roles(d, &ss->peer, cur, next, &r);
+  if (err == OCF_OK && !ss->roles) {
+    ss->roles = d->pf.alloc(d->pf.ctx, sizeof *ss->roles);
+    if (!ss->roles) err = OCF_ERR_NO_MEMORY;
+  }
+  if (err == OCF_OK) memcpy(ss->roles, next, sizeof *next);
+  d->pf.free(d->pf.ctx, next);
+  if (err == OCF_ERR_NO_MEMORY) return OCF_STATUS_INTERNAL_SERVER_ERROR;
+  return err == OCF_OK ? OCF_STATUS_CHANGED : sec_refuse(d, req, &r);
 }
 
 /* DELETE /oic/sec/roles?credid=N | (all): the requester's own roles (digest 2.8). */

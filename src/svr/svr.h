@@ -55,6 +55,10 @@ typedef struct ocf_svr_ctx {
    * May be NULL when no id has to be drawn; an update that needs one then fails with 5.00. */
   ocf_err (*random)(void *random_ctx, uint8_t *out, size_t len);
   void *random_ctx;
+  /* An onboarding handshake is running or the DOC is open (digest 3.6: one onboarding at a
+   * time): what may be written only outside the DOC (oxmsel) is not writable then either, so
+   * another client cannot change the method under a running onboarding. */
+  bool otm_busy;
 } ocf_svr_ctx;
 
 /* --- errors ---------------------------------------------------------------------------------- */

@@ -102,6 +102,8 @@ bool svr_check_access(const svr_access *a, const char *key, const ocf_svr_ctx *c
     return svr_fail(r, OCF_SVR_E_STATE, key, "writable only over the onboarding connection");
   if (a->channel == SVR_CH_NOT_DOC && ctx->over_doc)
     return svr_fail(r, OCF_SVR_E_STATE, key, "writable only outside the onboarding connection");
+  if (a->channel == SVR_CH_NOT_DOC && ctx->otm_busy)
+    return svr_fail(r, OCF_SVR_E_STATE, key, "not writable while an onboarding connection is open");
   return true;
 }
 

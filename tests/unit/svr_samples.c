@@ -257,7 +257,7 @@ int main(int argc, char **argv) {
   }
   const char *dir = argv[1];
   uint8_t next = 1;
-  ocf_svr_ctx ctx = {OCF_SVR_FROM_CLIENT, OCF_DOS_RFOTM, true, fixed_random, &next};
+  ocf_svr_ctx ctx = {OCF_SVR_FROM_CLIENT, OCF_DOS_RFOTM, true, fixed_random, &next, false};
   static const uint32_t oxms[] = {OCF_OXM_JUST_WORKS, OCF_OXM_RANDOM_PIN, OCF_OXM_MFG_CERT};
   ocf_uuid dev, obt;
   if (ocf_uuid_parse(DEV, 36, &dev) || ocf_uuid_parse(OBT, 36, &obt)) return 1;

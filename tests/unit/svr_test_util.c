@@ -220,12 +220,12 @@ ocf_err test_random_fails(void *ctx, uint8_t *out, size_t len) {
 }
 
 ocf_svr_ctx client_ctx(uint8_t dos, bool over_doc, uint64_t *seed) {
-  ocf_svr_ctx c = {OCF_SVR_FROM_CLIENT, dos, over_doc, test_random, seed};
+  ocf_svr_ctx c = {OCF_SVR_FROM_CLIENT, dos, over_doc, test_random, seed, false};
   return c;
 }
 
 ocf_svr_ctx store_ctx(void) {
-  ocf_svr_ctx c = {OCF_SVR_FROM_STORE, OCF_DOS_RFOTM, false, NULL, NULL};
+  ocf_svr_ctx c = {OCF_SVR_FROM_STORE, OCF_DOS_RFOTM, false, NULL, NULL, false};
   return c;
 }
 

@@ -740,8 +740,433 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   world_free(&w);
 }
 
+/* {"roles": [{credtype 8, credusage rolecert, publicdata PEM}]}, as IL clients assert them
+ * (digest 6.2: no credid, no subjectuuid). */
+static size_t roles_body(const char *pem, uint8_t *out, size_t cap) {
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, cap);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "roles");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credtype", 8);
+  ocf_rep_enc_kv_text(&e, "credusage", "oic.sec.cred.rolecert");
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_kv_text(&e, "data", pem);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t len = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+  return len;
+}
+
+/* A role certificate (role, authority from the issuer's CN) for uuid and pubkey, as the body of
+ * POST /oic/sec/roles; n_roles 0 makes an identity certificate instead. */
+static size_t role_post(const ocf_pki_ca *ca, const ocf_pki_rng *rng, const char *uuid, const uint8_t *pub,
+                        size_t pub_len, const char *role, uint8_t *body, size_t cap) {
+  static char pem[4096];
+  static uint8_t der[OCF_PKI_CERT_MAX];
+  ocf_pki_role r = {role, NULL};
+  ocf_pki_leaf leaf = {.uuid = uuid_of(uuid),
+                       .pubkey = pub,
+                       .pubkey_len = pub_len,
+                       .not_before = NOW_2025 - 86400,
+                       .not_after = NOW_2025 + 86400 * 365,
+                       .roles = role ? &r : NULL,
+                       .n_roles = role ? 1 : 0};
+  size_t der_len = 0, pem_len = 0;
+  assert_int_equal(ocf_pki_issue(ca, &leaf, rng, der, sizeof der, &der_len, NULL, NULL), OCF_OK);
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", der, der_len, pem, sizeof pem, &pem_len), OCF_OK);
+  return roles_body(pem, body, cap);
+}
+
+#define CLIENT_UUID "5b0e6a2c-7d1f-4e3a-9c8b-2a1d0f9e8c7b"
+
+/* Digest 2.8, 6.1: a client in a certificate session asserts a role certificate for its own key
+ * and uuid from a trusted CA; the session then holds the role and ACEs naming it apply, until the
+ * session ends. Every other certificate, and any assertion over a PSK session, is refused with
+ * the session's roles unchanged. */
+static void test_role_certificates_are_asserted_over_certificate_sessions(void **state) {
+  (void)state;
+  world w;
+  owned_world(&w, 67);
+  ocf_pki_rng rng = {w.o.sp.pf.random, w.o.sp.pf.ctx};
+  ocf_pki_ca *ca = TEST_NEW(ocf_pki_ca), *other = TEST_NEW(ocf_pki_ca);
+  assert_int_equal(ocf_pki_ca_create("Domain CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, ca),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_ca_create("Other CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, other),
+                   OCF_OK);
+  ocf_pki_csr csr;
+  get_csr(&w, &csr);
+  static char pem[4096], root_pem[4096];
+  static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0, len = 0, root_len = 0;
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", ca->cert, ca->cert_len, root_pem, sizeof root_pem, &root_len), OCF_OK);
+  len = cert_cred("*", "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  issue_pem(ca, &rng, NEW_DI, csr.pubkey, csr.pubkey_len, pem, sizeof pem, der, &der_len);
+  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  /* The role "lamp.admin" of the Domain CA may read /oic/sec/sp (SEC:acl2 role subject). */
+  changed(&w, "/oic/sec/acl2",
+          "{'aclist2': [{'subject': {'role': 'lamp.admin', 'authority': 'Domain CA'}, 'resources': [{'href': "
+          "'/oic/sec/sp'}], 'permission': 2}]}");
+  /* The client: its own key and an identity certificate for CLIENT_UUID. */
+  uint8_t k2[OCF_PKI_KEY_MAX], p2[OCF_PKI_PUBKEY_MAX], k3[OCF_PKI_KEY_MAX], p3[OCF_PKI_PUBKEY_MAX];
+  size_t k2_len = 0, p2_len = 0, k3_len = 0, p3_len = 0;
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k2, sizeof k2, &k2_len, p2, sizeof p2, &p2_len), OCF_OK);
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k3, sizeof k3, &k3_len, p3, sizeof p3, &p3_len), OCF_OK);
+  issue_pem(ca, &rng, CLIENT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
+  ocf_bytes anchor = {ca->cert, ca->cert_len}, chain[1];
+  ocf_dtls_profile p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
+  w.o2.cert_client = true;
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_UNAUTHORIZED);
+  /* Refused, 4.00: another key, another uuid, another CA, an identity certificate, a reserved role. */
+  static const struct {
+    const char *uuid, *role;
+    bool other_key, other_ca;
+  } bad[] = {
+      {CLIENT_UUID, "lamp.admin", true, false},      {OBT_UUID, "lamp.admin", false, false},
+      {CLIENT_UUID, "lamp.admin", false, true},      {CLIENT_UUID, NULL, false, false},
+      {CLIENT_UUID, "oic.role.admin", false, false},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    len = role_post(bad[i].other_ca ? other : ca, &rng, bad[i].uuid, bad[i].other_key ? p3 : p2,
+                    bad[i].other_key ? p3_len : p2_len, bad[i].role, body, sizeof body);
+    assert_int_equal(req_raw(&w, &w.o2, true, OCF_COAP_POST, "/oic/sec/roles", body, len),
+                     OCF_COAP_BAD_REQUEST);
+  }
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_UNAUTHORIZED);
+  /* The right one: 2.04; twice is not two entries; the role now grants R on sp. */
+  len = role_post(ca, &rng, CLIENT_UUID, p2, p2_len, "lamp.admin", body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o2, true, OCF_COAP_POST, "/oic/sec/roles", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(req_raw(&w, &w.o2, true, OCF_COAP_POST, "/oic/sec/roles", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_CONTENT);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/roles", NULL), OCF_COAP_CONTENT);
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *roles = ocf_rep_map_value(bytes_tree(t, w.o2.body, w.o2.len), "roles");
+  assert_int_equal(ocf_rep_count(roles), 1);
+  const ocf_rep_node *roleid = ocf_rep_map_value(ocf_rep_first(roles), "roleid");
+  char text[64];
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(roleid, "role"), text, sizeof text), OCF_OK);
+  assert_string_equal(text, "lamp.admin");
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(roleid, "authority"), text, sizeof text), OCF_OK);
+  assert_string_equal(text, "Domain CA");
+  test_free(t);
+  /* Over the owner's PSK session the same certificate is refused: no key binds it (4.03). */
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/roles", body, len), OCF_COAP_FORBIDDEN);
+  /* The roles vanish with the session (digest 2.8). */
+  assert_int_equal(ocf_stack_close(w.o2.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 100);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_UNAUTHORIZED);
+  ocf_pki_ca_wipe(ca);
+  ocf_pki_ca_wipe(other);
+  test_free(ca);
+  test_free(other);
+  world_free(&w);
+}
+
 /* The key pair is made on the first need, survives a restart and is dropped by RESET (Sec 8
  * entry actions): the next CSR has a new one. */
+/* --- hostile peers on the DTLS path (issue 7 item 3) ------------------------------------------ */
+
+/* Records from the OBT's node that carry application data (RFC 6347 4.1: content type 23). */
+typedef struct wire {
+  int node;
+  bool hold; /* drop the next application record and keep it in held */
+  ocf_sim_datagram last, held;
+  bool has_held;
+  size_t app_records;
+} wire;
+
+static bool app_filter(void *user, const ocf_sim_datagram *d) {
+  wire *t = user;
+  if (d->src_node != t->node || d->len < 13 || d->data[0] != 23) return true;
+  t->app_records++;
+  if (t->hold && !t->has_held) {
+    t->held = *d;
+    t->has_held = true;
+    return false;
+  }
+  t->last = *d;
+  return true;
+}
+
+static size_t aces_with_href(const world *w, const char *href) {
+  size_t n = 0;
+  const ocf_svr_acl2 *a = &models(w)->acl2;
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t k = 0; k < a->ace[i].n_resources; k++) n += strcmp(a->ace[i].resources[k].href, href) == 0;
+  return n;
+}
+
+#define ACE_BODY(href)                                                                                       \
+  "{'aclist2': [{'subject': {'conntype': 'anon-clear'}, 'resources': [{'href': '" href                       \
+  "'}], 'permission': 2}]}"
+
+typedef struct answer {
+  bool done;
+  uint8_t code;
+} answer;
+
+static void on_answer(void *user, ocf_msg *m, const ocf_msg_event *ev) {
+  answer *a = user;
+  (void)m;
+  if (ev->type == OCF_MSG_EV_RESPONSE) a->code = ev->response->code;
+  if (ev->final) a->done = true;
+}
+
+static bool request_done_answer(void *user) { return ((const answer *)user)->done; }
+
+static void post_async(world *w, const char *diag, answer *a) {
+  static uint8_t body[512]; /* msg keeps a pointer until the exchange ends */
+  size_t len = diag_cbor(diag, body, sizeof body);
+  uint8_t scratch[64];
+  ocf_coap_msg m;
+  ocf_coap_init(&m, OCF_COAP_CON, OCF_COAP_POST, 0);
+  assert_int_equal(ocf_coap_set_uri_path_query(&m, "/oic/sec/acl2", scratch, sizeof scratch), OCF_OK);
+  m.payload = body;
+  m.payload_len = len;
+  assert_int_equal(ocf_coap_add_uint_option(&m, OCF_COAP_OPT_CONTENT_FORMAT, OCF_COAP_CF_VND_OCF_CBOR),
+                   OCF_OK);
+  ocf_msg_request_params p = {.to = &w->dsep, .n_to = 1, .cb = on_answer, .user = a};
+  assert_int_equal(ocf_stack_request(w->o.stack, &p, &m, ocf_sim_now(w->net), NULL), OCF_OK);
+  ocf_sim_flush(w->net);
+}
+
+/* On an established owner session (RFC 6347 4.1.2.6): a POST's record replayed at once, and again
+ * after CoAP's EXCHANGE_LIFETIME (247 s, RFC 7252 4.8.2: msg's duplicate detection has forgotten
+ * the message id by then, so only the DTLS replay window stands between the copy and a second
+ * ACE) never reaches the device's request path; two POSTs whose records arrive in the opposite
+ * order are both applied, once each. */
+static void test_owner_session_drops_replays_and_takes_reordered_records(void **state) {
+  (void)state;
+  world w;
+  owned_world(&w, 31);
+  wire t = {.node = w.o.node};
+  ocf_sim_set_filter(w.net, app_filter, &t);
+  const ocf_stack_stats *ds = ocf_stack_stats_get(w.dev->stack);
+  changed(&w, "/oic/sec/acl2", ACE_BODY("/replayed"));
+  assert_int_equal(aces_with_href(&w, "/replayed"), 1);
+  ocf_sim_datagram post = t.last; /* the record that carried the POST */
+  size_t rx = ds->rx_secure;
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 3; i++) ocf_sim_inject(w.net, &post.from, &post.to, post.data, post.len);
+    ocf_sim_run_for(w.net, round == 0 ? 1000 : 300000); /* past EXCHANGE_LIFETIME, inside the idle time */
+    assert_int_equal(ds->rx_secure, rx);
+    assert_int_equal(aces_with_href(&w, "/replayed"), 1);
+  }
+  /* The session is still up: the replays did not end it. */
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+
+  /* Reordered: CoAP sends one request at a time to a peer (RFC 7252 4.7, NSTART 1), so the
+   * reordering a session sees is an older record arriving after a newer one: the POST's first
+   * record is held back, its retransmission (a new record, a higher sequence number) is applied
+   * and answered, then the held record arrives. The window takes it (not a replay: its number
+   * was never seen), and msg's duplicate detection answers it without a second ACE. */
+  t.hold = true;
+  answer a = {0};
+  post_async(&w, ACE_BODY("/reordered"), &a);
+  assert_true(ocf_sim_run_until(w.net, request_done_answer, &a, 60000));
+  assert_int_equal(a.code, OCF_COAP_CHANGED);
+  assert_true(t.has_held);
+  assert_int_equal(aces_with_href(&w, "/reordered"), 1);
+  rx = ds->rx_secure;
+  ocf_sim_inject(w.net, &t.held.from, &t.held.to, t.held.data, t.held.len);
+  ocf_sim_run_for(w.net, 1000);
+  assert_int_equal(ds->rx_secure, rx + 1); /* DTLS tolerated the late record */
+  assert_int_equal(aces_with_href(&w, "/reordered"), 1);
+  assert_int_equal(aces_with_href(&w, "/replayed"), 1);
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+  ocf_sim_set_filter(w.net, NULL, NULL);
+  world_free(&w);
+}
+
+/* --- handshake floods and half-open sessions ------------------------------------------------- */
+
+#define N_SPOOFED 2000 /* ClientHellos from spoofed sources: never answer the cookie */
+#define N_ATTACKERS 24 /* real clients: answer the cookie, then half abandon, half fail */
+
+typedef struct flood {
+  ocf_sim_platform sp;
+  ocf_dtls_ctx *cli[N_ATTACKERS];
+  int node[N_ATTACKERS];
+  size_t sent[N_ATTACKERS];
+  size_t max_sessions, max_handshakes, peak_bytes, base_bytes;
+} flood;
+
+/* Attackers with an odd index go silent once their ClientHello with the cookie is out. */
+static bool abandon_filter(void *user, const ocf_sim_datagram *d) {
+  flood *f = user;
+  for (size_t i = 0; i < N_ATTACKERS; i++)
+    if (d->src_node == f->node[i]) return ++f->sent[i] <= 2 || i % 2 == 0;
+  return true;
+}
+
+static void sample(world *w, flood *f) {
+  const ocf_dtls_stats *st = ocf_dtls_stats_get(ocf_stack_dtls(w->dev->stack));
+  if (st->sessions > f->max_sessions) f->max_sessions = st->sessions;
+  if (st->handshakes > f->max_handshakes) f->max_handshakes = st->handshakes;
+  if (w->dpf.live_bytes > f->peak_bytes) f->peak_bytes = w->dpf.live_bytes;
+}
+
+static void run_sampling(world *w, flood *f, ocf_time_ms ms) {
+  ocf_time_ms end = ocf_sim_now(w->net) + ms;
+  while (ocf_sim_now(w->net) < end && ocf_sim_step(w->net)) sample(w, f);
+  ocf_sim_run_for(w->net, end > ocf_sim_now(w->net) ? end - ocf_sim_now(w->net) : 0);
+}
+
+/* Issue 7 item 3b (RFC 6347 4.2.1, ADR 0011, digest 3.6): the device under a flood of
+ * ClientHellos keeps its DTLS sessions, handshakes and memory bounded, and onboarding works
+ * during and after it:
+ *   1. N_SPOOFED ClientHellos from as many spoofed sources (never answering the cookie) queued
+ *      with a real onboarding's: HelloVerifyRequests only, no state; the onboarding completes;
+ *   2. owned: N_ATTACKERS real clients from their own addresses answer the cookie; half go
+ *      silent mid-handshake (half-open), half finish with an unknown PSK identity; at most
+ *      max_handshakes (4) at once, sessions within max_sessions; the owner gets in once the
+ *      half-open handshakes time out (handshake_limit, 60 s);
+ *   3. RFOTM again: a stranger selects the OTM and abandons its handshake: the one onboarding
+ *      slot is held until the handshake limit, then the device resets and a legitimate
+ *      onboarding completes. */
+static void test_handshake_flood_and_half_open_sessions_stay_bounded(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 41);
+  flood *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  ocf_sim_platform_init(&f->sp, 99);
+  f->sp.quiet = true;
+  f->base_bytes = f->peak_bytes = w.dpf.live_bytes;
+  const ocf_dtls_stats *st = ocf_dtls_stats_get(ocf_stack_dtls(w.dev->stack));
+
+  /* 1. A real ClientHello (no cookie), sent from N_SPOOFED sources at once. */
+  ocf_dtls_config dc;
+  ocf_dtls_config_default(&dc);
+  dc.server = false;
+  ocf_dtls_callbacks cbs = {0};
+  ocf_dtls_ctx *gen;
+  assert_int_equal(ocf_dtls_create(&f->sp.pf, &dc, &cbs, &gen), OCF_OK);
+  ocf_dtls_profile jw;
+  assert_int_equal(ocf_dtls_profile_otm(&jw, OCF_OXM_JUST_WORKS), OCF_OK);
+  assert_int_equal(ocf_dtls_connect(gen, &w.dsep, &jw, ocf_sim_now(w.net)), OCF_OK);
+  uint8_t hello[1500];
+  ocf_endpoint to;
+  size_t hello_len = ocf_dtls_next_datagram(gen, &to, hello, sizeof hello);
+  assert_true(hello_len > 0);
+  ocf_dtls_destroy(gen);
+  size_t hvr0 = st->hello_verify_sent;
+  for (size_t i = 0; i < N_SPOOFED; i++) {
+    ocf_endpoint from = ep6((uint8_t)(0x80 + i % 100), (uint16_t)(10000 + i), OCF_EP_SECURE);
+    from.addr[14] = (uint8_t)(i / 100);
+    ocf_sim_inject(w.net, &from, &w.dsep, hello, hello_len);
+  }
+  sample(&w, f);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL); /* queued behind the flood */
+  assert_true(w.o.established);
+  uint8_t psk[16];
+  take_ownership(&w, psk);
+  sample(&w, f);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+  size_t hvr = st->hello_verify_sent - hvr0;
+  assert_true(hvr >= N_SPOOFED); /* each answered statelessly */
+  assert_true(f->max_sessions <= 1 && f->max_handshakes <= 1);
+  size_t p1_peak = f->peak_bytes;
+  assert_int_equal(ocf_stack_close(w.o.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_otm_session_clear(&w.o.os);
+  ocf_sim_run_for(w.net, 100);
+
+  /* 2. Real clients with an unknown PSK identity, each from its own address. */
+  ocf_sim_set_filter(w.net, abandon_filter, f);
+  uint8_t bogus_id[16], bogus_key[16];
+  memset(bogus_id, 0xee, sizeof bogus_id);
+  memset(bogus_key, 0x11, sizeof bogus_key);
+  ocf_dtls_profile ap;
+  memset(&ap, 0, sizeof ap);
+  ap.suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
+  ap.n_suites = 1;
+  ap.psk_identity = (ocf_bytes){bogus_id, sizeof bogus_id};
+  ap.psk = (ocf_bytes){bogus_key, sizeof bogus_key};
+  dc.handshake_limit_ms = 30000; /* the attackers give up on their own, too */
+  size_t dropped0 = st->hello_dropped_caps, failed0 = st->failed;
+  for (size_t i = 0; i < N_ATTACKERS; i++) {
+    assert_int_equal(ocf_dtls_create(&f->sp.pf, &dc, &cbs, &f->cli[i]), OCF_OK);
+    f->node[i] = ocf_sim_add_node(w.net, ocf_dtls_engine(f->cli[i]));
+    assert_true(f->node[i] >= 0);
+    ocf_endpoint a = ep6((uint8_t)(0x40 + i), (uint16_t)(20000 + i), 0);
+    ocf_sim_node_add_addr(w.net, f->node[i], &a);
+    assert_int_equal(ocf_dtls_connect(f->cli[i], &w.dsep, &ap, ocf_sim_now(w.net)), OCF_OK);
+  }
+  ocf_sim_flush(w.net);
+  run_sampling(&w, f, 5000);
+  size_t held = st->handshakes; /* half-open ones the device still waits for */
+  assert_true(held > 0);
+  run_sampling(&w, f, 61000); /* past handshake_limit */
+  assert_int_equal(st->handshakes, 0);
+  assert_int_equal(st->sessions, 0);
+  assert_true(f->max_handshakes <= 4);
+  assert_true(f->max_sessions <= 32);
+  ocf_dtls_profile op = owner_profile(psk);
+  connect(&w, &w.o, &op);
+  assert_true(w.o.established); /* the owner gets in once the half-open handshakes are gone */
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+  ocf_sim_set_filter(w.net, NULL, NULL);
+  for (size_t i = 0; i < N_ATTACKERS; i++) {
+    ocf_sim_node_remove(w.net, f->node[i]);
+    ocf_dtls_destroy(f->cli[i]);
+  }
+
+  /* 3. RFOTM: a stranger selects Just Works and abandons its handshake. */
+  assert_int_equal(ocf_device_factory_reset(w.dev, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 1000);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  assert_int_equal(req(&w, &w.o2, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 0}"), OCF_COAP_CHANGED);
+  ocf_dtls_ctx *stranger;
+  assert_int_equal(ocf_dtls_create(&f->sp.pf, &dc, &cbs, &stranger), OCF_OK);
+  int sn = ocf_sim_add_node(w.net, ocf_dtls_engine(stranger));
+  ocf_endpoint sa = ep6(0x77, 20077, 0);
+  ocf_sim_node_add_addr(w.net, sn, &sa);
+  f->node[1] = sn; /* an odd index: silent after its ClientHello with the cookie */
+  f->sent[1] = 0;
+  for (size_t i = 0; i < N_ATTACKERS; i++)
+    if (i != 1) f->node[i] = -1;
+  ocf_sim_set_filter(w.net, abandon_filter, f);
+  assert_int_equal(ocf_dtls_connect(stranger, &w.dsep, &jw, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_flush(w.net);
+  run_sampling(&w, f, 3000);
+  assert_int_equal(st->handshakes, 1);
+  /* Meanwhile the OTM cannot be changed under it (digest 3.6): 4.00. */
+  assert_int_equal(req(&w, &w.o, false, OCF_COAP_POST, "/oic/sec/doxm", "{'oxmsel': 1}"),
+                   OCF_COAP_BAD_REQUEST);
+  run_sampling(&w, f, 61000);
+  assert_int_equal(st->handshakes, 0);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFOTM);
+  ocf_sim_set_filter(w.net, NULL, NULL);
+  ocf_sim_node_remove(w.net, sn);
+  ocf_dtls_destroy(stranger);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  assert_true(w.o.established);
+  take_ownership(&w, psk);
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+
+  printf(
+      "flood: %d spoofed ClientHellos -> %zu HelloVerifyRequests, peak 1 session during the onboarding "
+      "queued with them; %d real clients (half half-open) -> peak %zu handshakes, %zu sessions, %zu hellos "
+      "dropped at the caps, %zu handshakes failed; device platform memory %zu bytes before, peak %zu (%zu in "
+      "phase 1); onboarding completed during the spoofed flood and after the half-open one\n",
+      N_SPOOFED, hvr, N_ATTACKERS, f->max_handshakes, f->max_sessions, st->hello_dropped_caps - dropped0,
+      st->failed - failed0, f->base_bytes, f->peak_bytes, p1_peak);
+  assert_int_equal(f->sp.live, 0);
+  free(f);
+  world_free(&w);
+}
+
 static void test_key_pair_survives_restart_and_is_replaced_on_reset(void **state) {
   (void)state;
   world w;
@@ -783,7 +1208,10 @@ int main(void) {
       cmocka_unit_test(test_suite_mismatch_fails_cleanly),
       cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
+      cmocka_unit_test(test_role_certificates_are_asserted_over_certificate_sessions),
       cmocka_unit_test(test_key_pair_survives_restart_and_is_replaced_on_reset),
+      cmocka_unit_test(test_owner_session_drops_replays_and_takes_reordered_records),
+      cmocka_unit_test(test_handshake_flood_and_half_open_sessions_stay_bounded),
   };
   return cmocka_run_group_tests(tests, make_certs, NULL);
 }

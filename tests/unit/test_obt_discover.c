@@ -31,6 +31,9 @@ typedef struct fake_device {
   bool owned;    /* silent to multicast doxm, 4.01 to unicast (digest 1.7, 3.3) */
   bool lie_uuid; /* its doxm names another deviceuuid than its /oic/res anchors */
   int bad_doxm;  /* 1 not a map, 2 sct out of range, 3 too many oxms, 4 nil deviceuuid */
+  /* Answers too much (issue 7 item 3d): a body of HUGE_BODY bytes (block-wise, RFC 7959) for
+   * /oic/res or /oic/sec/doxm instead of the real one. */
+  bool huge_res, huge_doxm;
   uint32_t oxms[4];
   size_t n_oxms;
   size_t res_requests, d_requests, doxm_requests;
@@ -168,12 +171,31 @@ static void answer_doxm(fake_device *d, ocf_msg *m, const ocf_msg_incoming *in, 
   }
 }
 
+#define HUGE_BODY (256u << 10) /* four times the tool's cap on a reassembled body (64 KiB) */
+
+/* A CBOR array of HUGE_BODY bytes in all: 0x9a + 4-byte count, then small unsigned integers. */
+static void answer_huge(fake_device *d, ocf_msg *m, const ocf_msg_incoming *in) {
+  uint8_t *big = calloc(1, HUGE_BODY);
+  assert_non_null(big);
+  uint32_t n = HUGE_BODY - 5;
+  big[0] = 0x9a;
+  big[1] = (uint8_t)(n >> 24);
+  big[2] = (uint8_t)(n >> 16);
+  big[3] = (uint8_t)(n >> 8);
+  big[4] = (uint8_t)n;
+  answer(d, m, in, OCF_COAP_CONTENT, big, HUGE_BODY);
+  free(big);
+}
+
 static void on_request(void *user, ocf_msg *m, const ocf_msg_incoming *in) {
   fake_device *d = user;
   char path[64];
   assert_int_equal(ocf_coap_get_path(in->request, path, sizeof path), OCF_OK);
   uint8_t body[1024];
-  if (strcmp(path, "/oic/res") == 0) {
+  if ((d->huge_res && strcmp(path, "/oic/res") == 0) ||
+      (d->huge_doxm && strcmp(path, "/oic/sec/doxm") == 0)) {
+    answer_huge(d, m, in);
+  } else if (strcmp(path, "/oic/res") == 0) {
     d->res_requests++;
     if (d->garbage_res)
       answer(d, m, in, OCF_COAP_CONTENT, (const uint8_t *)"\xff\xff", 2);
@@ -203,7 +225,10 @@ static void add_fake(world *w, const char *name, bool ipv4_too) {
   d->oxms[1] = 1;
   d->n_oxms = 2;
   memset(d->di.b, 0x11 * (int)(w->n_dev + 1), sizeof d->di.b);
-  assert_int_equal(ocf_msg_create(&w->sp.pf, NULL, &d->msg), OCF_OK);
+  ocf_msg_config mc;
+  ocf_msg_config_default(&mc);
+  mc.max_body = HUGE_BODY; /* a fake may answer more than any tool takes */
+  assert_int_equal(ocf_msg_create(&w->sp.pf, &mc, &d->msg), OCF_OK);
   ocf_msg_set_request_handler(d->msg, on_request, d);
   int node = ocf_sim_add_node(w->net, ocf_msg_engine(d->msg));
   ocf_endpoint a6 = ep6(host, d->port);
@@ -564,6 +589,38 @@ static void test_doxm_parse_is_bounded_and_strict(void **state) {
   assert_int_equal(x.n_oxms, 4);
 }
 
+/* Devices that answer too much (issue 7 item 3d): /oic/res and doxm bodies four times the
+ * tool's 64 KiB cap, sent block by block. The tool stops each transfer at its cap, discovery
+ * ends in its window, the honest device is found with its details and doxm, the huge /oic/res
+ * is not believed, the fat doxm is not read, and the tool's memory stays within its caps. */
+static void test_devices_that_answer_too_much_hit_the_caps(void **state) {
+  world *w = *state;
+  add_fake(w, "honest", false);
+  add_fake(w, "huge res", false);
+  add_fake(w, "fat doxm", false);
+  w->dev[1].huge_res = true;
+  w->dev[2].huge_doxm = true;
+  size_t base = w->sp.live_bytes;
+  w->sp.peak_bytes = base;
+  ocf_endpoint groups[4];
+  size_t n = ocf_obt_discovery_groups(0, true, false, groups);
+  run_mode(w, groups, n, OCF_OBT_DISCOVER_ALL, true);
+  assert_int_equal(w->result, OCF_OK);
+  const ocf_obt_device_info *h = seen_by_name(w, "honest");
+  assert_true(h->has_details && h->has_doxm);
+  for (size_t i = 0; i < w->n_seen; i++) {
+    assert_string_not_equal(w->seen[i].name, "huge res"); /* its /oic/res never decoded */
+    if (strcmp(w->seen[i].name, "fat doxm") == 0) assert_false(w->seen[i].has_doxm);
+  }
+  /* Each fake held a HUGE_BODY answer at a time on the same platform; the tool itself holds at
+   * most its 64 KiB cap per transfer. */
+  size_t peak = w->sp.peak_bytes - base;
+  printf("too much: /oic/res and doxm of %u KiB each -> discovery ends, %zu device(s) reported, peak %zu KiB "
+         "on the shared platform (the fakes' own bodies included)\n",
+         HUGE_BODY >> 10, w->n_seen, peak >> 10);
+  assert_true(peak < 2 * HUGE_BODY + (512u << 10));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_multicast_finds_every_device_once_with_details, setup, teardown),
@@ -583,6 +640,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_all_mode_reads_doxm_of_each_device, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unowned_mode_unicast, setup, teardown),
       cmocka_unit_test_setup_teardown(test_doxm_parse_is_bounded_and_strict, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_devices_that_answer_too_much_hit_the_caps, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

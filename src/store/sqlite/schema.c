@@ -90,7 +90,17 @@ static const char *const k_migrations[] = {
     "  revoked_at INTEGER NOT NULL DEFAULT 0,"
     "  cert BLOB NOT NULL) STRICT;"
     "CREATE INDEX certs_by_uuid ON certs(uuid);",
-    /* 5 -> 6: OSCORE pairwise contexts and SSM groups (ADR 0022): who holds which context, the
+    /* 5 -> 6: what obt apply wrote (ADR 0023): the ACEs and pairings a policy file created, so a
+     * later apply removes only those. Keyed by uuid (as pairings), not by device row. */
+    "CREATE TABLE applied ("
+    "  kind TEXT NOT NULL CHECK (kind IN ('ace', 'pair')),"
+    "  device BLOB NOT NULL CHECK (length(device) = 16),"
+    "  aceid INTEGER NOT NULL,"
+    "  peer BLOB NOT NULL CHECK (length(peer) = 16),"
+    "  spec TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, device, aceid, peer)) STRICT;",
+    /* 6 -> 7: OSCORE pairwise contexts and SSM groups (ADR 0022): who holds which context, the
      * ids and credids. Never a Master Secret. Keyed by uuid like pairings (offboarding). */
     "CREATE TABLE oscore_pairs ("
     "  uuid_a BLOB NOT NULL CHECK (length(uuid_a) = 16),"
