@@ -106,7 +106,17 @@ static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
       memset(&peer.uuid, 0, sizeof peer.uuid);
       peer.key_len = 0; /* the mfgcert OTM's client key asserts nothing later */
     }
-    if (device_sec_session_established(d, &peer, d->now) != OCF_OK) {
+    ocf_err err = device_sec_session_established(d, &peer, d->now);
+    ocf_endpoint idlest;
+    if (err == OCF_ERR_NO_SPACE && device_sec_idlest_session(d, &idlest)) {
+      /* Sessions a crashed or vanished client left behind would otherwise lock everyone out
+       * until they idle out (session_idle_ms): the one idle the longest makes room. */
+      ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "session table full: closing the session idle the longest");
+      device_sec_session_closed(d, &idlest, d->now);
+      (void)ocf_stack_close(stack, &idlest, d->now);
+      err = device_sec_session_established(d, &peer, d->now);
+    }
+    if (err != OCF_OK) {
       ocf_log(&d->pf, OCF_LOG_WARN, LOG_MODULE, "too many sessions: closing the new one");
       (void)ocf_stack_close(stack, &ev->info->peer, d->now);
     }

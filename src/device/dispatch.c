@@ -239,6 +239,7 @@ static uint8_t prepare(ocf_device *d, const ocf_msg_incoming *in, ocf_request *r
   req->now = in->now;
   req->method = (ocf_method)in->request->code;
   fill_peer(d, req, in->peer);
+  device_sec_touch(d, in->peer, req->now);
   if (req->peer.multicast && !multicast_for_us(d, req->msg)) return DEV_SILENT;
   uint8_t code = check_conditions(req->msg);
   if (code == DEV_PASS) code = check_formats(req->msg, fmt);

@@ -216,8 +216,22 @@ bool device_sec_over_doc(const ocf_device *d, const ocf_endpoint *ep) {
   return ss && ss->is_doc;
 }
 
+void device_sec_touch(ocf_device *d, const ocf_endpoint *ep, ocf_time_ms now) {
+  sec_session *ss = (ep->flags & OCF_EP_SECURE) ? device_sec_find_session(d, ep) : NULL;
+  if (ss) ss->last_used = now;
+}
+
+bool device_sec_idlest_session(const ocf_device *d, ocf_endpoint *out) {
+  const sec_session *best = NULL;
+  for (size_t i = 0; i < DEVICE_SEC_MAX_SESSIONS; i++) {
+    const sec_session *ss = &d->sec->sessions[i];
+    if (ss->used && !ss->is_doc && (!best || ss->last_used < best->last_used)) best = ss;
+  }
+  if (best) *out = best->peer.ep;
+  return best != NULL;
+}
+
 ocf_err device_sec_session_established(ocf_device *d, const sec_peer *peer, ocf_time_ms now) {
-  (void)now;
   sec_session *ss = device_sec_find_session(d, &peer->ep);
   if (ss) free_roles(d, ss); /* a new handshake from the same address replaced the old session */
   for (size_t i = 0; !ss && i < DEVICE_SEC_MAX_SESSIONS; i++)
@@ -225,6 +239,7 @@ ocf_err device_sec_session_established(ocf_device *d, const sec_peer *peer, ocf_
   if (!ss) return OCF_ERR_NO_SPACE;
   memset(ss, 0, sizeof *ss);
   ss->used = true;
+  ss->last_used = now;
   ss->peer = *peer;
   ss->peer.ep.flags = OCF_EP_SECURE;
   /* Digest 3.6: the DTLS session established while in RFOTM is the DOC, one at a time. */

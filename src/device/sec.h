@@ -83,7 +83,8 @@ typedef struct sec_session {
   bool is_doc;  /* established while in RFOTM: the Device Onboarding Connection (digest 3.6) */
   bool closing; /* closed by the device's own entry action: its end resets nothing */
   sec_peer peer;
-  ocf_svr_roles *roles; /* asserted role certificates (allocated on the first POST) */
+  ocf_svr_roles *roles;  /* asserted role certificates (allocated on the first POST) */
+  ocf_time_ms last_used; /* established, or the latest request over it */
 } sec_session;
 
 typedef struct device_sec {
@@ -141,6 +142,12 @@ void device_sec_otm_failed(ocf_device *d, ocf_time_ms now);
  * (cross-checked with ocf_stack_session_info when the stack runs DTLS). False for a secure
  * endpoint with no known session (such a request is treated as unauthenticated). */
 bool device_sec_identify(const ocf_device *d, const ocf_endpoint *ep, sec_peer *out);
+/* A request came over the session with ep (secure): it was used at now. */
+void device_sec_touch(ocf_device *d, const ocf_endpoint *ep, ocf_time_ms now);
+/* When the table is full: the endpoint of the session idle the longest, never the DOC; false
+ * when there is none. Its slot is given up for a new session (a tool that crashed leaves its
+ * sessions behind until they idle out: they must not lock the owner out). */
+bool device_sec_idlest_session(const ocf_device *d, ocf_endpoint *out);
 bool device_sec_doc_open(const ocf_device *d);
 bool device_sec_over_doc(const ocf_device *d, const ocf_endpoint *ep);
 sec_session *device_sec_find_session(ocf_device *d, const ocf_endpoint *ep);

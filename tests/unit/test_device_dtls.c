@@ -547,6 +547,35 @@ static void test_keyless_psk_refused_off_the_doc(void **state) {
   world_free(&w);
 }
 
+/* Sessions a crashed tool left behind must not lock the owner out until they idle out: with the
+ * device's session table full, a new session takes the place of the one idle the longest. */
+static void test_a_full_session_table_gives_way_to_a_new_session(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 71);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  uint8_t psk[16];
+  take_ownership(&w, psk);
+  assert_int_equal(ocf_stack_close(w.o.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 100);
+  ocf_dtls_profile p = owner_profile(psk);
+  enum { N = DEVICE_SEC_MAX_SESSIONS + 1 };
+  static obt extra[N];
+  for (size_t i = 0; i < N; i++) {
+    obt_init(&w, &extra[i], (uint8_t)(10 + i), 900 + i);
+    connect(&w, &extra[i], &p);
+    assert_true(extra[i].established);
+    assert_int_equal(req(&w, &extra[i], true, OCF_COAP_GET, "/oic/sec/doxm", NULL), OCF_COAP_CONTENT);
+    ocf_sim_run_for(w.net, 1000);
+  }
+  /* The first used its session the longest ago: it was closed for the ninth. */
+  assert_true(extra[0].closed);
+  for (size_t i = 1; i < N; i++) assert_false(extra[i].closed);
+  assert_int_equal(req(&w, &extra[N - 1], true, OCF_COAP_GET, "/oic/sec/pstat", NULL), OCF_COAP_CONTENT);
+  for (size_t i = 0; i < N; i++) obt_free(&w, &extra[i]);
+  world_free(&w);
+}
+
 /* --- certificates (ADR 0020) ----------------------------------------------------------------- */
 
 /* Just Works onboarding, then the owner's PSK session on w->o. */
@@ -1221,6 +1250,7 @@ int main(void) {
       cmocka_unit_test(test_idle_doc_closes_after_session_idle),
       cmocka_unit_test(test_suite_mismatch_fails_cleanly),
       cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
+      cmocka_unit_test(test_a_full_session_table_gives_way_to_a_new_session),
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
       cmocka_unit_test(test_role_certificates_are_asserted_over_certificate_sessions),
       cmocka_unit_test(test_key_pair_survives_restart_and_is_replaced_on_reset),
