@@ -267,6 +267,7 @@ typedef struct ocf_dtls_stats {
   size_t handshakes;         /* live handshakes now */
   size_t hello_verify_sent;  /* HelloVerifyRequests (stateless) */
   size_t hello_dropped_caps; /* ClientHellos with a valid cookie dropped by the caps */
+  size_t handshakes_evicted; /* stale server handshakes failed to make room (session_io.c) */
   size_t dropped;            /* datagrams dropped before reaching a session */
   size_t outbox_dropped;     /* datagrams lost because the outbox was full or memory short */
   size_t plaintext_dropped;  /* application records over max_plaintext */

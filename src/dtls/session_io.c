@@ -28,8 +28,27 @@ static ocf_err hello_verify(ocf_dtls_ctx *d, const ocf_endpoint *from, const ocf
   return OCF_OK;
 }
 
+/* With every handshake slot taken, a newcomer that proved it is reachable (a valid cookie) takes
+ * the slot of the oldest server handshake running for 4 first retransmission timeouts or more:
+ * clients that crashed or vanished mid-handshake (a tool killed and restarted, on a new port)
+ * would otherwise hold the slots until handshake_limit_ms and lock everyone out. A live client
+ * evicted this way retransmits and gets in once a slot frees. */
+static void evict_stale_handshake(ocf_dtls_ctx *d) {
+  if (d->stats.handshakes < d->cfg.max_handshakes || d->stats.sessions >= d->cfg.max_sessions) return;
+  ocf_time_ms stale = (ocf_time_ms)d->cfg.hs_timeout_min_ms * 4u;
+  ocf_dtls_session *oldest = NULL;
+  for (ocf_dtls_session *s = d->sessions; s; s = s->next)
+    if (s->state == SESSION_HANDSHAKE && s->info.is_server && d->now - s->started >= stale &&
+        (!oldest || s->started < oldest->started))
+      oldest = s;
+  if (!oldest) return;
+  d->stats.handshakes_evicted++;
+  ocf_dtls__failed(oldest, OCF_ERR_TIMEOUT);
+}
+
 static ocf_err accept_session(ocf_dtls_ctx *d, const ocf_endpoint *from, const uint8_t *data, size_t len,
                               const ocf_dtls_client_hello *ch) {
+  evict_stale_handshake(d);
   /* Over the caps the ClientHello is dropped silently: the client retransmits it (RFC 6347
    * 4.2.4) and gets in once a slot is free. */
   if (!ocf_dtls_caps_allow(d)) {
