@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@ struct ocf_posix_net {
   size_t held_len;
   uint8_t *held_data; /* OCF_NET_IMPAIR_HOLD_MAX bytes, allocated when impaired */
   size_t n_sent, n_dropped, n_duplicated, n_held;
+  /* OCF_FAULT_KILL_AT_SEND=N (crash-safety tests): the process SIGKILLs itself instead of sending
+   * its Nth datagram on this net; 0 = off. */
+  uint64_t kill_at_send, sends;
 };
 
 /* Digest 1.1: All OCF Nodes ff02::158 (link), ff03::158 (realm), ff05::158 (site) and the
@@ -239,6 +243,29 @@ static ocf_err open_family(ocf_posix_net *net, const ocf_posix_net_config *cfg, 
   return err;
 }
 
+/* OCF_FAULT_KILL_AT_SEND=N, N a decimal 1..10^9: a power cut at a chosen datagram, for the
+ * crash-safety tests of real processes (docs/HARDENING.md). The Nth datagram this net would send
+ * is not sent: the process dies with SIGKILL instead, after whatever it committed before
+ * answering. Unset or empty: off; anything else makes ocf_posix_net_open fail. */
+#define FAULT_KILL_ENV "OCF_FAULT_KILL_AT_SEND"
+
+static ocf_err fault_setup(ocf_posix_net *net) {
+  const char *text = getenv(FAULT_KILL_ENV);
+  if (!text || !text[0]) return OCF_OK;
+  uint64_t n = 0;
+  size_t i = 0;
+  for (; text[i] >= '0' && text[i] <= '9' && n <= 1000000000u; i++) n = n * 10 + (uint64_t)(text[i] - '0');
+  if (text[i] || n == 0 || n > 1000000000u) {
+    ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "%s=\"%s\": expected a count 1..1000000000", FAULT_KILL_ENV,
+            text);
+    return OCF_ERR_INVALID_ARG;
+  }
+  net->kill_at_send = n;
+  ocf_log(net->pf, OCF_LOG_WARN, LOG_MODULE, "%s: SIGKILL instead of datagram %llu (testing only)",
+          FAULT_KILL_ENV, (unsigned long long)n);
+  return OCF_OK;
+}
+
 /* Reads OCF_NET_IMPAIR once, when the net opens (impair.h). Its sockets are open: the first
  * unicast port tells this net's decision sequence from the other nets' of the process. */
 static ocf_err impair_setup(ocf_posix_net *net) {
@@ -286,6 +313,7 @@ ocf_err ocf_posix_net_open(const ocf_posix_net_config *cfg, const ocf_platform *
     err = OCF_ERR_NOT_FOUND;
   }
   if (err == OCF_OK) err = impair_setup(net);
+  if (err == OCF_OK) err = fault_setup(net);
   if (err != OCF_OK) {
     ocf_posix_net_close(net);
     return err;
@@ -622,6 +650,7 @@ ocf_err ocf_posix_net_send(ocf_posix_net *net, const ocf_endpoint *to, const uin
   int fd;
   ocf_err err = send_socket(net, to, data, len, &fd);
   if (err) return err;
+  if (net->kill_at_send && ++net->sends == net->kill_at_send) (void)raise(SIGKILL);
   if (net->impaired) return send_impaired(net, fd, to, data, len);
   return transmit(net, fd, to, data, len);
 }
