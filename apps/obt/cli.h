@@ -35,10 +35,14 @@ int obt_cmd_trust(int argc, char **argv);
 int obt_cmd_pair(int argc, char **argv);
 int obt_cmd_unpair(int argc, char **argv);
 int obt_cmd_creds(int argc, char **argv);
+int obt_cmd_oscore(int argc, char **argv);
+int obt_cmd_group(int argc, char **argv);
 int obt_cmd_acl(int argc, char **argv);
 int obt_cmd_state(int argc, char **argv);
 int obt_cmd_cert(int argc, char **argv);
 int obt_cmd_crl(int argc, char **argv);
+int obt_cmd_apply(int argc, char **argv);
+int obt_cmd_offboard(int argc, char **argv);
 
 /* The n of the tool's own /oic/d (digest 5.5), and the default name of a new domain. */
 #define OBT_DEVICE_NAME "obt"

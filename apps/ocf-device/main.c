@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ocf/ocf_device.h>
@@ -57,7 +58,7 @@ static const char k_usage[] =
     "      --otm LIST          OTMs offered in doxm oxms, comma-separated: jw, rdp, mfgcert\n"
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
-    "                          certificates)\n"
+    "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
     "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
     "                          encrypted; without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"
@@ -483,6 +484,13 @@ static void save_pin(const app_dev *ad, const char *prefix, const char *pin) {
 }
 
 /* Digest 4.3: the device shows a new PIN each time an OBT selects Random PIN. */
+/* The wall clock, for certificate and ACE validity periods (ocf_device_config.utc_now). */
+static int64_t utc_seconds(void *user) {
+  (void)user;
+  struct timespec ts;
+  return clock_gettime(CLOCK_REALTIME, &ts) == 0 ? (int64_t)ts.tv_sec : 0;
+}
+
 static void on_device_event(void *user, ocf_device *d, const ocf_device_event *ev) {
   const app_dev *ad = user;
   char prefix[32];
@@ -536,6 +544,7 @@ static int create_device(app_dev *ad, const options *o) {
   ocf_device_config_init(&cfg);
   cfg.on_event = on_device_event;
   cfg.event_user = ad;
+  cfg.utc_now = utc_seconds;
   if (a->mfg) {
     cfg.mfg_chain = a->mfg->chain;
     cfg.n_mfg_chain = a->mfg->n_chain;

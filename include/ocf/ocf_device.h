@@ -132,9 +132,10 @@ typedef struct ocf_device_config {
   size_t n_mfg_chain;
   ocf_bytes mfg_key;
   size_t pin_len; /* Random PIN digits, 4..32; 0 = 8 (digest 4.3) */
-  /* UTC seconds since 1970 for the validity of peer certificates in owned sessions, called
-   * with event_user; NULL = no wall clock: validity periods are not checked (the rest of the
-   * certificate profile still is). */
+  /* UTC seconds since 1970 for the validity of peer certificates in owned sessions and of ACE
+   * validity periods, called with event_user; NULL = no wall clock: certificate validity periods
+   * are not checked (the rest of the certificate profile still is) and ACEs that carry validity
+   * periods never apply (they fail closed). */
   int64_t (*utc_now)(void *user);
   /* A DTLS session (the onboarding connection included) with no record from its peer for this
    * long is closed; 0 = 600000 (10 minutes). A dropped onboarding connection puts the device back

@@ -17,6 +17,13 @@
  * UNPAIR A B: every credtype-1 entry naming the peer is deleted from each device; once both
  * succeeded the store forgets the pairing (a partial unpair keeps it, to be run again).
  *
+ * A CLIENT (params.client): B is a DTLS client outside the domain (not an OCF device of it, e.g.
+ * a phone app or libcoap's coap-client), known only by a uuid the user picks. Only A is checked
+ * and written, the same way (its entry's subject is B's uuid, so B's PSK identity is those 16
+ * bytes: digest §4.1, 8); the key reaches B through key_out, once (obt pair --client --show-key).
+ * The store records the pairing with credid 0 on B's side (no credential of ours there) and never
+ * the key: a lost key is replaced by pairing again, never shown again.
+ *
  * A device in RFNOP refuses credential writes (digest §3.3): the failure comes back with the
  * device's code and advice (move it to RFPRO first). */
 #ifndef OCF_OBT_CMS_H
@@ -53,7 +60,8 @@ typedef struct ocf_obt_pair_side {
 
 typedef struct ocf_obt_pair_result {
   ocf_obt_pair_action action;
-  bool ok; /* both sides ok and recorded */
+  bool client; /* side[1] is an external client: nothing was sent to it (always ok, credid 0) */
+  bool ok;     /* both sides ok and recorded */
   ocf_obt_pair_side side[2];
   ocf_err store_err; /* the store could not record the outcome (OCF_OK otherwise) */
 } ocf_obt_pair_result;
@@ -61,19 +69,23 @@ typedef struct ocf_obt_pair_result {
 typedef struct ocf_obt_pair_params {
   ocf_obt_store *store; /* open and unlocked */
   ocf_obt_pair_action action;
-  ocf_obt_pair_device dev[2]; /* two different devices */
+  ocf_obt_pair_device dev[2]; /* two different devices (client: dev[1].coaps is not used) */
+  bool client;                /* dev[1] is an external client: only dev[0] is provisioned. Its uuid
+                               * must not be a device of the store, nor the tool's */
   const char *actor;          /* the audit log's actor; NULL = "obt" */
   ocf_obt_wall_ms (*wall_now)(void *user);
   void (*on_done)(void *user, const ocf_obt_pair_result *r); /* from inside the engine's calls */
   void *user;
-  /* PAIR, end-to-end tests only (obt pair --show-key): when set, receives the key
-   * (OCF_OBT_PAIR_KEY_LEN bytes) once both devices hold it. */
+  /* PAIR (obt pair --show-key): when set, receives the key (OCF_OBT_PAIR_KEY_LEN bytes) once
+   * both sides hold it. Between devices for end-to-end tests only; for a client the only way
+   * its key leaves obt. */
   uint8_t *key_out;
 } ocf_obt_pair_params;
 
 /* Starts pairing or unpairing (several provisioning runs, one after another). The store's
  * audit log gets the engine's entries for each run ("pair check", "pair write", "pair undo",
  * "unpair") and one "pair" / "unpair" entry with the outcome. OCF_ERR_INVALID_ARG,
+ * OCF_ERR_STATE (client: its uuid is a device of the store; pair the two devices instead),
  * OCF_ERR_BUSY (a provisioning run or pairing is going on), OCF_ERR_NO_MEMORY, the errors of
  * ocf_obt_prov_run. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_pair(ocf_obt *obt, const ocf_obt_pair_params *p, ocf_time_ms now);
@@ -93,6 +105,9 @@ typedef struct ocf_obt_cred_info {
   char usage[OCF_OBT_CRED_USAGE_MAX + 1]; /* credusage, "" when absent */
   bool has_public;                        /* publicdata present (a certificate) */
   bool has_roleid;
+  bool has_oscore;                    /* oscore present (credtype 64, 128, 256: digest §6.4, §6.5) */
+  char senderid[15], recipientid[15]; /* oscore ids as the device shows them ("" absent) */
+  char desc[65];                      /* oscore.desc, printable ("" absent) */
 } ocf_obt_cred_info;
 
 typedef struct ocf_obt_creds_read {

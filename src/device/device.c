@@ -104,6 +104,7 @@ static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
       peer.auth = otm_auth;
       peer.has_uuid = false;
       memset(&peer.uuid, 0, sizeof peer.uuid);
+      peer.key_len = 0; /* the mfgcert OTM's client key asserts nothing later */
     }
     if (device_sec_session_established(d, &peer, d->now) != OCF_OK) {
       ocf_log(&d->pf, OCF_LOG_WARN, LOG_MODULE, "too many sessions: closing the new one");

@@ -27,6 +27,7 @@ static ocf_err take_config(device_sec *s, const ocf_device_config *cfg) {
   s->store = cfg->store;
   s->on_event = cfg->on_event;
   s->event_user = cfg->event_user;
+  s->utc_now = cfg->utc_now;
   return OCF_OK;
 }
 
@@ -173,6 +174,10 @@ void device_sec_peer_from_info(const ocf_dtls_session_info *info, uint32_t oxmse
   if (info->auth != OCF_DTLS_AUTH_NONE && info->has_peer_uuid) {
     out->has_uuid = true;
     out->uuid = info->peer_uuid;
+  }
+  if (info->auth == OCF_DTLS_AUTH_CERT && info->peer_key_len <= sizeof out->key) {
+    memcpy(out->key, info->peer_key, info->peer_key_len);
+    out->key_len = info->peer_key_len;
   }
 }
 

@@ -72,6 +72,9 @@ typedef struct sec_peer {
   ocf_acl_auth auth;
   bool has_uuid;
   ocf_uuid uuid;
+  /* a certificate session's peer key (DER SPKI): role certificates must be for it (digest 2.8) */
+  uint8_t key[OCF_DTLS_PEER_KEY_MAX];
+  size_t key_len;
 } sec_peer;
 
 /* One DTLS session the device was told about. */
@@ -96,8 +99,9 @@ typedef struct device_sec {
   uint32_t sct;
   void (*on_event)(void *user, ocf_device *d, const ocf_device_event *ev);
   void *event_user;
-  bool secure_bypass;       /* device_set_secure_bypass: tests and fuzzing only */
-  struct device_dtls *dtls; /* the DTLS glue's state (sec_dtls.h) */
+  int64_t (*utc_now)(void *user); /* ocf_device_config.utc_now, called with event_user; or NULL */
+  bool secure_bypass;             /* device_set_secure_bypass: tests and fuzzing only */
+  struct device_dtls *dtls;       /* the DTLS glue's state (sec_dtls.h) */
 } device_sec;
 
 /* --- lifetime (sec.c) ----------------------------------------------------------------------- */
@@ -188,12 +192,26 @@ OCF_NODISCARD ocf_err sec_csr_build(ocf_device *d, ocf_svr_csr *out);
  * or rolecert) without privatedata must be for the device's own key and name its deviceuuid;
  * OCF_ERR_RANGE with r filled otherwise (4.00, nothing changes). */
 OCF_NODISCARD ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_report *r);
-/* cred's trust anchors (trustca, PEM or DER) as DER certificates in buf: how many. */
-size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *out, size_t max);
+/* cred's trust anchors (trustca, PEM or DER) as DER certificates in buf: how many. With peer,
+ * only the anchors whose subjectuuid is "*" or that uuid (digest 6.3: an anchor installed for
+ * one uuid authenticates that peer only); NULL: every anchor (the handshake's candidate set,
+ * narrowed once the peer's certificate names its uuid). */
+size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf, size_t cap, ocf_bytes *out,
+                        size_t max);
 /* The identity certificate chain of cred (credusage cert; PEM or DER) as DER in buf, with its
  * key (the entry's privatedata, else the device's key pair). False when there is none. */
 bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
                        ocf_bytes *key);
+
+/* POST /oic/sec/roles, after decoding into next (cur: what the session asserted before): every
+ * new role certificate must verify up to one of cred's trust anchors with the role profile
+ * (digest §6.1; validity by utc_now when the device has a clock), not be revoked by the CRL, be
+ * for the key the peer proved in its certificate session and name the peer's uuid (digest 2.8);
+ * a role named oic.role.* other than oic.role.owner is refused (IL). The entry's subject and
+ * roleid are set from the certificate. OCF_ERR_RANGE with r filled otherwise (4.00, nothing
+ * changes); OCF_ERR_NO_MEMORY. */
+OCF_NODISCARD ocf_err sec_cert_check_roles(ocf_device *d, const sec_peer *peer, const ocf_svr_roles *cur,
+                                           ocf_svr_roles *next, ocf_svr_report *r);
 
 /* OCF_ERR_DENIED when cred's CRL (crl.crldata) revokes leaf, a peer certificate that verified
  * against anchors; OCF_OK otherwise (no CRL, another issuer, or an unusable CRL, logged). */

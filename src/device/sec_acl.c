@@ -38,7 +38,8 @@ static size_t peer_roles(const ocf_device *d, const ocf_request *req, ocf_acl_ro
 
 ocf_acl_decision device_sec_decide(const ocf_device *d, const ocf_request *req) {
   const device_resource *r = req->res;
-  const sec_models *m = d->sec->cur;
+  const device_sec *s = d->sec;
+  const sec_models *m = s->cur;
   const char *ifs[OCF_DEVICE_MAX_INTERFACES];
   for (size_t i = 0; i < r->n_ifaces; i++) ifs[i] = device_iface_name(r->ifaces[i]);
   const char *rts[OCF_DEVICE_MAX_TYPES];
@@ -70,8 +71,10 @@ ocf_acl_decision device_sec_decide(const ocf_device *d, const ocf_request *req) 
       .rowner_pstat = m->pstat.rowneruuid,
       .rowner_cred = m->cred.rowneruuid,
       .rowner_acl2 = m->acl2.rowneruuid,
-      /* No wall clock yet: ACEs with validity periods fail closed (acl_decide.h). */
-      .has_now = false,
+      /* ACE validity periods (SEC:acl2 validity, RFC 5545) need the wall clock; a device without
+       * one fails them closed (acl_decide.h). */
+      .has_now = s->utc_now != NULL,
+      .now_utc = s->utc_now ? s->utc_now(s->event_user) : 0,
   };
   return ocf_acl_decide(&q);
 }

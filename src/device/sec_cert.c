@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "device/sec.h"
+#include "pki/cert.h"
 #include "pki/key.h"
 #include "svr/svr_util.h"
 
@@ -130,13 +131,83 @@ ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_repo
   return OCF_OK;
 }
 
+/* --- role certificates a peer asserts (digest 2.8, 6.1) ------------------------------------- */
+
+#define ROLE_ANCHORS_MAX 8u
+#define ROLE_BUF 16384u /* DER of the asserted chain (first 4096) and of cred's anchors */
+
+static bool held_before(const ocf_svr_roles *cur, const ocf_svr_cred_entry *e) {
+  for (uint32_t i = 0; cur && i < cur->n; i++)
+    if (cur->e[i].credid == e->credid) return true;
+  return false;
+}
+
+static ocf_err check_role(ocf_device *d, const sec_peer *peer, ocf_svr_cred_entry *e, uint8_t *buf,
+                          ocf_svr_report *r) {
+  const device_sec *s = d->sec;
+  ocf_bytes certs[OCF_SEC_CHAIN_MAX], anchors[ROLE_ANCHORS_MAX];
+  size_t n = 0;
+  if (ocf_pki_certs_der(e->public_data, e->public_len, buf, 4096, certs, OCF_SEC_CHAIN_MAX, &n) != OCF_OK)
+    return refuse_cert(r, "publicdata is not a certificate chain");
+  size_t n_anchors =
+      sec_cert_anchors(s->cur, &peer->uuid, buf + 4096, ROLE_BUF - 4096, anchors, ROLE_ANCHORS_MAX);
+  if (n_anchors == 0) return refuse_cert(r, "no trust anchor to check role certificates with");
+  int64_t utc = s->utc_now ? s->utc_now(s->event_user) : 0;
+  ocf_cert_report rep;
+  ocf_err err = ocf_cert_check_chain(certs, n, anchors, n_anchors, OCF_CERT_KIND_ROLE, utc, &rep);
+  if (err == OCF_ERR_DENIED && !s->utc_now &&
+      (rep.failures & ~(uint32_t)(OCF_CERT_F_NOT_YET_VALID | OCF_CERT_F_EXPIRED)) == 0)
+    err = OCF_OK; /* no wall clock: validity cannot be judged (ADR 0018) */
+  if (err == OCF_ERR_NO_MEMORY) return err;
+  if (err != OCF_OK) return refuse_cert(r, ocf_cert_failure_str(rep.failures));
+  if (sec_cert_crl_check(d, anchors, n_anchors, &certs[0]) != OCF_OK)
+    return refuse_cert(r, "the role certificate is revoked");
+  uint8_t pub[OCF_PKI_PUBKEY_MAX];
+  size_t pub_len = 0;
+  bool has_uuid = false;
+  ocf_uuid uuid;
+  if (ocf_pki_cert_subject(certs[0].ptr, certs[0].len, pub, sizeof pub, &pub_len, &has_uuid, &uuid) != OCF_OK)
+    return refuse_cert(r, "the certificate does not parse");
+  if (pub_len != peer->key_len || memcmp(pub, peer->key, pub_len) != 0)
+    return refuse_cert(r, "the role certificate is not for this session's key");
+  if (!has_uuid || !peer->has_uuid || !ocf_uuid_equal(&uuid, &peer->uuid))
+    return refuse_cert(r, "the role certificate's CN is not the peer's uuid");
+  char role[OCF_SVR_ROLE_MAX + 1], authority[OCF_SVR_AUTHORITY_MAX + 1];
+  if (ocf_pki_cert_role(certs[0].ptr, certs[0].len, role, sizeof role, authority, sizeof authority) != OCF_OK)
+    return refuse_cert(r, "no usable role in the certificate");
+  if (strncmp(role, "oic.role.", 9) == 0 && strcmp(role, "oic.role.owner") != 0)
+    return refuse_cert(r, "an oic.role.* role other than oic.role.owner");
+  e->subject_any = false;
+  e->subject = peer->uuid;
+  e->has_roleid = true;
+  memcpy(e->role, role, sizeof role);
+  memcpy(e->authority, authority, sizeof authority);
+  return OCF_OK;
+}
+
+ocf_err sec_cert_check_roles(ocf_device *d, const sec_peer *peer, const ocf_svr_roles *cur,
+                             ocf_svr_roles *next, ocf_svr_report *r) {
+  uint8_t *buf = d->pf.alloc(d->pf.ctx, ROLE_BUF);
+  if (!buf) return OCF_ERR_NO_MEMORY;
+  ocf_err err = OCF_OK;
+  for (uint32_t i = 0; i < next->n && err == OCF_OK; i++)
+    if (!held_before(cur, &next->e[i])) err = check_role(d, peer, &next->e[i], buf, r);
+  d->pf.free(d->pf.ctx, buf);
+  if (err != OCF_OK && err != OCF_ERR_NO_MEMORY) memcpy(r->where, "roles", sizeof "roles");
+  if (err != OCF_OK && err != OCF_ERR_NO_MEMORY)
+    ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "role certificate refused: %s", r->why);
+  return err;
+}
+
 /* --- cred's certificates as DER for a DTLS profile -------------------------------------------- */
 
-size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *out, size_t max) {
+size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf, size_t cap, ocf_bytes *out,
+                        size_t max) {
   size_t n = 0, used = 0;
   for (size_t i = 0; i < m->cred.n && n < max; i++) {
     const ocf_svr_cred_entry *e = &m->cred.e[i];
     if (e->credusage != OCF_CRED_USAGE_TRUSTCA || !e->has_public || e->public_len == 0) continue;
+    if (peer && !e->subject_any && !ocf_uuid_equal(&e->subject, peer)) continue;
     size_t got = 0;
     /* A PEM entry may hold more than one CA: each is an anchor. */
     if (ocf_pki_certs_der(e->public_data, e->public_len, buf + used, cap - used, out + n, max - n, &got) !=

@@ -8,9 +8,10 @@
  * mfgcert OTM is offered): elsewhere it is absent (4.04: SEC:csr "certificates unsupported").
  * There a GET builds a fresh CSR for the device's key pair (sec_cert.c: made on the first GET);
  * when none can be made it answers 5.03, SEC:csr's "not ready".
- * /oic/sec/roles: POST is refused with 4.03 until role certificates can be checked against the
- * session (their key equal to the session's, their CN uuid the peer's: digest 2.8, src/pki):
- * accepting one unchecked would let any peer assert oic.role.owner. */
+ * /oic/sec/roles: POST asserts role certificates for the requester's own certificate session
+ * only (4.03 over PSK or anonymous sessions: nothing binds a role certificate to them); each is
+ * checked by sec_cert_check_roles (chain to a trust anchor, role profile, CRL, the session's key
+ * and the peer's uuid: digest 2.8, 6.1) before the session holds it. */
 #include <string.h>
 
 #include "base/log.h"
@@ -61,6 +62,30 @@ static ocf_status cred_get(void *user, const ocf_request *req, ocf_rep_enc *rsp)
   return OCF_STATUS_CONTENT;
 }
 
+/* OBT 5.4 (digest 6): a CMS provisions only the credential types doxm.sct lists; a device that
+ * does not list the OSCORE types (64, 128, 256) has no use for such a context and refuses it
+ * (4.00, unsupported) rather than store what it will never apply. Entries it already held are
+ * not checked again (sct may have changed with the firmware). */
+static bool oscore_types_supported(const ocf_device *d, const sec_models *next, ocf_svr_report *r) {
+  const ocf_svr_cred *cur = &d->sec->cur->cred;
+  for (size_t i = 0; i < next->cred.n; i++) {
+    const ocf_svr_cred_entry *e = &next->cred.e[i];
+    bool oscore = e->credtype == OCF_CREDTYPE_OSCORE || e->credtype == OCF_CREDTYPE_SSM_CLIENT ||
+                  e->credtype == OCF_CREDTYPE_SSM_SERVER;
+    if (!oscore || (d->sec->sct & e->credtype)) continue;
+    bool held = false;
+    for (size_t j = 0; j < cur->n && !held; j++)
+      held = cur->e[j].credid == e->credid && ocf_svr_cred_entry_same(&cur->e[j], e);
+    if (held) continue;
+    memset(r, 0, sizeof *r);
+    r->kind = OCF_SVR_E_UNSUPPORTED;
+    memcpy(r->where, "creds.credtype", sizeof "creds.credtype");
+    r->why = "this credential type is not in doxm.sct";
+    return false;
+  }
+  return true;
+}
+
 static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
   ocf_device *d = user;
   (void)rsp;
@@ -69,6 +94,7 @@ static ocf_status cred_post(void *user, const ocf_request *req, ocf_rep_enc *rsp
   sec_models *next = sec_begin(d);
   if (ocf_svr_cred_decode_update(&d->sec->cur->cred, ocf_request_body(req), &ctx, &next->cred, &r) != OCF_OK)
     return sec_refuse(d, req, &r);
+  if (!oscore_types_supported(d, next, &r)) return sec_refuse(d, req, &r);
   /* Digest 4.5: a keyless PSK is the Owner Credential, derived here, or the POST fails. */
   if (device_dtls_owner_creds(d, req, next, &r) != OCF_OK) return sec_refuse(d, req, &r);
   /* Digest 2.3: a certificate without its key must be for the device's own key pair. */
@@ -197,12 +223,31 @@ static ocf_status roles_get(void *user, const ocf_request *req, ocf_rep_enc *rsp
 }
 
 static ocf_status roles_post(void *user, const ocf_request *req, ocf_rep_enc *rsp) {
+  static const ocf_svr_roles k_none = {0};
   ocf_device *d = user;
   (void)rsp;
-  ocf_log(&d->pf, OCF_LOG_DEBUG, LOG_MODULE,
-          "POST /oic/sec/roles refused: role certificates cannot be checked");
-  (void)req;
-  return OCF_STATUS_FORBIDDEN;
+  sec_session *ss = device_sec_find_session(d, &ocf_request_peer(req)->ep);
+  if (!ss || ss->peer.auth != OCF_ACL_AUTH_CERT || ss->peer.key_len == 0 || !ss->peer.has_uuid) {
+    ocf_log(&d->pf, OCF_LOG_DEBUG, LOG_MODULE, "POST /oic/sec/roles refused: not a certificate session");
+    return OCF_STATUS_FORBIDDEN;
+  }
+  /* The whole payload is decoded and checked into a copy: the session keeps its roles unless
+   * every new certificate passes. */
+  ocf_svr_roles *next = d->pf.alloc(d->pf.ctx, sizeof *next);
+  if (!next) return OCF_STATUS_INTERNAL_SERVER_ERROR;
+  const ocf_svr_roles *cur = ss->roles ? ss->roles : &k_none;
+  ocf_svr_ctx ctx = sec_ctx(d, req);
+  ocf_svr_report r;
+  ocf_err err = ocf_svr_roles_decode_update(cur, ocf_request_body(req), &ctx, next, &r);
+  if (err == OCF_OK) err = sec_cert_check_roles(d, &ss->peer, cur, next, &r);
+  if (err == OCF_OK && !ss->roles) {
+    ss->roles = d->pf.alloc(d->pf.ctx, sizeof *ss->roles);
+    if (!ss->roles) err = OCF_ERR_NO_MEMORY;
+  }
+  if (err == OCF_OK) memcpy(ss->roles, next, sizeof *next);
+  d->pf.free(d->pf.ctx, next);
+  if (err == OCF_ERR_NO_MEMORY) return OCF_STATUS_INTERNAL_SERVER_ERROR;
+  return err == OCF_OK ? OCF_STATUS_CHANGED : sec_refuse(d, req, &r);
 }
 
 /* DELETE /oic/sec/roles?credid=N | (all): the requester's own roles (digest 2.8). */

@@ -44,9 +44,10 @@
 #define OCF_DTLS_ECDHE_ECDSA_AES_256_CCM 0xC0ADu
 
 #define OCF_DTLS_MAX_SUITES 8
-#define OCF_DTLS_PSK_MAX 32      /* bytes of a pre-shared key (OCF uses 16) */
-#define OCF_DTLS_IDENTITY_MAX 64 /* bytes of a PSK identity or hint we accept or send */
-#define OCF_DTLS_CHAIN_MAX 4     /* certificates of a peer chain handed to verify_cert */
+#define OCF_DTLS_PSK_MAX 32       /* bytes of a pre-shared key (OCF uses 16) */
+#define OCF_DTLS_IDENTITY_MAX 64  /* bytes of a PSK identity or hint we accept or send */
+#define OCF_DTLS_PEER_KEY_MAX 128 /* DER SubjectPublicKeyInfo of a P-256 key: 91 bytes */
+#define OCF_DTLS_CHAIN_MAX 4      /* certificates of a peer chain handed to verify_cert */
 
 typedef struct ocf_dtls_ctx ocf_dtls_ctx;
 typedef struct ocf_dtls_session ocf_dtls_session;
@@ -117,6 +118,11 @@ typedef struct ocf_dtls_session_info {
    * or a leaf CN "uuid:<uuid>" (digest §4.4). Never set for an unauthenticated peer. */
   bool has_peer_uuid;
   ocf_uuid peer_uuid;
+  /* Certificate sessions (auth OCF_DTLS_AUTH_CERT): the public key of the peer's leaf, DER
+   * SubjectPublicKeyInfo, so that what the peer asserts later (role certificates, digest 2.8) can
+   * be bound to the key it proved it holds. 0 bytes otherwise. */
+  uint8_t peer_key[OCF_DTLS_PEER_KEY_MAX];
+  size_t peer_key_len;
 } ocf_dtls_session_info;
 
 typedef enum ocf_dtls_event_type {

@@ -23,6 +23,18 @@
 static const char *const k_usages[] = {"oic.sec.cred.trustca", "oic.sec.cred.cert", "oic.sec.cred.rolecert",
                                        "oic.sec.cred.mfgtrustca", "oic.sec.cred.mfgcert"};
 
+/* oscore.<key> (SEC:cred: text) into out, made printable; absent is "", a longer value or
+ * another type malformed (ids are 14 hex digits at most: S003 6.3). */
+static bool oscore_text(const ocf_rep_node *osc, const char *key, char *out, size_t cap) {
+  const ocf_rep_node *v = ocf_rep_map_value(osc, key);
+  ocf_rep_str t;
+  if (!v) return true;
+  if (ocf_rep_get_text(v, &t) != OCF_OK || t.len >= cap) return false;
+  for (size_t i = 0; i < t.len; i++) out[i] = (t.ptr[i] < 0x20 || t.ptr[i] >= 0x7f) ? '?' : t.ptr[i];
+  out[t.len] = '\0';
+  return true;
+}
+
 /* One entry of creds (SEC:cred): credid, credtype and subjectuuid are what we act on; an entry
  * without them is malformed (every implementation we know sends all three). */
 static ocf_err parse_entry(const ocf_rep_node *e, ocf_obt_cred_info *out) {
@@ -50,6 +62,15 @@ static ocf_err parse_entry(const ocf_rep_node *e, ocf_obt_cred_info *out) {
   }
   out->has_public = ocf_rep_map_value(e, "publicdata") != NULL;
   out->has_roleid = ocf_rep_map_value(e, "roleid") != NULL;
+  const ocf_rep_node *osc = ocf_rep_map_value(e, "oscore");
+  if (osc) {
+    if (osc->type != OCF_REP_MAP) return OCF_ERR_MALFORMED;
+    out->has_oscore = true;
+    if (!oscore_text(osc, "senderid", out->senderid, sizeof out->senderid) ||
+        !oscore_text(osc, "recipientid", out->recipientid, sizeof out->recipientid) ||
+        !oscore_text(osc, "desc", out->desc, sizeof out->desc))
+      return OCF_ERR_MALFORMED;
+  }
   return OCF_OK;
 }
 
@@ -361,6 +382,9 @@ struct obt_pair {
   ocf_obt_pair_result result;
 };
 
+/* The sides we send to: both devices, or only dev[0] when dev[1] is an external client. */
+static size_t n_sides(const obt_pair *p) { return p->params.client ? 1 : 2; }
+
 static ocf_obt_wall_ms pair_wall(void *user) {
   obt_pair *p = user;
   return p->params.wall_now(p->params.user);
@@ -428,14 +452,21 @@ static void finish(obt_pair *p) {
   ocf_uuid_format(&r->side[0].uuid, a);
   ocf_uuid_format(&r->side[1].uuid, b);
   bool pair = r->action == OCF_OBT_PAIR;
-  if (r->ok && pair)
+  if (r->ok && pair && r->client)
+    snprintf(detail, sizeof detail, "%s paired with client %s (credtype 1): credid %u", a, b,
+             (unsigned)r->side[0].credid);
+  else if (r->ok && r->client)
+    snprintf(detail, sizeof detail, "%s unpaired from client %s: %u entries removed", a, b,
+             (unsigned)r->side[0].removed);
+  else if (r->ok && pair)
     snprintf(detail, sizeof detail, "%s and %s paired (credtype 1): credid %u on the first, %u on the second",
              a, b, (unsigned)r->side[0].credid, (unsigned)r->side[1].credid);
   else if (r->ok)
     snprintf(detail, sizeof detail, "%s and %s unpaired: %u and %u entries removed", a, b,
              (unsigned)r->side[0].removed, (unsigned)r->side[1].removed);
   else
-    snprintf(detail, sizeof detail, "%s and %s: %s failed%s", a, b, pair ? "pairing" : "unpairing",
+    snprintf(detail, sizeof detail, "%s and %s%s: %s failed%s", a, r->client ? "client " : "", b,
+             pair ? "pairing" : "unpairing",
              (r->side[0].left || r->side[1].left) ? "; a credential may remain (see obt creds)" : "");
   const char *actor = p->params.actor ? p->params.actor : "obt";
   ocf_err err = ocf_obt_store_begin(s);
@@ -507,7 +538,7 @@ static void after_write(obt_pair *p, ocf_time_ms now) {
   }
   ocf_secure_zero(keep, sizeof keep);
   size_t sides[2], n = 0;
-  for (size_t s = 0; s < 2; s++) {
+  for (size_t s = 0; s < n_sides(p); s++) {
     bool holds = r->side[s].ok || p->steps[s].post_sent;
     if (!holds) continue;
     obt_pair_step_init(&p->steps[s], OBT_PAIR_REMOVE, &p->params.dev[s].uuid, &p->params.dev[1 - s].uuid,
@@ -515,7 +546,7 @@ static void after_write(obt_pair *p, ocf_time_ms now) {
     sides[n++] = s;
   }
   /* The side that succeeded is no more "ok": the pairing is not there. */
-  for (size_t s = 0; s < 2; s++)
+  for (size_t s = 0; s < n_sides(p); s++)
     if (r->side[s].ok) {
       r->side[s].ok = false;
       r->side[s].failure = (ocf_obt_prov_failure){
@@ -560,9 +591,10 @@ static void pair_on_done(void *user, size_t n_ok, size_t n_failed) {
   static const size_t both[2] = {0, 1};
   switch (p->run) {
   case RUN_CHECK: {
-    bool all_ok = p->job_ok[0] && p->job_ok[1];
+    bool all_ok = true;
+    for (size_t i = 0; i < p->n_jobs; i++) all_ok &= p->job_ok[i];
     if (!all_ok) {
-      for (size_t i = 0; i < 2; i++) {
+      for (size_t i = 0; i < n_sides(p); i++) {
         r->side[i].ok = false; /* nothing written to either */
         r->side[i].failure = p->job_ok[i] ? (ocf_obt_prov_failure){.stage = "peer failed",
                                                                    .err = OCF_ERR_STATE,
@@ -577,12 +609,12 @@ static void pair_on_done(void *user, size_t n_ok, size_t n_failed) {
     }
     /* A fresh key from the platform's DRBG (issue 6 item 5). */
     ocf_err err = p->obt->pf.random(p->obt->pf.ctx, p->key, sizeof p->key);
-    for (size_t s = 0; !err && s < 2; s++)
+    for (size_t s = 0; !err && s < n_sides(p); s++)
       obt_pair_step_init(&p->steps[s], OBT_PAIR_WRITE, &p->params.dev[s].uuid, &p->params.dev[1 - s].uuid,
                          p->key);
-    if (!err) err = start_run(p, RUN_WRITE, both, 2, now);
+    if (!err) err = start_run(p, RUN_WRITE, both, n_sides(p), now);
     if (err) {
-      run_not_started(p, both, 2, err);
+      run_not_started(p, both, n_sides(p), err);
       finish(p);
     }
     return;
@@ -612,6 +644,14 @@ OCF_API ocf_err ocf_obt_pair(ocf_obt *obt, const ocf_obt_pair_params *p, ocf_tim
   if (err) return err;
   if (ocf_uuid_equal(&p->dev[0].uuid, &d.tool_uuid) || ocf_uuid_equal(&p->dev[1].uuid, &d.tool_uuid))
     return OCF_ERR_INVALID_ARG;
+  /* A client is nobody the domain onboarded: a device of the store is paired as a device (both
+   * sides get the key), else its key would stay one-sided and the store's record ambiguous. */
+  if (p->client) {
+    ocf_obt_device_record rec;
+    err = ocf_obt_store_device_get(p->store, &p->dev[1].uuid, &rec);
+    if (err == OCF_OK) return OCF_ERR_STATE;
+    if (err != OCF_ERR_NOT_FOUND) return err;
+  }
   if (obt->pair || obt->prov) return OCF_ERR_BUSY;
   obt_pair *x = obt->pf.alloc(obt->pf.ctx, sizeof *x);
   if (!x) return OCF_ERR_NO_MEMORY;
@@ -619,7 +659,11 @@ OCF_API ocf_err ocf_obt_pair(ocf_obt *obt, const ocf_obt_pair_params *p, ocf_tim
   x->obt = obt;
   x->params = *p;
   x->result.action = p->action;
-  for (size_t s = 0; s < 2; s++) {
+  x->result.client = p->client;
+  /* The client's side needs nothing from us: it is ok from the start and never a job. */
+  x->result.side[1].uuid = p->dev[1].uuid;
+  x->result.side[1].ok = p->client;
+  for (size_t s = 0; s < n_sides(x); s++) {
     x->result.side[s].uuid = p->dev[s].uuid;
     obt_pair_step_init(&x->steps[s], p->action == OCF_OBT_PAIR ? OBT_PAIR_CHECK : OBT_PAIR_REMOVE,
                        &p->dev[s].uuid, &p->dev[1 - s].uuid, NULL);
@@ -627,7 +671,7 @@ OCF_API ocf_err ocf_obt_pair(ocf_obt *obt, const ocf_obt_pair_params *p, ocf_tim
   obt->pair = x;
   if (now > obt->now) obt->now = now;
   static const size_t both[2] = {0, 1};
-  err = start_run(x, p->action == OCF_OBT_PAIR ? RUN_CHECK : RUN_REMOVE, both, 2, now);
+  err = start_run(x, p->action == OCF_OBT_PAIR ? RUN_CHECK : RUN_REMOVE, both, n_sides(x), now);
   if (err) obt_pair_free(obt);
   return err;
 }

@@ -34,6 +34,14 @@ OCF_NODISCARD ocf_err ocf_pki_certs_der(const uint8_t *in, size_t len, uint8_t *
 OCF_NODISCARD ocf_err ocf_pki_cert_subject(const uint8_t *der, size_t len, uint8_t *pub, size_t cap,
                                            size_t *pub_len, bool *has_uuid, ocf_uuid *uuid);
 
+/* The first role a DER role certificate names (digest §6.1: a subjectAltName directoryName with
+ * CN=<role> and optionally OU=<authority>; without OU the authority is the issuer's CN), as
+ * NUL-terminated text. OCF_ERR_MALFORMED (does not parse), OCF_ERR_NOT_FOUND (no role),
+ * OCF_ERR_TOO_LARGE (role or authority longer than cap - 1, or not printable),
+ * OCF_ERR_INVALID_ARG. */
+OCF_NODISCARD ocf_err ocf_pki_cert_role(const uint8_t *der, size_t len, char *role, size_t role_cap,
+                                        char *authority, size_t authority_cap);
+
 /* Whether the DER certificate cert is revoked by the DER CRL crl (digest §6.7; RFC 5280 6.3):
  * the CRL counts only when its issuer is cert's issuer and its signature verifies with the key
  * of one of anchors (DER) with that subject; the cert's serial is then looked up. OCF_OK: not

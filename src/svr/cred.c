@@ -18,16 +18,29 @@ static int index_of(const ocf_svr_cred *m, uint32_t credid) {
 
 static bool id_in_use(const void *model, uint32_t id) { return index_of(model, id) >= 0; }
 
+/* An OSCORE recipient finds its context by the Recipient ID a message carries (RFC 8613 3.1;
+ * S003 6.3: ids distinct from the recipientids already on the device), so two contexts with one
+ * recipientid cannot both be used: the second is refused. skip: the index being replaced. */
+static bool recipient_free(const ocf_svr_cred *m, const ocf_svr_cred_entry *e, int skip, ocf_svr_report *r) {
+  if (!e->recipientid[0]) return true;
+  for (uint32_t i = 0; i < m->n; i++)
+    if ((int)i != skip && strcmp(m->e[i].recipientid, e->recipientid) == 0)
+      return svr_fail(r, OCF_SVR_E_CONFLICT, "oscore.recipientid", "another context has this recipientid");
+  return true;
+}
+
 /* One decoded entry into the table (see cred.h for the rules). */
 static bool merge_entry(ocf_svr_cred *m, ocf_svr_cred_entry *e, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
   int at = e->credid ? index_of(m, e->credid) : -1;
   if (at >= 0) { /* SEC:cred: an existing credid is replaced */
+    if (!recipient_free(m, e, at, r)) return false;
     memcpy(&m->e[at], e, sizeof *e);
     return true;
   }
   if (ctx->source == OCF_SVR_FROM_CLIENT && !e->credid) /* an identical entry is a no-op (2.3) */
     for (uint32_t i = 0; i < m->n; i++)
       if (ocf_svr_cred_entry_same(&m->e[i], e)) return true;
+  if (!recipient_free(m, e, -1, r)) return false;
   if (m->n >= OCF_SVR_MAX_CREDS) return svr_fail(r, OCF_SVR_E_FULL, NULL, "no room for another credential");
   if (!e->credid && !svr_draw_id(ctx, id_in_use, m, &e->credid, r)) return false;
   memcpy(&m->e[m->n++], e, sizeof *e);

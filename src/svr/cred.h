@@ -19,7 +19,13 @@
  *  - key material is accepted as a byte string or a text string (pitfall 5); base64 keys are
  *    stored decoded, as raw;
  *  - every entry must carry credtype and subjectuuid (all our peers send both), privatedata
- *    must carry encoding (SEC:cred required), optionaldata revstat (SEC:cred required).
+ *    must carry encoding (SEC:cred required), optionaldata revstat (SEC:cred required);
+ *  - OSCORE contexts (S003 6.3, 6.4; digest 6.4, 6.5): credtype 64 carries oscore senderid and
+ *    recipientid with first byte 0x01, credtype 128 a senderid and credtype 256 a recipientid
+ *    with first byte 0x02; ids are 2..7 bytes of lower-case hex; privatedata is the 32-byte
+ *    Master Secret; a recipientid already used by another entry is refused (4.00); oscore on
+ *    other credtypes is refused. The device itself refuses credtypes missing from its doxm.sct
+ *    (src/device/sec_res.c). ssn is the device's (read-only for clients).
  * A GET never shows secrets: privatedata is written as {"data": h'', "encoding": ...}. */
 #ifndef OCF_SVR_CRED_H
 #define OCF_SVR_CRED_H

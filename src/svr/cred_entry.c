@@ -137,15 +137,16 @@ static bool set_roleid(void *d, const ocf_rep_node *v, const ocf_svr_ctx *ctx, o
 
 /* --- oscore {senderid, recipientid, ssn (read-only), desc} ------------------------------------ */
 
-/* 2..7 bytes as hex (S003 6.3; IoTivity-Lite wants exactly 7: pitfall 24) */
+/* 2..7 bytes as lower-case hex without "0x" (S003 6.3: hex() is lower case; IoTivity-Lite wants
+ * exactly 7 bytes: pitfall 24). Upper case is refused rather than folded: two spellings of one
+ * id would defeat the distinct-recipientid check below. */
 static bool set_hex_id(char *out, const ocf_rep_node *v, ocf_svr_report *r) {
   if (!svr_get_cstr(v, out, OCF_SVR_OSCORE_ID_HEX_MAX + 1, r)) return false;
   size_t len = strlen(out);
   bool hex = len >= 4 && len % 2 == 0;
   for (size_t i = 0; hex && i < len; i++)
-    hex = (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f') ||
-          (out[i] >= 'A' && out[i] <= 'F');
-  return hex || svr_fail_key(r, OCF_SVR_E_RANGE, v->key, "not 2 to 7 bytes of hex");
+    hex = (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f');
+  return hex || svr_fail_key(r, OCF_SVR_E_RANGE, v->key, "not 2 to 7 bytes of lower-case hex");
 }
 
 static bool set_senderid(void *d, const ocf_rep_node *v, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
@@ -327,6 +328,44 @@ static const svr_prop ENTRY_PROPS[] = {
     {"tag", ANY, 0, set_tag},
 };
 
+/* The OSCORE credential types (S003 6.3, 6.4; digest 6.4, 6.5) and the shape each must have:
+ *   64  pairwise context:   senderid and recipientid, both with first byte 0x01 ("directly
+ *                           provisioned OSCORE context");
+ *   128 SSM client context: senderid (the group id, first byte 0x02), no recipientid;
+ *   256 SSM server context: recipientid (first byte 0x02), no senderid;
+ * each with its 256-bit Master Secret as privatedata (raw, or base64 stored raw). desc is
+ * allowed on all three (SEC:cred oscore.desc; IoTivity-Lite refuses it on 64, pitfall 24, but the
+ * schema does not). oscore on any other credtype is refused: it would never be used. */
+static bool check_oscore_entry(const ocf_svr_cred_entry *e, ocf_svr_report *r) {
+  bool oscore_type = e->credtype == OCF_CREDTYPE_OSCORE || e->credtype == OCF_CREDTYPE_SSM_CLIENT ||
+                     e->credtype == OCF_CREDTYPE_SSM_SERVER;
+  if (!oscore_type)
+    return !e->has_oscore || svr_fail(r, OCF_SVR_E_CONFLICT, "oscore", "only on credtype 64, 128 or 256");
+  if (!e->has_oscore) return svr_fail(r, OCF_SVR_E_MISSING, "oscore", "required for an OSCORE context");
+  bool need_sender = e->credtype != OCF_CREDTYPE_SSM_SERVER;
+  bool need_recipient = e->credtype != OCF_CREDTYPE_SSM_CLIENT;
+  const char *prefix = e->credtype == OCF_CREDTYPE_OSCORE ? "01" : "02";
+  if (need_sender && !e->senderid[0]) return svr_fail(r, OCF_SVR_E_MISSING, "oscore.senderid", "required");
+  if (need_recipient && !e->recipientid[0])
+    return svr_fail(r, OCF_SVR_E_MISSING, "oscore.recipientid", "required");
+  if (!need_sender && e->senderid[0])
+    return svr_fail(r, OCF_SVR_E_CONFLICT, "oscore.senderid", "an SSM server context has no senderid");
+  if (!need_recipient && e->recipientid[0])
+    return svr_fail(r, OCF_SVR_E_CONFLICT, "oscore.recipientid", "an SSM client context has no recipientid");
+  if (need_sender && strncmp(e->senderid, prefix, 2) != 0)
+    return svr_fail(r, OCF_SVR_E_RANGE, "oscore.senderid",
+                    e->credtype == OCF_CREDTYPE_OSCORE ? "a pairwise id starts with 01"
+                                                       : "a group id starts with 02");
+  if (need_recipient && strncmp(e->recipientid, prefix, 2) != 0)
+    return svr_fail(r, OCF_SVR_E_RANGE, "oscore.recipientid",
+                    e->credtype == OCF_CREDTYPE_OSCORE ? "a pairwise id starts with 01"
+                                                       : "a group id starts with 02");
+  if (!e->has_private) return svr_fail(r, OCF_SVR_E_MISSING, "privatedata", "the Master Secret is required");
+  if (e->private_encoding != OCF_CRED_ENC_RAW || e->private_len != OCF_SVR_OSCORE_SECRET_LEN)
+    return svr_fail(r, OCF_SVR_E_RANGE, "privatedata.data", "the Master Secret has 32 bytes (raw or base64)");
+  return true;
+}
+
 bool ocf_svr_cred_entry_decode(const ocf_rep_node *v, const ocf_svr_ctx *ctx, bool need_subject,
                                ocf_svr_cred_entry *e, ocf_svr_report *r) {
   memset(e, 0, sizeof *e);
@@ -338,7 +377,7 @@ bool ocf_svr_cred_entry_decode(const ocf_rep_node *v, const ocf_svr_ctx *ctx, bo
   if (e->credtype == OCF_CREDTYPE_PSK && e->private_encoding == OCF_CRED_ENC_RAW && e->private_len != 0 &&
       e->private_len != 16 && e->private_len != 32)
     return svr_fail(r, OCF_SVR_E_RANGE, "privatedata.data", "a PSK has 16 or 32 bytes");
-  return true;
+  return check_oscore_entry(e, r);
 }
 
 bool ocf_svr_cred_entry_same(const ocf_svr_cred_entry *a, const ocf_svr_cred_entry *b) {

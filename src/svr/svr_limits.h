@@ -26,6 +26,7 @@
 #define OCF_SVR_TAG_MAX 32             /* IoTivity-Lite's "tag" extension on creds and ACEs */
 #define OCF_SVR_OSCORE_ID_HEX_MAX 14   /* senderid / recipientid: 2..7 bytes as hex (S003 6.3) */
 #define OCF_SVR_OSCORE_DESC_MAX 64     /* oscore.desc */
+#define OCF_SVR_OSCORE_SECRET_LEN 32   /* the Master Secret of credtype 64/128/256 (S003 6.3, 6.4) */
 #define OCF_SVR_MAX_CRMS 5             /* crms items (five methods exist) */
 
 /* --- acl2 ----------------------------------------------------------------------------------- */

@@ -6,7 +6,9 @@
 # will trim the first and delete the second, refuses without --yes when it cannot ask, then
 # does it; in RFNOP a plain coap:// GET /switch is answered 2.05 while a POST is refused 4.01, and
 # an unauthenticated GET /oic/sec/cred is refused; ACL changes are refused in RFNOP; back in RFPRO
-# `obt acl remove` deletes the ACE and, in RFNOP again, the GET is refused. A second device is
+# `obt acl remove` deletes the ACE and, in RFNOP again, the GET is refused; an ACE whose validity
+# period lies in the past grants nothing and one covering today does (the device's wall clock).
+# A second device is
 # onboarded with `obt onboard --to rfnop` (the default policy: discovery still answered in the
 # clear), `obt acl add --res rt:...` resolves the resource type from its /oic/res, and `obt acl
 # allow` lets dev-a use its /switch.
@@ -137,6 +139,20 @@ o state "$a" rfnop --yes
   fail "rfnop again ($rc): $(cat "$NETNS_TMP/out")"
 [[ $(plain dev-a get /switch) == 4.01 ]] && pass "RFNOP without the ACE: a plain GET /switch is refused 4.01" ||
   fail "GET /switch after remove: $(plain dev-a get /switch)"
+
+# --- validity periods: the device judges them by its wall clock (SEC:acl2 validity) -----------
+o state "$a" rfpro
+o acl add "$a" --subject conntype:anon-clear --res /switch --perm R --validity 20200101T000000Z/20210101T000000Z
+old_ace=$(grep -o "aceid [0-9]*" "$NETNS_TMP/out" | head -1 | cut -d' ' -f2)
+o state "$a" rfnop --yes
+[[ -n $old_ace && $(plain dev-a get /switch) == 4.01 ]] && pass "an ACE valid only in 2020 grants nothing today (4.01)" ||
+  fail "expired ACE ($old_ace): $(plain dev-a get /switch)"
+o state "$a" rfpro
+o acl replace "$a" "$old_ace" --subject conntype:anon-clear --res /switch --perm R \
+  --validity "$(date -u -d yesterday +%Y%m%dT000000Z)/P3D"
+o state "$a" rfnop --yes
+[[ $(plain dev-a get /switch) == 2.05 ]] && pass "the same ACE valid from yesterday for 3 days grants R (2.05)" ||
+  fail "current ACE: $(plain dev-a get /switch) $(cat "$NETNS_TMP/out")"
 o state "$a" sreset
 [[ $rc == 0 ]] && in_state dev-a SRESET && pass "obt state sreset" || fail "sreset ($rc): $(cat "$NETNS_TMP/out")"
 o state "$a" rfnop --yes

@@ -19,6 +19,7 @@
 
 #define OBT "aabbccdd-0000-1111-2222-333344445555"
 #define DEV "ce3eefde-b8e3-4c08-5674-c3702eb35028"
+#define PEER "11111111-2222-3333-4444-555555555555"
 
 #define NODES 512
 static ocf_rep_node nodes[NODES];
@@ -56,6 +57,16 @@ static int write_file(const char *dir, const char *name, const uint8_t *buf, siz
 static const ocf_rep_node *tree(const uint8_t *buf, size_t len) {
   const ocf_rep_node *root = NULL;
   return ocf_rep_decode(buf, len, NULL, nodes, NODES, &root) == OCF_OK ? root : NULL;
+}
+
+/* A 32-byte OSCORE Master Secret (S003 6.3), hidden in a GET. */
+static void secret(ocf_rep_enc *e) {
+  static const uint8_t k[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+  ocf_rep_enc_kv_map_open(e, "privatedata");
+  ocf_rep_enc_kv_bytes(e, "data", k, sizeof k);
+  ocf_rep_enc_kv_text(e, "encoding", "oic.sec.encoding.raw");
+  ocf_rep_enc_map_close(e);
 }
 
 static int fill_cred(ocf_svr_cred *cred, ocf_svr_ctx *ctx) {
@@ -99,6 +110,25 @@ static int fill_cred(ocf_svr_cred *cred, ocf_svr_ctx *ctx) {
   ocf_rep_enc_kv_map_open(&e, "optionaldata");
   ocf_rep_enc_kv_bool(&e, "revstat", false);
   ocf_rep_enc_map_close(&e);
+  secret(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_open(&e); /* an SSM client context (digest 6.5) */
+  ocf_rep_enc_kv_int(&e, "credtype", 128);
+  ocf_rep_enc_kv_text(&e, "subjectuuid", PEER);
+  ocf_rep_enc_kv_map_open(&e, "oscore");
+  ocf_rep_enc_kv_text(&e, "senderid", "02a1b2c3d4e5f6");
+  ocf_rep_enc_kv_text(&e, "desc", "lights");
+  ocf_rep_enc_map_close(&e);
+  secret(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_open(&e); /* an SSM server context (digest 6.5) */
+  ocf_rep_enc_kv_int(&e, "credtype", 256);
+  ocf_rep_enc_kv_text(&e, "subjectuuid", PEER);
+  ocf_rep_enc_kv_map_open(&e, "oscore");
+  ocf_rep_enc_kv_text(&e, "recipientid", "02f6e5");
+  ocf_rep_enc_kv_text(&e, "desc", "");
+  ocf_rep_enc_map_close(&e);
+  secret(&e);
   ocf_rep_enc_map_close(&e);
   ocf_rep_enc_array_close(&e);
   ocf_rep_enc_kv_text(&e, "rowneruuid", OBT);

@@ -733,6 +733,153 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
   connect(&w, &w.o2, &p);
   assert_true(w.o2.failed);
+  /* Digest 6.3: that CA as an anchor scoped to another uuid still authenticates nobody else;
+   * scoped to the client's uuid (as plgd installs its CA for the OBT), it does. */
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", other->cert, other->cert_len, root_pem, sizeof root_pem, &root_len),
+      OCF_OK);
+  len =
+      cert_cred("11111111-2222-4333-8444-555555555555", "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.failed);
+  len = cert_cred(OBT_UUID, "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
+  ocf_pki_ca_wipe(ca);
+  ocf_pki_ca_wipe(other);
+  test_free(ca);
+  test_free(other);
+  world_free(&w);
+}
+
+/* {"roles": [{credtype 8, credusage rolecert, publicdata PEM}]}, as IL clients assert them
+ * (digest 6.2: no credid, no subjectuuid). */
+static size_t roles_body(const char *pem, uint8_t *out, size_t cap) {
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, cap);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "roles");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credtype", 8);
+  ocf_rep_enc_kv_text(&e, "credusage", "oic.sec.cred.rolecert");
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_kv_text(&e, "data", pem);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t len = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+  return len;
+}
+
+/* A role certificate (role, authority from the issuer's CN) for uuid and pubkey, as the body of
+ * POST /oic/sec/roles; n_roles 0 makes an identity certificate instead. */
+static size_t role_post(const ocf_pki_ca *ca, const ocf_pki_rng *rng, const char *uuid, const uint8_t *pub,
+                        size_t pub_len, const char *role, uint8_t *body, size_t cap) {
+  static char pem[4096];
+  static uint8_t der[OCF_PKI_CERT_MAX];
+  ocf_pki_role r = {role, NULL};
+  ocf_pki_leaf leaf = {.uuid = uuid_of(uuid),
+                       .pubkey = pub,
+                       .pubkey_len = pub_len,
+                       .not_before = NOW_2025 - 86400,
+                       .not_after = NOW_2025 + 86400 * 365,
+                       .roles = role ? &r : NULL,
+                       .n_roles = role ? 1 : 0};
+  size_t der_len = 0, pem_len = 0;
+  assert_int_equal(ocf_pki_issue(ca, &leaf, rng, der, sizeof der, &der_len, NULL, NULL), OCF_OK);
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", der, der_len, pem, sizeof pem, &pem_len), OCF_OK);
+  return roles_body(pem, body, cap);
+}
+
+#define CLIENT_UUID "5b0e6a2c-7d1f-4e3a-9c8b-2a1d0f9e8c7b"
+
+/* Digest 2.8, 6.1: a client in a certificate session asserts a role certificate for its own key
+ * and uuid from a trusted CA; the session then holds the role and ACEs naming it apply, until the
+ * session ends. Every other certificate, and any assertion over a PSK session, is refused with
+ * the session's roles unchanged. */
+static void test_role_certificates_are_asserted_over_certificate_sessions(void **state) {
+  (void)state;
+  world w;
+  owned_world(&w, 67);
+  ocf_pki_rng rng = {w.o.sp.pf.random, w.o.sp.pf.ctx};
+  ocf_pki_ca *ca = TEST_NEW(ocf_pki_ca), *other = TEST_NEW(ocf_pki_ca);
+  assert_int_equal(ocf_pki_ca_create("Domain CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, ca),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_ca_create("Other CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, other),
+                   OCF_OK);
+  ocf_pki_csr csr;
+  get_csr(&w, &csr);
+  static char pem[4096], root_pem[4096];
+  static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0, len = 0, root_len = 0;
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", ca->cert, ca->cert_len, root_pem, sizeof root_pem, &root_len), OCF_OK);
+  len = cert_cred("*", "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  issue_pem(ca, &rng, NEW_DI, csr.pubkey, csr.pubkey_len, pem, sizeof pem, der, &der_len);
+  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  /* The role "lamp.admin" of the Domain CA may read /oic/sec/sp (SEC:acl2 role subject). */
+  changed(&w, "/oic/sec/acl2",
+          "{'aclist2': [{'subject': {'role': 'lamp.admin', 'authority': 'Domain CA'}, 'resources': [{'href': "
+          "'/oic/sec/sp'}], 'permission': 2}]}");
+  /* The client: its own key and an identity certificate for CLIENT_UUID. */
+  uint8_t k2[OCF_PKI_KEY_MAX], p2[OCF_PKI_PUBKEY_MAX], k3[OCF_PKI_KEY_MAX], p3[OCF_PKI_PUBKEY_MAX];
+  size_t k2_len = 0, p2_len = 0, k3_len = 0, p3_len = 0;
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k2, sizeof k2, &k2_len, p2, sizeof p2, &p2_len), OCF_OK);
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k3, sizeof k3, &k3_len, p3, sizeof p3, &p3_len), OCF_OK);
+  issue_pem(ca, &rng, CLIENT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
+  ocf_bytes anchor = {ca->cert, ca->cert_len}, chain[1];
+  ocf_dtls_profile p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
+  w.o2.cert_client = true;
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_UNAUTHORIZED);
+  /* Refused, 4.00: another key, another uuid, another CA, an identity certificate, a reserved role. */
+  static const struct {
+    const char *uuid, *role;
+    bool other_key, other_ca;
+  } bad[] = {
+      {CLIENT_UUID, "lamp.admin", true, false},      {OBT_UUID, "lamp.admin", false, false},
+      {CLIENT_UUID, "lamp.admin", false, true},      {CLIENT_UUID, NULL, false, false},
+      {CLIENT_UUID, "oic.role.admin", false, false},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    len = role_post(bad[i].other_ca ? other : ca, &rng, bad[i].uuid, bad[i].other_key ? p3 : p2,
+                    bad[i].other_key ? p3_len : p2_len, bad[i].role, body, sizeof body);
+    assert_int_equal(req_raw(&w, &w.o2, true, OCF_COAP_POST, "/oic/sec/roles", body, len),
+                     OCF_COAP_BAD_REQUEST);
+  }
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_UNAUTHORIZED);
+  /* The right one: 2.04; twice is not two entries; the role now grants R on sp. */
+  len = role_post(ca, &rng, CLIENT_UUID, p2, p2_len, "lamp.admin", body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o2, true, OCF_COAP_POST, "/oic/sec/roles", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(req_raw(&w, &w.o2, true, OCF_COAP_POST, "/oic/sec/roles", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_CONTENT);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/roles", NULL), OCF_COAP_CONTENT);
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *roles = ocf_rep_map_value(bytes_tree(t, w.o2.body, w.o2.len), "roles");
+  assert_int_equal(ocf_rep_count(roles), 1);
+  const ocf_rep_node *roleid = ocf_rep_map_value(ocf_rep_first(roles), "roleid");
+  char text[64];
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(roleid, "role"), text, sizeof text), OCF_OK);
+  assert_string_equal(text, "lamp.admin");
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(roleid, "authority"), text, sizeof text), OCF_OK);
+  assert_string_equal(text, "Domain CA");
+  test_free(t);
+  /* Over the owner's PSK session the same certificate is refused: no key binds it (4.03). */
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/roles", body, len), OCF_COAP_FORBIDDEN);
+  /* The roles vanish with the session (digest 2.8). */
+  assert_int_equal(ocf_stack_close(w.o2.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
+  ocf_sim_run_for(w.net, 100);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
+  assert_int_equal(req(&w, &w.o2, true, OCF_COAP_GET, "/oic/sec/sp", NULL), OCF_COAP_UNAUTHORIZED);
   ocf_pki_ca_wipe(ca);
   ocf_pki_ca_wipe(other);
   test_free(ca);
@@ -1075,6 +1222,7 @@ int main(void) {
       cmocka_unit_test(test_suite_mismatch_fails_cleanly),
       cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
+      cmocka_unit_test(test_role_certificates_are_asserted_over_certificate_sessions),
       cmocka_unit_test(test_key_pair_survives_restart_and_is_replaced_on_reset),
       cmocka_unit_test(test_owner_session_drops_replays_and_takes_reordered_records),
       cmocka_unit_test(test_handshake_flood_and_half_open_sessions_stay_bounded),

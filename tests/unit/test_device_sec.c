@@ -263,6 +263,69 @@ static void test_oxmsel_write_raises_the_new_pin_hook(void **state) {
   dfx_free(&f);
 }
 
+/* --- ACE validity periods (SEC:acl2 validity) ------------------------------------------------ */
+
+static int64_t fake_utc(void *user) { return *(const int64_t *)user; }
+
+/* An ACE with a validity period grants access only while the device's wall clock is inside it;
+ * a device without a wall clock never applies it (fail closed, acl_decide.h). */
+static void test_ace_validity_follows_the_wall_clock(void **state) {
+  (void)state;
+  static dfx f;
+  int64_t now = 1736899200; /* 2025-01-15T00:00:00Z */
+  ocf_device_config cfg;
+  ocf_device_config_init(&cfg);
+  cfg.device_types[0] = "oic.d.light";
+  cfg.n_device_types = 1;
+  cfg.utc_now = fake_utc;
+  cfg.event_user = &now;
+  dfx_init(&f, &cfg);
+  dfx_onboard(&f);
+  assert_int_equal(post_code(&f, "/oic/sec/pstat", "{'dos': {'s': 2}}", true), OCF_COAP_CHANGED);
+  assert_int_equal(code_of(&f, OCF_COAP_DELETE, "/oic/sec/acl2", true), OCF_COAP_DELETED);
+  assert_int_equal(post_code(&f, "/oic/sec/acl2",
+                             "{'aclist2': [{'subject': {'uuid': '" STRANGER "'}, 'resources': [{'href': "
+                             "'/switch'}], 'permission': 2, 'validity': [{'period': "
+                             "'20250101T000000Z/20250201T000000Z'}]}]}",
+                             true),
+                   OCF_COAP_CHANGED);
+  assert_int_equal(post_code(&f, "/oic/sec/pstat", "{'dos': {'s': 3}}", true), OCF_COAP_CHANGED);
+  dfx_session_close(&f);
+  dfx_session(&f, OCF_ACL_AUTH_PSK, STRANGER);
+  assert_int_equal(code_of(&f, OCF_COAP_GET, "/switch", true), OCF_COAP_CONTENT);
+  now = 1738368000; /* 2025-02-01T00:00:00Z: the period's end is exclusive */
+  assert_int_equal(code_of(&f, OCF_COAP_GET, "/switch", true), OCF_COAP_UNAUTHORIZED);
+  now = 1735689599; /* 2024-12-31T23:59:59Z */
+  assert_int_equal(code_of(&f, OCF_COAP_GET, "/switch", true), OCF_COAP_UNAUTHORIZED);
+  now = 1735689600; /* 2025-01-01T00:00:00Z */
+  assert_int_equal(code_of(&f, OCF_COAP_GET, "/switch", true), OCF_COAP_CONTENT);
+  f.dev->sec->utc_now = NULL; /* the same device without a wall clock */
+  assert_int_equal(code_of(&f, OCF_COAP_GET, "/switch", true), OCF_COAP_UNAUTHORIZED);
+  dfx_free(&f);
+}
+
+/* OBT 5.4 (digest 6): an OSCORE context of a type doxm.sct does not list is refused (4.00, no
+ * change); listed, it is taken. */
+static void test_oscore_contexts_need_their_credtype_in_sct(void **state) {
+  (void)state;
+  static const char ctx64[] =
+      "{'creds': [{'credtype': 64, 'subjectuuid': '" STRANGER "', 'privatedata': {'data': "
+      "h'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'encoding': "
+      "'oic.sec.encoding.raw'}, 'oscore': {'senderid': '01aabbccddeeff', 'recipientid': '01112233445566'}}]}";
+  static dfx f;
+  for (int with = 0; with < 2; with++) {
+    ocf_device_config cfg;
+    ocf_device_config_init(&cfg);
+    cfg.sct = with ? 1u | 64u : 1u;
+    dfx_init(&f, &cfg);
+    dfx_session(&f, OCF_ACL_AUTH_ANON_DTLS, NULL);
+    assert_int_equal(post_code(&f, "/oic/sec/cred", ctx64, true),
+                     with ? OCF_COAP_CHANGED : OCF_COAP_BAD_REQUEST);
+    assert_int_equal(models(&f)->cred.n, with ? 1 : 0);
+    dfx_free(&f);
+  }
+}
+
 /* --- DELETE and refused requests ------------------------------------------------------------- */
 
 static void test_delete_cred_and_acl2_by_id_and_subject(void **state) {
@@ -450,7 +513,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dots_written_deviceuuid_becomes_di, setup, teardown),
       cmocka_unit_test_setup_teardown(test_doc_closing_in_rfotm_resets_the_device, setup, teardown),
       cmocka_unit_test_setup_teardown(test_delete_cred_and_acl2_by_id_and_subject, setup, teardown),
+      cmocka_unit_test(test_oscore_contexts_need_their_credtype_in_sct),
       cmocka_unit_test(test_oxmsel_write_raises_the_new_pin_hook),
+      cmocka_unit_test(test_ace_validity_follows_the_wall_clock),
       cmocka_unit_test(test_state_survives_a_restart_and_a_refused_post_changes_no_byte),
       cmocka_unit_test(test_an_interrupted_otm_is_reset_at_load),
       cmocka_unit_test(test_a_damaged_store_refuses_to_start_until_wiped),

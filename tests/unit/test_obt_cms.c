@@ -642,6 +642,165 @@ static void test_pair_argument_checks(void **state) {
   free(w);
 }
 
+/* --- an external client (obt pair DEV --client UUID) ------------------------------------------ */
+
+/* A uuid of 16 printable bytes ("OCFexternalClnt1"): libcoap's -u takes the PSK identity as text. */
+static const ocf_uuid k_client = {
+    {'O', 'C', 'F', 'e', 'x', 't', 'e', 'r', 'n', 'a', 'l', 'C', 'l', 'n', 't', '1'}};
+
+static ocf_obt_pair_result client_run(world *w, ocf_obt_pair_action action, const ocf_uuid *client,
+                                      uint8_t *key_out) {
+  pair_ctx c = {.w = w};
+  ocf_obt_pair_params p = {.store = w->store,
+                           .action = action,
+                           .client = true,
+                           .wall_now = pair_wall,
+                           .on_done = on_pair_done,
+                           .user = &c,
+                           .key_out = key_out};
+  p.dev[0] = (ocf_obt_pair_device){w->out[0].uuid, w->targets[0].coaps};
+  p.dev[1] = (ocf_obt_pair_device){*client, {0}};
+  assert_int_equal(ocf_obt_pair(w->obt, &p, ocf_sim_now(w->net)), OCF_OK);
+  ocf_sim_flush(w->net);
+  assert_true(ocf_sim_run_until(w->net, pair_over, &c, 600000));
+  assert_false(ocf_obt_pair_running(w->obt));
+  return c.r;
+}
+
+/* The credtype-1 entries device i holds for subject u. */
+static size_t psks_for_uuid(world *w, size_t i, const ocf_uuid *u, const ocf_svr_cred_entry **first) {
+  size_t n = 0;
+  *first = NULL;
+  const ocf_svr_cred *c = &w->dev[i].cred;
+  for (size_t k = 0; k < c->n; k++)
+    if (c->e[k].credtype == 1 && !c->e[k].subject_any && ocf_uuid_equal(&c->e[k].subject, u)) {
+      if (!n) *first = &c->e[k];
+      n++;
+    }
+  return n;
+}
+
+static void test_pair_with_a_client_writes_one_device_only_and_keeps_no_key(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = two_owned(410);
+  size_t requests_1 = w->dev[1].owned_requests;
+  uint8_t key[OCF_OBT_PAIR_KEY_LEN] = {0};
+  ocf_obt_pair_result r = client_run(w, OCF_OBT_PAIR, &k_client, key);
+  assert_true(r.ok);
+  assert_true(r.client);
+  assert_true(r.side[1].ok);
+  assert_int_equal(r.side[1].credid, 0);
+  assert_true(ocf_uuid_equal(&r.side[1].uuid, &k_client));
+  const ocf_svr_cred_entry *e;
+  assert_int_equal(psks_for_uuid(w, 0, &k_client, &e), 1);
+  assert_int_equal(e->private_len, OCF_OBT_PAIR_KEY_LEN);
+  assert_memory_equal(e->private_data, key, sizeof key);
+  assert_false(all_zero(key, sizeof key));
+  assert_int_equal(r.side[0].credid, e->credid);
+  assert_int_equal(w->dev[1].owned_requests, requests_1); /* the other device saw nothing */
+  assert_int_equal(psks_for_uuid(w, 1, &k_client, &e), 0);
+  /* The store: credid 0 on the client's side, an audit entry naming the client, never the key. */
+  ocf_obt_pairing_record rec;
+  assert_int_equal(ocf_obt_store_pairing_get(w->store, &w->out[0].uuid, &k_client, &rec), OCF_OK);
+  assert_int_equal(rec.credid_a, r.side[0].credid);
+  assert_int_equal(rec.credid_b, 0);
+  audit_scan a = {.key = key};
+  assert_int_equal(ocf_obt_store_audit_list(w->store, scan_audit, &a), OCF_OK);
+  assert_string_equal(a.last_action, "pair");
+  assert_non_null(strstr(a.last_detail, "client"));
+  assert_false(a.key_seen);
+  FILE *f = fopen(w->db, "rb");
+  assert_non_null(f);
+  static uint8_t file[1 << 20];
+  size_t n = fread(file, 1, sizeof file, f);
+  fclose(f);
+  assert_null(memmem(file, n, key, sizeof key));
+
+  /* Again: the key is replaced (a lost key is never shown again, only replaced). */
+  uint8_t key2[OCF_OBT_PAIR_KEY_LEN] = {0};
+  r = client_run(w, OCF_OBT_PAIR, &k_client, key2);
+  assert_true(r.ok);
+  assert_int_equal(r.side[0].removed, 1);
+  assert_int_equal(psks_for_uuid(w, 0, &k_client, &e), 1);
+  assert_memory_equal(e->private_data, key2, sizeof key2);
+  assert_memory_not_equal(key, key2, sizeof key);
+
+  /* Unpairing removes the entry and the record; the owner credential stays. */
+  r = client_run(w, OCF_OBT_UNPAIR, &k_client, NULL);
+  assert_true(r.ok);
+  assert_true(r.client);
+  assert_int_equal(r.side[0].removed, 1);
+  assert_int_equal(psks_for_uuid(w, 0, &k_client, &e), 0);
+  assert_true(w->dev[0].has_owner_psk);
+  assert_int_equal(ocf_obt_store_pairing_get(w->store, &w->out[0].uuid, &k_client, &rec), OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_obt_store_audit_list(w->store, scan_audit, &a), OCF_OK);
+  assert_string_equal(a.last_action, "unpair");
+  assert_non_null(strstr(a.last_detail, "client"));
+  world_free(w);
+  free(w);
+}
+
+static void test_pair_with_a_client_fails_whole_on_the_device(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = two_owned(411);
+  /* No credtype 1 in sct: nothing written, no key out. */
+  w->dev[0].doxm.sct = 8;
+  uint8_t key[OCF_OBT_PAIR_KEY_LEN] = {0};
+  ocf_obt_pair_result r = client_run(w, OCF_OBT_PAIR, &k_client, key);
+  assert_false(r.ok);
+  assert_string_equal(r.side[0].failure.stage, "credential types");
+  assert_int_equal(w->dev[0].owned_requests, 1);
+  assert_true(all_zero(key, sizeof key));
+  ocf_obt_pairing_record rec;
+  assert_int_equal(ocf_obt_store_pairing_get(w->store, &w->out[0].uuid, &k_client, &rec), OCF_ERR_NOT_FOUND);
+  /* The POST refused: the device is cleaned up again (undone), no record, no key. */
+  w->dev[0].doxm.sct = 9;
+  w->dev[0].owned_hook = refuse_post;
+  r = client_run(w, OCF_OBT_PAIR, &k_client, key);
+  assert_false(r.ok);
+  assert_string_equal(r.side[0].failure.stage, "post cred");
+  assert_true(r.side[0].undone);
+  assert_false(r.side[0].left);
+  const ocf_svr_cred_entry *e;
+  assert_int_equal(psks_for_uuid(w, 0, &k_client, &e), 0);
+  assert_true(all_zero(key, sizeof key));
+  assert_int_equal(ocf_obt_store_pairing_get(w->store, &w->out[0].uuid, &k_client, &rec), OCF_ERR_NOT_FOUND);
+  world_free(w);
+  free(w);
+}
+
+static void test_pair_with_a_client_argument_checks(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = two_owned(412);
+  pair_ctx c = {.w = w};
+  ocf_obt_pair_params p = {.store = w->store,
+                           .action = OCF_OBT_PAIR,
+                           .client = true,
+                           .wall_now = pair_wall,
+                           .on_done = on_pair_done,
+                           .user = &c};
+  p.dev[0] = (ocf_obt_pair_device){w->out[0].uuid, w->targets[0].coaps};
+  ocf_time_ms now = ocf_sim_now(w->net);
+  p.dev[1].uuid = w->out[1].uuid; /* a device of the domain is paired as a device */
+  assert_int_equal(ocf_obt_pair(w->obt, &p, now), OCF_ERR_STATE);
+  p.dev[1].uuid = w->domain.tool_uuid; /* the owner credential's subject */
+  assert_int_equal(ocf_obt_pair(w->obt, &p, now), OCF_ERR_INVALID_ARG);
+  p.dev[1].uuid = w->out[0].uuid; /* itself */
+  assert_int_equal(ocf_obt_pair(w->obt, &p, now), OCF_ERR_INVALID_ARG);
+  memset(&p.dev[1].uuid, 0, sizeof p.dev[1].uuid);
+  assert_int_equal(ocf_obt_pair(w->obt, &p, now), OCF_ERR_INVALID_ARG);
+  p.action = OCF_OBT_UNPAIR;
+  p.dev[1].uuid = w->out[1].uuid;
+  assert_int_equal(ocf_obt_pair(w->obt, &p, now), OCF_ERR_STATE);
+  assert_false(ocf_obt_pair_running(w->obt));
+  assert_int_equal(w->dev[0].owned_requests, 0);
+  world_free(w);
+  free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_check_accepts_a_device_with_credtype_1),
@@ -656,6 +815,9 @@ int main(void) {
       cmocka_unit_test(test_a_failing_second_device_leaves_no_half_pairing),
       cmocka_unit_test(test_a_failed_undo_is_reported_as_left),
       cmocka_unit_test(test_pair_argument_checks),
+      cmocka_unit_test(test_pair_with_a_client_writes_one_device_only_and_keeps_no_key),
+      cmocka_unit_test(test_pair_with_a_client_fails_whole_on_the_device),
+      cmocka_unit_test(test_pair_with_a_client_argument_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -415,6 +415,132 @@ static void test_cred_oscore_and_handle_entries_round_trip(void **state) {
   EXPECT_STORE_ROUND_TRIP(ocf_svr_cred_encode, ocf_svr_cred_decode_update, ocf_svr_cred, m);
 }
 
+#define SECRET32 "h'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'"
+#define RAW(d) "'privatedata': {'data': " d ", 'encoding': 'oic.sec.encoding.raw'}"
+#define OSC(type, osc)                                                                                       \
+  "{'creds': [{'credtype': " type ", 'subjectuuid': '" PEER "', " RAW(SECRET32) ", 'oscore': " osc "}]}"
+
+/* S003 6.3, 6.4 (digest 6.4, 6.5): the three OSCORE context shapes are taken, kept across the
+ * store and shown in a GET without their Master Secret. */
+static void test_cred_oscore_pairwise_and_ssm_contexts(void **state) {
+  ocf_svr_cred *m = *state;
+  uint64_t seed = 7;
+  ocf_svr_ctx ctx = client_ctx(OCF_DOS_RFPRO, false, &seed);
+  ocf_svr_report r;
+  APPLY(m, OSC("64", "{'senderid': '01aabb', 'recipientid': '01ccddeeff0011'}"), &ctx, &r);
+  APPLY(m, OSC("128", "{'senderid': '020102', 'desc': 'lights'}"), &ctx, &r);
+  APPLY(m, OSC("256", "{'recipientid': '020304', 'desc': ''}"), &ctx, &r);
+  APPLY(m,
+        "{'creds': [{'credtype': 256, 'subjectuuid': '" PEER "', 'privatedata': {'data': "
+        "'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', 'encoding': 'oic.sec.encoding.base64'}, "
+        "'oscore': {'recipientid': '020305'}}]}",
+        &ctx, &r); /* base64 is stored decoded */
+  assert_int_equal(m->n, 4);
+  assert_string_equal(m->e[0].senderid, "01aabb");
+  assert_string_equal(m->e[0].recipientid, "01ccddeeff0011");
+  assert_string_equal(m->e[1].desc, "lights");
+  assert_string_equal(m->e[2].recipientid, "020304");
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(m->e[i].private_len, 32);
+    assert_int_equal(m->e[i].private_encoding, OCF_CRED_ENC_RAW);
+    assert_memory_equal(m->e[i].private_data, m->e[0].private_data, 32);
+  }
+  EXPECT_STORE_ROUND_TRIP(ocf_svr_cred_encode, ocf_svr_cred_decode_update, ocf_svr_cred, m);
+  /* GET: the oscore map as given, privatedata h'' */
+  uint8_t buf[2048];
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, buf, sizeof buf);
+  ocf_svr_cred_encode(m, 0, &e);
+  size_t len;
+  assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+  for (size_t i = 0; i + 8 <= len; i++) assert_memory_not_equal(buf + i, m->e[0].private_data + 8, 8);
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *root = bytes_tree(t, buf, len);
+  size_t i = 0;
+  for (const ocf_rep_node *c = ocf_rep_first(ocf_rep_map_value(root, "creds")); c; c = ocf_rep_next(c), i++) {
+    ocf_bytes data;
+    assert_int_equal(ocf_rep_get_bytes(ocf_rep_map_value(ocf_rep_map_value(c, "privatedata"), "data"), &data),
+                     OCF_OK);
+    assert_int_equal(data.len, 0);
+    const ocf_rep_node *osc = ocf_rep_map_value(c, "oscore");
+    assert_non_null(osc);
+    assert_true((ocf_rep_map_value(osc, "senderid") != NULL) == (i < 2));
+    assert_true((ocf_rep_map_value(osc, "recipientid") != NULL) == (i != 1));
+  }
+  assert_int_equal(i, 4);
+  test_free(t);
+}
+
+/* Malformed OSCORE contexts: 4.00 and nothing changes (EXPECT checks the model is untouched). */
+static void test_cred_oscore_malformed_contexts_are_refused(void **state) {
+  ocf_svr_cred *m = *state;
+  uint64_t seed = 7;
+  ocf_svr_ctx ctx = client_ctx(OCF_DOS_RFPRO, false, &seed);
+  ocf_svr_report r;
+  APPLY(m, OSC("64", "{'senderid': '01aabb', 'recipientid': '01ccdd'}"), &ctx, &r);
+  static const struct {
+    const char *diag;
+    ocf_svr_ekind kind;
+    const char *where;
+  } CASES[] = {
+      {OSC("64", "{'senderid': '01AABB', 'recipientid': '01ccde'}"), OCF_SVR_E_RANGE,
+       "creds[0].oscore.senderid"},
+      {OSC("64", "{'senderid': '01aabb', 'recipientid': '01aabbccddeeff00'}"), OCF_SVR_E_TOO_LARGE,
+       "creds[0].oscore.recipientid"},
+      {OSC("64", "{'senderid': '01a', 'recipientid': '01ccde'}"), OCF_SVR_E_RANGE,
+       "creds[0].oscore.senderid"},
+      {OSC("64", "{'senderid': '0x01aa', 'recipientid': '01ccde'}"), OCF_SVR_E_RANGE,
+       "creds[0].oscore.senderid"},
+      {OSC("64", "{'senderid': '02aabb', 'recipientid': '01ccde'}"), OCF_SVR_E_RANGE,
+       "creds[0].oscore.senderid"},
+      {OSC("64", "{'senderid': '01aabb', 'recipientid': '02ccde'}"), OCF_SVR_E_RANGE,
+       "creds[0].oscore.recipientid"},
+      {OSC("64", "{'senderid': '01aabb'}"), OCF_SVR_E_MISSING, "creds[0].oscore.recipientid"},
+      {OSC("64", "{'recipientid': '01ccde'}"), OCF_SVR_E_MISSING, "creds[0].oscore.senderid"},
+      {OSC("64", "{'senderid': '01aabc', 'recipientid': '01ccdd'}"), OCF_SVR_E_CONFLICT,
+       "creds[0].oscore.recipientid"}, /* the recipientid of the entry already held */
+      {OSC("128", "{'senderid': '01aabb'}"), OCF_SVR_E_RANGE, "creds[0].oscore.senderid"},
+      {OSC("128", "{'senderid': '02aabb', 'recipientid': '02ccde'}"), OCF_SVR_E_CONFLICT,
+       "creds[0].oscore.recipientid"},
+      {OSC("256", "{'recipientid': '01aabb'}"), OCF_SVR_E_RANGE, "creds[0].oscore.recipientid"},
+      {OSC("256", "{'senderid': '02aabb', 'recipientid': '02ccde'}"), OCF_SVR_E_CONFLICT,
+       "creds[0].oscore.senderid"},
+      {OSC("256", "{'desc': 'x'}"), OCF_SVR_E_MISSING, "creds[0].oscore.recipientid"},
+      {"{'creds': [{'credtype': 64, 'subjectuuid': '" PEER "', " RAW(SECRET32) "}]}", OCF_SVR_E_MISSING,
+       "creds[0].oscore"},
+      {"{'creds': [{'credtype': 1, 'subjectuuid': '" PEER
+       "', " RAW("h'000102030405060708090a0b0c0d0e0f'") ", 'oscore': {'senderid': '01aabb'}}]}",
+       OCF_SVR_E_CONFLICT, "creds[0].oscore"},
+      {"{'creds': [{'credtype': 128, 'subjectuuid': '" PEER "', 'oscore': {'senderid': '02aabb'}}]}",
+       OCF_SVR_E_MISSING, "creds[0].privatedata"},
+      {"{'creds': [{'credtype': 128, 'subjectuuid': '" PEER
+       "', " RAW("h'0001020304050607080910111213141516'") ", 'oscore': {'senderid': '02aabb'}}]}",
+       OCF_SVR_E_RANGE, "creds[0].privatedata.data"},
+      {"{'creds': [{'credtype': 128, 'subjectuuid': '" PEER "', 'privatedata': {'data': 'x', 'encoding': "
+       "'oic.sec.encoding.pem'}, 'oscore': {'senderid': '02aabb'}}]}",
+       OCF_SVR_E_RANGE, "creds[0].privatedata.data"},
+      /* a good entry then a bad one: neither is taken (digest 2.0) */
+      {"{'creds': ["
+       "{'credtype': 128, 'subjectuuid': '" PEER
+       "', " RAW(SECRET32) ", 'oscore': {'senderid': "
+                           "'02aabb'}}, {'credtype': 256, 'subjectuuid': '" PEER
+                           "', " RAW(SECRET32) ", 'oscore': {'recipientid': "
+                                               "'02AA'}}]}",
+       OCF_SVR_E_RANGE, "creds[1].oscore.recipientid"},
+  };
+  for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++)
+    EXPECT(m, CASES[i].diag, &ctx, CASES[i].kind, CASES[i].where);
+  /* replacing the held entry by its credid may keep its recipientid */
+  char diag[512];
+  snprintf(diag, sizeof diag,
+           "{'creds': [{'credid': %u, 'credtype': 64, 'subjectuuid': '" PEER
+           "', " RAW(SECRET32) ", 'oscore': {'senderid': '01eeff', 'recipientid': '01ccdd'}}]}",
+           (unsigned)m->e[0].credid);
+  APPLY(m, diag, &ctx, &r);
+  assert_int_equal(m->n, 1);
+  assert_string_equal(m->e[0].senderid, "01eeff");
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -435,6 +561,8 @@ int main(void) {
       T(test_cred_delete_by_id_subject_and_all),
       T(test_cred_get_never_reveals_secrets),
       T(test_cred_oscore_and_handle_entries_round_trip),
+      T(test_cred_oscore_pairwise_and_ssm_contexts),
+      T(test_cred_oscore_malformed_contexts_are_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -394,6 +394,10 @@ static void record_peer(ocf_dtls_session *s, ocf_dtls_tls *t) {
     if (peer && t->verify != OCF_DTLS_VERIFY_NONE && mbedtls_ssl_get_verify_result(&t->ssl) == 0) {
       info->auth = OCF_DTLS_AUTH_CERT;
       info->has_peer_uuid = cn_uuid(peer, &info->peer_uuid);
+      /* the key as DER SPKI, written at the end of the buffer by mbedTLS */
+      int n = mbedtls_pk_write_pubkey_der(&peer->pk, info->peer_key, sizeof info->peer_key);
+      if (n > 0) memmove(info->peer_key, info->peer_key + sizeof info->peer_key - (size_t)n, (size_t)n);
+      info->peer_key_len = n > 0 ? (size_t)n : 0;
     }
     break;
   }

@@ -183,6 +183,52 @@ ocf_err ocf_pki_cert_subject(const uint8_t *der, size_t len, uint8_t *pub, size_
   return err;
 }
 
+/* An attribute of a name as text: printable ASCII only, shorter than cap. */
+static ocf_err name_text(const mbedtls_x509_buf *v, char *out, size_t cap) {
+  if (v->len == 0 || v->len >= cap) return OCF_ERR_TOO_LARGE;
+  for (size_t i = 0; i < v->len; i++)
+    if (v->p[i] < 0x20 || v->p[i] > 0x7E) return OCF_ERR_TOO_LARGE;
+  memcpy(out, v->p, v->len);
+  out[v->len] = '\0';
+  return OCF_OK;
+}
+
+/* The value of attribute oid in name, or NULL. */
+static const mbedtls_x509_buf *name_attr(const mbedtls_x509_name *n, const char *oid, size_t oid_len) {
+  for (; n; n = n->next)
+    if (n->oid.len == oid_len && !memcmp(n->oid.p, oid, oid_len)) return &n->val;
+  return NULL;
+}
+
+ocf_err ocf_pki_cert_role(const uint8_t *der, size_t len, char *role, size_t role_cap, char *authority,
+                          size_t authority_cap) {
+  static const char cn_oid[] = MBEDTLS_OID_AT_CN, ou_oid[] = MBEDTLS_OID_AT_ORG_UNIT;
+  if (!der || !len || !role || !role_cap || !authority || !authority_cap) return OCF_ERR_INVALID_ARG;
+  mbedtls_x509_crt crt;
+  mbedtls_x509_crt_init(&crt);
+  int rc = mbedtls_x509_crt_parse_der(&crt, der, len);
+  ocf_err err = rc == 0                               ? OCF_ERR_NOT_FOUND
+                : rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? OCF_ERR_NO_MEMORY
+                                                      : OCF_ERR_MALFORMED;
+  for (const mbedtls_x509_sequence *s = &crt.subject_alt_names; rc == 0 && err == OCF_ERR_NOT_FOUND && s;
+       s = s->next) {
+    mbedtls_x509_subject_alternative_name san;
+    if (!s->buf.p || mbedtls_x509_parse_subject_alt_name(&s->buf, &san) != 0) continue;
+    if (san.type == MBEDTLS_X509_SAN_DIRECTORY_NAME) {
+      const mbedtls_x509_buf *cn = name_attr(&san.san.directory_name, cn_oid, sizeof cn_oid - 1);
+      const mbedtls_x509_buf *ou = name_attr(&san.san.directory_name, ou_oid, sizeof ou_oid - 1);
+      if (!ou) ou = name_attr(&crt.issuer, cn_oid, sizeof cn_oid - 1); /* digest §6.1 */
+      if (cn) {
+        err = name_text(cn, role, role_cap);
+        if (err == OCF_OK) err = ou ? name_text(ou, authority, authority_cap) : OCF_ERR_MALFORMED;
+      }
+    }
+    mbedtls_x509_free_subject_alt_name(&san);
+  }
+  mbedtls_x509_crt_free(&crt);
+  return err;
+}
+
 /* The CRL's signature with the key of the anchor whose subject is its issuer. */
 static bool crl_signed_by_anchor(const mbedtls_x509_crl *crl, const ocf_bytes *anchors, size_t n) {
   const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl->MBEDTLS_PRIVATE(sig_md));

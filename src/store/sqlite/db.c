@@ -226,7 +226,8 @@ static ocf_err count_rows(ocf_obt_store *s, const char *sql, int64_t *n) { retur
 /* Everything of an earlier domain; secure_delete overwrites the freed content. */
 static const char k_wipe_sql[] =
     "DELETE FROM secrets; DELETE FROM domain_values; DELETE FROM steps; DELETE FROM devices;"
-    "DELETE FROM audit; DELETE FROM pairings; DELETE FROM domain; DELETE FROM key_params";
+    "DELETE FROM audit; DELETE FROM pairings; DELETE FROM applied; DELETE FROM domain; DELETE FROM "
+    "key_params";
 
 static ocf_err create_domain(ocf_obt_store *s, const ocf_obt_domain *domain, const ocf_obt_store_key *key,
                              bool replace, ocf_obt_wall_ms now) {

@@ -1,0 +1,338 @@
+/* obt apply's policy file, the per-device difference and the edit job (<ocf/ocf_obt_policy.h>,
+ * ADR 0023): the parser on good and bad files (line numbers), the diff's ownership rule, and
+ * the step function against scripted answers (writes, rollback, the RFNOP bracket, purge). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <ocf/ocf_obt_policy.h>
+
+static const ocf_uuid k_a = {{0xa0, 1, 2, 3, 4, 5, 0x46, 7, 0x88, 9, 10, 11, 12, 13, 14, 15}};
+static const ocf_uuid k_b = {{0xb0, 1, 2, 3, 4, 5, 0x46, 7, 0x88, 9, 10, 11, 12, 13, 14, 15}};
+#define UA "a0010203-0405-4607-8809-0a0b0c0d0e0f"
+#define UB "b0010203-0405-4607-8809-0a0b0c0d0e0f"
+
+/* "lamp" is a device name the store knows; "twin" names two devices. */
+static ocf_err resolve(void *user, const char *name, ocf_uuid *out, const char **why) {
+  (void)user;
+  if (strcmp(name, "lamp") == 0) {
+    *out = k_b;
+    return OCF_OK;
+  }
+  if (strcmp(name, "twin") == 0) {
+    *why = "two devices are named twin: use the uuid";
+    return OCF_ERR_INVALID_ARG;
+  }
+  return OCF_ERR_NOT_FOUND;
+}
+
+static ocf_err parse(const char *text, ocf_obt_policy *p, ocf_obt_policy_error *e) {
+  return ocf_obt_policy_parse(text, strlen(text), resolve, NULL, p, e);
+}
+
+static void test_parse_a_policy(void **state) {
+  (void)state;
+  ocf_obt_policy *p = malloc(sizeof *p);
+  ocf_obt_policy_error e;
+  const char *text = "# the lab\n"
+                     "device sw " UA "   # an alias\n"
+                     "\n"
+                     "pair sw lamp\n"
+                     "allow sw \"lamp\" /switch RU\n"
+                     "ace " UB " subject=anon-clear res=/oic/d,/oic/p perm=R\n"
+                     "ace lamp subject=uuid:sw res=* perm=-R--- validity=20260101T000000Z/P30D\n";
+  assert_int_equal(parse(text, p, &e), OCF_OK);
+  assert_int_equal(p->n_aliases, 1);
+  assert_int_equal(p->n_pairs, 1);
+  assert_true(ocf_obt_policy_has_pair(p, &k_b, &k_a));
+  assert_int_equal(p->n_aces, 3);
+  assert_true(ocf_uuid_equal(&p->aces[0].device, &k_b));
+  assert_int_equal(p->aces[0].ace.subject, OCF_OBT_SUBJECT_UUID);
+  assert_true(ocf_uuid_equal(&p->aces[0].ace.uuid, &k_a));
+  assert_string_equal(p->aces[0].ace.res[0].text, "/switch");
+  assert_int_equal(p->aces[0].ace.permission, OCF_OBT_PERM_R | OCF_OBT_PERM_U);
+  assert_int_equal(p->aces[1].ace.n_res, 2);
+  assert_int_equal(p->aces[2].ace.subject, OCF_OBT_SUBJECT_UUID);
+  assert_int_equal(p->aces[2].ace.n_validity, 1);
+  assert_int_equal(p->aces[2].line, 7);
+  free(p);
+}
+
+static void expect_error(const char *text, unsigned line, const char *needle) {
+  ocf_obt_policy *p = malloc(sizeof *p);
+  ocf_obt_policy_error e;
+  assert_int_not_equal(parse(text, p, &e), OCF_OK);
+  if (e.line != line || !strstr(e.msg, needle)) fail_msg("line %u '%s' for %s", e.line, e.msg, text);
+  assert_int_equal(p->n_aces + p->n_pairs + p->n_aliases, 0); /* cleared */
+  free(p);
+}
+
+static void test_parse_errors_name_the_line(void **state) {
+  (void)state;
+  expect_error("pair " UA " " UB "\nallow " UA " " UB " /switch RX\n", 2, "");
+  expect_error("\n\nfrobnicate x\n", 3, "a line starts with");
+  expect_error("pair " UA " " UA "\n", 1, "itself");
+  expect_error("pair " UA " " UB "\npair " UB " " UA "\n", 2, "same pair as line 1");
+  expect_error("allow " UA " lamp /switch R\nallow " UA " lamp /switch R\n", 2, "same ACE as line 1");
+  expect_error("allow " UA " nobody /switch R\n", 1, "'nobody' is no alias");
+  expect_error("allow " UA " twin /switch R\n", 1, "use the uuid");
+  expect_error("allow " UA " lamp switch R\n", 1, "absolute path");
+  expect_error("group lights " UA "\n", 1, "groups");
+  expect_error("ace lamp subject=anon-clear res=rt:oic.r.switch.binary perm=R\n", 1, "href or wildcard");
+  expect_error("ace lamp subject=anon-clear perm=R\n", 1, "incomplete ACE");
+  expect_error("ace lamp subject=anon-clear res=/x perm=R colour=red\n", 1, "unknown key");
+  expect_error("device sw " UA "\ndevice sw " UB "\n", 2, "twice");
+  expect_error("allow \"" UA " lamp /x R\n", 1, "quote");
+  char *long_line = malloc(2000);
+  memset(long_line, 'x', 1999);
+  long_line[1999] = '\0';
+  expect_error(long_line, 1, "longer than 1024");
+  free(long_line);
+  ocf_obt_policy *p = malloc(sizeof *p);
+  ocf_obt_policy_error e;
+  assert_int_equal(ocf_obt_policy_parse("pair\0x", 6, resolve, NULL, p, &e), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_policy_parse("", 0, resolve, NULL, p, &e), OCF_OK);
+  free(p);
+}
+
+/* --- diff ------------------------------------------------------------------------------------- */
+
+static ocf_obt_ace allow_ace(const char *href, uint32_t aceid) {
+  ocf_obt_ace a;
+  ocf_obt_ace_allow_device(&a, &k_a, href, OCF_OBT_PERM_R);
+  a.aceid = aceid;
+  return a;
+}
+
+static void test_diff_adds_missing_removes_only_its_own(void **state) {
+  (void)state;
+  ocf_obt_acl *have = calloc(1, sizeof *have);
+  ocf_obt_acl_diff *d = malloc(sizeof *d);
+  have->n = 3;
+  have->ace[0] = allow_ace("/default", 1);                                 /* not ours (onboarding default) */
+  have->ace[1] = allow_ace("/old", 5);                                     /* ours, no longer wanted */
+  have->ace[2] = allow_ace("/keep", 6);                                    /* ours, wanted */
+  ocf_obt_owned_ace owned[3] = {{.aceid = 5}, {.aceid = 6}, {.aceid = 9}}; /* 9: gone from the device */
+  ocf_obt_ace_spec(&have->ace[1], owned[0].spec);
+  ocf_obt_ace_spec(&have->ace[2], owned[1].spec);
+  snprintf(owned[2].spec, sizeof owned[2].spec, "whatever");
+  ocf_obt_ace want[2] = {allow_ace("/keep", 0), allow_ace("/new", 0)};
+  assert_int_equal(ocf_obt_acl_diff_compute(want, 2, have, owned, 3, d), OCF_OK);
+  assert_int_equal(d->n_add, 1);
+  assert_string_equal(d->add[0].res[0].text, "/new");
+  assert_int_equal(d->n_remove, 1);
+  assert_int_equal(d->remove[0].aceid, 5);
+  assert_int_equal(d->n_forget, 1);
+  assert_int_equal(d->forget[0], 9);
+  /* A wanted ACE the device holds without us is not added again; an owned ACE someone rewrote is
+   * no longer ours (forgotten, not removed). */
+  ocf_obt_ace want2[1] = {allow_ace("/default", 0)};
+  have->ace[1].permission = OCF_OBT_PERM_U;
+  assert_int_equal(ocf_obt_acl_diff_compute(want2, 1, have, owned, 2, d), OCF_OK);
+  assert_int_equal(d->n_add, 0);
+  assert_int_equal(d->n_remove, 1);
+  assert_int_equal(d->remove[0].aceid, 6);
+  assert_int_equal(d->n_forget, 1);
+  assert_int_equal(d->forget[0], 5);
+  /* Once applied, nothing is left to do. */
+  have->n = 2;
+  have->ace[1] = allow_ace("/new", 7);
+  ocf_obt_owned_ace owned2[1] = {{.aceid = 7}};
+  ocf_obt_ace_spec(&have->ace[1], owned2[0].spec);
+  ocf_obt_ace want3[1] = {allow_ace("/new", 0)};
+  assert_int_equal(ocf_obt_acl_diff_compute(want3, 1, have, owned2, 1, d), OCF_OK);
+  assert_int_equal(d->n_add + d->n_remove + d->n_forget, 0);
+  free(have);
+  free(d);
+}
+
+static void test_pair_held_checks_both_credids(void **state) {
+  (void)state;
+  ocf_obt_creds_read *ca = calloc(1, sizeof *ca), *cb = calloc(1, sizeof *cb);
+  ocf_obt_pairing_record rec = {.a = k_a, .b = k_b, .credid_a = 3, .credid_b = 4};
+  ca->n = cb->n = 1;
+  ca->entries[0] = (ocf_obt_cred_info){.credid = 3, .credtype = 1, .subject = k_b};
+  cb->entries[0] = (ocf_obt_cred_info){.credid = 4, .credtype = 1, .subject = k_a};
+  assert_true(ocf_obt_pair_held(&rec, ca, cb));
+  cb->entries[0].credid = 5;
+  assert_false(ocf_obt_pair_held(&rec, ca, cb));
+  free(ca);
+  free(cb);
+}
+
+/* --- the edit job ------------------------------------------------------------------------------ */
+
+static const uint8_t k_pstat_rfpro[] = {0xa1, 0x63, 'd', 'o', 's', 0xa1, 0x61, 's', 0x02};
+static const uint8_t k_pstat_rfnop[] = {0xa1, 0x63, 'd', 'o', 's', 0xa1, 0x61, 's', 0x03};
+
+typedef struct script {
+  ocf_obt_edit_job *job;
+  ocf_obt_prov_request req;
+  ocf_obt_prov_failure fail;
+  uint8_t buf[4096];
+} script;
+
+static ocf_obt_prov_next answer(script *s, uint16_t code, const uint8_t *payload, size_t len) {
+  ocf_obt_prov_response rsp = {code, payload, len};
+  return ocf_obt_edit_step(s->job, &rsp, &s->req, &s->fail);
+}
+
+static ocf_obt_prov_next answer_acl(script *s, const ocf_obt_ace *aces, size_t n) {
+  size_t len = 0;
+  assert_int_equal(ocf_obt_acl_encode_post(aces, n, s->buf, sizeof s->buf, &len), OCF_OK);
+  return answer(s, 205, s->buf, len);
+}
+
+static void expect(script *s, ocf_obt_prov_next next, uint8_t method, const char *href) {
+  assert_int_equal(next, OCF_OBT_PROV_SEND);
+  assert_int_equal(s->req.method, method);
+  assert_string_equal(s->req.href, href);
+}
+
+static void test_edit_applies_in_rfnop_and_goes_back(void **state) {
+  (void)state;
+  script *s = calloc(1, sizeof *s);
+  s->job = calloc(1, sizeof *s->job);
+  ocf_obt_acl_diff *d = calloc(1, sizeof *d);
+  d->n_add = 1;
+  d->add[0] = allow_ace("/new", 0);
+  d->n_remove = 1;
+  d->remove[0] = allow_ace("/old", 5);
+  assert_int_equal(ocf_obt_edit_job_apply(s->job, d), OCF_OK);
+  expect(s, ocf_obt_edit_step(s->job, NULL, &s->req, &s->fail), 1, "/oic/sec/pstat");
+  expect(s, answer(s, 205, k_pstat_rfnop, sizeof k_pstat_rfnop), 2, "/oic/sec/pstat");
+  expect(s, answer(s, 204, NULL, 0), 1, "/oic/sec/acl2");
+  ocf_obt_ace before[2] = {allow_ace("/default", 1), allow_ace("/old", 5)};
+  expect(s, answer_acl(s, before, 2), 4, "/oic/sec/acl2?aceid=5");
+  expect(s, answer(s, 202, NULL, 0), 2, "/oic/sec/acl2");
+  expect(s, answer(s, 204, NULL, 0), 1, "/oic/sec/acl2");
+  ocf_obt_ace after[2] = {allow_ace("/default", 1), allow_ace("/new", 8)};
+  expect(s, answer_acl(s, after, 2), 2, "/oic/sec/pstat"); /* back to RFNOP */
+  assert_int_equal(answer(s, 204, NULL, 0), OCF_OBT_PROV_DONE);
+  assert_int_equal(s->job->added[0], 8);
+  assert_true(s->job->was_rfnop);
+  free(d);
+  free(s->job);
+  free(s);
+}
+
+static void test_edit_rolls_back_when_a_write_fails(void **state) {
+  (void)state;
+  script *s = calloc(1, sizeof *s);
+  s->job = calloc(1, sizeof *s->job);
+  ocf_obt_acl_diff *d = calloc(1, sizeof *d);
+  d->n_add = 2;
+  d->add[0] = allow_ace("/new", 0);
+  d->add[1] = allow_ace("/other", 0);
+  d->n_remove = 1;
+  d->remove[0] = allow_ace("/old", 5);
+  assert_int_equal(ocf_obt_edit_job_apply(s->job, d), OCF_OK);
+  expect(s, ocf_obt_edit_step(s->job, NULL, &s->req, &s->fail), 1, "/oic/sec/pstat");
+  expect(s, answer(s, 205, k_pstat_rfpro, sizeof k_pstat_rfpro), 1, "/oic/sec/acl2");
+  ocf_obt_ace before[1] = {allow_ace("/old", 5)};
+  expect(s, answer_acl(s, before, 1), 4, "/oic/sec/acl2?aceid=5");
+  expect(s, answer(s, 202, NULL, 0), 2, "/oic/sec/acl2");
+  expect(s, answer(s, 204, NULL, 0), 2, "/oic/sec/acl2");
+  expect(s, answer(s, 500, (const uint8_t *)"full", 4), 1, "/oic/sec/acl2"); /* rollback reads */
+  ocf_obt_ace now[1] = {allow_ace("/new", 9)};
+  expect(s, answer_acl(s, now, 1), 4, "/oic/sec/acl2?aceid=9");
+  expect(s, answer(s, 202, NULL, 0), 2, "/oic/sec/acl2"); /* /old again, aceid 5 */
+  ocf_obt_acl *posted = calloc(1, sizeof *posted);
+  assert_int_equal(ocf_obt_acl_parse(s->req.body, s->req.len, posted), OCF_OK);
+  assert_int_equal(posted->ace[0].aceid, 5);
+  assert_string_equal(posted->ace[0].res[0].text, "/old");
+  assert_int_equal(answer(s, 204, NULL, 0), OCF_OBT_PROV_FAIL);
+  assert_true(s->job->undone);
+  assert_false(s->job->left);
+  assert_string_equal(s->fail.stage, "post ACE");
+  assert_int_equal(s->fail.code, 500);
+  free(posted);
+  free(d);
+  free(s->job);
+  free(s);
+}
+
+static void test_edit_refuses_when_the_acl_changed(void **state) {
+  (void)state;
+  script *s = calloc(1, sizeof *s);
+  s->job = calloc(1, sizeof *s->job);
+  ocf_obt_acl_diff *d = calloc(1, sizeof *d);
+  d->n_remove = 1;
+  d->remove[0] = allow_ace("/old", 5);
+  assert_int_equal(ocf_obt_edit_job_apply(s->job, d), OCF_OK);
+  expect(s, ocf_obt_edit_step(s->job, NULL, &s->req, &s->fail), 1, "/oic/sec/pstat");
+  expect(s, answer(s, 205, k_pstat_rfpro, sizeof k_pstat_rfpro), 1, "/oic/sec/acl2");
+  ocf_obt_ace other[1] = {allow_ace("/rewritten", 5)};
+  assert_int_equal(answer_acl(s, other, 1), OCF_OBT_PROV_FAIL);
+  assert_string_equal(s->fail.stage, "check acl2");
+  free(d);
+  free(s->job);
+  free(s);
+}
+
+static void test_purge_removes_aces_and_pairwise_creds(void **state) {
+  (void)state;
+  script *s = calloc(1, sizeof *s);
+  s->job = calloc(1, sizeof *s->job);
+  assert_int_equal(ocf_obt_edit_job_purge(s->job, &k_a), OCF_OK);
+  expect(s, ocf_obt_edit_step(s->job, NULL, &s->req, &s->fail), 1, "/oic/sec/pstat");
+  expect(s, answer(s, 205, k_pstat_rfpro, sizeof k_pstat_rfpro), 1, "/oic/sec/acl2");
+  ocf_obt_ace acl[2] = {allow_ace("/switch", 4), allow_ace("/x", 7)};
+  acl[1].uuid = k_b; /* another device's: stays */
+  expect(s, answer_acl(s, acl, 2), 4, "/oic/sec/acl2?aceid=4");
+  expect(s, answer(s, 202, NULL, 0), 1, "/oic/sec/cred");
+  /* {"creds":[{"credid":2,"credtype":1,"subjectuuid":UA},{"credid":3,"credtype":1,"subjectuuid":UB}]} */
+  uint8_t cred[256];
+  size_t n = 0;
+  const char *hdr = "\xa1\x65"
+                    "creds"
+                    "\x82";
+  memcpy(cred, hdr, 8);
+  n = 8;
+  const char *uuids[2] = {UA, UB};
+  for (int i = 0; i < 2; i++) {
+    const char *e = "\xa3\x66"
+                    "credid";
+    memcpy(cred + n, e, 8);
+    n += 8;
+    cred[n++] = (uint8_t)(2 + i);
+    memcpy(cred + n,
+           "\x68"
+           "credtype\x01",
+           10);
+    n += 10;
+    memcpy(cred + n,
+           "\x6b"
+           "subjectuuid\x78\x24",
+           14);
+    n += 14;
+    memcpy(cred + n, uuids[i], 36);
+    n += 36;
+  }
+  expect(s, answer(s, 205, cred, n), 4, "/oic/sec/cred?credid=2");
+  assert_int_equal(answer(s, 202, NULL, 0), OCF_OBT_PROV_DONE);
+  assert_int_equal(s->job->n_removed, 1);
+  assert_int_equal(s->job->removed_creds, 1);
+  free(s->job);
+  free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parse_a_policy),
+      cmocka_unit_test(test_parse_errors_name_the_line),
+      cmocka_unit_test(test_diff_adds_missing_removes_only_its_own),
+      cmocka_unit_test(test_pair_held_checks_both_credids),
+      cmocka_unit_test(test_edit_applies_in_rfnop_and_goes_back),
+      cmocka_unit_test(test_edit_rolls_back_when_a_write_fails),
+      cmocka_unit_test(test_edit_refuses_when_the_acl_changed),
+      cmocka_unit_test(test_purge_removes_aces_and_pairwise_creds),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
