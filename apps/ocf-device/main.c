@@ -306,6 +306,16 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
   return 0;
 }
 
+/* Fault injection for the crash tests (docs/HARDENING.md, "Crash safety"): with
+ * OCF_DEVICE_FAULT_KILL_AT=N the process raises SIGKILL when it receives its Nth secure (coaps)
+ * datagram, counted over every hosted device, before the device handles it; with N:after right
+ * after (what the request changed is saved, its answer never leaves) — a power cut at a chosen
+ * point of an onboarding's DTLS part, reproducibly. Unset: the device's engine as it is. */
+typedef struct fault {
+  unsigned long at, seen;
+  bool after;
+} fault;
+
 /* One hosted device: its own sockets, store, identity and /switch. */
 typedef struct app_dev {
   struct app *app;
@@ -328,6 +338,7 @@ typedef struct app {
   mfg_creds *mfg;
   size_t count;
   app_dev *devs;
+  fault fault;
 } app;
 
 static int fail(const char *what, ocf_err err) {
@@ -638,11 +649,56 @@ static int watch_signals(app *a) {
   return err == OCF_OK ? 0 : fail("watching signals", err);
 }
 
+static void fault_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
+                         ocf_time_ms now) {
+  app_dev *ad = ctx;
+  fault *f = &ad->app->fault;
+  bool kill = (from->flags & OCF_EP_SECURE) && ++f->seen == f->at;
+  if (kill && !f->after) raise(SIGKILL);
+  ocf_engine e = ocf_device_engine(ad->dev);
+  e.ops->handle_datagram(e.ctx, from, data, len, now);
+  if (kill) raise(SIGKILL);
+}
+static size_t fault_next(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
+  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
+  return e.ops->next_datagram(e.ctx, to, buf, cap);
+}
+static ocf_time_ms fault_timeout(void *ctx) {
+  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
+  return e.ops->next_timeout(e.ctx);
+}
+static void fault_on_timeout(void *ctx, ocf_time_ms now) {
+  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
+  e.ops->on_timeout(e.ctx, now);
+}
+static const ocf_engine_ops k_fault_ops = {fault_handle, fault_next, fault_timeout, fault_on_timeout};
+
+/* OCF_DEVICE_FAULT_KILL_AT: "N" or "N:after", N >= 1; anything else is a usage error. */
+static int parse_fault(app *a) {
+  const char *s = getenv("OCF_DEVICE_FAULT_KILL_AT");
+  if (!s || !*s) return 0;
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul(s, &end, 10);
+  bool after = strcmp(end, ":after") == 0;
+  if (errno || n == 0 || end == s || (*end && !after)) {
+    fprintf(stderr, "ocf-device: OCF_DEVICE_FAULT_KILL_AT: expected N or N:after, got '%s'\n", s);
+    return EXIT_USAGE;
+  }
+  a->fault = (fault){.at = n, .after = after};
+  fprintf(stderr, "ocf-device: fault injection: SIGKILL at secure datagram %lu (%s handling it)\n", n,
+          after ? "after" : "before");
+  return 0;
+}
+
 static int start_loop(app *a) {
+  int rc = parse_fault(a);
+  if (rc != 0) return rc;
   ocf_err err = ocf_posix_loop_create(&a->pf, &a->loop);
   if (err != OCF_OK) return fail("creating the loop", err);
   for (size_t i = 0; i < a->count; i++) {
     ocf_engine engine = ocf_device_engine(a->devs[i].dev);
+    if (a->fault.at) engine = (ocf_engine){&k_fault_ops, &a->devs[i]};
     err = ocf_posix_loop_add_engine(a->loop, &engine, a->devs[i].net);
     if (err != OCF_OK) return fail("adding the device to the loop", err);
   }

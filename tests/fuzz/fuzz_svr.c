@@ -126,7 +126,7 @@ static void fill_pristine(void) {
     lim_.max_nodes = N_NODES * 4;                                                                            \
     const ocf_rep_node *root_;                                                                               \
     must(ocf_rep_decode(enc_buf, len_, &lim_, nodes2, N_NODES * 4, &root_) == OCF_OK);                       \
-    ocf_svr_ctx s_ = {OCF_SVR_FROM_STORE, 0, false, NULL, NULL};                                             \
+    ocf_svr_ctx s_ = {OCF_SVR_FROM_STORE, 0, false, NULL, NULL, false};                                      \
     ocf_svr_report r2_;                                                                                      \
     memset(&zero, 0, sizeof zero);                                                                           \
     must(DEC(&zero.field, root_, &s_, &back.field, &r2_) == OCF_OK);                                         \
