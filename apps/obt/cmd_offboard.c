@@ -61,7 +61,10 @@ static bool collect_peer(void *user, const ocf_obt_device_record *d) {
 static bool print_pairing(void *user, const ocf_obt_pairing_record *r) {
   char u[OCF_UUID_STR_LEN];
   ocf_uuid_format(&r->b, u);
-  printf("    pairwise key with %s (its credid %u)\n", u, (unsigned)r->credid_b);
+  if (r->credid_b)
+    printf("    pairwise key with %s (its credid %u)\n", u, (unsigned)r->credid_b);
+  else /* credid 0: an external client (obt pair --client), which obt cannot reach */
+    printf("    key for the external client %s (held by this device only)\n", u);
   (void)user;
   return true;
 }
