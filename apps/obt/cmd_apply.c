@@ -168,6 +168,9 @@ static int involved(apply *a) {
   return -1;
 }
 
+static void result_line(const apply *a, const char *what, const ocf_uuid *dev, const ocf_uuid *peer,
+                        const char *detail, const ocf_obt_prov_failure *f, const char *undo);
+
 /* Reads every device's acl2 and cred; -1 to go on. */
 static int read_devices(apply *a, obt_prov_cli *c) {
   obt_prov_cli_job *pj = calloc(a->n_devs * 2, sizeof *pj);
@@ -183,8 +186,12 @@ static int read_devices(apply *a, obt_prov_cli *c) {
                                  .jobs = pj + half * a->n_devs,
                                  .n_jobs = a->n_devs,
                                  .results = res + half * a->n_devs,
-                                 .print = true};
+                                 .print = false};
     int r = obt_prov_cli_run(c, &p);
+    for (size_t i = 0; r != OBT_EXIT_SYSTEM && i < a->n_devs; i++)
+      if (!res[half * a->n_devs + i].ok)
+        result_line(a, half ? "read cred" : "read acl2", &a->devs[i], NULL, "",
+                    &res[half * a->n_devs + i].failure, "");
     if (r != OBT_EXIT_OK) {
       fprintf(stderr, "obt apply: a device could not be read: nothing was changed\n");
       rc = r;
@@ -245,32 +252,78 @@ static void diff_pairs(apply *a) {
   a->n_changes += a->n_to_pair + a->n_to_unpair;
 }
 
+/* One line of the plan: "+ pair A B", "- UUID ace ...", or its JSON object. */
+static void plan_line(const apply *a, char sign, const char *what, const ocf_uuid *dev, const ocf_uuid *peer,
+                      const ocf_obt_ace *ace) {
+  char u[OCF_UUID_STR_LEN], v[OCF_UUID_STR_LEN] = "", line[1100] = "";
+  ocf_uuid_format(dev, u);
+  if (peer) ocf_uuid_format(peer, v);
+  if (ace) ocf_obt_ace_describe(ace, line, sizeof line);
+  if (!a->o.json) {
+    if (peer)
+      printf("%c %s %s %s\n", sign, what, u, v);
+    else
+      printf("%c %s %s %s\n", sign, u, what, line);
+    return;
+  }
+  printf("{\"event\": \"plan\", \"change\": \"%s\", \"what\": \"%s\", \"device\": \"%s\"",
+         sign == '+' ? "add" : "remove", what, u);
+  if (peer) printf(", \"peer\": \"%s\"", v);
+  if (ace) {
+    printf(", \"aceid\": %u, \"ace\": ", (unsigned)ace->aceid);
+    obt_json_string(stdout, line);
+  }
+  printf("}\n");
+}
+
 static void print_plan(const apply *a) {
-  FILE *out = a->o.json ? stderr : stdout;
-  char u[OCF_UUID_STR_LEN], v[OCF_UUID_STR_LEN], line[1100];
-  for (size_t i = 0; i < a->n_to_pair; i++) {
-    ocf_uuid_format(&a->to_pair[i].a, u);
-    ocf_uuid_format(&a->to_pair[i].b, v);
-    fprintf(out, "+ pair %s %s\n", u, v);
-  }
-  for (size_t i = 0; i < a->n_to_unpair; i++) {
-    ocf_uuid_format(&a->to_unpair[i].a, u);
-    ocf_uuid_format(&a->to_unpair[i].b, v);
-    fprintf(out, "- pair %s %s\n", u, v);
-  }
+  for (size_t i = 0; i < a->n_to_pair; i++)
+    plan_line(a, '+', "pair", &a->to_pair[i].a, &a->to_pair[i].b, NULL);
+  for (size_t i = 0; i < a->n_to_unpair; i++)
+    plan_line(a, '-', "pair", &a->to_unpair[i].a, &a->to_unpair[i].b, NULL);
   for (size_t d = 0; d < a->n_devs; d++) {
     const ocf_obt_acl_diff *df = &a->edits[d].diff;
-    ocf_uuid_format(&a->devs[d], u);
-    for (size_t i = 0; i < df->n_remove; i++) {
-      ocf_obt_ace_describe(&df->remove[i], line, sizeof line);
-      fprintf(out, "- %s ace %s\n", u, line);
-    }
-    for (size_t i = 0; i < df->n_add; i++) {
-      ocf_obt_ace_describe(&df->add[i], line, sizeof line);
-      fprintf(out, "+ %s ace %s\n", u, line);
-    }
+    for (size_t i = 0; i < df->n_remove; i++) plan_line(a, '-', "ace", &a->devs[d], NULL, &df->remove[i]);
+    for (size_t i = 0; i < df->n_add; i++) plan_line(a, '+', "ace", &a->devs[d], NULL, &df->add[i]);
   }
-  if (a->n_changes == 0) fprintf(out, "no changes\n");
+  if (a->o.json)
+    printf("{\"event\": \"plan\", \"changes\": %zu, \"dry_run\": %s}\n", a->n_changes,
+           a->dry_run ? "true" : "false");
+  else if (a->n_changes == 0)
+    printf("no changes\n");
+  fflush(stdout);
+}
+
+/* One result line: what was done to a device (or a pair), or where it failed and what was undone. */
+static void result_line(const apply *a, const char *what, const ocf_uuid *dev, const ocf_uuid *peer,
+                        const char *detail, const ocf_obt_prov_failure *f, const char *undo) {
+  char u[OCF_UUID_STR_LEN], v[OCF_UUID_STR_LEN] = "";
+  ocf_uuid_format(dev, u);
+  if (peer) ocf_uuid_format(peer, v);
+  if (!a->o.json) {
+    if (!f)
+      printf("ok      %s %s%s%s  %s\n", what, u, peer ? " " : "", v, detail);
+    else
+      printf("FAILED  %s %s%s%s  at %s: %s%s%s%s\n", what, u, peer ? " " : "", v, f->stage ? f->stage : "?",
+             f->diagnostic[0] ? f->diagnostic : ocf_strerror(f->err), undo, f->advice ? " -- " : "",
+             f->advice ? f->advice : "");
+    return;
+  }
+  printf("{\"event\": \"result\", \"action\": \"%s\", \"uuid\": \"%s\"", what, u);
+  if (peer) printf(", \"peer\": \"%s\"", v);
+  printf(", \"outcome\": \"%s\", \"detail\": ", f ? "failed" : "ok");
+  obt_json_string(stdout, f ? undo : detail);
+  if (f) {
+    printf(", \"stage\": ");
+    obt_json_string(stdout, f->stage ? f->stage : "");
+    printf(", \"code\": %u, \"error\": ", (unsigned)f->code);
+    obt_json_string(stdout, ocf_strerror(f->err));
+    printf(", \"diagnostic\": ");
+    obt_json_string(stdout, f->diagnostic);
+    printf(", \"advice\": ");
+    obt_json_string(stdout, f->advice ? f->advice : "");
+  }
+  printf("}\n");
 }
 
 /* --- applying -------------------------------------------------------------------------------------- */
@@ -307,21 +360,15 @@ static int run_pair(apply *a, obt_prov_cli *c, const ocf_obt_policy_pair *p, ocf
   if (ocf_obt_pair(obt_prov_cli_engine(c), &pp, ocf_posix_now()) != OCF_OK) return OBT_EXIT_SYSTEM;
   int rc = obt_prov_cli_wait(c, pair_over, &w);
   if (rc >= 0) return rc;
-  char u[OCF_UUID_STR_LEN], v[OCF_UUID_STR_LEN];
-  ocf_uuid_format(&p->a, u);
-  ocf_uuid_format(&p->b, v);
   const char *verb = action == OCF_OBT_PAIR ? "pair" : "unpair";
   if (!w.r.ok) {
-    for (size_t i = 0; i < 2; i++)
-      if (!w.r.side[i].ok) {
-        const ocf_obt_prov_failure *f = &w.r.side[i].failure;
-        printf("FAILED  %s %s %s: at %s (%s)%s%s\n", verb, u, v, f->stage ? f->stage : "?",
-               ocf_strerror(f->err), f->advice ? " -- " : "", f->advice ? f->advice : "");
-        return f->err == OCF_ERR_TIMEOUT ? OBT_EXIT_TIMEOUT : OBT_EXIT_FAILED;
-      }
-    return OBT_EXIT_FAILED;
+    size_t i = w.r.side[0].ok ? 1 : 0;
+    const ocf_obt_prov_failure *f = &w.r.side[i].failure;
+    result_line(a, verb, &p->a, &p->b, "", f,
+                w.r.side[i].left ? "; a credential may remain: run obt apply again" : "");
+    return f->err == OCF_ERR_TIMEOUT ? OBT_EXIT_TIMEOUT : OBT_EXIT_FAILED;
   }
-  printf("ok      %s %s %s\n", verb, u, v);
+  result_line(a, verb, &p->a, &p->b, "done", NULL, "");
   ocf_obt_applied_record r = {
       .kind = OCF_OBT_APPLIED_PAIR, .device = p->a, .peer = p->b, .created = obt_wall_ms()};
   ocf_err err =
@@ -377,20 +424,17 @@ static int run_edits(apply *a, obt_prov_cli *c) {
     rc = obt_prov_cli_run(c, &p);
     for (size_t k = 0; rc != OBT_EXIT_SYSTEM && k < n; k++) {
       size_t d = idx[k];
-      char u[OCF_UUID_STR_LEN], what[160];
-      ocf_uuid_format(&a->devs[d], u);
+      char what[160];
       if (res[k].ok) {
         describe_edit(a, d, what, sizeof what);
-        printf("ok      %s  %s\n", u, what);
+        result_line(a, "ace", &a->devs[d], NULL, what, NULL, "");
         if (record_edit(a, d) != OCF_OK) rc = OBT_EXIT_SYSTEM;
         continue;
       }
-      const ocf_obt_prov_failure *f = &res[k].failure;
-      printf("FAILED  %s  at %s: %s%s%s%s%s\n", u, f->stage ? f->stage : "?",
-             f->diagnostic[0] ? f->diagnostic : ocf_strerror(f->err),
-             a->edits[d].undone ? "; its earlier changes were undone" : "",
-             a->edits[d].left ? "; UNDO FAILED: its ACL is half changed, run obt apply again" : "",
-             f->advice ? " -- " : "", f->advice ? f->advice : "");
+      result_line(a, "ace", &a->devs[d], NULL, "", &res[k].failure,
+                  a->edits[d].left     ? "; UNDO FAILED: its ACL is half changed, run obt apply again"
+                  : a->edits[d].undone ? "; its earlier changes were undone"
+                                       : "");
     }
   }
   free(pj);
@@ -424,6 +468,7 @@ static int run_apply(apply *a) {
     if (rc != OBT_EXIT_SYSTEM) rc = worse(rc, run_edits(a, c));
     char detail[96];
     snprintf(detail, sizeof detail, "%zu change%s, exit %d", a->n_changes, a->n_changes == 1 ? "" : "s", rc);
+    if (a->o.json) printf("{\"event\": \"done\", \"changes\": %zu, \"exit\": %d}\n", a->n_changes, rc);
     if (ocf_obt_store_audit_append(a->s, obt_wall_ms(), obt_prov_cli_actor(c), "apply", detail) != OCF_OK)
       rc = OBT_EXIT_SYSTEM;
   }
@@ -471,7 +516,10 @@ int obt_cmd_apply(int argc, char **argv) {
   if (rc < 0) rc = read_policy(a);
   if (rc < 0) rc = involved(a);
   if (rc < 0 && a->n_devs == 0) {
-    printf("no changes\n");
+    if (a->o.json)
+      printf("{\"event\": \"plan\", \"changes\": 0, \"dry_run\": %s}\n", a->dry_run ? "true" : "false");
+    else
+      printf("no changes\n");
     rc = OBT_EXIT_OK;
   }
   if (rc < 0) {

@@ -3,7 +3,8 @@
 # ocf-device processes on host "dev" (network namespaces, real UDP and DTLS) are onboarded;
 #   - dev-a and dev-b are paired by hand (obt pair --show-key: the test needs the key), so the
 #     policy's "pair a b" finds it held and only "pair b c" is new;
-#   - obt apply --dry-run shows the difference and changes nothing; obt apply writes it;
+#   - obt apply --dry-run shows the difference and changes nothing; obt apply writes it (an ACE
+#     written by hand that the policy restates is left alone, and never removed);
 #   - with dev-b in RFNOP, psk_client as dev-a reads dev-b's /switch (the policy's allow);
 #   - obt apply again: "no changes", and every device's acl2 and cred read back identical;
 #   - the allow removed from the file: apply removes exactly that ACE (dev-b moved to RFPRO and
@@ -81,6 +82,9 @@ pass "three devices onboarded"
   >"$NETNS_TMP/pair.out" 2>&1) || netns_die "pair: $(cat "$NETNS_TMP/pair.out")"
 key=$(tail -n 1 "$NETNS_TMP/pair.out")
 
+# An ACE written by hand: a policy that restates it leaves it alone, and never removes it.
+o acl add "$b" --subject anon-clear --res /oic/res --perm R
+[[ $rc == 0 ]] || fail "acl add by hand: $(cat "$NETNS_TMP/out")"
 policy=$NETNS_TMP/policy
 cat >"$policy" <<POLICY
 # the lab's policy
@@ -91,6 +95,7 @@ pair b "dev-c"      # by the device's name
 allow a b /switch R
 allow dev-c b /switch RU
 ace dev-c subject=uuid:b res=/switch perm=R
+ace b subject=anon-clear res=/oic/res perm=R   # held already (written by hand)
 POLICY
 
 snapshot "$NETNS_TMP/snap0"
@@ -127,13 +132,22 @@ snapshot "$NETNS_TMP/after"
 cmp -s "$NETNS_TMP/before" "$NETNS_TMP/after" && pass "every device's acl2 and cred unchanged (JSON before/after)" ||
   fail "changed: $(diff "$NETNS_TMP/before" "$NETNS_TMP/after")"
 
-grep -v "^allow a b" "$policy" >"$policy.2"
+o apply "$policy" --dry-run --json
+python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev[-1] == {"event": "plan", "changes": 0, "dry_run": True}, ev' "$NETNS_TMP/out" &&
+  pass "obt apply --dry-run --json: a plan event with 0 changes" || fail "json: $(cat "$NETNS_TMP/out")"
+
+grep -v "^allow a b\|^ace b" "$policy" >"$policy.2"
 o apply "$policy.2" --yes
 [[ $rc == 0 && $(grep -c "^- " "$NETNS_TMP/out") == 1 && $(grep -c "^+ " "$NETNS_TMP/out") == 0 ]] &&
   grep -q "^- $b ace .*uuid:$a resources /switch" "$NETNS_TMP/out" && pass "allow removed from the file: apply removes exactly that ACE" ||
   fail "apply edited ($rc): $(cat "$NETNS_TMP/out")"
 o acl list "$b" --json
-! grep -q "\"uuid:$a\"" "$NETNS_TMP/out" && grep -q "\"uuid:$c\"" "$NETNS_TMP/out" && pass "dev-b keeps the other allow" ||
+! grep -q "\"uuid:$a\"" "$NETNS_TMP/out" && grep -q "\"uuid:$c\"" "$NETNS_TMP/out" &&
+  grep -q '"subject":"conntype:anon-clear","resources":\["/oic/res"\]' "$NETNS_TMP/out" &&
+  pass "dev-b keeps the other allow and the ACE written by hand (not the policy's)" ||
   fail "acl b after: $(cat "$NETNS_TMP/out")"
 in_state dev-b RFNOP && pass "dev-b back in RFNOP after the change" || fail "dev-b state: $(tail -3 "$NETNS_TMP/dev-b.log")"
 [[ $(psk "$a" "$key" dev-b /switch) == 1 ]] && pass "dev-a's read of dev-b's /switch is refused now" ||
