@@ -21,8 +21,9 @@ static bool id_in_use(const void *model, uint32_t id) { return index_of(model, i
 /* An OSCORE recipient finds its context by the Recipient ID a message carries (RFC 8613 3.1;
  * S003 6.3: ids distinct from the recipientids already on the device), so two contexts with one
  * recipientid cannot both be used: the second is refused. skip: the index being replaced. */
-static bool recipient_free(const ocf_svr_cred *m, const ocf_svr_cred_entry *e, int skip, ocf_svr_report *r) {
-  if (!e->recipientid[0]) return true;
+static bool recipient_free(const ocf_svr_cred *m, const ocf_svr_cred_entry *e, int skip,
+                           const ocf_svr_ctx *ctx, ocf_svr_report *r) {
+  if (!e->recipientid[0] || ctx->source == OCF_SVR_FROM_STORE) return true; /* an older store loads */
   for (uint32_t i = 0; i < m->n; i++)
     if ((int)i != skip && strcmp(m->e[i].recipientid, e->recipientid) == 0)
       return svr_fail(r, OCF_SVR_E_CONFLICT, "oscore.recipientid", "another context has this recipientid");
@@ -33,14 +34,14 @@ static bool recipient_free(const ocf_svr_cred *m, const ocf_svr_cred_entry *e, i
 static bool merge_entry(ocf_svr_cred *m, ocf_svr_cred_entry *e, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
   int at = e->credid ? index_of(m, e->credid) : -1;
   if (at >= 0) { /* SEC:cred: an existing credid is replaced */
-    if (!recipient_free(m, e, at, r)) return false;
+    if (!recipient_free(m, e, at, ctx, r)) return false;
     memcpy(&m->e[at], e, sizeof *e);
     return true;
   }
   if (ctx->source == OCF_SVR_FROM_CLIENT && !e->credid) /* an identical entry is a no-op (2.3) */
     for (uint32_t i = 0; i < m->n; i++)
       if (ocf_svr_cred_entry_same(&m->e[i], e)) return true;
-  if (!recipient_free(m, e, -1, r)) return false;
+  if (!recipient_free(m, e, -1, ctx, r)) return false;
   if (m->n >= OCF_SVR_MAX_CREDS) return svr_fail(r, OCF_SVR_E_FULL, NULL, "no room for another credential");
   if (!e->credid && !svr_draw_id(ctx, id_in_use, m, &e->credid, r)) return false;
   memcpy(&m->e[m->n++], e, sizeof *e);

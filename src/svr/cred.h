@@ -24,8 +24,9 @@
  *    recipientid with first byte 0x01, credtype 128 a senderid and credtype 256 a recipientid
  *    with first byte 0x02; ids are 2..7 bytes of lower-case hex; privatedata is the 32-byte
  *    Master Secret; a recipientid already used by another entry is refused (4.00); oscore on
- *    other credtypes is refused. The device itself refuses credtypes missing from its doxm.sct
- *    (src/device/sec_res.c). ssn is the device's (read-only for clients).
+ *    other credtypes is refused (client requests only: an older store still loads). The device
+ *    itself refuses credtypes missing from its doxm.sct (src/device/sec_res.c). ssn is the
+ *    device's (read-only for clients).
  * A GET never shows secrets: privatedata is written as {"data": h'', "encoding": ...}. */
 #ifndef OCF_SVR_CRED_H
 #define OCF_SVR_CRED_H

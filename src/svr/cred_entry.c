@@ -140,23 +140,24 @@ static bool set_roleid(void *d, const ocf_rep_node *v, const ocf_svr_ctx *ctx, o
 /* 2..7 bytes as lower-case hex without "0x" (S003 6.3: hex() is lower case; IoTivity-Lite wants
  * exactly 7 bytes: pitfall 24). Upper case is refused rather than folded: two spellings of one
  * id would defeat the distinct-recipientid check below. */
-static bool set_hex_id(char *out, const ocf_rep_node *v, ocf_svr_report *r) {
+static bool set_hex_id(char *out, const ocf_rep_node *v, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
   if (!svr_get_cstr(v, out, OCF_SVR_OSCORE_ID_HEX_MAX + 1, r)) return false;
   size_t len = strlen(out);
   bool hex = len >= 4 && len % 2 == 0;
+  /* a store written before the lower-case rule may hold upper case: it still loads */
+  bool upper_ok = ctx->source == OCF_SVR_FROM_STORE;
   for (size_t i = 0; hex && i < len; i++)
-    hex = (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f');
+    hex = (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f') ||
+          (upper_ok && out[i] >= 'A' && out[i] <= 'F');
   return hex || svr_fail_key(r, OCF_SVR_E_RANGE, v->key, "not 2 to 7 bytes of lower-case hex");
 }
 
 static bool set_senderid(void *d, const ocf_rep_node *v, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
-  (void)ctx;
-  return set_hex_id(((entry_dec *)d)->e->senderid, v, r);
+  return set_hex_id(((entry_dec *)d)->e->senderid, v, ctx, r);
 }
 
 static bool set_recipientid(void *d, const ocf_rep_node *v, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
-  (void)ctx;
-  return set_hex_id(((entry_dec *)d)->e->recipientid, v, r);
+  return set_hex_id(((entry_dec *)d)->e->recipientid, v, ctx, r);
 }
 
 static bool set_ssn(void *d, const ocf_rep_node *v, const ocf_svr_ctx *ctx, ocf_svr_report *r) {
@@ -377,7 +378,8 @@ bool ocf_svr_cred_entry_decode(const ocf_rep_node *v, const ocf_svr_ctx *ctx, bo
   if (e->credtype == OCF_CREDTYPE_PSK && e->private_encoding == OCF_CRED_ENC_RAW && e->private_len != 0 &&
       e->private_len != 16 && e->private_len != 32)
     return svr_fail(r, OCF_SVR_E_RANGE, "privatedata.data", "a PSK has 16 or 32 bytes");
-  return check_oscore_entry(e, r);
+  /* Client requests only: a store written before these checks must still load (ADR 0022). */
+  return ctx->source == OCF_SVR_FROM_STORE || check_oscore_entry(e, r);
 }
 
 bool ocf_svr_cred_entry_same(const ocf_svr_cred_entry *a, const ocf_svr_cred_entry *b) {

@@ -539,6 +539,20 @@ static void test_cred_oscore_malformed_contexts_are_refused(void **state) {
   APPLY(m, diag, &ctx, &r);
   assert_int_equal(m->n, 1);
   assert_string_equal(m->e[0].senderid, "01eeff");
+  /* a store written before these rules (upper case, oscore on a PSK, a shared recipientid)
+   * still loads: the rules are for clients */
+  ocf_svr_cred *old = TEST_NEW(ocf_svr_cred);
+  ocf_svr_ctx sctx = store_ctx();
+  APPLY(old,
+        "{'creds': [{'credid': 3, 'credtype': 1, 'subjectuuid': '" PEER
+        "', " RAW("h'000102030405060708090a0b0c0d0e0f'") ", 'oscore': {'senderid': '01AABB', 'recipientid': "
+                                                         "'01ccdd'}}, {'credid': 4, 'credtype': 64, "
+                                                         "'subjectuuid': '" PEER
+                                                         "', 'oscore': {'recipientid': '01ccdd'}}]}",
+        &sctx, &r);
+  assert_int_equal(old->n, 2);
+  assert_string_equal(old->e[0].senderid, "01AABB");
+  test_free(old);
 }
 
 int main(void) {
