@@ -1,5 +1,5 @@
 /* obt offboard: a device leaves the domain (issue 6 item 5). Every other owned device loses what
- * names it (ACEs with subject uuid:DEV, credtype-1 credentials for DEV: <ocf/ocf_obt_policy.h>'s
+ * names it (ACEs with subject uuid:DEV, credentials whose subject is DEV: <ocf/ocf_obt_policy.h>'s
  * purge job), then the device is reset and forgotten as obt reset does. A peer that does not
  * answer keeps its pairing record, so running the command again (also once the device itself
  * is forgotten) finishes the job (ADR 0023). */
@@ -14,10 +14,11 @@ static const char offboard_usage[] =
     "usage: obt offboard DEVICE... [options]\n"
     "\n"
     "Takes owned devices out of the security domain for good: first every other owned device\n"
-    "loses what names a leaving device (its ACEs whose subject is the device's uuid, and its\n"
-    "pairwise keys for it), over their owner sessions; a device in RFNOP is moved to RFPRO for\n"
-    "the change and back. Then each leaving device is reset to its factory state (RFOTM) and\n"
-    "forgotten, as obt reset does. The plan is shown first and approved (--yes for scripts).\n"
+    "loses what names a leaving device (its ACEs whose subject is the device's uuid, and the\n"
+    "credentials whose subject it is: pairwise keys, OSCORE contexts), over their owner\n"
+    "sessions; a device in RFNOP is moved to RFPRO for the change and back. Then each leaving\n"
+    "device is reset to its factory state (RFOTM) and forgotten, as obt reset does. The plan\n"
+    "is shown first and approved (--yes for scripts).\n"
     "A peer that does not answer is reported and keeps its pairing record: run the command\n"
     "again (also after the device itself was forgotten) to finish. DEVICE is a uuid (obt devices).\n"
     "\n"
@@ -77,7 +78,7 @@ static int show_plan(offboard *ob) {
     fprintf(out, "%s %s:\n", u, ob->known[i] ? rec.name : "(forgotten by the store: peers only)");
     if (!ob->o.json && ocf_obt_store_pairing_list(ob->s, &ob->leaving[i], print_pairing, NULL) != OCF_OK)
       return OBT_EXIT_SYSTEM;
-    fprintf(out, "    remove its ACEs and pairwise keys from %zu other owned device%s\n", ob->n_peers,
+    fprintf(out, "    remove the ACEs and credentials naming it from %zu other owned device%s\n", ob->n_peers,
             ob->n_peers == 1 ? "" : "s");
     if (ob->known[i]) fprintf(out, "    then reset it (RFOTM) and forget it\n");
   }
@@ -90,8 +91,9 @@ typedef struct purge_run {
 
 static void describe_purge(void *user, size_t job, char *out, size_t cap) {
   const ocf_obt_edit_job *j = &((purge_run *)user)->jobs[job];
-  snprintf(out, cap, "%zu ACE%s and %u pairwise key%s removed%s", j->n_removed, j->n_removed == 1 ? "" : "s",
-           (unsigned)j->removed_creds, j->removed_creds == 1 ? "" : "s", j->was_rfnop ? " (RFNOP kept)" : "");
+  snprintf(out, cap, "%zu ACE%s and %u credential%s naming it removed%s", j->n_removed,
+           j->n_removed == 1 ? "" : "s", (unsigned)j->removed_creds, j->removed_creds == 1 ? "" : "s",
+           j->was_rfnop ? " (RFNOP kept)" : "");
 }
 
 /* Purges one leaving device from every peer; forgets the records of the peers that did it.

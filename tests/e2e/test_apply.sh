@@ -154,7 +154,7 @@ in_state dev-b RFNOP && pass "dev-b back in RFNOP after the change" || fail "dev
   fail "psk after removal: $(tail -1 "$NETNS_TMP/client.out")"
 
 o offboard "$c"
-[[ $rc == 2 ]] && grep -q "remove its ACEs and pairwise keys from 2 other" "$NETNS_TMP/out" &&
+[[ $rc == 2 ]] && grep -q "remove the ACEs and credentials naming it from 2 other" "$NETNS_TMP/out" &&
   pass "obt offboard shows the plan and wants --yes without a terminal" || fail "offboard plan ($rc): $(cat "$NETNS_TMP/out")"
 o offboard "$c" --yes
 [[ $rc == 0 ]] && pass "obt offboard --yes exits 0" || fail "offboard ($rc): $(cat "$NETNS_TMP/out")"

@@ -287,7 +287,8 @@ static void test_purge_removes_aces_and_pairwise_creds(void **state) {
   acl[1].uuid = k_b; /* another device's: stays */
   expect(s, answer_acl(s, acl, 2), 4, "/oic/sec/acl2?aceid=4");
   expect(s, answer(s, 202, NULL, 0), 1, "/oic/sec/cred");
-  /* {"creds":[{"credid":2,"credtype":1,"subjectuuid":UA},{"credid":3,"credtype":1,"subjectuuid":UB}]} */
+  /* {"creds":[{"credid":2,"credtype":1,"subjectuuid":UA},{"credid":3,"credtype":1,"subjectuuid":UB}]}:
+   * only the entry naming the leaving device goes */
   uint8_t cred[256];
   size_t n = 0;
   const char *hdr = "\xa1\x65"
