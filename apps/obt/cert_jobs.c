@@ -74,6 +74,91 @@ int obt_cert_self(ocf_obt_store *s, const obt_cert_opts *o) {
   return rc;
 }
 
+/* --- issue --csr: a client outside the domain ----------------------------------------------- */
+
+#define CSR_FILE_MAX 8192 /* a PEM CSR is about 600 bytes; SEC:csr allows 3072 */
+
+/* The file's bytes and a final NUL in buf (PEM or DER), or an exit code. */
+static int read_csr(const char *path, uint8_t *buf, size_t cap, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    return OBT_EXIT_FAILED;
+  }
+  size_t n = fread(buf, 1, cap - 1, f);
+  bool more = !ferror(f) && fgetc(f) != EOF;
+  bool bad = ferror(f) != 0;
+  fclose(f);
+  if (bad || more || !n) {
+    fprintf(stderr, "obt cert issue: %s: %s\n", path,
+            bad ? "cannot be read"
+            : n ? "too long for a CSR"
+                : "empty");
+    return bad ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
+  }
+  buf[n] = 0;
+  *len = n;
+  return -1;
+}
+
+typedef struct csr_bufs {
+  uint8_t csr[CSR_FILE_MAX];
+  char pem[OCF_OBT_CERT_PEM_MAX];
+} csr_bufs;
+
+static int issue_csr(ocf_obt_store *s, const obt_cert_opts *o, uint8_t *csr, size_t cap, char *pem,
+                     size_t pem_cap);
+
+int obt_cert_issue_csr(ocf_obt_store *s, const obt_cert_opts *o) {
+  csr_bufs *b = calloc(1, sizeof *b);
+  if (!b) return OBT_EXIT_SYSTEM;
+  int rc = issue_csr(s, o, b->csr, sizeof b->csr, b->pem, sizeof b->pem);
+  free(b);
+  return rc;
+}
+
+static int issue_csr(ocf_obt_store *s, const obt_cert_opts *o, uint8_t *csr, size_t cap, char *pem,
+                     size_t pem_cap) {
+  size_t len = 0;
+  int rc = read_csr(o->csr, csr, cap, &len);
+  if (rc >= 0) return rc;
+  ocf_obt_cert_record rec;
+  ocf_err err = ocf_obt_cms_issue_csr(s, csr, len, obt_wall_ms() / 1000, o->days, pem, pem_cap, &rec);
+  if (err != OCF_OK) {
+    const char *why = err == OCF_ERR_CRYPTO      ? "the CSR's signature does not verify: nothing issued"
+                      : err == OCF_ERR_DENIED    ? "the CSR's subject must be CN=uuid:<the client's uuid>"
+                      : err == OCF_ERR_STATE     ? "the CSR names the tool or a device of the domain: a "
+                                                   "client needs a uuid of its own"
+                      : err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)"
+                      : err == OCF_ERR_MALFORMED || err == OCF_ERR_UNSUPPORTED || err == OCF_ERR_TOO_LARGE
+                          ? "not a P-256 ECDSA-SHA256 PKCS#10 request (PEM or DER, at most 3072 bytes)"
+                          : ocf_strerror(err);
+    fprintf(stderr, "obt cert issue: %s: %s\n", o->csr, why);
+    return err == OCF_ERR_IO ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
+  }
+  char uuid[OCF_UUID_STR_LEN],
+      serial[2 * OCF_OBT_CERT_SERIAL_MAX + 1] = "", detail[OCF_UUID_STR_LEN + sizeof serial + 16];
+  ocf_uuid_format(&rec.uuid, uuid);
+  for (size_t i = 0; i < rec.serial_len; i++) snprintf(serial + 2 * i, 3, "%02X", rec.serial[i]);
+  snprintf(detail, sizeof detail, "client %s, serial %s", uuid, serial);
+  if (ocf_obt_store_audit_append(s, obt_wall_ms(), "obt", "cert issue", detail) != OCF_OK)
+    fprintf(stderr, "obt cert issue: the audit log could not be written\n");
+  if (!o->out) { /* the certificate on stdout, what was done on stderr */
+    fputs(pem, stdout);
+    fprintf(stderr, "identity certificate for client uuid:%s, serial %s\n", uuid, serial);
+    return fflush(stdout) == 0 ? OBT_EXIT_OK : OBT_EXIT_SYSTEM;
+  }
+  FILE *f = fopen(o->out, "w");
+  if (!f || fputs(pem, f) < 0 || fflush(f) != 0) {
+    perror(o->out);
+    if (f) fclose(f);
+    return OBT_EXIT_SYSTEM;
+  }
+  if (fclose(f) != 0) return OBT_EXIT_SYSTEM;
+  printf("identity certificate for client uuid:%s, serial %s, in %s\n", uuid, serial, o->out);
+  return OBT_EXIT_OK;
+}
+
 /* --- jobs ------------------------------------------------------------------------------------- */
 
 typedef struct job_set {

@@ -35,6 +35,8 @@ int obt_cmd_trust(int argc, char **argv);
 int obt_cmd_pair(int argc, char **argv);
 int obt_cmd_unpair(int argc, char **argv);
 int obt_cmd_creds(int argc, char **argv);
+int obt_cmd_oscore(int argc, char **argv);
+int obt_cmd_group(int argc, char **argv);
 int obt_cmd_acl(int argc, char **argv);
 int obt_cmd_state(int argc, char **argv);
 int obt_cmd_cert(int argc, char **argv);

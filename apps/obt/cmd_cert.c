@@ -13,6 +13,7 @@
 
 static const char cert_usage[] =
     "usage: obt cert issue UUID... [--role ROLE[@AUTHORITY]]... [--days N] [options]\n"
+    "       obt cert issue --csr FILE [--out FILE] [--days N] [options]\n"
     "       obt cert renew UUID... [--days N] [options]\n"
     "       obt cert list [UUID] [--json] [options]\n"
     "       obt cert revoke SERIAL|UUID [--yes] [options]\n"
@@ -26,11 +27,18 @@ static const char cert_usage[] =
     "revoke marks a certificate (or every certificate of a device) revoked; obt crl push then\n"
     "tells the devices. self issues a certificate and key for the tool itself into DIR\n"
     "(tool.crt, tool.key mode 0600, ca.crt), so an external DTLS client can act as the tool.\n"
+    "issue --csr gives a DTLS client outside the domain, which keeps its own key, an identity\n"
+    "certificate from its PKCS#10 request: the signature must verify and the subject be\n"
+    "CN=uuid:<a uuid of its own> (not the tool's nor a device's); written to --out or stdout,\n"
+    "recorded like the devices' (list, revoke, obt crl push). Devices given a certificate by\n"
+    "issue trust the domain CA (obt ca show --pem); access needs an ACE for that uuid (obt acl).\n"
     "\n"
     "options:\n"
     "      --role ROLE[@AUTHORITY]  issue: a role certificate with this role (repeatable)\n"
     "      --days N       validity in days (default 365; cut to the CA's)\n"
-    "      --out DIR      self: where to write tool.crt, tool.key and ca.crt\n"
+    "      --csr FILE     issue: a client's CSR (PEM or DER) instead of devices\n"
+    "      --out DIR      self: where to write tool.crt, tool.key and ca.crt; issue --csr: the\n"
+    "                     certificate's file (PEM; default stdout)\n"
     "      --json         list: one JSON array on stdout; issue/renew: one event per line\n"
     "  -y, --yes          revoke: do not ask\n"
     "  -w, --window MS    issue/renew: multicast discovery window (default 2000)\n"
@@ -43,7 +51,8 @@ static const char cert_usage[] =
     "  -h, --help         this text\n"
     "\n"
     "exit status: 0 done, 1 refused or a device failed (no CA, no such certificate, the device\n"
-    "takes no certificates, a bad CSR), 2 usage, 3 system error, 4 a device did not answer\n";
+    "takes no certificates, a bad CSR or one naming the tool or a device), 2 usage, 3 system error, 4 a "
+    "device did not answer\n";
 
 static bool is(const char *a, const char *s, const char *l) { return (s && !strcmp(a, s)) || !strcmp(a, l); }
 
@@ -86,6 +95,8 @@ static int parse_cert_args(int argc, char **argv, obt_cert_opts *o) {
       rc = parse_days(o, argv[++i]);
     } else if (is(a, NULL, "--out") && i + 1 < argc) {
       o->out = argv[++i];
+    } else if (is(a, NULL, "--csr") && i + 1 < argc) {
+      o->csr = argv[++i];
     } else if (!o->action && a[0] != '-') {
       o->action = a;
     } else if (o->action && !strcmp(o->action, "revoke") && a[0] != '-' && !o->target) {
@@ -105,7 +116,10 @@ static int parse_cert_args(int argc, char **argv, obt_cert_opts *o) {
   if (!known) return usage_error("say issue, renew, list, revoke or self");
   if (o->n_roles && strcmp(o->action, "issue")) return usage_error("--role is for issue");
   if (!strcmp(o->action, "self") && !o->out) return usage_error("self needs --out DIR");
-  bool needs_devices = !strcmp(o->action, "issue") || !strcmp(o->action, "renew");
+  if (o->csr && (strcmp(o->action, "issue") || o->lc.n_uuids || o->n_roles))
+    return usage_error("--csr is for issue, without devices or --role");
+  if (o->out && strcmp(o->action, "self") && !o->csr) return usage_error("--out is for self and issue --csr");
+  bool needs_devices = (!strcmp(o->action, "issue") && !o->csr) || !strcmp(o->action, "renew");
   if (needs_devices && o->lc.n_uuids == 0) return usage_error("name the device(s)");
   if (!strcmp(o->action, "revoke") && !o->target) return usage_error("revoke takes SERIAL or UUID");
   return -1;
@@ -273,6 +287,8 @@ int obt_cmd_cert(int argc, char **argv) {
     rc = revoke(s, &o);
   else if (!strcmp(o.action, "self"))
     rc = obt_cert_self(s, &o);
+  else if (o.csr)
+    rc = obt_cert_issue_csr(s, &o);
   else
     rc = obt_cert_issue(s, &o, !strcmp(o.action, "renew"));
   ocf_obt_store_close(s);

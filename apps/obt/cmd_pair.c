@@ -64,8 +64,9 @@ static const char creds_usage[] =
     "usage: obt creds DEV... [options]\n"
     "\n"
     "Lists the credentials each owned device holds (its /oic/sec/cred, read over the owner\n"
-    "session): credid, credential type, subject and usage. Never private data (devices do not\n"
-    "show it). The owner credential (subject: this tool), pairwise keys for devices of the\n"
+    "session): credid, credential type, subject and usage, and for OSCORE contexts (credtype 64,\n"
+    "128, 256) their sender and recipient ids and description. Never private data (devices do\n"
+    "not show it). The owner credential (subject: this tool), pairwise keys for devices of the\n"
     "domain and keys for external clients (obt pair --client) are marked.\n"
     "\n"
     "options:\n"
@@ -349,14 +350,25 @@ static void print_creds(const creds_cli *cc, const obt_lc_opts *o, const obt_pro
     const char *note = note_for(cc, u, e);
     if (o->json) {
       printf("%s{\"credid\": %u, \"credtype\": %u, \"type\": \"%s\", \"subject\": \"%s\", \"usage\": \"%s\", "
-             "\"note\": \"%s\"}",
+             "\"note\": \"%s\"",
              i ? ", " : "", (unsigned)e->credid, (unsigned)e->credtype, ocf_obt_credtype_name(e->credtype),
              subject, e->usage, note);
+      if (e->has_oscore) { /* digest §6.4, §6.5: the context's ids and description, never its secret */
+        printf(", \"oscore\": {\"senderid\": \"%s\", \"recipientid\": \"%s\", \"desc\": ", e->senderid,
+               e->recipientid);
+        obt_json_string(stdout, e->desc);
+        printf("}");
+      }
+      printf("}");
     } else {
       char type[24];
       snprintf(type, sizeof type, "%s (%u)", ocf_obt_credtype_name(e->credtype), (unsigned)e->credtype);
-      printf("  %-10u  %-14s  %-36s  %s%s%s\n", (unsigned)e->credid, type, subject, e->usage,
+      printf("  %-10u  %-14s  %-36s  %s%s%s", (unsigned)e->credid, type, subject, e->usage,
              e->usage[0] && note[0] ? " " : "", note[0] ? note : "");
+      if (e->senderid[0]) printf(" sender %s", e->senderid);
+      if (e->recipientid[0]) printf(" recipient %s", e->recipientid);
+      if (e->desc[0]) printf(" \"%s\"", e->desc);
+      printf("\n");
     }
   }
   if (o->json)

@@ -22,6 +22,8 @@ static const obt_cmd commands[] = {
     {"pair", "give two owned devices a shared symmetric key (pairwise credential)", obt_cmd_pair},
     {"unpair", "remove the pairwise credentials two devices hold for each other", obt_cmd_unpair},
     {"creds", "list the credentials owned devices hold (never private data)", obt_cmd_creds},
+    {"oscore", "OSCORE pairwise contexts between two owned devices: pair, unpair", obt_cmd_oscore},
+    {"group", "Simple Secure Multicast groups: create, list, rekey, delete", obt_cmd_group},
     {"acl", "access control entries of owned devices: add, list, remove, allow", obt_cmd_acl},
     {"state", "move owned devices to RFNOP (normal operation), RFPRO or SRESET", obt_cmd_state},
     {"cert", "certificates of the domain's CA: issue, renew, list, revoke, self", obt_cmd_cert},

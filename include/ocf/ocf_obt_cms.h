@@ -105,6 +105,9 @@ typedef struct ocf_obt_cred_info {
   char usage[OCF_OBT_CRED_USAGE_MAX + 1]; /* credusage, "" when absent */
   bool has_public;                        /* publicdata present (a certificate) */
   bool has_roleid;
+  bool has_oscore;                    /* oscore present (credtype 64, 128, 256: digest §6.4, §6.5) */
+  char senderid[15], recipientid[15]; /* oscore ids as the device shows them ("" absent) */
+  char desc[65];                      /* oscore.desc, printable ("" absent) */
 } ocf_obt_cred_info;
 
 typedef struct ocf_obt_creds_read {

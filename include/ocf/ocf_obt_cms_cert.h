@@ -57,6 +57,25 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_cms_crl_job_new(const ocf_platform *pf, co
                                                       const uint8_t *crl, size_t len, uint64_t number,
                                                       int64_t this_update, ocf_obt_cms_job **out);
 
+/* An identity certificate for a DTLS client outside the domain, from its CSR (obt cert issue
+ * --csr; ADR 0020 addendum): the client holds its own key, we never see it. The CSR (PEM or
+ * DER, at most 3072 bytes) must verify with its own key (P-256, ecdsa-with-SHA256) and its CN be
+ * uuid:<uuid> (digest §6.1: the peer uuid of a certificate session is the CN's); that uuid must
+ * be neither the tool's (the client would act as the owner: obt cert self is for that) nor a
+ * device's of the store (it would act as that device). The CA issues an identity certificate
+ * for it valid from an hour before utc_now for days days (0 = 365, cut to the CA's), records it
+ * (kind identity, so obt cert list/revoke and obt crl push cover it) and writes it as PEM,
+ * NUL-terminated, into cert_pem (OCF_OBT_CERT_PEM_MAX is enough); rec may be NULL.
+ * OCF_ERR_INVALID_ARG, OCF_ERR_NO_SPACE (cap below OCF_OBT_CERT_PEM_MAX), OCF_ERR_TOO_LARGE,
+ * OCF_ERR_MALFORMED (not a CSR), OCF_ERR_UNSUPPORTED
+ * (another key type, curve or signature), OCF_ERR_CRYPTO (the signature does not verify),
+ * OCF_ERR_DENIED (the CN is not uuid:<uuid>, or the nil uuid), OCF_ERR_STATE (that uuid is the
+ * tool's or a device's of the store), then the errors of ocf_obt_ca_issue (OCF_ERR_NOT_FOUND: no
+ * CA). Nothing is issued or recorded on any error. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_cms_issue_csr(ocf_obt_store *s, const uint8_t *csr, size_t len,
+                                                    int64_t utc_now, uint32_t days, char *cert_pem,
+                                                    size_t cap, ocf_obt_cert_record *rec);
+
 OCF_API void ocf_obt_cms_job_free(ocf_obt_cms_job *job);
 
 /* The step function (ocf_obt_prov_step) of both kinds; job_user is the ocf_obt_cms_job. */

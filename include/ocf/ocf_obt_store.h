@@ -348,6 +348,67 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_store_applied_list(ocf_obt_store *s, const
                                                                       const ocf_obt_applied_record *r),
                                                          void *user);
 
+/* ---- OSCORE contexts and SSM groups ------------------------------------------------------- */
+
+/* An OSCORE pairwise context between two devices (credtype 64, ADR 0022): each device's sender
+ * id (the other's recipient id), the credids, when. Never the Master Secret. Stored in uuid order;
+ * put and get accept either order and swap the per-device fields along. */
+typedef struct ocf_obt_oscore_pair_record {
+  ocf_uuid a, b;
+  char sender_a[15], sender_b[15]; /* lower-case hex */
+  uint32_t credid_a, credid_b;
+  ocf_obt_wall_ms created;
+} ocf_obt_oscore_pair_record;
+
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_oscore_pair_put(ocf_obt_store *s,
+                                                            const ocf_obt_oscore_pair_record *p);
+/* out->a = a. OCF_ERR_NOT_FOUND, OCF_ERR_INVALID_ARG, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_oscore_pair_get(ocf_obt_store *s, const ocf_uuid *a,
+                                                            const ocf_uuid *b,
+                                                            ocf_obt_oscore_pair_record *out);
+/* OCF_OK also when absent. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_oscore_pair_remove(ocf_obt_store *s, const ocf_uuid *a,
+                                                               const ocf_uuid *b);
+
+#define OCF_OBT_GROUP_NAME_MAX 32
+#define OCF_OBT_GROUP_DESC_MAX 64
+#define OCF_OBT_GROUP_MEMBERS_MAX 16
+#define OCF_OBT_GROUP_CREDIDS_MAX 8
+
+/* One device of an SSM group: a client holds one credtype-128 context (its senderid), a server one
+ * credtype-256 context per client. */
+typedef struct ocf_obt_group_member {
+  ocf_uuid uuid;
+  bool client;
+  char senderid[15]; /* client: its sender id; server: "" */
+  uint32_t credids[OCF_OBT_GROUP_CREDIDS_MAX];
+  size_t n_credids;
+} ocf_obt_group_member;
+
+/* An SSM group (S003 6.4, ADR 0022): name (ours), the group subjectuuid, idGroup (the first
+ * client's sender id), description, members. Never the Master Secret. */
+typedef struct ocf_obt_group_record {
+  char name[OCF_OBT_GROUP_NAME_MAX + 1];
+  ocf_uuid subject;
+  char gid[15];
+  char desc[OCF_OBT_GROUP_DESC_MAX + 1];
+  ocf_obt_wall_ms created, rekeyed; /* rekeyed 0: never */
+  ocf_obt_group_member members[OCF_OBT_GROUP_MEMBERS_MAX];
+  size_t n_members;
+} ocf_obt_group_record;
+
+/* Inserts or replaces the group named g->name with its members. OCF_ERR_INVALID_ARG (empty or
+ * non-printable name, no members, more than the caps), OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_group_put(ocf_obt_store *s, const ocf_obt_group_record *g);
+/* OCF_ERR_NOT_FOUND, OCF_ERR_MALFORMED (a bad row), OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_group_get(ocf_obt_store *s, const char *name,
+                                                      ocf_obt_group_record *out);
+/* OCF_OK also when absent. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_group_remove(ocf_obt_store *s, const char *name);
+/* Every group, by name; each returns false to stop. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_store_group_list(
+    ocf_obt_store *s, bool (*each)(void *user, const ocf_obt_group_record *g), void *user);
+
 /* ---- domain-wide values -------------------------------------------------------------------- */
 
 /* Values that belong to the domain rather than to a device, such as the CA (ADR 0017): a

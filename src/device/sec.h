@@ -192,8 +192,12 @@ OCF_NODISCARD ocf_err sec_csr_build(ocf_device *d, ocf_svr_csr *out);
  * or rolecert) without privatedata must be for the device's own key and name its deviceuuid;
  * OCF_ERR_RANGE with r filled otherwise (4.00, nothing changes). */
 OCF_NODISCARD ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_report *r);
-/* cred's trust anchors (trustca, PEM or DER) as DER certificates in buf: how many. */
-size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *out, size_t max);
+/* cred's trust anchors (trustca, PEM or DER) as DER certificates in buf: how many. With peer,
+ * only the anchors whose subjectuuid is "*" or that uuid (digest 6.3: an anchor installed for
+ * one uuid authenticates that peer only); NULL: every anchor (the handshake's candidate set,
+ * narrowed once the peer's certificate names its uuid). */
+size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf, size_t cap, ocf_bytes *out,
+                        size_t max);
 /* The identity certificate chain of cred (credusage cert; PEM or DER) as DER in buf, with its
  * key (the entry's privatedata, else the device's key pair). False when there is none. */
 bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,

@@ -149,7 +149,8 @@ static ocf_err check_role(ocf_device *d, const sec_peer *peer, ocf_svr_cred_entr
   size_t n = 0;
   if (ocf_pki_certs_der(e->public_data, e->public_len, buf, 4096, certs, OCF_SEC_CHAIN_MAX, &n) != OCF_OK)
     return refuse_cert(r, "publicdata is not a certificate chain");
-  size_t n_anchors = sec_cert_anchors(s->cur, buf + 4096, ROLE_BUF - 4096, anchors, ROLE_ANCHORS_MAX);
+  size_t n_anchors =
+      sec_cert_anchors(s->cur, &peer->uuid, buf + 4096, ROLE_BUF - 4096, anchors, ROLE_ANCHORS_MAX);
   if (n_anchors == 0) return refuse_cert(r, "no trust anchor to check role certificates with");
   int64_t utc = s->utc_now ? s->utc_now(s->event_user) : 0;
   ocf_cert_report rep;
@@ -200,11 +201,13 @@ ocf_err sec_cert_check_roles(ocf_device *d, const sec_peer *peer, const ocf_svr_
 
 /* --- cred's certificates as DER for a DTLS profile -------------------------------------------- */
 
-size_t sec_cert_anchors(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *out, size_t max) {
+size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf, size_t cap, ocf_bytes *out,
+                        size_t max) {
   size_t n = 0, used = 0;
   for (size_t i = 0; i < m->cred.n && n < max; i++) {
     const ocf_svr_cred_entry *e = &m->cred.e[i];
     if (e->credusage != OCF_CRED_USAGE_TRUSTCA || !e->has_public || e->public_len == 0) continue;
+    if (peer && !e->subject_any && !ocf_uuid_equal(&e->subject, peer)) continue;
     size_t got = 0;
     /* A PEM entry may hold more than one CA: each is an anchor. */
     if (ocf_pki_certs_der(e->public_data, e->public_len, buf + used, cap - used, out + n, max - n, &got) !=

@@ -274,10 +274,11 @@ static bool cert_buf(const ocf_device *d, device_dtls *t) {
   return t->cert_buf != NULL;
 }
 
-/* cred's trust anchors (trustca, PEM or DER) into t->owned_anchors; returns how many. */
-static size_t owned_anchors(const ocf_device *d, const sec_models *m, device_dtls *t) {
+/* cred's trust anchors (trustca, PEM or DER) into t->owned_anchors, those for peer only when
+ * given (sec_cert_anchors); returns how many. */
+static size_t owned_anchors(const ocf_device *d, const sec_models *m, device_dtls *t, const ocf_uuid *peer) {
   if (!cert_buf(d, t)) return 0;
-  return sec_cert_anchors(m, t->cert_buf + CHAIN_PART, CERT_BUF - CHAIN_PART, t->owned_anchors,
+  return sec_cert_anchors(m, peer, t->cert_buf + CHAIN_PART, CERT_BUF - CHAIN_PART, t->owned_anchors,
                           OWNED_ANCHORS_MAX);
 }
 
@@ -289,7 +290,7 @@ static bool owned_certs(const ocf_device *d, const sec_models *m, device_dtls *t
   if (!cert_buf(d, t) ||
       !sec_cert_identity(m, t->cert_buf, CHAIN_PART, t->owned_chain, OCF_SEC_CHAIN_MAX, &n_chain, &key))
     return false;
-  size_t n = owned_anchors(d, m, t);
+  size_t n = owned_anchors(d, m, t, NULL);
   if (!n) return false;
   p->chain = t->owned_chain;
   p->n_chain = n_chain;
@@ -351,8 +352,8 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   ocf_device *d = user;
   device_dtls *t = d->sec->dtls;
   if (is_otm_peer(t, peer)) return ocf_otm_session_verify_cert(&t->os, chain, n_chain, uuid);
-  if (!uuid) return OCF_ERR_DENIED; /* an identity certificate names its uuid (digest 6.1) */
-  size_t n = owned_anchors(d, d->sec->cur, t);
+  if (!uuid) return OCF_ERR_DENIED;                  /* an identity certificate names its uuid (digest 6.1) */
+  size_t n = owned_anchors(d, d->sec->cur, t, uuid); /* digest 6.3: scoped by subjectuuid */
   if (!n) return OCF_ERR_DENIED;
   int64_t utc = t->utc_now ? t->utc_now(t->utc_user) : 0;
   ocf_cert_report rep;

@@ -471,6 +471,39 @@ static ocf_obt_prov_next on_csr(ocf_obt_cms_job *j, const ocf_obt_prov_response 
   return issue(j, &csr, req, f);
 }
 
+OCF_API ocf_err ocf_obt_cms_issue_csr(ocf_obt_store *s, const uint8_t *csr, size_t len, int64_t utc_now,
+                                      uint32_t days, char *cert_pem, size_t cap, ocf_obt_cert_record *rec) {
+  if (!s || !csr || !len || !cert_pem || !cap) return OCF_ERR_INVALID_ARG;
+  /* The PEM must fit before anything is recorded: OCF_PKI_CERT_MAX bytes of DER as PEM. */
+  if (cap < OCF_OBT_CERT_PEM_MAX) return OCF_ERR_NO_SPACE;
+  ocf_pki_csr c;
+  ocf_err err = ocf_pki_csr_parse(csr, len, &c);
+  if (err != OCF_OK) return err;
+  if (!c.has_uuid || ocf_uuid_is_nil(&c.uuid)) return OCF_ERR_DENIED;
+  /* The certificate's CN is the peer's identity for the ACL (digest §6.1, §8.2): never one the
+   * domain already gave someone else. */
+  ocf_obt_domain d;
+  err = ocf_obt_store_domain_get(s, &d);
+  if (err != OCF_OK) return err;
+  if (ocf_uuid_equal(&c.uuid, &d.tool_uuid)) return OCF_ERR_STATE;
+  ocf_obt_device_record dev;
+  err = ocf_obt_store_device_get(s, &c.uuid, &dev);
+  if (err == OCF_OK) return OCF_ERR_STATE;
+  if (err != OCF_ERR_NOT_FOUND) return err;
+  if (!days) days = 365;
+  ocf_obt_cert_request rq = {.kind = OCF_OBT_CERT_IDENTITY,
+                             .uuid = c.uuid,
+                             .pubkey = c.pubkey,
+                             .pubkey_len = c.pubkey_len,
+                             .not_before = utc_now - 3600, /* an hour of clock skew, as for devices */
+                             .not_after = utc_now + (int64_t)days * 86400};
+  uint8_t der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0, pem_len = 0;
+  err = ocf_obt_ca_issue(s, &rq, utc_now, der, sizeof der, &der_len, rec);
+  if (err == OCF_OK) err = ocf_pki_pem_write("CERTIFICATE", der, der_len, cert_pem, cap, &pem_len);
+  return err;
+}
+
 /* After the new certificate is in, the old ones go (the device never lacks one). */
 static ocf_obt_prov_next next_del(ocf_obt_cms_job *j, ocf_obt_prov_request *req) {
   if (j->i_del < j->n_del) {

@@ -23,6 +23,18 @@
 static const char *const k_usages[] = {"oic.sec.cred.trustca", "oic.sec.cred.cert", "oic.sec.cred.rolecert",
                                        "oic.sec.cred.mfgtrustca", "oic.sec.cred.mfgcert"};
 
+/* oscore.<key> (SEC:cred: text) into out, made printable; absent is "", a longer value or
+ * another type malformed (ids are 14 hex digits at most: S003 6.3). */
+static bool oscore_text(const ocf_rep_node *osc, const char *key, char *out, size_t cap) {
+  const ocf_rep_node *v = ocf_rep_map_value(osc, key);
+  ocf_rep_str t;
+  if (!v) return true;
+  if (ocf_rep_get_text(v, &t) != OCF_OK || t.len >= cap) return false;
+  for (size_t i = 0; i < t.len; i++) out[i] = (t.ptr[i] < 0x20 || t.ptr[i] >= 0x7f) ? '?' : t.ptr[i];
+  out[t.len] = '\0';
+  return true;
+}
+
 /* One entry of creds (SEC:cred): credid, credtype and subjectuuid are what we act on; an entry
  * without them is malformed (every implementation we know sends all three). */
 static ocf_err parse_entry(const ocf_rep_node *e, ocf_obt_cred_info *out) {
@@ -50,6 +62,15 @@ static ocf_err parse_entry(const ocf_rep_node *e, ocf_obt_cred_info *out) {
   }
   out->has_public = ocf_rep_map_value(e, "publicdata") != NULL;
   out->has_roleid = ocf_rep_map_value(e, "roleid") != NULL;
+  const ocf_rep_node *osc = ocf_rep_map_value(e, "oscore");
+  if (osc) {
+    if (osc->type != OCF_REP_MAP) return OCF_ERR_MALFORMED;
+    out->has_oscore = true;
+    if (!oscore_text(osc, "senderid", out->senderid, sizeof out->senderid) ||
+        !oscore_text(osc, "recipientid", out->recipientid, sizeof out->recipientid) ||
+        !oscore_text(osc, "desc", out->desc, sizeof out->desc))
+      return OCF_ERR_MALFORMED;
+  }
   return OCF_OK;
 }
 

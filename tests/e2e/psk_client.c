@@ -4,10 +4,12 @@
  * identity = A's uuid as 16 raw bytes, the pairwise key) and sending one CoAP GET over it.
  *
  *   psk_client --identity UUID --key HEX --peer UUID --to coaps://[ADDR]:PORT --path PATH
- *              [--timeout MS]
+ *              [--timeout MS] [--payload-out FILE]
  *
  * --peer is the uuid the server must hint (B's; the handshake fails otherwise, like an IL
- * client that picks its key by the hint). Prints "code C.DD" and the payload's length on stdout.
+ * client that picks its key by the hint). Prints "code C.DD" and the payload's length on stdout;
+ * --payload-out writes the payload (CBOR) to FILE (test_oscore.sh reads /oic/sec/cred over the
+ * owner session with the owner credential this way, to check it against the OCF schema).
  * Exit status: 0 the session came up and the answer was 2.xx; 1 the session came up and the
  * answer was an error code (printed); 2 no session (handshake refused or failed) or no answer;
  * 3 usage or system error.
@@ -31,6 +33,7 @@ typedef struct client {
   bool established, ended, answered, request_sent, hint_ok;
   uint8_t code;
   size_t payload_len;
+  uint8_t payload[16384]; /* the first bytes of the answer, for --payload-out */
   ocf_err err;
 } client;
 
@@ -88,6 +91,8 @@ static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   c->answered = true;
   c->code = ev->response->code;
   c->payload_len = ev->response->payload_len;
+  if (c->payload_len <= sizeof c->payload && c->payload_len)
+    memcpy(c->payload, ev->response->payload, c->payload_len);
 }
 
 static bool over(void *user) {
@@ -102,7 +107,7 @@ static bool never(void *user) {
 
 int main(int argc, char **argv) {
   client c = {0};
-  const char *identity = NULL, *key = NULL, *peer = NULL, *to = NULL;
+  const char *identity = NULL, *key = NULL, *peer = NULL, *to = NULL, *out = NULL;
   long timeout = 15000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *a = argv[i], *v = argv[i + 1];
@@ -118,6 +123,8 @@ int main(int argc, char **argv) {
       c.path = v;
     else if (strcmp(a, "--timeout") == 0)
       timeout = strtol(v, NULL, 10);
+    else if (strcmp(a, "--payload-out") == 0)
+      out = v;
     else
       break;
   }
@@ -127,7 +134,7 @@ int main(int argc, char **argv) {
       !parse_hex(key, c.key, sizeof c.key, &c.key_len) || ocf_endpoint_parse(to, &c.to) != OCF_OK ||
       !(c.to.flags & OCF_EP_SECURE)) {
     fprintf(stderr, "usage: psk_client --identity UUID --key HEX --peer UUID --to coaps://[ADDR]:PORT --path "
-                    "PATH [--timeout MS]\n");
+                    "PATH [--timeout MS] [--payload-out FILE]\n");
     return 3;
   }
   ocf_platform pf;
@@ -190,6 +197,13 @@ int main(int argc, char **argv) {
       printf("code %u.%02u payload %zu bytes\n", OCF_COAP_CODE_CLASS(c.code), OCF_COAP_CODE_DETAIL(c.code),
              c.payload_len);
       rc = OCF_COAP_CODE_CLASS(c.code) == 2 ? 0 : 1;
+      FILE *f = out ? fopen(out, "wb") : NULL;
+      if (out && (!f || c.payload_len > sizeof c.payload ||
+                  fwrite(c.payload, 1, c.payload_len, f) != c.payload_len)) {
+        fprintf(stderr, "psk_client: cannot write the payload to %s\n", out);
+        rc = 3;
+      }
+      if (f && fclose(f) != 0) rc = 3;
     }
     (void)ocf_stack_close(stack, &c.to, ocf_posix_now());
     ocf_err flushed =

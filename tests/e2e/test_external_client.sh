@@ -15,6 +15,13 @@
 # ACE for the client (4.03), allowed after `obt acl allow CLIENT DEV /switch --perm RU`; a wrong
 # key gets no session; after `obt unpair DEV --client CLIENT` the key opens nothing.
 #
+# Certificate: the client makes its own P-256 key and CSR with openssl (CN=uuid:<client2>);
+# `obt cert issue --csr` has the domain CA issue its identity certificate (a CSR naming a device
+# is refused). dev-b, given its own certificate and our CA as trust anchor by `obt cert issue`,
+# then serves openssl s_client -dtls1_2 (ECDHE-ECDSA, mutual authentication) as client2: GET and
+# POST /switch refused before an ACE, allowed after `obt acl allow`, refused after `obt acl
+# remove`, and (the ACE back) no session after `obt cert revoke` + `obt crl push`.
+#
 # Usage: test_external_client.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
 set -euo pipefail
 export LC_ALL=C # the key is bytes: ${#var} and printf count bytes
@@ -51,7 +58,7 @@ b=$(netns_exec obt "$obt" devices --store "$store" --json |
 pass "obt onboard claims dev-b ($b)"
 
 # obtq ARGS...: obt with the store and network options, output appended to obt.out
-obtq() { netns_exec obt "$obt" "$@" --store "$store" --interface eth0 --window 2000 -t 10 >>"$NETNS_TMP/obt.out" 2>&1; }
+obtq() { netns_exec obt "$obt" "$@" --store "$store" --interface eth0 --window 1000 -t 10 >>"$NETNS_TMP/obt.out" 2>&1; }
 in_rfnop() { obtq state "$b" rfnop --yes || fail "obt state rfnop: $(tail -3 "$NETNS_TMP/obt.out")"; }
 in_rfpro() { obtq state "$b" rfpro --yes || fail "obt state rfpro: $(tail -3 "$NETNS_TMP/obt.out")"; }
 
@@ -161,6 +168,114 @@ in_rfnop
 coap get-unpaired "$keyraw" get >/dev/null
 [[ $(switch_value get-unpaired) == none ]] && pass "after unpair the old key gets no session (the ACE is still there)" ||
   fail "after unpair: $(cat "$NETNS_TMP/get-unpaired.out")"
+in_rfpro
+
+# --- 2. an identity certificate for an external client ----------------------------------------
+# The client makes its own key and CSR with openssl (the key never leaves it); obt's CA issues
+# the certificate from the CSR. openssl s_client -dtls1_2 then speaks CoAP over the session: a
+# CON request written to its stdin (it ends the session at EOF: no -quiet, which implies
+# -ign_eof), the answer found in its stdout after the session report as the ACK with our message
+# id (its second byte, 0xa0.., cannot occur in the report's text), the CoAP code at its byte 1.
+
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "SKIP (part 2): openssl not found"
+  e2e_stop_device dev-b
+  e2e_finish
+  exit
+fi
+client2=c11e0700-0000-4000-8000-00000000c002
+obtq cert issue "$b" || fail "obt cert issue dev-b: $(tail -3 "$NETNS_TMP/obt.out")"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$NETNS_TMP/client.key" >/dev/null 2>&1
+openssl req -new -key "$NETNS_TMP/client.key" -subj "/CN=uuid:$client2" -out "$NETNS_TMP/client.csr" >/dev/null 2>&1
+rc=0
+netns_exec obt "$obt" cert issue --csr "$NETNS_TMP/client.csr" --out "$NETNS_TMP/client.crt" --store "$store" \
+  >"$NETNS_TMP/issue-csr.out" 2>&1 || rc=$?
+[[ $rc == 0 ]] && openssl x509 -in "$NETNS_TMP/client.crt" -noout -subject | grep -q "uuid:$client2" &&
+  pass "obt cert issue --csr: a certificate for CN=uuid:$client2 from the client's own CSR" ||
+  fail "cert issue --csr: exit $rc: $(cat "$NETNS_TMP/issue-csr.out")"
+netns_exec obt "$obt" ca show --pem --store "$store" >"$NETNS_TMP/ca.crt" 2>/dev/null || fail "obt ca show --pem"
+openssl verify -CAfile "$NETNS_TMP/ca.crt" "$NETNS_TMP/client.crt" >/dev/null 2>&1 &&
+  pass "openssl verifies it against the domain CA" || fail "openssl verify: $(openssl verify -CAfile "$NETNS_TMP/ca.crt" "$NETNS_TMP/client.crt" 2>&1)"
+serial2=$(openssl x509 -in "$NETNS_TMP/client.crt" -noout -serial | cut -d= -f2)
+netns_exec obt "$obt" cert list --json --store "$store" >"$NETNS_TMP/certs.json" 2>&1 || true
+python3 - "$NETNS_TMP/certs.json" "$client2" "$serial2" <<'PY' && pass "obt cert list shows it (identity, valid)" ||
+import json, sys
+c = [c for c in json.load(open(sys.argv[1])) if c["uuid"] == sys.argv[2]]
+sys.exit(0 if len(c) == 1 and c[0]["serial"].upper() == sys.argv[3].upper() and c[0]["status"] == "valid" else 1)
+PY
+  fail "cert list: $(cat "$NETNS_TMP/certs.json")"
+rc=0
+openssl req -new -key "$NETNS_TMP/client.key" -subj "/CN=uuid:$b" -out "$NETNS_TMP/dev.csr" >/dev/null 2>&1
+netns_exec obt "$obt" cert issue --csr "$NETNS_TMP/dev.csr" --store "$store" >"$NETNS_TMP/issue-dev.out" 2>&1 || rc=$?
+[[ $rc == 1 ]] && grep -q "device of the domain" "$NETNS_TMP/issue-dev.out" &&
+  pass "a CSR naming a device of the domain is refused (exit 1)" || fail "CSR for dev-b: exit $rc: $(cat "$NETNS_TMP/issue-dev.out")"
+
+# sclient NAME HEX: one CoAP request (hex) over DTLS with the client's certificate to dev-b;
+# prints the answer's code as "c.dd", or "none" (no session or no answer).
+sclient() {
+  python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$2" >"$NETNS_TMP/$1.req"
+  { cat "$NETNS_TMP/$1.req"; sleep 2; } |
+    netns_exec obt timeout 20 openssl s_client -dtls1_2 -connect "10.0.0.1:${E2E_COAPS4[dev-b]}" \
+      -cert "$NETNS_TMP/client.crt" -key "$NETNS_TMP/client.key" -CAfile "$NETNS_TMP/ca.crt" -verify_return_error \
+      -cipher 'ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-CCM:ECDHE-ECDSA-AES128-SHA256' \
+      >"$NETNS_TMP/$1.rsp" 2>"$NETNS_TMP/$1.err" || true
+  python3 - "$NETNS_TMP/$1.rsp" "$2" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+mid = bytes.fromhex(sys.argv[2])[2:4]
+i = d.find(b"\x60", 0)
+while i >= 0 and d[i + 2:i + 4] != mid:
+    i = d.find(b"\x60", i + 1)
+print("none" if i < 0 else "%d.%02d" % (d[i + 1] >> 5, d[i + 1] & 31))
+PY
+}
+# GET /switch (Accept 10000); POST /switch {"value": false} (Content-Format and Accept 10000)
+get_hex=4001a001b6737769746368622710
+post_hex=4002a002b6737769746368122710522710ffa16576616c7565f4
+in_rfnop
+code=$(sclient c-get0 "$get_hex")
+[[ $code == 4.01 || $code == 4.03 ]] &&
+  pass "openssl s_client with the client certificate: ECDHE-ECDSA session, GET /switch refused without an ACE ($code)" ||
+  fail "GET before the ACE: $code: $(tail -3 "$NETNS_TMP/c-get0.err")"
+code=$(sclient c-post0 "$post_hex")
+[[ $code == 4.01 || $code == 4.03 ]] && pass "POST /switch refused without an ACE ($code)" ||
+  fail "POST before the ACE: $code: $(tail -3 "$NETNS_TMP/c-post0.err")"
+
+# allow_client2: the ACE (RFPRO, allow, RFNOP); its aceid in $ace2
+allow_client2() {
+  in_rfpro
+  netns_exec obt "$obt" acl allow "$client2" "$b" /switch --perm RU --store "$store" --interface eth0 --window 2000 -t 10 \
+    >"$NETNS_TMP/allow2.out" 2>&1 || fail "obt acl allow: $(cat "$NETNS_TMP/allow2.out")"
+  ace2=$(grep -o "aceid [0-9]*" "$NETNS_TMP/allow2.out" | head -1 | cut -d' ' -f2)
+  in_rfnop
+}
+allow_client2
+code=$(sclient c-get1 "$get_hex")
+[[ $code == 2.05 ]] && pass "after obt acl allow: GET /switch 2.05" || fail "GET after the ACE: $code: $(tail -3 "$NETNS_TMP/c-get1.err")"
+code=$(sclient c-post1 "$post_hex")
+[[ $code == 2.04 || $code == 2.01 ]] && pass "POST /switch {value: false} $code" || fail "POST after the ACE: $code"
+sclient c-get2 "$get_hex" >/dev/null
+grep -aq $'value\xf4' "$NETNS_TMP/c-get2.rsp" && pass "GET /switch shows value false: the update took" ||
+  fail "GET after POST: $(od -c "$NETNS_TMP/c-get2.rsp" | head -3)"
+
+in_rfpro
+[[ -n $ace2 ]] && obtq acl remove "$b" "$ace2" || fail "obt acl remove '$ace2': $(tail -3 "$NETNS_TMP/obt.out")"
+in_rfnop
+code=$(sclient c-get3 "$get_hex")
+[[ $code == 4.01 || $code == 4.03 ]] && pass "after obt acl remove: GET /switch refused again ($code)" ||
+  fail "GET after remove: $code"
+
+# Revocation: with the ACE back, the certificate works; revoked and the CRL pushed, no session.
+allow_client2
+code=$(sclient c-get4 "$get_hex")
+[[ $code == 2.05 ]] && pass "the ACE added again: GET /switch 2.05" || fail "GET with the ACE again: $code"
+netns_exec obt "$obt" cert revoke "$serial2" --yes --store "$store" >"$NETNS_TMP/revoke.out" 2>&1 ||
+  fail "obt cert revoke: $(cat "$NETNS_TMP/revoke.out")"
+netns_exec obt "$obt" crl push --all --store "$store" --interface eth0 --window 2000 >"$NETNS_TMP/crl.out" 2>&1 ||
+  fail "obt crl push: $(cat "$NETNS_TMP/crl.out")"
+code=$(sclient c-get5 "$get_hex")
+[[ $code == none ]] && pass "after obt cert revoke + obt crl push: the client's certificate gets no session" ||
+  fail "GET after revocation: $code"
 in_rfpro
 
 e2e_stop_device dev-b

@@ -10,7 +10,9 @@
 #     refused (no ACE for A yet) over the same kind of session; in RFNOP, dev-b's /switch is
 #     refused to A until `obt acl allow A B /switch --perm R`, then read; a wrong key, or
 #     another device's identity, gets no session;
-#   - obt unpair removes both entries: the same client gets no session any more.
+#   - obt unpair removes both entries: the same client gets no session any more;
+#   - the pairwise key appears nowhere but in --show-key's own output: not in the devices' logs
+#     (debug level), obt's other outputs (pair at -v -v) or the domain store (issue 7 item 6).
 # Usage: test_pairing.sh path/to/obt path/to/ocf-device path/to/psk_client   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,8 +35,9 @@ source "$here/e2e_lib.sh"
 
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
-e2e_start_device dev-a dev --otm jw --sct 1
-e2e_start_device dev-b dev --otm jw --sct 1
+# Debug logging: the secrets check at the end scans everything these devices log at their most verbose.
+e2e_start_device dev-a dev --otm jw --sct 1 --log-level debug
+e2e_start_device dev-b dev --otm jw --sct 1 --log-level debug
 e2e_start_device dev-c dev --otm jw --sct 8
 
 store_uuid() { # NAME: the uuid the store holds for the owned device of that name
@@ -79,7 +82,7 @@ netns_exec obt "$obt" pair --store "$store" --interface eth0 --window 2000 -t 10
 
 # Pairing: the key on stdout's last line (a file, never a terminal), both entries present.
 rc=0
-(umask 077 && netns_exec obt "$obt" pair --store "$store" --interface eth0 --window 2000 -t 10 --show-key "$a" "$b" \
+(umask 077 && netns_exec obt "$obt" pair -v -v --store "$store" --interface eth0 --window 2000 -t 10 --show-key "$a" "$b" \
   >"$NETNS_TMP/pair.out" 2>"$NETNS_TMP/pair.err") || rc=$?
 key=$(tail -n 1 "$NETNS_TMP/pair.out")
 [[ $rc == 0 && $key =~ ^[0-9a-f]{32}$ ]] && pass "obt pair --show-key exits 0 with a 128-bit key" ||
@@ -137,4 +140,19 @@ netns_exec obt "$obt" creds --store "$store" --interface eth0 --window 2000 -t 1
   fail "obt creds: $(cat "$NETNS_TMP/creds.txt")"
 
 for name in dev-a dev-b dev-c; do e2e_stop_device "$name"; done
+# Issue 7 item 6: the key only where --show-key put it (pair.out's last line).
+if python3 - "$key" "$NETNS_TMP"/*.log "$NETNS_TMP"/pair.err "$NETNS_TMP"/obt.out "$NETNS_TMP"/unpair.out \
+  "$NETNS_TMP"/creds.txt "$NETNS_TMP"/show.json "$store" <<'PY'; then
+import base64, sys
+k = bytes.fromhex(sys.argv[1])
+forms = [k, k.hex().encode(), k.hex().upper().encode(), base64.b64encode(k).rstrip(b"=")]
+leaks = ["%s holds the pairwise key (%r form)" % (p, f[:6]) for p in sys.argv[2:]
+         for f in forms if f in open(p, "rb").read()]
+print("\n".join(leaks))
+sys.exit(1 if leaks else 0)
+PY
+  pass "no pairwise key in the device logs (debug level), obt's other outputs or the domain store"
+else
+  fail "the pairwise key leaked (see above)"
+fi
 e2e_finish

@@ -195,8 +195,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 8192) return 0;
   if (pristine.doxm.n_oxms == 0) fill_pristine();
   rng_state = 1;
-  ocf_svr_ctx c = {data[0] & 0x10 ? OCF_SVR_FROM_STORE : OCF_SVR_FROM_CLIENT, (uint8_t)((data[0] & 7) % 5),
-                   (data[0] & 8) != 0, data[0] & 0x20 ? rng_fails : rng, NULL};
+  ocf_svr_ctx c = {data[0] & 0x10 ? OCF_SVR_FROM_STORE : OCF_SVR_FROM_CLIENT,
+                   (uint8_t)((data[0] & 7) % 5),
+                   (data[0] & 8) != 0,
+                   data[0] & 0x20 ? rng_fails : rng,
+                   NULL,
+                   (data[0] & 0x40) != 0};
   const ocf_svr_ctx *ctx = &c;
   uint32_t id;
   ocf_svr_report pr;

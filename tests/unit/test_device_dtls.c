@@ -733,6 +733,20 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   p = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
   connect(&w, &w.o2, &p);
   assert_true(w.o2.failed);
+  /* Digest 6.3: that CA as an anchor scoped to another uuid still authenticates nobody else;
+   * scoped to the client's uuid (as plgd installs its CA for the OBT), it does. */
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", other->cert, other->cert_len, root_pem, sizeof root_pem, &root_len),
+      OCF_OK);
+  len =
+      cert_cred("11111111-2222-4333-8444-555555555555", "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.failed);
+  len = cert_cred(OBT_UUID, "oic.sec.cred.trustca", root_pem, body, sizeof body);
+  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  connect(&w, &w.o2, &p);
+  assert_true(w.o2.established);
   ocf_pki_ca_wipe(ca);
   ocf_pki_ca_wipe(other);
   test_free(ca);

@@ -423,6 +423,98 @@ static void test_revocation_crl_and_crl_job(void **state) {
   ocf_obt_cms_job_free(j);
 }
 
+/* --- a client outside the domain: obt cert issue --csr ------------------------------------------ */
+
+#define CLIENT "4f434665-7874-6572-6e61-6c436c6e7431"
+
+/* A PEM CSR (NUL-terminated, len without it) for f->key naming uuid. */
+static size_t client_csr(fx *f, const char *uuid, bool break_sig, char *pem, size_t cap) {
+  uint8_t der[OCF_PKI_CSR_MAX];
+  size_t len = 0, pem_len = 0;
+  ocf_uuid u = uuid_of(uuid);
+  assert_int_equal(ocf_pki_csr_write(f->key, f->key_len, &u, &f->rng, der, sizeof der, &len), OCF_OK);
+  if (break_sig) der[len - 2] ^= 0x01;
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE REQUEST", der, len, pem, cap, &pem_len), OCF_OK);
+  return pem_len;
+}
+
+static void test_issue_csr_gives_a_client_an_identity_certificate(void **state) {
+  fx *f = *state;
+  static char csr[4096], pem[OCF_OBT_CERT_PEM_MAX];
+  size_t len = client_csr(f, CLIENT, false, csr, sizeof csr);
+  ocf_obt_cert_record rec;
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, (const uint8_t *)csr, len, NOW, 30, pem, sizeof pem, &rec),
+                   OCF_OK);
+  assert_non_null(strstr(pem, "-----BEGIN CERTIFICATE-----"));
+  /* The certificate names the client and holds the CSR's key. */
+  uint8_t buf[4096], pub[OCF_PKI_PUBKEY_MAX], want[OCF_PKI_PUBKEY_MAX];
+  ocf_bytes certs[2];
+  size_t n = 0, pub_len = 0, want_len = 0;
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)pem, strlen(pem), buf, sizeof buf, certs, 2, &n),
+                   OCF_OK);
+  assert_int_equal(n, 1);
+  bool has_uuid = false;
+  ocf_uuid u;
+  assert_int_equal(ocf_pki_cert_subject(certs[0].ptr, certs[0].len, pub, sizeof pub, &pub_len, &has_uuid, &u),
+                   OCF_OK);
+  assert_true(has_uuid);
+  ocf_uuid client = uuid_of(CLIENT);
+  assert_true(ocf_uuid_equal(&u, &client));
+  assert_int_equal(ocf_pki_key_public(f->key, f->key_len, &f->rng, want, sizeof want, &want_len), OCF_OK);
+  assert_int_equal(pub_len, want_len);
+  assert_memory_equal(pub, want, pub_len);
+  /* Recorded as an identity certificate of that uuid, valid 30 days from an hour before now:
+   * obt cert list and revoke see it. */
+  assert_int_equal(n_certs(f), 1);
+  assert_true(ocf_uuid_equal(&rec.uuid, &client));
+  assert_int_equal(rec.kind, OCF_OBT_CERT_IDENTITY);
+  assert_int_equal(rec.not_before, NOW - 3600);
+  assert_int_equal(rec.not_after, NOW + 30 * 86400);
+  assert_int_equal(ocf_obt_cert_revoke(f->s, rec.serial, rec.serial_len, NOW + 10), OCF_OK);
+  /* DER works too; days 0 is a year. */
+  uint8_t der[OCF_PKI_CSR_MAX];
+  size_t der_len = 0;
+  assert_int_equal(ocf_pki_csr_write(f->key, f->key_len, &client, &f->rng, der, sizeof der, &der_len),
+                   OCF_OK);
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, der, der_len, NOW, 0, pem, sizeof pem, &rec), OCF_OK);
+  assert_int_equal(rec.not_after, NOW + 365 * 86400);
+  assert_int_equal(n_certs(f), 2);
+}
+
+static void test_issue_csr_refuses_bad_csrs_and_taken_identities(void **state) {
+  fx *f = *state;
+  static char csr[4096], pem[OCF_OBT_CERT_PEM_MAX];
+  size_t len = client_csr(f, CLIENT, true, csr, sizeof csr);
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, (const uint8_t *)csr, len, NOW, 30, pem, sizeof pem, NULL),
+                   OCF_ERR_CRYPTO); /* the signature */
+  /* The tool's uuid (the client would be the owner) and a device's (it would be that device). */
+  char tool[OCF_UUID_STR_LEN];
+  ocf_uuid_format(&f->tool, tool);
+  len = client_csr(f, tool, false, csr, sizeof csr);
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, (const uint8_t *)csr, len, NOW, 30, pem, sizeof pem, NULL),
+                   OCF_ERR_STATE);
+  ocf_obt_device_record d = {.uuid = uuid_of(DEV), .state = OCF_OBT_DEVICE_OWNED};
+  snprintf(d.name, sizeof d.name, "lamp");
+  assert_int_equal(ocf_obt_store_device_put(f->s, &d, 1000), OCF_OK);
+  len = client_csr(f, DEV, false, csr, sizeof csr);
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, (const uint8_t *)csr, len, NOW, 30, pem, sizeof pem, NULL),
+                   OCF_ERR_STATE);
+  /* The nil uuid names nobody; something that is not a CSR. (A CN without "uuid:" is DENIED the
+   * same way: ocf_pki_csr_parse reports has_uuid false, checked by test_pki_ca.) */
+  len = client_csr(f, "00000000-0000-0000-0000-000000000000", false, csr, sizeof csr);
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, (const uint8_t *)csr, len, NOW, 30, pem, sizeof pem, NULL),
+                   OCF_ERR_DENIED);
+  static const char junk[] = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+  assert_int_equal(
+      ocf_obt_cms_issue_csr(f->s, (const uint8_t *)junk, sizeof junk - 1, NOW, 30, pem, sizeof pem, NULL),
+      OCF_ERR_MALFORMED);
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, (const uint8_t *)csr, len, NOW, 30, pem, 100, NULL),
+                   OCF_ERR_NO_SPACE);
+  assert_int_equal(ocf_obt_cms_issue_csr(NULL, (const uint8_t *)csr, len, NOW, 30, pem, sizeof pem, NULL),
+                   OCF_ERR_INVALID_ARG);
+  assert_int_equal(n_certs(f), 0); /* nothing issued */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_identity_certificate_job_in_order, setup, teardown),
@@ -432,6 +524,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_role_certificate_keeps_identity_and_existing_anchor, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_revocation_crl_and_crl_job, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_issue_csr_gives_a_client_an_identity_certificate, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_issue_csr_refuses_bad_csrs_and_taken_identities, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

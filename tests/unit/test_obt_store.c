@@ -915,6 +915,93 @@ static void test_open_migrates_a_version_4_database(void **state) {
   assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('certs')"), 10);
 }
 
+/* --- OSCORE contexts and SSM groups (ADR 0022) --------------------------------------------- */
+
+static bool keep_group(void *user, const ocf_obt_group_record *g) {
+  ocf_obt_group_record *seen = user;
+  seen[seen[0].n_members == 0 ? 0 : 1] = *g;
+  return true;
+}
+
+static void test_oscore_pairs_and_groups_round_trip(void **state) {
+  fixture *f = *state;
+  ocf_obt_store_key key = file_key(f->file_key);
+  create_with(f, &key);
+  /* pairwise: either order, the per-device fields swapped along */
+  ocf_obt_oscore_pair_record p = {.a = k_dev_b,
+                                  .b = k_dev_a,
+                                  .sender_a = "01aabb",
+                                  .sender_b = "01ccdd",
+                                  .credid_a = 7,
+                                  .credid_b = 9,
+                                  .created = T0};
+  assert_int_equal(ocf_obt_store_oscore_pair_put(f->s, &p), OCF_OK);
+  ocf_obt_oscore_pair_record r;
+  assert_int_equal(ocf_obt_store_oscore_pair_get(f->s, &k_dev_a, &k_dev_b, &r), OCF_OK);
+  assert_true(ocf_uuid_equal(&r.a, &k_dev_a));
+  assert_string_equal(r.sender_a, "01ccdd");
+  assert_string_equal(r.sender_b, "01aabb");
+  assert_int_equal(r.credid_a, 9);
+  assert_int_equal(ocf_obt_store_oscore_pair_get(f->s, &k_dev_b, &k_dev_a, &r), OCF_OK);
+  assert_string_equal(r.sender_a, "01aabb");
+  assert_int_equal(r.credid_b, 9);
+  ocf_obt_oscore_pair_record bad = p;
+  snprintf(bad.sender_a, sizeof bad.sender_a, "0");
+  assert_int_equal(ocf_obt_store_oscore_pair_put(f->s, &bad), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_store_oscore_pair_remove(f->s, &k_dev_a, &k_dev_b), OCF_OK);
+  assert_int_equal(ocf_obt_store_oscore_pair_get(f->s, &k_dev_a, &k_dev_b, &r), OCF_ERR_NOT_FOUND);
+  /* groups: members in order, credids, replace, list, remove */
+  static ocf_obt_group_record g, back, seen[2];
+  memset(&g, 0, sizeof g);
+  snprintf(g.name, sizeof g.name, "lights");
+  g.subject = k_dev_c;
+  snprintf(g.gid, sizeof g.gid, "02a1a2a3a4a5a6");
+  snprintf(g.desc, sizeof g.desc, "hall");
+  g.created = T0;
+  g.n_members = 2;
+  g.members[0] = (ocf_obt_group_member){
+      .uuid = k_dev_a, .client = true, .senderid = "02a1a2a3a4a5a6", .credids = {5}, .n_credids = 1};
+  g.members[1] = (ocf_obt_group_member){.uuid = k_dev_b, .credids = {6, 2147483647}, .n_credids = 2};
+  assert_int_equal(ocf_obt_store_group_put(f->s, &g), OCF_OK);
+  assert_int_equal(ocf_obt_store_group_get(f->s, "lights", &back), OCF_OK);
+  assert_memory_equal(&back, &g, sizeof g);
+  g.rekeyed = T0 + 5;
+  memset(g.gid, 0, sizeof g.gid); /* the record compares byte for byte */
+  memset(g.members[0].senderid, 0, sizeof g.members[0].senderid);
+  snprintf(g.gid, sizeof g.gid, "02b1");
+  snprintf(g.members[0].senderid, sizeof g.members[0].senderid, "02b1");
+  g.members[1].n_credids = 1;
+  g.members[1].credids[1] = 0;
+  assert_int_equal(ocf_obt_store_group_put(f->s, &g), OCF_OK);
+  assert_int_equal(ocf_obt_store_group_get(f->s, "lights", &back), OCF_OK);
+  assert_memory_equal(&back, &g, sizeof g);
+  static ocf_obt_group_record h;
+  h = g;
+  snprintf(h.name, sizeof h.name, "fans");
+  assert_int_equal(ocf_obt_store_group_put(f->s, &h), OCF_OK);
+  memset(seen, 0, sizeof seen);
+  assert_int_equal(ocf_obt_store_group_list(f->s, keep_group, seen), OCF_OK);
+  assert_string_equal(seen[0].name, "fans");
+  assert_string_equal(seen[1].name, "lights");
+  /* refused: no members, a server with a senderid, a non-hex-sized id, an empty name */
+  h.n_members = 0;
+  assert_int_equal(ocf_obt_store_group_put(f->s, &h), OCF_ERR_INVALID_ARG);
+  h = g;
+  snprintf(h.members[1].senderid, sizeof h.members[1].senderid, "02aa");
+  assert_int_equal(ocf_obt_store_group_put(f->s, &h), OCF_ERR_INVALID_ARG);
+  h = g;
+  h.name[0] = '\0';
+  assert_int_equal(ocf_obt_store_group_put(f->s, &h), OCF_ERR_INVALID_ARG);
+  assert_int_equal(ocf_obt_store_group_remove(f->s, "fans"), OCF_OK);
+  assert_int_equal(ocf_obt_store_group_get(f->s, "fans", &back), OCF_ERR_NOT_FOUND);
+  assert_int_equal(ocf_obt_store_group_remove(f->s, "fans"), OCF_OK);
+  close_store(f);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM oscore_group_members"), 2);
+  /* no column could hold a secret: the tables' columns are the record's */
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_pairs')"), 7);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_groups')"), 6);
+}
+
 typedef struct applied_seen {
   size_t n;
   ocf_obt_applied_record r[8];
@@ -988,8 +1075,31 @@ static void test_open_migrates_a_version_5_database(void **state) {
   assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('applied')"), 6);
 }
 
+/* A version 6 database (before the OSCORE tables, ADR 0022) opens and gains them. */
+static void test_open_migrates_a_version_6_database(void **state) {
+  fixture *f = *state;
+  prepare(f);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  assert_int_equal(obt_schema_migrate(db, 0, 6), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db, "INSERT INTO domain VALUES (1, zeroblob(16), randomblob(16), 'v6', 0, 'jw', 5);", NULL,
+                   NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(ocf_obt_store_open(f->db, &f->sp.pf, &f->s), OCF_OK);
+  ocf_obt_domain d;
+  assert_int_equal(ocf_obt_store_domain_get(f->s, &d), OCF_OK);
+  assert_string_equal(d.name, "v6");
+  close_store(f);
+  assert_int_equal(raw_int(f, "PRAGMA user_version"), OBT_STORE_SCHEMA_VERSION);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_group_members')"), 6);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_oscore_pairs_and_groups_round_trip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_open_migrates_a_version_6_database, setup, teardown),
       cmocka_unit_test_setup_teardown(test_create_then_reopen_reads_the_domain_back, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_create_keeps_given_uuids_and_domain_set_changes_only_name_priv_policy, setup, teardown),

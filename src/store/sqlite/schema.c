@@ -100,6 +100,33 @@ static const char *const k_migrations[] = {
     "  spec TEXT NOT NULL,"
     "  created INTEGER NOT NULL,"
     "  PRIMARY KEY (kind, device, aceid, peer)) STRICT;",
+    /* 6 -> 7: OSCORE pairwise contexts and SSM groups (ADR 0022): who holds which context, the
+     * ids and credids. Never a Master Secret. Keyed by uuid like pairings (offboarding). */
+    "CREATE TABLE oscore_pairs ("
+    "  uuid_a BLOB NOT NULL CHECK (length(uuid_a) = 16),"
+    "  uuid_b BLOB NOT NULL CHECK (length(uuid_b) = 16),"
+    "  sender_a TEXT NOT NULL,"
+    "  sender_b TEXT NOT NULL,"
+    "  credid_a INTEGER NOT NULL,"
+    "  credid_b INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  CHECK (uuid_a < uuid_b),"
+    "  PRIMARY KEY (uuid_a, uuid_b)) STRICT;"
+    "CREATE TABLE oscore_groups ("
+    "  name TEXT PRIMARY KEY,"
+    "  subject BLOB NOT NULL CHECK (length(subject) = 16),"
+    "  gid TEXT NOT NULL,"
+    "  desc TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  rekeyed INTEGER NOT NULL DEFAULT 0) STRICT;"
+    "CREATE TABLE oscore_group_members ("
+    "  grp TEXT NOT NULL REFERENCES oscore_groups(name) ON DELETE CASCADE,"
+    "  pos INTEGER NOT NULL,"
+    "  uuid BLOB NOT NULL CHECK (length(uuid) = 16),"
+    "  client INTEGER NOT NULL CHECK (client IN (0, 1)),"
+    "  senderid TEXT NOT NULL,"
+    "  credids TEXT NOT NULL,"
+    "  PRIMARY KEY (grp, uuid)) STRICT;",
 };
 
 _Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,
