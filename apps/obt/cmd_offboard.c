@@ -67,6 +67,21 @@ static bool print_pairing(void *user, const ocf_obt_pairing_record *r) {
   return true;
 }
 
+/* A group the device is a member of: its context goes with the reset, but the others keep the
+ * group's secret, which the device knew (ADR 0022: a rekey takes a member out). */
+typedef struct group_note {
+  const ocf_uuid *dev;
+  FILE *out;
+} group_note;
+
+static bool note_group(void *user, const ocf_obt_group_record *g) {
+  group_note *n = user;
+  for (size_t i = 0; i < g->n_members; i++)
+    if (ocf_uuid_equal(&g->members[i].uuid, n->dev))
+      fprintf(n->out, "    member of OSCORE group \"%s\": rekey it after (obt group rekey)\n", g->name);
+  return true;
+}
+
 /* Prints what will happen; -1 to go on, or an exit code. */
 static int show_plan(offboard *ob) {
   FILE *out = ob->o.json ? stderr : stdout;
@@ -81,6 +96,8 @@ static int show_plan(offboard *ob) {
     fprintf(out, "    remove the ACEs and credentials naming it from %zu other owned device%s\n", ob->n_peers,
             ob->n_peers == 1 ? "" : "s");
     if (ob->known[i]) fprintf(out, "    then reset it (RFOTM) and forget it\n");
+    group_note gn = {&ob->leaving[i], out};
+    if (ocf_obt_store_group_list(ob->s, note_group, &gn) != OCF_OK) return OBT_EXIT_SYSTEM;
   }
   return obt_lc_confirm("offboard", &ob->o, "Offboard these devices?");
 }
@@ -119,7 +136,8 @@ static int purge_peers(offboard *ob, obt_prov_cli *c, const ocf_uuid *leaving) {
   }
   bool all = rc == OBT_EXIT_OK;
   for (size_t i = 0; rc != OBT_EXIT_SYSTEM && i < ob->n_peers; i++)
-    if (res[i].ok && ocf_obt_store_pairing_remove(ob->s, leaving, &ob->peers[i]) != OCF_OK)
+    if (res[i].ok && (ocf_obt_store_pairing_remove(ob->s, leaving, &ob->peers[i]) != OCF_OK ||
+                      ocf_obt_store_oscore_pair_remove(ob->s, leaving, &ob->peers[i]) != OCF_OK))
       rc = OBT_EXIT_SYSTEM;
   if (all && ocf_obt_store_applied_forget(ob->s, leaving) != OCF_OK) rc = OBT_EXIT_SYSTEM;
   free(r.jobs);
