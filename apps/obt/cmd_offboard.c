@@ -1,5 +1,5 @@
 /* obt offboard: a device leaves the domain (issue 6 item 5). Every other owned device loses what
- * names it (ACEs with subject uuid:DEV, credtype-1 credentials for DEV: <ocf/ocf_obt_policy.h>'s
+ * names it (ACEs with subject uuid:DEV, credentials whose subject is DEV: <ocf/ocf_obt_policy.h>'s
  * purge job), then the device is reset and forgotten as obt reset does. A peer that does not
  * answer keeps its pairing record, so running the command again (also once the device itself
  * is forgotten) finishes the job (ADR 0023). */
@@ -14,10 +14,11 @@ static const char offboard_usage[] =
     "usage: obt offboard DEVICE... [options]\n"
     "\n"
     "Takes owned devices out of the security domain for good: first every other owned device\n"
-    "loses what names a leaving device (its ACEs whose subject is the device's uuid, and its\n"
-    "pairwise keys for it), over their owner sessions; a device in RFNOP is moved to RFPRO for\n"
-    "the change and back. Then each leaving device is reset to its factory state (RFOTM) and\n"
-    "forgotten, as obt reset does. The plan is shown first and approved (--yes for scripts).\n"
+    "loses what names a leaving device (its ACEs whose subject is the device's uuid, and the\n"
+    "credentials whose subject it is: pairwise keys, OSCORE contexts), over their owner\n"
+    "sessions; a device in RFNOP is moved to RFPRO for the change and back. Then each leaving\n"
+    "device is reset to its factory state (RFOTM) and forgotten, as obt reset does. The plan\n"
+    "is shown first and approved (--yes for scripts).\n"
     "A peer that does not answer is reported and keeps its pairing record: run the command\n"
     "again (also after the device itself was forgotten) to finish. DEVICE is a uuid (obt devices).\n"
     "\n"
@@ -69,6 +70,21 @@ static bool print_pairing(void *user, const ocf_obt_pairing_record *r) {
   return true;
 }
 
+/* A group the device is a member of: its context goes with the reset, but the others keep the
+ * group's secret, which the device knew (ADR 0022: a rekey takes a member out). */
+typedef struct group_note {
+  const ocf_uuid *dev;
+  FILE *out;
+} group_note;
+
+static bool note_group(void *user, const ocf_obt_group_record *g) {
+  group_note *n = user;
+  for (size_t i = 0; i < g->n_members; i++)
+    if (ocf_uuid_equal(&g->members[i].uuid, n->dev))
+      fprintf(n->out, "    member of OSCORE group \"%s\": rekey it after (obt group rekey)\n", g->name);
+  return true;
+}
+
 /* Prints what will happen; -1 to go on, or an exit code. */
 static int show_plan(offboard *ob) {
   FILE *out = ob->o.json ? stderr : stdout;
@@ -80,9 +96,11 @@ static int show_plan(offboard *ob) {
     fprintf(out, "%s %s:\n", u, ob->known[i] ? rec.name : "(forgotten by the store: peers only)");
     if (!ob->o.json && ocf_obt_store_pairing_list(ob->s, &ob->leaving[i], print_pairing, NULL) != OCF_OK)
       return OBT_EXIT_SYSTEM;
-    fprintf(out, "    remove its ACEs and pairwise keys from %zu other owned device%s\n", ob->n_peers,
+    fprintf(out, "    remove the ACEs and credentials naming it from %zu other owned device%s\n", ob->n_peers,
             ob->n_peers == 1 ? "" : "s");
     if (ob->known[i]) fprintf(out, "    then reset it (RFOTM) and forget it\n");
+    group_note gn = {&ob->leaving[i], out};
+    if (ocf_obt_store_group_list(ob->s, note_group, &gn) != OCF_OK) return OBT_EXIT_SYSTEM;
   }
   return obt_lc_confirm("offboard", &ob->o, "Offboard these devices?");
 }
@@ -93,8 +111,9 @@ typedef struct purge_run {
 
 static void describe_purge(void *user, size_t job, char *out, size_t cap) {
   const ocf_obt_edit_job *j = &((purge_run *)user)->jobs[job];
-  snprintf(out, cap, "%zu ACE%s and %u pairwise key%s removed%s", j->n_removed, j->n_removed == 1 ? "" : "s",
-           (unsigned)j->removed_creds, j->removed_creds == 1 ? "" : "s", j->was_rfnop ? " (RFNOP kept)" : "");
+  snprintf(out, cap, "%zu ACE%s and %u credential%s naming it removed%s", j->n_removed,
+           j->n_removed == 1 ? "" : "s", (unsigned)j->removed_creds, j->removed_creds == 1 ? "" : "s",
+           j->was_rfnop ? " (RFNOP kept)" : "");
 }
 
 /* Purges one leaving device from every peer; forgets the records of the peers that did it.
@@ -120,7 +139,8 @@ static int purge_peers(offboard *ob, obt_prov_cli *c, const ocf_uuid *leaving) {
   }
   bool all = rc == OBT_EXIT_OK;
   for (size_t i = 0; rc != OBT_EXIT_SYSTEM && i < ob->n_peers; i++)
-    if (res[i].ok && ocf_obt_store_pairing_remove(ob->s, leaving, &ob->peers[i]) != OCF_OK)
+    if (res[i].ok && (ocf_obt_store_pairing_remove(ob->s, leaving, &ob->peers[i]) != OCF_OK ||
+                      ocf_obt_store_oscore_pair_remove(ob->s, leaving, &ob->peers[i]) != OCF_OK))
       rc = OBT_EXIT_SYSTEM;
   if (all && ocf_obt_store_applied_forget(ob->s, leaving) != OCF_OK) rc = OBT_EXIT_SYSTEM;
   free(r.jobs);

@@ -135,7 +135,7 @@ typedef struct ocf_obt_edit_job {
   /* --- input --- */
   ocf_obt_acl_diff diff; /* APPLY: removals first, then additions */
   bool purge;            /* PURGE (offboarding): every ACE with subject uuid:purge_uuid and every */
-  ocf_uuid purge_uuid;   /*   credtype-1 credential whose subject is purge_uuid */
+  ocf_uuid purge_uuid;   /*   credential whose subject is purge_uuid (pairwise keys, OSCORE contexts) */
   /* --- output --- */
   uint32_t added[OCF_OBT_EDIT_MAX]; /* the aceid each addition got (0: not found again) */
   size_t n_removed;                 /* ACEs deleted (PURGE: how many matched) */
@@ -165,9 +165,9 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_edit_job_purge(ocf_obt_edit_job *job, cons
  * at the end, also after a failure. GET acl2: APPLY fails without writing when an ACE to remove
  * is no longer there as read (someone changed it since the diff). DELETE each removal, POST each
  * addition, GET acl2 to read the new aceids back. PURGE: DELETE each ACE naming the device, GET
- * cred and DELETE its pairwise credentials. When a write fails, APPLY rolls back: the additions
- * found again are deleted and the removed ACEs POSTed again with their aceids (the device takes
- * an unknown aceid as given, SEC:acl2), then the failure is reported with undone (or left). */
+ * cred and DELETE every credential whose subject is the device. When a write fails, APPLY rolls back: the
+ * additions found again are deleted and the removed ACEs POSTed again with their aceids (the device takes an
+ * unknown aceid as given, SEC:acl2), then the failure is reported with undone (or left). */
 OCF_API ocf_obt_prov_next ocf_obt_edit_step(void *job_user, const ocf_obt_prov_response *rsp,
                                             ocf_obt_prov_request *req, ocf_obt_prov_failure *fail);
 

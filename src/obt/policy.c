@@ -213,7 +213,8 @@ static ocf_err parse_line(parser *p) {
   if (strcmp(kw, "allow") == 0) return parse_allow(p);
   if (strcmp(kw, "ace") == 0) return parse_ace(p);
   if (strcmp(kw, "group") == 0)
-    return fail(p, OCF_ERR_INVALID_ARG, "groups are not supported by obt apply yet (ADR 0023)");
+    return fail(p, OCF_ERR_INVALID_ARG,
+                "groups are not part of a policy file yet: use obt group create (ADR 0023)");
   return fail(p, OCF_ERR_INVALID_ARG, "'%s': a line starts with device, pair, allow or ace", kw);
 }
 

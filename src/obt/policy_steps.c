@@ -160,7 +160,10 @@ static bool was_before(const ocf_obt_edit_job *j, uint32_t id) {
 static ocf_obt_prov_next next_cred(ocf_obt_edit_job *j, ocf_obt_prov_request *req) {
   for (; j->i < j->creds.n; j->i++) {
     const ocf_obt_cred_info *c = &j->creds.entries[j->i];
-    if (c->credtype == 1 && !c->subject_any && ocf_uuid_equal(&c->subject, &j->purge_uuid))
+    /* Every credential naming the leaving device: pairwise keys (credtype 1) and, whatever else
+     * names it as subject (an OSCORE pairwise context, credtype 64: ADR 0022). Never the owner
+     * credential (its subject is the tool) nor trust anchors (subject "*"). */
+    if (!c->subject_any && ocf_uuid_equal(&c->subject, &j->purge_uuid))
       return send_id(j, P_CRED_DEL, req, CRED, "credid", c->credid);
   }
   return OCF_OBT_PROV_DONE; /* caller goes on */

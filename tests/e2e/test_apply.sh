@@ -10,7 +10,8 @@
 #   - the allow removed from the file: apply removes exactly that ACE (dev-b moved to RFPRO and
 #     back to RFNOP by the job), and dev-a's read is refused;
 #   - obt offboard dev-c: dev-b's key and ACE for dev-c are gone, dev-c is back in RFOTM and the
-#     store forgot it.
+#     store forgot it; obt offboard dev-b with dev-a stopped: dev-a reported (exit 4), its key and
+#     the pairing record kept, and a second run finishes the job.
 # Usage: test_apply.sh path/to/obt path/to/ocf-device path/to/psk_client   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -154,7 +155,7 @@ in_state dev-b RFNOP && pass "dev-b back in RFNOP after the change" || fail "dev
   fail "psk after removal: $(tail -1 "$NETNS_TMP/client.out")"
 
 o offboard "$c"
-[[ $rc == 2 ]] && grep -q "remove its ACEs and pairwise keys from 2 other" "$NETNS_TMP/out" &&
+[[ $rc == 2 ]] && grep -q "remove the ACEs and credentials naming it from 2 other" "$NETNS_TMP/out" &&
   pass "obt offboard shows the plan and wants --yes without a terminal" || fail "offboard plan ($rc): $(cat "$NETNS_TMP/out")"
 o offboard "$c" --yes
 [[ $rc == 0 ]] && pass "obt offboard --yes exits 0" || fail "offboard ($rc): $(cat "$NETNS_TMP/out")"
@@ -167,6 +168,23 @@ in_state dev-c RFOTM && pass "dev-c is back in RFOTM" || fail "dev-c state: $(ta
 o offboard "$c" --yes
 [[ $rc == 0 ]] && pass "offboarding again (device forgotten) only checks the peers: exit 0" ||
   fail "offboard again ($rc): $(cat "$NETNS_TMP/out")"
+
+# A peer that does not answer: dev-a is stopped while dev-b leaves. dev-b is still reset; dev-a
+# is reported, keeps its key and the store its pairing record; a second run (dev-b already
+# forgotten) finishes the job.
+kill -STOP "${E2E_PID[dev-a]}"
+rc=0
+netns_exec obt "$obt" offboard "$b" --yes --store "$store" --interface eth0 --window 500 -t 2 >"$NETNS_TMP/out" 2>&1 || rc=$?
+kill -CONT "${E2E_PID[dev-a]}"
+[[ $rc == 4 ]] && grep -q "FAILED.*$a" "$NETNS_TMP/out" && pass "offboard with a silent peer: reported, exit 4" ||
+  fail "offboard b ($rc): $(cat "$NETNS_TMP/out")"
+in_state dev-b RFOTM && pass "dev-b was reset all the same" || fail "dev-b state: $(tail -3 "$NETNS_TMP/dev-b.log")"
+o creds "$a" --json
+grep -q "\"subject\": \"$b\", \"usage\": \"[^\"]*\", \"note\": \"pairwise key\"" "$NETNS_TMP/out" &&
+  pass "dev-a still holds its key for dev-b, and the store still records the pairing" || fail "creds a: $(cat "$NETNS_TMP/out")"
+o offboard "$b" --yes
+[[ $rc == 0 && -z $(creds_for "$a" "$b") ]] && pass "offboarding dev-b again finishes: dev-a's key for it is gone" ||
+  fail "offboard b again ($rc): $(cat "$NETNS_TMP/out")"
 
 for name in dev-a dev-b dev-c; do e2e_stop_device "$name"; done
 e2e_finish

@@ -101,6 +101,35 @@ static void test_parse_errors_name_the_line(void **state) {
   free(p);
 }
 
+/* Hostile files: the caps end the parse with the line that crossed them. */
+static void test_parse_caps(void **state) {
+  (void)state;
+  ocf_obt_policy *p = malloc(sizeof *p);
+  ocf_obt_policy_error e;
+  char *big = malloc(OCF_OBT_POLICY_BYTES_MAX + 2);
+  memset(big, '\n', OCF_OBT_POLICY_BYTES_MAX + 1);
+  assert_int_equal(ocf_obt_policy_parse(big, OCF_OBT_POLICY_BYTES_MAX + 1, resolve, NULL, p, &e),
+                   OCF_ERR_TOO_LARGE);
+  assert_int_equal(e.line, 0);
+  assert_int_equal(ocf_obt_policy_parse(big, OCF_OBT_POLICY_BYTES_MAX, resolve, NULL, p, &e), OCF_OK);
+  /* 65 pairs: the 65th line is refused */
+  size_t n = 0;
+  for (int i = 0; i < 65; i++)
+    n += (size_t)snprintf(big + n, 200, "pair " UA " b0010203-0405-4607-8809-0a0b0c0d%04x\n", (unsigned)i);
+  assert_int_equal(ocf_obt_policy_parse(big, n, resolve, NULL, p, &e), OCF_ERR_TOO_LARGE);
+  assert_int_equal(e.line, 65);
+  /* 25 words */
+  n = (size_t)snprintf(big, 400, "ace lamp");
+  for (int i = 0; i < 23; i++) n += (size_t)snprintf(big + n, 64, " perm=R");
+  assert_int_equal(ocf_obt_policy_parse(big, n, resolve, NULL, p, &e), OCF_ERR_TOO_LARGE);
+  assert_true(strstr(e.msg, "24 words") != NULL);
+  /* without a resolver, names are refused */
+  assert_int_equal(ocf_obt_policy_parse("pair lamp " UA, strlen("pair lamp " UA), NULL, NULL, p, &e),
+                   OCF_ERR_INVALID_ARG);
+  free(big);
+  free(p);
+}
+
 /* --- diff ------------------------------------------------------------------------------------- */
 
 static ocf_obt_ace allow_ace(const char *href, uint32_t aceid) {
@@ -287,7 +316,8 @@ static void test_purge_removes_aces_and_pairwise_creds(void **state) {
   acl[1].uuid = k_b; /* another device's: stays */
   expect(s, answer_acl(s, acl, 2), 4, "/oic/sec/acl2?aceid=4");
   expect(s, answer(s, 202, NULL, 0), 1, "/oic/sec/cred");
-  /* {"creds":[{"credid":2,"credtype":1,"subjectuuid":UA},{"credid":3,"credtype":1,"subjectuuid":UB}]} */
+  /* {"creds":[{"credid":2,"credtype":1,"subjectuuid":UA},{"credid":3,"credtype":1,"subjectuuid":UB}]}:
+   * only the entry naming the leaving device goes */
   uint8_t cred[256];
   size_t n = 0;
   const char *hdr = "\xa1\x65"
@@ -327,6 +357,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_a_policy),
       cmocka_unit_test(test_parse_errors_name_the_line),
+      cmocka_unit_test(test_parse_caps),
       cmocka_unit_test(test_diff_adds_missing_removes_only_its_own),
       cmocka_unit_test(test_pair_held_checks_both_credids),
       cmocka_unit_test(test_edit_applies_in_rfnop_and_goes_back),
