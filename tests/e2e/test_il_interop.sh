@@ -10,7 +10,7 @@
 #      simpleserver's stdout);
 #   2. IL's onboarding_tool, driven through its menu on stdin, onboards our ocf-device with
 #      Just Works and another with Random PIN (the PIN from the device's --pin-file).
-# Usage: test_il_interop.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
+# Usage: test_il_interop.sh path/to/obt path/to/ocf-device [path/to/psk_client]   (exit 77 = skipped)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/netns.sh
@@ -25,8 +25,10 @@ netns_enter "$here/$(basename "$0")" "$@"
 
 obt=${1:?usage: test_il_interop.sh path/to/obt path/to/ocf-device}
 device=${2:?usage: test_il_interop.sh path/to/obt path/to/ocf-device}
+client=${3:-} # psk_client (tests/e2e/psk_client.c): optional, for the pairwise-key session to IL
 [[ -x $obt && -x $device ]] || netns_die "not executable: $obt or $device"
 obt=$(realpath "$obt") device=$(realpath "$device") # the test changes directories
+[[ -z $client ]] || client=$(realpath "$client")
 il=$(cd "$OCF_IL_DIR" && pwd)
 
 netns_setup
@@ -132,6 +134,48 @@ d = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 }
+# il_sessions IL_UUID OURS: with IL simpleserver in RFNOP, the credentials obt provisioned carry
+# sessions IL accepts, and its ACE lets them read /a/light (payload: state, power, name).
+il_sessions() {
+  local il_uuid=$1 ours=$2 out=$NETNS_TMP/prov port rc
+  port=$(netns_exec obt "$obt" devices --store "$store" --json 2>/dev/null | python3 -c '
+import json, re, sys
+d = [x for x in json.load(sys.stdin) if x["uuid"] == sys.argv[1]][0]
+m = re.search(r"coaps://\[[^]]*\]:([0-9]+)", d["endpoints"])
+print(m.group(1) if m else "")' "$il_uuid")
+  [[ -n $port ]] || {
+    fail "no coaps endpoint of IL simpleserver in the store"
+    return
+  }
+  # 1. The pairwise key: a DTLS PSK session as our device (identity = its uuid, digest 8.2).
+  if [[ -n $client && -n $ours && -n ${pair_key:-} ]]; then
+    rc=0
+    netns_exec obt "$client" --identity "$ours" --key "$pair_key" --peer "$il_uuid" \
+      --to "coaps://[fd00::1]:$port" --path /a/light --timeout 10000 >"$out/psk.out" 2>&1 || rc=$?
+    [[ $rc == 0 ]] && pass "IL simpleserver accepts a DTLS session with the pairwise key and serves /a/light" ||
+      fail "pairwise-key session to IL simpleserver (port $port): exit $rc: $(cat "$out/psk.out")"
+    rc=0
+    netns_exec obt "$client" --identity "$ours" --key 00112233445566778899aabbccddeeff --peer "$il_uuid" \
+      --to "coaps://[fd00::1]:$port" --path /a/light --timeout 5000 >"$out/psk-bad.out" 2>&1 || rc=$?
+    [[ $rc == 2 ]] && pass "IL simpleserver refuses the session with a wrong key" ||
+      fail "wrong-key session to IL simpleserver: exit $rc (expected 2): $(cat "$out/psk-bad.out")"
+  fi
+  # 2. The identity certificate: openssl as a client with a certificate of the domain CA.
+  mkdir -p "$out/self"
+  netns_exec obt "$obt" cert self --out "$out/self" --store "$store" >"$out/self.out" 2>&1 ||
+    fail "obt cert self: $(cat "$out/self.out")"
+  { printf '\x40\x01\x12\x34\xb1a\x05light'; sleep 3; } |
+    netns_exec obt timeout 20 openssl s_client -dtls1_2 -connect "[fd00::1]:$port" \
+      -cert "$out/self/tool.crt" -key "$out/self/tool.key" -CAfile "$out/self/ca.crt" -verify_return_error \
+      -cipher 'ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-CCM:ECDHE-ECDSA-AES128-SHA256' \
+      >"$out/cert.out" 2>"$out/cert.err" || true
+  grep -aq "Verify return code: 0 (ok)" "$out/cert.out" && grep -aq "uuid:$il_uuid" "$out/cert.out" &&
+    pass "IL simpleserver presents the identity certificate obt issued (CN uuid:$il_uuid), openssl verifies it" ||
+    fail "certificate session to IL simpleserver: $(tail -5 "$out/cert.err") $(grep -a -E 'Verify|subject' "$out/cert.out" | head -3)"
+  grep -aq "power" "$out/cert.out" &&
+    pass "IL simpleserver takes our domain certificate (trust anchor) and serves /a/light over it" ||
+    fail "no /a/light answer over the certificate session: $(od -c "$out/cert.out" | tail -5)"
+}
 provision_il() {
   local il_uuid=$1 out=$NETNS_TMP/prov rc
   mkdir -p "$out"
@@ -165,9 +209,10 @@ provision_il() {
   if [[ -z $ours ]]; then
     fail "our ocf-device was not onboarded for pairing: $(cat "$out/onboard-ours.json")"
   else
-    obt_il pair "$il_uuid" "$ours" >"$out/pair.out" 2>&1 && rc=0 || rc=$?
+    obt_il pair "$il_uuid" "$ours" --show-key >"$out/pair.out" 2>"$out/pair.err" && rc=0 || rc=$?
+    pair_key=$(tail -1 "$out/pair.out")
     [[ $rc == 0 ]] && pass "obt pair: IL simpleserver and our ocf-device" ||
-      fail "obt pair IL simpleserver + ocf-device exited $rc: $(cat "$out/pair.out")"
+      fail "obt pair IL simpleserver + ocf-device exited $rc: $(cat "$out/pair.out" "$out/pair.err")"
     obt_il creds "$il_uuid" --json >"$out/creds2.json" 2>>"$out/creds.err" || true
     json_check "$out/creds2.json" "any(c['credtype'] == 1 and c['subject'] == '$ours' for c in d[0]['creds'])" &&
       pass "obt creds: IL simpleserver holds a credtype 1 key for our device" ||
@@ -182,6 +227,7 @@ provision_il() {
   obt_il state "$il_uuid" rfnop --yes >"$out/rfnop.out" 2>&1 && rc=0 || rc=$?
   [[ $rc == 0 ]] && pass "obt state rfnop: IL simpleserver in normal operation" ||
     fail "obt state rfnop on IL simpleserver exited $rc: $(cat "$out/rfnop.out")"
+  il_sessions "$il_uuid" "$ours"
   obt_il state "$il_uuid" rfpro --yes >"$out/rfpro.out" 2>&1 && rc=0 || rc=$?
   [[ $rc == 0 ]] && pass "obt state rfpro: IL simpleserver back in provisioning" ||
     fail "obt state rfpro on IL simpleserver exited $rc: $(cat "$out/rfpro.out")"
