@@ -209,6 +209,13 @@ static ocf_obt_prov_next step_add(ocf_obt_ams_job *j, const ocf_obt_prov_respons
     j->i = 0;
     return post_aces(j, P_POST, &j->add[0], req, f, "post acl2");
   case P_POST:
+    /* validity is an optional ACE property (digest: oic.sec.ace2), but IoTivity-Lite decodes it
+     * as unknown and refuses the whole update with 4.00 (docs/INTEROP.md): say so, since the
+     * generic advice (the device's state) would send the user the wrong way. */
+    if (rsp->code == 400 && j->add[j->i].n_validity)
+      return failed(f, "post acl2", rsp, OCF_ERR_DENIED, NULL,
+                    "the device refused an ACE with a validity period: some devices (IoTivity-Lite) "
+                    "refuse every ACE that has one; add it without --validity");
     if (!post_ok(rsp)) return refused(f, "post acl2", rsp);
     if (++j->i < j->n_add) return post_aces(j, P_POST, &j->add[j->i], req, f, "post acl2");
     return send(j, P_AFTER, req, GET, ACL2, 0);

@@ -27,6 +27,7 @@ typedef struct fake_dev {
   uint16_t bad_code;
   const uint8_t *bad_payload;
   size_t bad_len;
+  bool no_validity; /* like IoTivity-Lite: 4.00 to an acl2 POST whose ACE has "validity" */
 } fake_dev;
 
 static ocf_obt_prov_response answer(fake_dev *d, uint16_t code, size_t len) {
@@ -43,6 +44,13 @@ static ocf_obt_prov_response encode_acl(fake_dev *d) {
   return answer(d, 205, len);
 }
 
+static bool has_text(const uint8_t *b, size_t len, const char *text) {
+  size_t n = strlen(text);
+  for (size_t i = 0; i + n <= len; i++)
+    if (memcmp(b + i, text, n) == 0) return true;
+  return false;
+}
+
 static ocf_obt_prov_response serve_acl(fake_dev *d, const ocf_obt_prov_request *req) {
   ocf_svr_ctx ctx = client_ctx(d->dos, false, &d->seed);
   ocf_svr_report r;
@@ -53,6 +61,7 @@ static ocf_obt_prov_response serve_acl(fake_dev *d, const ocf_obt_prov_request *
                     : ocf_svr_acl2_delete_all(&d->acl, &ctx, &r);
     return answer(d, err == OCF_OK ? 202 : err == OCF_ERR_NOT_FOUND ? 404 : 403, 0);
   }
+  if (d->no_validity && has_text(req->body, req->len, "validity")) return answer(d, 400, 0);
   test_tree *t = TEST_NEW(test_tree);
   ocf_svr_acl2 *out = TEST_NEW(ocf_svr_acl2);
   ocf_err err = ocf_svr_acl2_decode_update(&d->acl, bytes_tree(t, req->body, req->len), &ctx, out, &r);
@@ -250,6 +259,35 @@ static void test_add_refused_in_rfnop(void **state) {
   assert_string_equal(f.stage, "post acl2");
   assert_int_equal(f.code, 400);
   assert_non_null(f.advice);
+  test_free(j);
+  test_free(d);
+}
+
+/* A device refusing ACE validity periods (IoTivity-Lite, docs/INTEROP.md) gets advice naming
+ * --validity, not the device's state; without the period the same ACE is taken. */
+static void test_add_validity_refused(void **state) {
+  (void)state;
+  fake_dev *d = new_dev(OCF_DOS_RFPRO, NULL);
+  d->no_validity = true;
+  ocf_obt_ams_job *j = TEST_NEW(ocf_obt_ams_job);
+  ocf_obt_ace a;
+  ocf_obt_ace_auth_wildcard(&a, 2);
+  const char *why = NULL;
+  assert_int_equal(ocf_obt_ace_parse_validity("20260101T000000Z/P30D", &a, &why), OCF_OK);
+  assert_int_equal(ocf_obt_ams_job_add(j, &a, 1), OCF_OK);
+  ocf_obt_prov_failure f;
+  assert_int_equal(drive(d, j, &f), OCF_OBT_PROV_FAIL);
+  assert_string_equal(f.stage, "post acl2");
+  assert_int_equal(f.code, 400);
+  assert_non_null(f.advice);
+  assert_non_null(strstr(f.advice, "--validity"));
+  assert_int_equal(d->acl.n, 0); /* nothing written */
+  a.n_validity = 0;
+  ocf_obt_ams_job *j2 = TEST_NEW(ocf_obt_ams_job);
+  assert_int_equal(ocf_obt_ams_job_add(j2, &a, 1), OCF_OK);
+  assert_int_equal(drive(d, j2, &f), OCF_OBT_PROV_DONE);
+  assert_int_equal(d->acl.n, 1);
+  test_free(j2);
   test_free(j);
   test_free(d);
 }
@@ -462,11 +500,11 @@ static void test_hostile_answers(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_add_reads_aceid_back),    cmocka_unit_test(test_replace),
-      cmocka_unit_test(test_add_resolves_rt_first),   cmocka_unit_test(test_add_refused_in_rfnop),
-      cmocka_unit_test(test_list_and_remove),         cmocka_unit_test(test_rfnop_trims_then_moves),
-      cmocka_unit_test(test_rfnop_policy_and_legacy), cmocka_unit_test(test_rfnop_approved_plan_must_match),
-      cmocka_unit_test(test_hostile_answers),
+      cmocka_unit_test(test_add_reads_aceid_back),           cmocka_unit_test(test_replace),
+      cmocka_unit_test(test_add_resolves_rt_first),          cmocka_unit_test(test_add_refused_in_rfnop),
+      cmocka_unit_test(test_add_validity_refused),           cmocka_unit_test(test_list_and_remove),
+      cmocka_unit_test(test_rfnop_trims_then_moves),         cmocka_unit_test(test_rfnop_policy_and_legacy),
+      cmocka_unit_test(test_rfnop_approved_plan_must_match), cmocka_unit_test(test_hostile_answers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
