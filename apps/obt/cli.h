@@ -80,6 +80,8 @@ void obt_host_close(obt_host *h);
 ocf_obt_wall_ms obt_wall_ms(void);
 /* t as "2025-11-24T16:00:00Z" (UTC). */
 void obt_format_wall(ocf_obt_wall_ms t, char out[32]);
+/* src into dst[cap], cut to cap - 1 bytes and NUL-terminated (cap > 0). */
+void obt_copy_text(char *dst, size_t cap, const char *src);
 /* $XDG_DATA_HOME/obt/domain.db, else $HOME/.local/share/obt/domain.db. 0, or -1 (printed why). */
 int obt_store_default_path(char *out, size_t cap);
 /* ocf_posix_private_file_prepare (no create) + ocf_obt_store_open. */

@@ -110,7 +110,7 @@ static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
     fprintf(stderr, "obt %s: no random values\n", r->cmd);
     return OBT_EXIT_SYSTEM;
   }
-  snprintf(g->gid, sizeof g->gid, "%s", ids[0]);
+  obt_copy_text(g->gid, sizeof g->gid, ids[0]);
   for (size_t i = 0, ci = 0; i < r->n; i++) {
     ocf_obt_oscore_job *j = &r->jobs[i];
     memset(j->ctx, 0, sizeof j->ctx);
@@ -120,8 +120,8 @@ static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
       ocf_obt_oscore_ctx *c = &j->ctx[j->n_ctx++];
       c->credtype = r->client[i] ? 128 : 256;
       c->subject = g->subject; /* S003 6.4: the group's subjectuuid (any valid value on a client) */
-      snprintf(r->client[i] ? c->senderid : c->recipientid, sizeof c->senderid, "%s", ids[k]);
-      snprintf(c->desc, sizeof c->desc, "%s", g->desc);
+      obt_copy_text(r->client[i] ? c->senderid : c->recipientid, sizeof c->senderid, ids[k]);
+      obt_copy_text(c->desc, sizeof c->desc, g->desc);
     }
     if (r->client[i]) ci++;
   }
@@ -135,7 +135,7 @@ static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
     memset(m, 0, sizeof *m);
     m->uuid = r->u[i];
     m->client = r->client[i];
-    if (m->client) snprintf(m->senderid, sizeof m->senderid, "%s", ids[ci++]);
+    if (m->client) obt_copy_text(m->senderid, sizeof m->senderid, ids[ci++]);
     for (size_t k = 0; k < r->jobs[i].n_ctx; k++) m->credids[m->n_credids++] = r->jobs[i].ctx[k].credid;
   }
   return -1;

@@ -52,8 +52,8 @@ static int plan_pair(osc_run *r, ocf_obt_oscore_id id[2]) {
     memset(c, 0, sizeof *c);
     c->credtype = 64;
     c->subject = r->u[1 - i];
-    snprintf(c->senderid, sizeof c->senderid, "%s", id[i]);
-    snprintf(c->recipientid, sizeof c->recipientid, "%s", id[1 - i]);
+    obt_copy_text(c->senderid, sizeof c->senderid, id[i]);
+    obt_copy_text(c->recipientid, sizeof c->recipientid, id[1 - i]);
     r->jobs[i].n_ctx = 1;
   }
   return -1;

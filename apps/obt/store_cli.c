@@ -18,6 +18,12 @@ ocf_obt_wall_ms obt_wall_ms(void) {
   return (ocf_obt_wall_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void obt_copy_text(char *dst, size_t cap, const char *src) {
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
 void obt_format_wall(ocf_obt_wall_ms t, char out[32]) {
   time_t secs = (time_t)(t / 1000);
   struct tm tm;
