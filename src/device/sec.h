@@ -18,6 +18,7 @@
 #include "device/device.h"
 #include "dtls/session.h"
 #include "pki/ca.h"
+#include "pki/cert.h"
 #include "svr/acl2.h"
 #include "svr/acl_decide.h"
 #include "svr/ael.h"
@@ -209,6 +210,13 @@ size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf,
  * key (the entry's privatedata, else the device's key pair). False when there is none. */
 bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
                        ocf_bytes *key);
+
+/* A peer's chain against anchors with the profile of kind, at the device's wall clock: without
+ * one (utc_now NULL) validity periods cannot be judged and only those failures are forgiven
+ * (ADR 0018). The result of ocf_cert_check_chain; rep filled. */
+OCF_NODISCARD ocf_err sec_cert_check_peer_chain(const ocf_device *d, const ocf_bytes *chain, size_t n_chain,
+                                                const ocf_bytes *anchors, size_t n_anchors,
+                                                ocf_cert_kind kind, ocf_cert_report *rep);
 
 /* POST /oic/sec/roles, after decoding into next (cur: what the session asserted before): every
  * new role certificate must verify up to one of cred's trust anchors with the role profile

@@ -142,6 +142,18 @@ static bool held_before(const ocf_svr_roles *cur, const ocf_svr_cred_entry *e) {
   return false;
 }
 
+ocf_err sec_cert_check_peer_chain(const ocf_device *d, const ocf_bytes *chain, size_t n_chain,
+                                  const ocf_bytes *anchors, size_t n_anchors, ocf_cert_kind kind,
+                                  ocf_cert_report *rep) {
+  const device_sec *s = d->sec;
+  int64_t utc = s->utc_now ? s->utc_now(s->event_user) : 0;
+  ocf_err err = ocf_cert_check_chain(chain, n_chain, anchors, n_anchors, kind, utc, rep);
+  if (err == OCF_ERR_DENIED && !s->utc_now &&
+      (rep->failures & ~(uint32_t)(OCF_CERT_F_NOT_YET_VALID | OCF_CERT_F_EXPIRED)) == 0)
+    err = OCF_OK; /* no wall clock: validity cannot be judged (ADR 0018) */
+  return err;
+}
+
 static ocf_err check_role(ocf_device *d, const sec_peer *peer, ocf_svr_cred_entry *e, uint8_t *buf,
                           ocf_svr_report *r) {
   const device_sec *s = d->sec;
@@ -152,12 +164,8 @@ static ocf_err check_role(ocf_device *d, const sec_peer *peer, ocf_svr_cred_entr
   size_t n_anchors =
       sec_cert_anchors(s->cur, &peer->uuid, buf + 4096, ROLE_BUF - 4096, anchors, ROLE_ANCHORS_MAX);
   if (n_anchors == 0) return refuse_cert(r, "no trust anchor to check role certificates with");
-  int64_t utc = s->utc_now ? s->utc_now(s->event_user) : 0;
   ocf_cert_report rep;
-  ocf_err err = ocf_cert_check_chain(certs, n, anchors, n_anchors, OCF_CERT_KIND_ROLE, utc, &rep);
-  if (err == OCF_ERR_DENIED && !s->utc_now &&
-      (rep.failures & ~(uint32_t)(OCF_CERT_F_NOT_YET_VALID | OCF_CERT_F_EXPIRED)) == 0)
-    err = OCF_OK; /* no wall clock: validity cannot be judged (ADR 0018) */
+  ocf_err err = sec_cert_check_peer_chain(d, certs, n, anchors, n_anchors, OCF_CERT_KIND_ROLE, &rep);
   if (err == OCF_ERR_NO_MEMORY) return err;
   if (err != OCF_OK) return refuse_cert(r, ocf_cert_failure_str(rep.failures));
   if (sec_cert_crl_check(d, anchors, n_anchors, &certs[0]) != OCF_OK)

@@ -49,8 +49,6 @@ struct device_dtls {
   uint8_t hint[16];
   ocf_bytes owned_chain[OCF_SEC_CHAIN_MAX], owned_anchors[OWNED_ANCHORS_MAX];
   uint8_t *cert_buf; /* CERT_BUF bytes: cred's certificates as DER (PEM entries converted) */
-  int64_t (*utc_now)(void *user);
-  void *utc_user;
 };
 
 /* --- configuration ------------------------------------------------------------------------- */
@@ -121,8 +119,6 @@ ocf_err device_dtls_create(ocf_device *d, const ocf_device_config *cfg) {
   registry_of(cfg, &t->reg);
   t->otm_vendor = cfg->otm_vendor;
   t->pin_digits = cfg->pin_len;
-  t->utc_now = cfg->utc_now;
-  t->utc_user = cfg->event_user;
   load_limiter(d, t);
   return copy_mfg(d, t, cfg);
 }
@@ -355,12 +351,9 @@ static ocf_err on_verify_cert(void *user, const ocf_endpoint *peer, const ocf_by
   if (!uuid) return OCF_ERR_DENIED;                  /* an identity certificate names its uuid (digest 6.1) */
   size_t n = owned_anchors(d, d->sec->cur, t, uuid); /* digest 6.3: scoped by subjectuuid */
   if (!n) return OCF_ERR_DENIED;
-  int64_t utc = t->utc_now ? t->utc_now(t->utc_user) : 0;
   ocf_cert_report rep;
-  ocf_err err = ocf_cert_check_chain(chain, n_chain, t->owned_anchors, n, OCF_CERT_KIND_IDENTITY, utc, &rep);
-  if (err == OCF_ERR_DENIED && !t->utc_now &&
-      (rep.failures & ~(uint32_t)(OCF_CERT_F_NOT_YET_VALID | OCF_CERT_F_EXPIRED)) == 0)
-    err = OCF_OK; /* no wall clock: validity cannot be judged (ADR 0018) */
+  ocf_err err =
+      sec_cert_check_peer_chain(d, chain, n_chain, t->owned_anchors, n, OCF_CERT_KIND_IDENTITY, &rep);
   if (err == OCF_OK) return sec_cert_crl_check(d, t->owned_anchors, n, &chain[0]);
   if (err != OCF_OK)
     ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "peer certificate refused: %s",
