@@ -3,7 +3,7 @@
 
 #include "platform/posix/impair.h"
 
-static bool parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out) {
+bool ocf_net_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out) {
   if (len == 0 || len > 20) return false;
   uint64_t v = 0;
   for (size_t i = 0; i < len; i++) {
@@ -49,7 +49,7 @@ bool ocf_net_impair_parse(const char *text, ocf_net_impair_spec *out, const char
     }
     seen[k] = true;
     uint64_t v;
-    if (!parse_u64(eq + 1, item - klen - 1, k == 3 ? UINT64_MAX : 100, &v)) {
+    if (!ocf_net_parse_u64(eq + 1, item - klen - 1, k == 3 ? UINT64_MAX : 100, &v)) {
       *why = k == 3 ? "seed: not a decimal 64-bit number" : "a percentage must be an integer 0..100";
       return false;
     }

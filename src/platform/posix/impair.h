@@ -36,6 +36,10 @@ typedef struct ocf_net_impair_spec {
  * *why (a static string) otherwise. An empty text is well formed: all zero, seed 1. */
 bool ocf_net_impair_parse(const char *text, ocf_net_impair_spec *out, const char **why);
 
+/* s[0..len) as a decimal number of at most 20 digits, no sign, not above max (also used for the
+ * fault hook OCF_FAULT_KILL_AT_SEND, net.c). */
+bool ocf_net_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+
 /* Whether the spec changes anything (some percentage above 0). */
 bool ocf_net_impair_active(const ocf_net_impair_spec *spec);
 

@@ -253,9 +253,7 @@ static ocf_err fault_setup(ocf_posix_net *net) {
   const char *text = getenv(FAULT_KILL_ENV);
   if (!text || !text[0]) return OCF_OK;
   uint64_t n = 0;
-  size_t i = 0;
-  for (; text[i] >= '0' && text[i] <= '9' && n <= 1000000000u; i++) n = n * 10 + (uint64_t)(text[i] - '0');
-  if (text[i] || n == 0 || n > 1000000000u) {
+  if (!ocf_net_parse_u64(text, strlen(text), 1000000000u, &n) || n == 0) {
     ocf_log(net->pf, OCF_LOG_ERROR, LOG_MODULE, "%s=\"%s\": expected a count 1..1000000000", FAULT_KILL_ENV,
             text);
     return OCF_ERR_INVALID_ARG;
