@@ -10,13 +10,11 @@ Exit 0 ok, 1 failure, 77 skipped (no schema directory)."""
 
 import copy
 import os
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rep_schema_check import cbor_decode, check_negative_controls, check_sample  # noqa: E402
-from svr_schema_check import SecurityValidator, as_json  # noqa: E402
+from rep_schema_check import check_negative_controls, check_sample  # noqa: E402
+from svr_schema_check import read_samples, security_command  # noqa: E402
 
 # (sample name, schema document, definition, rt the baseline answer must carry)
 SVRS = [
@@ -74,23 +72,11 @@ def negative_controls(p):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    samples_bin, schema_dir = sys.argv[1:]
-    core_dir = os.path.join(os.path.dirname(os.path.abspath(schema_dir)), "core")
-    if not os.path.isdir(schema_dir) or not os.path.isdir(core_dir):
-        print("skipped: no schema directories %s, %s" % (schema_dir, core_dir))
-        return 77
-    v = SecurityValidator(schema_dir, core_dir)
-    failures = 0
-    payloads = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([samples_bin, tmp], check=True)
-        for name, doc, ref in SAMPLES:
-            with open(os.path.join(tmp, name + ".cbor"), "rb") as f:
-                payloads[name] = as_json(cbor_decode(f.read()))
-            failures += check_sample(v, payloads[name], name, doc, ref)
+    samples_bin, v, code = security_command(sys.argv, __doc__)
+    if code is not None:
+        return code
+    payloads = read_samples(samples_bin, [name for name, _, _ in SAMPLES])
+    failures = sum(check_sample(v, payloads[name], name, doc, ref) for name, doc, ref in SAMPLES)
     for e in semantic_errors(payloads):
         print("FAIL", e)
         failures += 1

@@ -90,30 +90,48 @@ def negative_controls(p):
     yield "ael", "event without aeid", changed("ael", lambda d: d["events"][0].pop("aeid"))
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    samples_bin, schema_dir = sys.argv[1:]
+def security_command(argv, usage):
+    """A SAMPLES_BIN SCHEMA_DIR command line: (samples_bin, SecurityValidator, None), or
+    (None, None, exit code) for a usage error (2) or missing schema directories (77)."""
+    if len(argv) != 3:
+        print(usage)
+        return None, None, 2
+    samples_bin, schema_dir = argv[1:]
     core_dir = os.path.join(os.path.dirname(os.path.abspath(schema_dir)), "core")
     if not os.path.isdir(schema_dir) or not os.path.isdir(core_dir):
         print("skipped: no schema directories %s, %s" % (schema_dir, core_dir))
-        return 77
-    v = SecurityValidator(schema_dir, core_dir)
-    failures = 0
-    payloads = {}
+        return None, None, 77
+    return samples_bin, SecurityValidator(schema_dir, core_dir), None
+
+
+def read_samples(samples_bin, names):
+    """Runs the sample writer into a temporary directory: {name: its NAME.cbor, decoded, with
+    byte strings as JSON sees them}."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([samples_bin, tmp], check=True)
-        for name, doc, ref in SAMPLES:
-            for suffix in ("", "_baseline"):
-                with open(os.path.join(tmp, name + suffix + ".cbor"), "rb") as f:
-                    value = as_json(cbor_decode(f.read()))
-                if not suffix:
-                    payloads[name] = value
-                elif "rt" not in value or "if" not in value:
-                    print("FAIL %s_baseline has no rt/if" % name)
-                    failures += 1
-                failures += check_sample(v, value, name + suffix, doc, ref)
+        out = {}
+        for name in names:
+            with open(os.path.join(tmp, name + ".cbor"), "rb") as f:
+                out[name] = as_json(cbor_decode(f.read()))
+        return out
+
+
+def main():
+    samples_bin, v, code = security_command(sys.argv, __doc__)
+    if code is not None:
+        return code
+    read = read_samples(samples_bin, [n + s for n, _, _ in SAMPLES for s in ("", "_baseline")])
+    failures = 0
+    payloads = {}
+    for name, doc, ref in SAMPLES:
+        for suffix in ("", "_baseline"):
+            value = read[name + suffix]
+            if not suffix:
+                payloads[name] = value
+            elif "rt" not in value or "if" not in value:
+                print("FAIL %s_baseline has no rt/if" % name)
+                failures += 1
+            failures += check_sample(v, value, name + suffix, doc, ref)
     failures += check_negative_controls(v, SAMPLES, negative_controls(payloads))
     return 1 if failures else 0
 
