@@ -650,6 +650,29 @@ static void issue_pem(const ocf_pki_ca *ca, const ocf_pki_rng *rng, const char *
   assert_int_equal(ocf_pki_pem_write("CERTIFICATE", der, *der_len, pem, cap, &len), OCF_OK);
 }
 
+/* POST /oic/sec/cred: ca's certificate as a trust anchor for subject ("*" or a uuid), PEM
+ * (digest 6.3); the device's answer code. */
+static uint8_t post_anchor(world *w, const ocf_pki_ca *ca, const char *subject) {
+  static char pem[4096];
+  static uint8_t body[8192];
+  size_t pem_len = 0;
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", ca->cert, ca->cert_len, pem, sizeof pem, &pem_len),
+                   OCF_OK);
+  size_t len = cert_cred(subject, "oic.sec.cred.trustca", pem, body, sizeof body);
+  return req_raw(w, &w->o, true, OCF_COAP_POST, "/oic/sec/cred", body, len);
+}
+
+/* POST /oic/sec/cred: the device's identity certificate from ca for the key of its CSR, with
+ * CN uuid:NEW_DI (digest 6.2); the device's answer code. */
+static uint8_t post_identity(world *w, const ocf_pki_ca *ca, const ocf_pki_rng *rng, const ocf_pki_csr *csr) {
+  static char pem[4096];
+  static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0;
+  issue_pem(ca, rng, NEW_DI, csr->pubkey, csr->pubkey_len, pem, sizeof pem, der, &der_len);
+  size_t len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
+  return req_raw(w, &w->o, true, OCF_COAP_POST, "/oic/sec/cred", body, len);
+}
+
 /* A client holding key/cert (DER) from a CA, trusting anchor. */
 static ocf_dtls_profile cert_profile(const uint8_t *cert, size_t cert_len, const uint8_t *key, size_t key_len,
                                      const ocf_bytes *anchor, ocf_bytes *chain) {
@@ -710,7 +733,7 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   get_csr(&w, &csr);
   assert_true(csr.has_uuid);
   assert_true(ocf_uuid_equal(&csr.uuid, &models(&w)->doxm.deviceuuid));
-  static char pem[4096], root_pem[4096];
+  static char pem[4096];
   static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
   size_t der_len = 0, len = 0;
   /* A certificate for another key: 4.00, cred unchanged (digest 2.3). */
@@ -727,17 +750,8 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_BAD_REQUEST);
   assert_int_equal(models(&w)->cred.n, n_before);
   /* The trust anchor and the certificate from the CSR (digest 6.2, 6.3), PEM. */
-  size_t root_len = 0;
-  assert_int_equal(
-      ocf_pki_pem_write("CERTIFICATE", ca->cert, ca->cert_len, root_pem, sizeof root_pem, &root_len), OCF_OK);
-  len = cert_cred("*", "oic.sec.cred.trustca", root_pem, body, sizeof body);
-  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
-  issue_pem(ca, &rng, NEW_DI, csr.pubkey, csr.pubkey_len, pem, sizeof pem, der, &der_len);
-  uint8_t dev_cert[OCF_PKI_CERT_MAX];
-  memcpy(dev_cert, der, der_len);
-  size_t dev_cert_len = der_len;
-  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
-  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(post_anchor(&w, ca, "*"), OCF_COAP_CHANGED);
+  assert_int_equal(post_identity(&w, ca, &rng, &csr), OCF_COAP_CHANGED);
   assert_int_equal(models(&w)->cred.n, n_before + 2);
   /* A client with a certificate of the same CA: ECDHE-ECDSA, both sides verified. */
   issue_pem(ca, &rng, OBT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
@@ -749,8 +763,6 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   assert_int_equal(ocf_stack_session_info(w.o2.stack, &w.dsep)->suite, OCF_DTLS_ECDHE_ECDSA_AES_128_CCM_8);
   assert_true(w.o2.peer_has_uuid); /* the device presented the certificate we issued */
   assert_true(ocf_uuid_equal(&w.o2.peer_uuid, &models(&w)->doxm.deviceuuid));
-  (void)dev_cert;
-  (void)dev_cert_len;
   assert_int_equal(ocf_stack_close(w.o2.stack, &w.dsep, ocf_sim_now(w.net)), OCF_OK);
   ocf_sim_run_for(w.net, 100);
   /* Digest 6.7: once the CRL revoking the client's serial is in /oic/sec/crl, its handshake fails. */
@@ -764,16 +776,10 @@ static void test_identity_certificate_from_csr_and_cert_sessions(void **state) {
   assert_true(w.o2.failed);
   /* Digest 6.3: that CA as an anchor scoped to another uuid still authenticates nobody else;
    * scoped to the client's uuid (as plgd installs its CA for the OBT), it does. */
-  assert_int_equal(
-      ocf_pki_pem_write("CERTIFICATE", other->cert, other->cert_len, root_pem, sizeof root_pem, &root_len),
-      OCF_OK);
-  len =
-      cert_cred("11111111-2222-4333-8444-555555555555", "oic.sec.cred.trustca", root_pem, body, sizeof body);
-  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(post_anchor(&w, other, "11111111-2222-4333-8444-555555555555"), OCF_COAP_CHANGED);
   connect(&w, &w.o2, &p);
   assert_true(w.o2.failed);
-  len = cert_cred(OBT_UUID, "oic.sec.cred.trustca", root_pem, body, sizeof body);
-  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  assert_int_equal(post_anchor(&w, other, OBT_UUID), OCF_COAP_CHANGED);
   connect(&w, &w.o2, &p);
   assert_true(w.o2.established);
   ocf_pki_ca_wipe(ca);
@@ -843,16 +849,11 @@ static void test_role_certificates_are_asserted_over_certificate_sessions(void *
                    OCF_OK);
   ocf_pki_csr csr;
   get_csr(&w, &csr);
-  static char pem[4096], root_pem[4096];
   static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
-  size_t der_len = 0, len = 0, root_len = 0;
-  assert_int_equal(
-      ocf_pki_pem_write("CERTIFICATE", ca->cert, ca->cert_len, root_pem, sizeof root_pem, &root_len), OCF_OK);
-  len = cert_cred("*", "oic.sec.cred.trustca", root_pem, body, sizeof body);
-  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
-  issue_pem(ca, &rng, NEW_DI, csr.pubkey, csr.pubkey_len, pem, sizeof pem, der, &der_len);
-  len = cert_cred(NEW_DI, "oic.sec.cred.cert", pem, body, sizeof body);
-  assert_int_equal(req_raw(&w, &w.o, true, OCF_COAP_POST, "/oic/sec/cred", body, len), OCF_COAP_CHANGED);
+  static char pem[4096];
+  size_t der_len = 0, len = 0;
+  assert_int_equal(post_anchor(&w, ca, "*"), OCF_COAP_CHANGED);
+  assert_int_equal(post_identity(&w, ca, &rng, &csr), OCF_COAP_CHANGED);
   /* The role "lamp.admin" of the Domain CA may read /oic/sec/sp (SEC:acl2 role subject). */
   changed(&w, "/oic/sec/acl2",
           "{'aclist2': [{'subject': {'role': 'lamp.admin', 'authority': 'Domain CA'}, 'resources': [{'href': "
