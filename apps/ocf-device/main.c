@@ -21,6 +21,7 @@
 #include <ocf/ocf_store.h>
 
 #include "mfg.h"
+#include "ports.h"
 #include "switch.h"
 
 #ifndef OCF_VERSION_STRING
@@ -59,8 +60,9 @@ static const char k_usage[] =
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
     "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
-    "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
-    "                          encrypted; without it every start is a new unowned device; with\n"
+    "  -s, --storage DIR       keep the security state (SVRs, identity) and the unicast ports in\n"
+    "                          DIR (created 0700, encrypted): a restart serves on the same ports;\n"
+    "                          without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"
     "      --storage-key FILE  the 32-byte storage key (created 0600 when missing; default\n"
     "                          DIR.key next to DIR, never inside it; shared by all devices)\n"
@@ -371,7 +373,16 @@ static int open_net(app_dev *ad, const options *o) {
       return EXIT_USAGE;
     }
   }
+  /* --storage: the ports of the last start again (ports.h), else ephemeral ones, remembered. */
+  bool stable = app_ports_load(ad->store, &cfg);
   ocf_err err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
+  if (err == OCF_ERR_IO && stable) {
+    fprintf(stderr, "ocf-device: the stored ports are taken; serving on new ones\n");
+    cfg.unicast_port6 = cfg.unicast_port4 = cfg.secure_port6 = cfg.secure_port4 = 0;
+    err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
+  }
+  if (err == OCF_OK && app_ports_save(ad->store, ad->net) != OCF_OK)
+    fprintf(stderr, "ocf-device: the ports could not be stored: they change at the next start\n");
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
