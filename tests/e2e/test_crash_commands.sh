@@ -93,7 +93,8 @@ for line in sys.stdin:
         sys.exit(0)
 print("?")' "$1" "$2"
 }
-ready_di() { grep -o 'ready di=[0-9a-f-]*' "$NETNS_TMP/$1.log" | tail -1 | cut -d= -f2; }
+# current_di NAME: the device's uuid now (its "ready di=" line, or the last "di" change after it)
+current_di() { grep -oE '(ready di=|: di )[0-9a-f-]{36}' "$NETNS_TMP/$1.log" | tail -1 | grep -oE '[0-9a-f-]{36}$'; }
 last_lines() { grep -v '^[DI] ' "$1" | tail -3; }
 
 # --- the devices --------------------------------------------------------------------------------
@@ -139,9 +140,13 @@ again() {
   local n=$1 out=$NETNS_TMP/again-$1.out
   if [[ $what == onboard ]]; then
     sleep 2.5 # the abandoned onboarding connection idles out: the device resets (digest 3.6)
-    netns_exec obt "$obt" recover --yes "${disc[@]}" >"$out.recover" 2>&1 ||
+    netns_exec obt "$obt" recover --yes "${net[@]}" >"$out.recover" 2>&1 ||
       { fail "$n: obt recover: $(last_lines "$out.recover")"; return 1; }
     [[ $(states) != *onboarding* ]] || { fail "$n: a record is still 'onboarding' after obt recover"; return 1; }
+    grep -q '^owned ' "$out.recover" && completed=$((completed + 1))
+    # owned already: the kill came after the final commit, or recovery found the device finished
+    [[ $(states) == *" owned" ]] && return 0
+    reonboarded=$((reonboarded + 1))
   fi
   if [[ $what == group ]]; then
     case $(sql "SELECT created FROM oscore_groups WHERE name = 'g$n'") in
@@ -153,8 +158,22 @@ again() {
     *) return 0 ;; # committed before the kill: done (a second create of the name is refused)
     esac
   fi
+  local rc=0 waited=0
   # shellcheck disable=SC2046 # the arguments are words without blanks
-  netns_exec obt "$obt" $(command_args "$n") >"$out" 2>&1
+  netns_exec obt "$obt" $(command_args "$n") >"$out" 2>&1 || rc=$?
+  # A tool killed in the middle of the DTLS handshake leaves the device's side of it open until
+  # the device gives up on it (the handshake limit, up to 60 s): meanwhile it refuses oxmsel
+  # (one onboarding at a time, digest 3.6), then resets. Consistent all along; try again.
+  while [[ $what == onboard && $rc != 0 && $waited -lt 75 ]] && grep -q 'at step oxmsel' "$out"; do
+    ((waited == 0)) && handshake_waits=$((handshake_waits + 1))
+    sleep 5
+    waited=$((waited + 5))
+    rc=0
+    # shellcheck disable=SC2046
+    netns_exec obt "$obt" $(command_args "$n") >"$out" 2>&1 || rc=$?
+  done
+  ((waited == 0)) || echo "  $n: the device took oxmsel again after ${waited} s"
+  return $rc
 }
 
 # check N: device and store agree after the rerun; then the next command leaves things clean
@@ -204,11 +223,11 @@ for line in sys.stdin:
 print(" ".join(sorted([ids.get(a, "?"), ids.get(b, "?")])) + " ")' "$a" "$b" <<<"$c")"
     [[ ${rec,,} == "${dev_ids,,}" ]] && pass "$n: the store records the contexts" ||
       fail "$n: store '$rec', devices '$dev_ids'"
+    # unpair removes every credtype 64 context for the peer, recorded or not: checked once, after
+    # the last point (a read per point would cost a fifth of the run)
     netns_exec obt "$obt" oscore unpair "$a" "$b" "${net[@]}" >"$NETNS_TMP/unpair-$n.out" 2>&1 ||
       fail "$n: oscore unpair: $(last_lines "$NETNS_TMP/unpair-$n.out")"
-    c=$(creds "$a" "$b")
-    got="$(count_creds "$a" 'c["credtype"] == 64' <<<"$c") $(count_creds "$b" 'c["credtype"] == 64' <<<"$c")"
-    [[ $got == "0 0" ]] || fail "$n: OSCORE contexts after unpair: '$got'"
+    [[ -z $(sql "SELECT sender_a FROM oscore_pairs") ]] || fail "$n: a pair is still recorded after unpair"
     ;;
   group)
     c=$(creds "$a" "$b")
@@ -225,13 +244,13 @@ print(" ".join(sorted([ids.get(a, "?"), ids.get(b, "?")])) + " ")' "$a" "$b" <<<
   onboard)
     local st di
     st=$(states)
-    di=$(ready_di dev-a)
+    di=$(current_di dev-a)
     [[ $st == "$di owned" && $(e2e_doxm_field dev-a owned) == no-answer ]] && pass "$n: owned and recorded" ||
       fail "$n: store '$st', device $di (doxm owned=$(e2e_doxm_field dev-a owned))"
     netns_exec obt "$obt" reset "$di" --yes "${net[@]}" >"$NETNS_TMP/reset-$n.out" 2>&1 ||
       fail "$n: obt reset: $(last_lines "$NETNS_TMP/reset-$n.out")"
-    sleep 1 # the device performs the reset after answering (digest 9)
-    [[ -z $(states) && $(e2e_doxm_field dev-a owned) == False ]] || fail "$n: after obt reset: '$(states)'"
+    # the next point's onboarding finds the device unowned again (doxm?owned=FALSE)
+    [[ -z $(states) ]] || fail "$n: after obt reset: '$(states)'"
     ;;
   esac
   [[ $(integrity) == ok ]] && pass "$n: store integrity_check ok" || fail "$n: integrity_check: $(integrity)"
@@ -239,6 +258,9 @@ print(" ".join(sorted([ids.get(a, "?"), ids.get(b, "?")])) + " ")' "$a" "$b" <<<
 
 points=0
 interrupted=0
+completed=0
+reonboarded=0
+handshake_waits=0
 started=$(date +%s)
 for ((n = 1; n <= 60; n++)); do
   rc=0
@@ -257,9 +279,15 @@ for ((n = 1; n <= 60; n++)); do
     fail "$n: obt $what again: exit $rc: $(last_lines "$NETNS_TMP/again-$n.out")"
   check "$n"
 done
+if [[ $what == oscore ]]; then
+  c=$(creds "$a" "$b")
+  got="$(count_creds "$a" 'c["credtype"] == 64' <<<"$c") $(count_creds "$b" 'c["credtype"] == 64' <<<"$c")"
+  [[ $got == "0 0" ]] && pass "no OSCORE context left after the last unpair" || fail "OSCORE contexts after the last unpair: '$got'"
+fi
 ((points >= 5)) && pass "obt $what cut at each of its first $points datagrams" || fail "only $points crash points"
 e2e_stop_device dev-a
 [[ $what == oscore || $what == group ]] && e2e_stop_device dev-b
+[[ $what == onboard ]] && echo "onboardings completed by obt recover (the device had finished): $completed, onboarded again: $reonboarded (after waiting for an abandoned handshake: $handshake_waits)"
 [[ $what == group ]] && echo "group creates left 'interrupted' by the kill (then deleted and created again): $interrupted"
 echo "crash points: obt $what cut at $points datagrams ($(($(date +%s) - started)) s)"
 e2e_finish
