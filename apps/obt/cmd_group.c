@@ -20,7 +20,9 @@ static const char group_usage[] =
     "128 in doxm.sct, servers 256. When a device fails, the others' new contexts are removed.\n"
     "rekey writes a new secret and new ids to every member, then removes the old contexts (a\n"
     "failed rekey leaves the old ones working). delete removes the group's contexts from every\n"
-    "member and, when all succeeded, the group. list shows the groups the domain store knows.\n"
+    "member and, when all succeeded, the group. list shows the groups the domain store knows. A\n"
+    "create cut short (a crash, kill -9) leaves the group listed as interrupted: delete it, then\n"
+    "create it again.\n"
     "NAME: 1 to 32 printable characters. obt provisions the contexts only: it does not protect\n"
     "messages with OSCORE.\n"
     "\n"
@@ -91,6 +93,51 @@ static int draw_group_ids(osc_run *r, taken_ids *t, ocf_obt_oscore_id *ids, size
   return rc;
 }
 
+/* The record of who holds what (credids once the devices gave them). */
+static void fill_members(const osc_run *r, ocf_obt_group_record *g, const ocf_obt_oscore_id *ids) {
+  g->n_members = r->n;
+  for (size_t i = 0, ci = 0; i < r->n; i++) {
+    ocf_obt_group_member *m = &g->members[i];
+    memset(m, 0, sizeof *m);
+    m->uuid = r->u[i];
+    m->client = r->client[i];
+    if (m->client) obt_copy_text(m->senderid, sizeof m->senderid, ids[ci++]);
+    for (size_t k = 0; k < r->jobs[i].n_ctx; k++)
+      if (r->jobs[i].ctx[k].credid) m->credids[m->n_credids++] = r->jobs[i].ctx[k].credid;
+  }
+}
+
+/* Crash safety (docs/HARDENING.md): the group is recorded before any context goes out, with
+ * created = 0 ("interrupted" until the write ends), so a kill at any point leaves a record naming
+ * the members and ids of every context that may be on a device; obt group delete removes them
+ * by those ids (S003 6.4: unique on each device). Without it a killed create left contexts no
+ * record named. */
+static int record_pending(osc_run *r, ocf_obt_group_record *g) {
+  g->created = 0;
+  char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+  snprintf(detail, sizeof detail, "group %s: writing idGroup %s to %zu members", g->name, g->gid,
+           g->n_members);
+  ocf_err err = ocf_obt_store_begin(r->s);
+  if (!err) err = ocf_obt_store_group_put(r->s, g);
+  if (!err && osc_audit(r, "group create", detail) >= 0) err = OCF_ERR_IO;
+  return osc_store_done(r, err);
+}
+
+/* A failed create: its new contexts were removed again (osc_write_all's undo), so the record
+ * goes too, unless a device may still hold one (then obt group delete NAME). */
+static void drop_pending(osc_run *r, const ocf_obt_group_record *g) {
+  for (size_t i = 0; i < r->n; i++)
+    if (r->left[i]) {
+      fprintf(stderr, "obt %s: a member may still hold a context of %s: obt group delete %s removes it\n",
+              r->cmd, g->name, g->name);
+      return;
+    }
+  ocf_err err = ocf_obt_store_begin(r->s);
+  if (!err) err = ocf_obt_store_group_remove(r->s, g->name);
+  if (!err && osc_audit(r, "group create", "failed: nothing left on the members") >= 0) err = OCF_ERR_IO;
+  (void)osc_store_done(r, err);
+}
+
 /* Plans and writes the group's contexts (create and rekey): new ids, secret; g gets the record. */
 static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
   int rc = osc_check_all(r, "group check");
@@ -125,19 +172,15 @@ static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
     }
     if (r->client[i]) ci++;
   }
-  if ((rc = osc_write_all(r, rekey ? "group rekey write" : "group write",
-                          rekey ? "group rekey undo" : "group undo")) >= 0)
+  fill_members(r, g, ids);
+  if (!rekey && (rc = record_pending(r, g)) >= 0) return rc;
+  rc = osc_write_all(r, rekey ? "group rekey write" : "group write",
+                     rekey ? "group rekey undo" : "group undo");
+  if (rc >= 0) {
+    if (!rekey && rc != OBT_EXIT_SYSTEM) drop_pending(r, g);
     return rc;
-  /* the record of who holds what */
-  g->n_members = r->n;
-  for (size_t i = 0, ci = 0; i < r->n; i++) {
-    ocf_obt_group_member *m = &g->members[i];
-    memset(m, 0, sizeof *m);
-    m->uuid = r->u[i];
-    m->client = r->client[i];
-    if (m->client) obt_copy_text(m->senderid, sizeof m->senderid, ids[ci++]);
-    for (size_t k = 0; k < r->jobs[i].n_ctx; k++) m->credids[m->n_credids++] = r->jobs[i].ctx[k].credid;
   }
+  fill_members(r, g, ids); /* with the credids the devices gave */
   return -1;
 }
 
@@ -149,8 +192,14 @@ static int group_create(osc_run *r, osc_args *a) {
   ocf_obt_group_record old;
   int rc = -1;
   if (ocf_obt_store_group_get(r->s, g->name, &old) == OCF_OK) {
-    fprintf(stderr, "obt %s: a group named %s exists (obt group rekey or delete)\n", r->cmd, g->name);
-    rc = OBT_EXIT_USAGE;
+    if (old.created == 0)
+      fprintf(stderr,
+              "obt %s: creating %s was interrupted; its contexts may be on some members: obt group delete %s "
+              "removes them, then create it again\n",
+              r->cmd, g->name, g->name);
+    else
+      fprintf(stderr, "obt %s: a group named %s exists (obt group rekey or delete)\n", r->cmd, g->name);
+    rc = old.created == 0 ? OBT_EXIT_FAILED : OBT_EXIT_USAGE;
   }
   if (rc < 0) rc = write_group(r, g, false);
   if (rc < 0) {
@@ -236,8 +285,8 @@ static bool print_group(void *user, const ocf_obt_group_record *g) {
     obt_json_string(stdout, g->name);
     printf(", \"subjectuuid\": \"%s\", \"idgroup\": \"%s\", \"desc\": ", subject, g->gid);
     obt_json_string(stdout, g->desc);
-    printf(", \"created\": %lld, \"rekeyed\": %lld, \"members\": [", (long long)g->created,
-           (long long)g->rekeyed);
+    printf(", \"created\": %lld, \"rekeyed\": %lld, \"interrupted\": %s, \"members\": [",
+           (long long)g->created, (long long)g->rekeyed, g->created == 0 ? "true" : "false");
     for (size_t i = 0; i < g->n_members; i++) {
       ocf_uuid_format(&g->members[i].uuid, uuid);
       printf("%s{\"uuid\": \"%s\", \"role\": \"%s\", \"senderid\": \"%s\", \"credids\": [", i ? ", " : "",
@@ -250,8 +299,12 @@ static bool print_group(void *user, const ocf_obt_group_record *g) {
     return true;
   }
   obt_format_wall(g->rekeyed ? g->rekeyed : g->created, when);
-  printf("%s  idGroup %s  subject %s  %s %s", g->name, g->gid, subject, g->rekeyed ? "rekeyed" : "created",
-         when);
+  if (g->created == 0) /* record_pending: a create that did not end */
+    printf("%s  idGroup %s  subject %s  interrupted (obt group delete %s)", g->name, g->gid, subject,
+           g->name);
+  else
+    printf("%s  idGroup %s  subject %s  %s %s", g->name, g->gid, subject, g->rekeyed ? "rekeyed" : "created",
+           when);
   if (g->desc[0]) printf("  \"%s\"", g->desc);
   printf("\n");
   for (size_t i = 0; i < g->n_members; i++) {

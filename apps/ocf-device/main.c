@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "mfg.h"
+#include "ports.h"
 #include "request.h"
 #include "switch.h"
 
@@ -61,8 +62,9 @@ static const char k_usage[] =
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
     "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
-    "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
-    "                          encrypted; without it every start is a new unowned device; with\n"
+    "  -s, --storage DIR       keep the security state (SVRs, identity) and the unicast ports in\n"
+    "                          DIR (created 0700, encrypted): a restart serves on the same ports;\n"
+    "                          without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"
     "      --storage-key FILE  the 32-byte storage key (created 0600 when missing; default\n"
     "                          DIR.key next to DIR, never inside it; shared by all devices)\n"
@@ -381,7 +383,10 @@ static int open_net(app_dev *ad, const options *o) {
       return EXIT_USAGE;
     }
   }
-  ocf_err err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
+  /* --storage: the ports of the last start again (ports.h); a --request client takes ephemeral
+   * ones and leaves the stored ones alone. */
+  ocf_err err = o->request ? ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net)
+                           : app_ports_open_net(ad->store, &cfg, &ad->app->pf, &ad->net);
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
