@@ -59,6 +59,9 @@ static const char k_usage[] =
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
     "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
+    "      --no-csr            no /oic/sec/csr (4.04) even with certificates in --sct: the device\n"
+    "                          makes no key pair and takes a certificate only with its private\n"
+    "                          key in privatedata (PEM, or DER raw), as its CMS made them\n"
     "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
     "                          encrypted; without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"
@@ -99,6 +102,7 @@ typedef struct options {
   uint32_t otms[OCF_DEVICE_MAX_OTMS];
   size_t n_otms;
   uint32_t sct;
+  bool no_csr;
   const char *storage, *storage_key;
   bool factory_reset;
   const char *pin_file, *mfg_cert, *mfg_key;
@@ -114,7 +118,8 @@ enum {
   OPT_PIN_FILE,
   OPT_MFG_CERT,
   OPT_MFG_KEY,
-  OPT_SESSION_IDLE
+  OPT_SESSION_IDLE,
+  OPT_NO_CSR
 };
 
 /* "jw,rdp,mfgcert" -> OTM numbers, each at most once. */
@@ -167,6 +172,7 @@ static int parse_security_option(int c, options *o) {
   case 's': o->storage = optarg; return 0;
   case OPT_STORAGE_KEY: o->storage_key = optarg; return 0;
   case OPT_FACTORY_RESET: o->factory_reset = true; return 0;
+  case OPT_NO_CSR: o->no_csr = true; return 0;
   case OPT_PIN_FILE: o->pin_file = optarg; return 0;
   case OPT_MFG_CERT: o->mfg_cert = optarg; return 0;
   case OPT_MFG_KEY: o->mfg_key = optarg; return 0;
@@ -224,6 +230,7 @@ static const struct option k_longopts[] = {
     {"storage-key", required_argument, NULL, OPT_STORAGE_KEY},
     {"session-idle", required_argument, NULL, OPT_SESSION_IDLE},
     {"factory-reset", no_argument, NULL, OPT_FACTORY_RESET},
+    {"no-csr", no_argument, NULL, OPT_NO_CSR},
     {"pin-file", required_argument, NULL, OPT_PIN_FILE},
     {"mfg-cert", required_argument, NULL, OPT_MFG_CERT},
     {"mfg-key", required_argument, NULL, OPT_MFG_KEY},
@@ -556,6 +563,7 @@ static int create_device(app_dev *ad, const options *o) {
   memcpy(cfg.otms, o->otms, sizeof cfg.otms);
   cfg.n_otms = o->n_otms;
   cfg.sct = o->sct;
+  cfg.no_csr = o->no_csr;
   cfg.session_idle_ms = o->session_idle_s * 1000u;
   cfg.store = ad->store;
   ocf_err err = ocf_device_create(&a->pf, &cfg, &ad->dev);
