@@ -35,8 +35,10 @@ static int write_file(const char *dir, const char *name, const char *text, bool 
   return fclose(f) == 0 ? OBT_EXIT_OK : OBT_EXIT_SYSTEM;
 }
 
+#define CA_FILE_MAX (3 * OCF_OBT_CERT_PEM_MAX) /* our CA and an imported sub-CA's chain */
+
 typedef struct self_files {
-  char cert[OCF_OBT_CERT_PEM_MAX], key[OCF_OBT_CERT_PEM_MAX], ca[OCF_OBT_CERT_PEM_MAX];
+  char cert[OCF_OBT_CERT_PEM_MAX], key[OCF_OBT_CERT_PEM_MAX], ca[CA_FILE_MAX];
 } self_files;
 
 static int self_write(ocf_obt_store *s, const obt_cert_opts *o, self_files *f) {
@@ -44,7 +46,8 @@ static int self_write(ocf_obt_store *s, const obt_cert_opts *o, self_files *f) {
   ocf_obt_cert_record rec;
   int64_t now = obt_wall_ms() / 1000;
   size_t ca_len = 0;
-  ocf_err err = ocf_obt_ca_cert_pem(s, ca, OCF_OBT_CERT_PEM_MAX, &ca_len);
+  /* ca.crt: our CA, then an imported sub-CA's chain up to the root (the device sends it). */
+  ocf_err err = ocf_obt_ca_chain_pem(s, ca, CA_FILE_MAX, &ca_len);
   if (err == OCF_OK) err = ocf_obt_ca_issue_self(s, now, o->days, cert, key, &rec);
   if (err != OCF_OK) {
     fprintf(stderr, "obt cert self: %s\n",

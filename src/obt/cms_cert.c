@@ -62,6 +62,10 @@ struct ocf_obt_cms_job {
   ocf_obt_cert_record rec;
   uint8_t ca[OCF_PKI_CERT_MAX], cert[OCF_PKI_CERT_MAX];
   size_t ca_len, cert_len;
+  /* an imported sub-CA's chain up to the root (ocf_obt_ca_chain), sent after the CA */
+  uint8_t upper_raw[OCF_OBT_PUBLIC_MAX], upper_buf[OCF_OBT_PUBLIC_MAX];
+  ocf_bytes upper[OCF_PKI_CHAIN_MAX];
+  size_t n_upper;
   bool has_anchor;
   uint32_t del[DEL_MAX];
   size_t n_del, i_del;
@@ -115,6 +119,11 @@ ocf_err ocf_obt_cms_cert_job_new(const ocf_platform *pf, const ocf_obt_cms_cert_
   ocf_err err = copy_roles(j, p->roles, p->n_roles) ? OCF_OK : OCF_ERR_INVALID_ARG;
   if (err == OCF_OK) err = ocf_obt_store_domain_get(p->store, &dom);
   if (err == OCF_OK) err = ocf_obt_ca_cert(p->store, j->ca, sizeof j->ca, &j->ca_len);
+  size_t raw_len = 0;
+  if (err == OCF_OK) err = ocf_obt_ca_chain(p->store, j->upper_raw, sizeof j->upper_raw, &raw_len);
+  if (err == OCF_OK && raw_len)
+    err = ocf_pki_certs_der(j->upper_raw, raw_len, j->upper_buf, sizeof j->upper_buf, j->upper,
+                            OCF_PKI_CHAIN_MAX, &j->n_upper);
   if (err != OCF_OK) {
     ocf_obt_cms_job_free(j);
     return err;
@@ -281,7 +290,7 @@ static size_t body_ace(ocf_obt_cms_job *j) {
  * privatedata with PEM encoding"; SEC:cred lists oic.sec.encoding.pem for privatedata). */
 static bool enc_cert_entry(ocf_rep_enc *e, const ocf_uuid *subject, const char *usage,
                            const uint8_t *const *der, const size_t *len, size_t n, const char *key_pem) {
-  char pem[2 * OCF_OBT_CERT_PEM_MAX];
+  char pem[(2 + OCF_PKI_CHAIN_MAX) * OCF_OBT_CERT_PEM_MAX / 2];
   size_t used = 0;
   for (size_t i = 0; i < n; i++) {
     size_t k = 0;
@@ -315,8 +324,16 @@ static size_t body_creds(ocf_obt_cms_job *j) {
   ocf_rep_enc_init(&e, j->body, sizeof j->body);
   ocf_rep_enc_map_open(&e);
   ocf_rep_enc_kv_array_open(&e, "creds");
-  const uint8_t *anchor[1] = {j->ca}, *chain[2] = {j->cert, j->ca};
-  size_t anchor_len[1] = {j->ca_len}, chain_len[2] = {j->cert_len, j->ca_len};
+  /* The chain: the leaf, our CA, then (an imported sub-CA) every certificate above it up to the
+   * root, so a peer that trusts only the company root can verify the device (digest §6.2 step 3:
+   * "leaf first, then CAs"). The anchor stays our CA: the device checks CRLs with the anchor
+   * that names their issuer, and peers present their leaf alone (ADR 0017). */
+  const uint8_t *anchor[1] = {j->ca}, *chain[2 + OCF_PKI_CHAIN_MAX] = {j->cert, j->ca};
+  size_t anchor_len[1] = {j->ca_len}, chain_len[2 + OCF_PKI_CHAIN_MAX] = {j->cert_len, j->ca_len};
+  for (size_t i = 0; i < j->n_upper; i++) {
+    chain[2 + i] = j->upper[i].ptr;
+    chain_len[2 + i] = j->upper[i].len;
+  }
   char key_pem[OCF_PKI_KEY_TEXT_MAX];
   size_t key_pem_len = 0;
   bool ok = !j->tool_key || ocf_pki_pem_write("EC PRIVATE KEY", j->devkey, j->devkey_len, key_pem,
@@ -326,7 +343,7 @@ static size_t body_creds(ocf_obt_cms_job *j) {
   j->devkey_len = 0;
   ok = ok && (j->has_anchor || enc_cert_entry(&e, NULL, "oic.sec.cred.trustca", anchor, anchor_len, 1, NULL));
   ok = ok && enc_cert_entry(&e, &j->uuid, j->n_roles ? "oic.sec.cred.rolecert" : "oic.sec.cred.cert", chain,
-                            chain_len, 2, j->tool_key ? key_pem : NULL);
+                            chain_len, 2 + j->n_upper, j->tool_key ? key_pem : NULL);
   ocf_secure_zero(key_pem, sizeof key_pem);
   ocf_rep_enc_array_close(&e);
   ocf_rep_enc_map_close(&e);

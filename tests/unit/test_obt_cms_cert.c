@@ -15,6 +15,7 @@
 #include <ocf/ocf_obt_cms_cert.h>
 #include <ocf/ocf_posix.h>
 
+#include "dtls_certs.h"
 #include "pki/ca.h"
 #include "pki/key.h"
 #include "rep/rep.h"
@@ -784,6 +785,79 @@ static void test_renew_revokes_the_replaced_certificate_unless_kept(void **state
   assert_int_equal(number, 2);
 }
 
+/* An imported sub-CA with its company root (ADR 0017): the chain is kept, checked link by link,
+ * sent after the leaf and the CA; the anchor stays the sub-CA. */
+static void test_sub_ca_chain_goes_with_the_certificate(void **state) {
+  fx *f = *state;
+  test_cred company, sub, other;
+  test_cert_opts co = {.is_ca = true, .max_pathlen = -1};
+  test_make_cert(&company, NULL, "Company Root", &co, 101);
+  test_cert_opts so = {.is_ca = true, .max_pathlen = 0};
+  test_make_cert(&sub, &company, "Company OBT Sub-CA", &so, 102);
+  test_make_cert(&other, NULL, "Other", &co, 103);
+  static char pem[8192];
+  size_t a = 0, b = 0;
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", sub.cert, sub.cert_len, pem, sizeof pem, &a), OCF_OK);
+  /* not the sub-CA's issuer: refused, nothing changes */
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", other.cert, other.cert_len, pem + a, sizeof pem - a, &b),
+                   OCF_OK);
+  uint8_t der[4096];
+  size_t len = 0;
+  assert_int_equal(ocf_obt_ca_import(f->s, (const uint8_t *)pem, a + b, sub.key, sub.key_len, NOW, true),
+                   OCF_ERR_DENIED);
+  ocf_obt_ca_info info;
+  assert_int_equal(ocf_obt_ca_info_get(f->s, &info), OCF_OK);
+  assert_string_equal(info.subject, "CN=Lab CA");
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", company.cert, company.cert_len, pem + a, sizeof pem - a, &b), OCF_OK);
+  assert_int_equal(ocf_obt_ca_import(f->s, (const uint8_t *)pem, a + b, sub.key, sub.key_len, NOW, true),
+                   OCF_OK);
+  assert_int_equal(ocf_obt_ca_chain(f->s, der, sizeof der, &len), OCF_OK);
+  assert_int_equal(len, company.cert_len);
+  assert_memory_equal(der, company.cert, len);
+  static char chain_pem[12288];
+  assert_int_equal(ocf_obt_ca_chain_pem(f->s, chain_pem, sizeof chain_pem, &len), OCF_OK);
+  assert_string_equal(chain_pem, pem); /* CA then root, as imported */
+  /* The job: trust anchor = the sub-CA; chain = leaf, sub-CA, root. */
+  ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+  to_csr(f, j, 2);
+  static uint8_t msg[8192];
+  len = csr_answer(f, DEV, false, 0, msg, sizeof msg);
+  assert_int_equal(answer_raw(f, j, 205, msg, len), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'creds': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  static char text[8192];
+  uint8_t buf[8192];
+  ocf_bytes certs[6];
+  size_t n = 0;
+  const ocf_rep_node *c0 = ocf_rep_first(creds), *c1 = ocf_rep_next(c0);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(c0, "publicdata"), "data"), text,
+                                         sizeof text),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)text, strlen(text), buf, sizeof buf, certs, 6, &n),
+                   OCF_OK);
+  assert_int_equal(n, 1);
+  assert_memory_equal(certs[0].ptr, sub.cert, sub.cert_len);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(c1, "publicdata"), "data"), text,
+                                         sizeof text),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)text, strlen(text), buf, sizeof buf, certs, 6, &n),
+                   OCF_OK);
+  assert_int_equal(n, 3);
+  assert_int_equal(certs[1].len, sub.cert_len);
+  assert_memory_equal(certs[1].ptr, sub.cert, sub.cert_len);
+  assert_int_equal(certs[2].len, company.cert_len);
+  assert_memory_equal(certs[2].ptr, company.cert, company.cert_len);
+  test_free(t);
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_DONE);
+  ocf_obt_cms_job_free(j);
+  /* A new root of our own: no chain any more. */
+  assert_int_equal(ocf_obt_ca_create(f->s, "Lab CA 2", NOW - 86400, NOW + 86400 * 365, true), OCF_OK);
+  assert_int_equal(ocf_obt_ca_chain(f->s, der, sizeof der, &len), OCF_OK);
+  assert_int_equal(len, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_identity_certificate_job_in_order, setup, teardown),
@@ -799,6 +873,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_renew_revokes_the_replaced_certificate_unless_kept, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_sub_ca_chain_goes_with_the_certificate, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
