@@ -102,6 +102,11 @@ typedef struct ocf_device_config {
   uint32_t otms[OCF_DEVICE_MAX_OTMS]; /* doxm oxms; default {OCF_DEVICE_OTM_JUST_WORKS} */
   size_t n_otms;                      /* 1..OCF_DEVICE_MAX_OTMS */
   uint32_t sct;                       /* doxm sct, credtype bits 0..511; default 1 (PSK) */
+  /* No /oic/sec/csr even when sct has credtype 8 (4.04, SEC:csr "unsupported"): the device never
+   * makes a key pair of its own, and takes a certificate only with its private key in
+   * privatedata (PEM, or DER as raw bytes), which must be the leaf's key (digest §6.2 item 2;
+   * ADR 0020). Default false. */
+  bool no_csr;
   /* Where the Security Virtual Resources and the device identity persist (<ocf/ocf_store.h>);
    * NULL keeps them in memory only (every start is a fresh, unowned device). The store must
    * outlive the device. At creation the device loads them: nothing stored yet gives the

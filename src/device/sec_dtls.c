@@ -48,7 +48,8 @@ struct device_dtls {
   /* Owned sessions: the hint and the arrays a profile points at during accept/verify. */
   uint8_t hint[16];
   ocf_bytes owned_chain[OCF_SEC_CHAIN_MAX], owned_anchors[OWNED_ANCHORS_MAX];
-  uint8_t *cert_buf; /* CERT_BUF bytes: cred's certificates as DER (PEM entries converted) */
+  uint8_t *cert_buf;                  /* CERT_BUF bytes: cred's certificates as DER (PEM entries converted) */
+  uint8_t owned_key[OCF_PKI_KEY_MAX]; /* the identity entry's own key as DER (wiped at destroy) */
 };
 
 /* --- configuration ------------------------------------------------------------------------- */
@@ -283,8 +284,8 @@ static size_t owned_anchors(const ocf_device *d, const sec_models *m, device_dtl
 static bool owned_certs(const ocf_device *d, const sec_models *m, device_dtls *t, ocf_dtls_profile *p) {
   size_t n_chain = 0;
   ocf_bytes key;
-  if (!cert_buf(d, t) ||
-      !sec_cert_identity(m, t->cert_buf, CHAIN_PART, t->owned_chain, OCF_SEC_CHAIN_MAX, &n_chain, &key))
+  if (!cert_buf(d, t) || !sec_cert_identity(d, m, t->cert_buf, CHAIN_PART, t->owned_chain, OCF_SEC_CHAIN_MAX,
+                                            &n_chain, t->owned_key, sizeof t->owned_key, &key))
     return false;
   size_t n = owned_anchors(d, m, t, NULL);
   if (!n) return false;
