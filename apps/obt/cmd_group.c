@@ -20,7 +20,9 @@ static const char group_usage[] =
     "128 in doxm.sct, servers 256. When a device fails, the others' new contexts are removed.\n"
     "rekey writes a new secret and new ids to every member, then removes the old contexts (a\n"
     "failed rekey leaves the old ones working). delete removes the group's contexts from every\n"
-    "member and, when all succeeded, the group. list shows the groups the domain store knows.\n"
+    "member and, when all succeeded, the group. list shows the groups the domain store knows\n"
+    "(those obt apply made are marked: a later obt apply may rekey or delete them).\n"
+    "A member in RFNOP is moved to RFPRO for the change and back.\n"
     "NAME: 1 to 32 printable characters. obt provisions the contexts only: it does not protect\n"
     "messages with OSCORE.\n"
     "\n"
@@ -141,6 +143,21 @@ static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
   return -1;
 }
 
+/* Creates g (name, desc, by_apply set by the caller) on r's members and records it. -1 done, else
+ * the exit code (failures printed, the written contexts undone). */
+int osc_group_create(osc_run *r, ocf_obt_group_record *g) {
+  int rc = write_group(r, g, false);
+  if (rc >= 0) return rc;
+  for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, r->client[i] ? "client" : "server");
+  g->created = obt_wall_ms();
+  char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+  snprintf(detail, sizeof detail, "group %s created: idGroup %s, %zu members", g->name, g->gid, g->n_members);
+  ocf_err err = ocf_obt_store_begin(r->s);
+  if (!err) err = ocf_obt_store_group_put(r->s, g);
+  if (!err && osc_audit(r, "group create", detail) >= 0) err = OCF_ERR_IO;
+  return osc_store_done(r, err);
+}
+
 static int group_create(osc_run *r, osc_args *a) {
   ocf_obt_group_record *g = calloc(1, sizeof *g);
   if (!g) return OBT_EXIT_SYSTEM;
@@ -152,50 +169,93 @@ static int group_create(osc_run *r, osc_args *a) {
     fprintf(stderr, "obt %s: a group named %s exists (obt group rekey or delete)\n", r->cmd, g->name);
     rc = OBT_EXIT_USAGE;
   }
-  if (rc < 0) rc = write_group(r, g, false);
-  if (rc < 0) {
-    for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, r->client[i] ? "client" : "server");
-    g->created = obt_wall_ms();
-    char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
-    snprintf(detail, sizeof detail, "group %s created: idGroup %s, %zu members", g->name, g->gid,
-             g->n_members);
-    ocf_err err = ocf_obt_store_begin(r->s);
-    if (!err) err = ocf_obt_store_group_put(r->s, g);
-    if (!err && osc_audit(r, "group create", detail) >= 0) err = OCF_ERR_IO;
-    rc = osc_store_done(r, err);
-  }
+  if (rc < 0) rc = osc_group_create(r, g);
   if (rc < 0 && a->o.json) printf("{\"event\": \"done\", \"ok\": true}\n");
   free(g);
   return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
-static int group_rekey(osc_run *r, osc_args *a, ocf_obt_group_record *g) {
-  ocf_obt_oscore_match *m = calloc(r->n, sizeof *m);
-  if (!m) return OBT_EXIT_SYSTEM;
+/* Removes the contexts of g (ids: its clients' sender ids) from the devices r->u[from..r->n): the
+ * old ones after a rekey. A device that fails keeps them, reported, not fatal. */
+static void retire_old(osc_run *r, const ocf_obt_group_record *g) {
+  ocf_obt_oscore_match *m = calloc(OCF_OBT_GROUP_MEMBERS_MAX, sizeof *m);
+  if (!m) return;
   /* the old contexts: by the old ids (S003 6.4 ids are unique on each device) */
   ocf_obt_oscore_match old = {.types = 128u | 256u};
   for (size_t i = 0; i < g->n_members; i++)
     if (g->members[i].client && old.n_ids < OCF_OBT_OSCORE_IDS_MAX)
       snprintf(old.ids[old.n_ids++], sizeof old.ids[0], "%s", g->members[i].senderid);
+  for (size_t i = 0; i < r->n; i++) m[i] = old;
+  osc_retire_all(r, "group retire", m);
+  free(m);
+}
+
+/* Rekeys g (the store's record) onto r's members, which may differ from g's: new ids and secret
+ * written to every member of r, then the old contexts removed from r's members and from the
+ * devices that left (a failed rekey leaves the old contexts working). g gets the new record
+ * (name, subject, created, by_apply kept; desc as the caller set it). -1 done, else the exit code.
+ * r->jobs has room for OCF_OBT_GROUP_MEMBERS_MAX (osc_open_run). */
+int osc_group_rekey(osc_run *r, ocf_obt_group_record *g) {
+  ocf_obt_group_record *prev = malloc(sizeof *prev);
+  if (!prev) return OBT_EXIT_SYSTEM;
+  *prev = *g;
   int rc = write_group(r, g, true);
   if (rc < 0) {
-    for (size_t i = 0; i < r->n; i++) m[i] = old;
-    osc_retire_all(r, "group retire", m);
+    retire_old(r, prev);
+    /* the devices that left the group lose the old contexts too (skipped when unknown to the run) */
+    ocf_uuid keep_u[OCF_OBT_GROUP_MEMBERS_MAX];
+    bool keep_c[OCF_OBT_GROUP_MEMBERS_MAX];
+    size_t keep_n = r->n, n_left = 0;
+    memcpy(keep_u, r->u, sizeof keep_u);
+    memcpy(keep_c, r->client, sizeof keep_c);
+    ocf_uuid left[OCF_OBT_GROUP_MEMBERS_MAX];
+    for (size_t i = 0; i < prev->n_members; i++) {
+      bool stays = false;
+      for (size_t k = 0; k < keep_n && !stays; k++)
+        stays = ocf_uuid_equal(&keep_u[k], &prev->members[i].uuid);
+      if (!stays && obt_prov_cli_record(r->c, &prev->members[i].uuid)) left[n_left++] = prev->members[i].uuid;
+    }
+    if (n_left) {
+      ocf_obt_oscore_job *saved = malloc(keep_n * sizeof *saved);
+      if (saved) {
+        memcpy(saved, r->jobs, keep_n * sizeof *saved);
+        memcpy(r->u, left, n_left * sizeof left[0]);
+        r->n = n_left;
+        for (size_t i = 0; i < n_left; i++)
+          ocf_obt_oscore_job_init(&r->jobs[i], OCF_OBT_OSCORE_REMOVE, &r->u[i]);
+        retire_old(r, prev);
+        for (size_t i = 0; i < n_left; i++)
+          if (r->res[i].ok) osc_print_ok(r, i, "left"); /* a failure was said by retire */
+        memcpy(r->u, keep_u, sizeof keep_u);
+        memcpy(r->client, keep_c, sizeof keep_c);
+        r->n = keep_n;
+        memcpy(r->jobs, saved, keep_n * sizeof *saved);
+        free(saved);
+      }
+    }
     for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, "rekeyed");
     g->rekeyed = obt_wall_ms();
     char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
-    snprintf(detail, sizeof detail, "group %s rekeyed: idGroup %s", g->name, g->gid);
+    snprintf(detail, sizeof detail, "group %s rekeyed: idGroup %s, %zu members (%zu left)", g->name, g->gid,
+             g->n_members, n_left);
     ocf_err err = ocf_obt_store_begin(r->s);
     if (!err) err = ocf_obt_store_group_put(r->s, g);
     if (!err && osc_audit(r, "group rekey", detail) >= 0) err = OCF_ERR_IO;
     rc = osc_store_done(r, err);
   }
+  free(prev);
+  return rc;
+}
+
+static int group_rekey(osc_run *r, osc_args *a, ocf_obt_group_record *g) {
+  int rc = osc_group_rekey(r, g);
   if (rc < 0 && a->o.json) printf("{\"event\": \"done\", \"ok\": true}\n");
-  free(m);
   return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
-static int group_delete(osc_run *r, osc_args *a, const ocf_obt_group_record *g) {
+/* Removes g's contexts from r's members; the record goes when every one succeeded (else it is
+ * kept: run it again). -1 all removed, else the exit code (failures printed). */
+int osc_group_delete(osc_run *r, const ocf_obt_group_record *g) {
   ocf_obt_oscore_match m = {.types = 128u | 256u};
   for (size_t i = 0; i < g->n_members; i++)
     if (g->members[i].client && m.n_ids < OCF_OBT_OSCORE_IDS_MAX)
@@ -223,8 +283,14 @@ static int group_delete(osc_run *r, osc_args *a, const ocf_obt_group_record *g) 
   if (!err && all) err = ocf_obt_store_group_remove(r->s, g->name);
   if (!err && osc_audit(r, "group delete", detail) >= 0) err = OCF_ERR_IO;
   if ((rc = osc_store_done(r, err)) >= 0) return rc;
-  if (a->o.json) printf("{\"event\": \"done\", \"ok\": %s}\n", all ? "true" : "false");
-  return osc_exit_of(r);
+  return all ? -1 : osc_exit_of(r);
+}
+
+static int group_delete(osc_run *r, osc_args *a, const ocf_obt_group_record *g) {
+  int rc = osc_group_delete(r, g);
+  if (rc == OBT_EXIT_SYSTEM) return rc;
+  if (a->o.json) printf("{\"event\": \"done\", \"ok\": %s}\n", rc < 0 ? "true" : "false");
+  return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
 static bool print_group(void *user, const ocf_obt_group_record *g) {
@@ -236,8 +302,8 @@ static bool print_group(void *user, const ocf_obt_group_record *g) {
     obt_json_string(stdout, g->name);
     printf(", \"subjectuuid\": \"%s\", \"idgroup\": \"%s\", \"desc\": ", subject, g->gid);
     obt_json_string(stdout, g->desc);
-    printf(", \"created\": %lld, \"rekeyed\": %lld, \"members\": [", (long long)g->created,
-           (long long)g->rekeyed);
+    printf(", \"created\": %lld, \"rekeyed\": %lld, \"by_apply\": %s, \"members\": [", (long long)g->created,
+           (long long)g->rekeyed, g->by_apply ? "true" : "false");
     for (size_t i = 0; i < g->n_members; i++) {
       ocf_uuid_format(&g->members[i].uuid, uuid);
       printf("%s{\"uuid\": \"%s\", \"role\": \"%s\", \"senderid\": \"%s\", \"credids\": [", i ? ", " : "",
@@ -253,7 +319,7 @@ static bool print_group(void *user, const ocf_obt_group_record *g) {
   printf("%s  idGroup %s  subject %s  %s %s", g->name, g->gid, subject, g->rekeyed ? "rekeyed" : "created",
          when);
   if (g->desc[0]) printf("  \"%s\"", g->desc);
-  printf("\n");
+  printf("%s\n", g->by_apply ? "  (obt apply)" : "");
   for (size_t i = 0; i < g->n_members; i++) {
     ocf_uuid_format(&g->members[i].uuid, uuid);
     printf("  %-6s  %s", g->members[i].client ? "client" : "server", uuid);
