@@ -503,7 +503,7 @@ static int run_group(apply *a, obt_prov_cli *c, const group_change *gc) {
   ocf_obt_group_record *g = calloc(1, sizeof *g);
   int rc = r && g ? -1 : OBT_EXIT_SYSTEM;
   if (rc < 0) {
-    *r = (osc_run){.cmd = "apply", .a = &oa, .s = a->s, .c = c};
+    *r = (osc_run){.cmd = "apply", .a = &oa, .inner = true, .s = a->s, .c = c};
     r->jobs = calloc(OCF_OBT_GROUP_MEMBERS_MAX, sizeof *r->jobs);
     if (!r->jobs) rc = OBT_EXIT_SYSTEM;
   }

@@ -187,7 +187,7 @@ int osc_check_all(osc_run *r, const char *what) {
   if (all) return -1;
   osc_fail_all(r, "another device failed its check: nothing was written");
   for (size_t i = 0; i < r->n; i++) osc_print_fail(r, i, &r->fail[i]);
-  if (r->a->o.json) printf("{\"event\": \"done\", \"ok\": false}\n");
+  if (r->a->o.json && !r->inner) printf("{\"event\": \"done\", \"ok\": false}\n");
   return osc_exit_of(r);
 }
 
@@ -241,7 +241,7 @@ int osc_write_all(osc_run *r, const char *what, const char *undo_what) {
     }
   }
   for (size_t i = 0; i < r->n; i++) osc_print_fail(r, i, &r->fail[i]);
-  if (r->a->o.json) printf("{\"event\": \"done\", \"ok\": false}\n");
+  if (r->a->o.json && !r->inner) printf("{\"event\": \"done\", \"ok\": false}\n");
   return osc_exit_of(r);
 }
 

@@ -22,6 +22,7 @@ typedef struct osc_args {
 typedef struct osc_run {
   const char *cmd;
   osc_args *a;
+  bool inner; /* part of a larger command (obt apply): no "done" event of its own */
   ocf_obt_store *s;
   obt_prov_cli *c;
   ocf_uuid u[OCF_OBT_GROUP_MEMBERS_MAX];
