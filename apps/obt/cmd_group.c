@@ -9,7 +9,7 @@
 static const char group_usage[] =
     "usage: obt group create NAME --client DEV[,DEV...] --server DEV[,DEV...] [--desc TEXT] [--id-len N]\n"
     "       obt group list [--json]\n"
-    "       obt group rekey NAME [--id-len N]\n"
+    "       obt group rekey NAME [--client DEV[,DEV...] --server DEV[,DEV...]] [--desc TEXT] [--id-len N]\n"
     "       obt group delete NAME\n"
     "\n"
     "Simple Secure Multicast groups (S003 6.4). create draws a group subjectuuid and a 256-bit\n"
@@ -19,7 +19,9 @@ static const char group_usage[] =
     "context (credtype 256: recipientid, desc) per client to each server; clients need credtype\n"
     "128 in doxm.sct, servers 256. When a device fails, the others' new contexts are removed.\n"
     "rekey writes a new secret and new ids to every member, then removes the old contexts (a\n"
-    "failed rekey leaves the old ones working). delete removes the group's contexts from every\n"
+    "failed rekey leaves the old ones working); with --client and --server the group gets those\n"
+    "members instead, and the devices that leave lose its contexts. delete removes the group's contexts from "
+    "every\n"
     "member and, when all succeeded, the group. list shows the groups the domain store knows\n"
     "(those obt apply made are marked: a later obt apply may rekey or delete them).\n"
     "A member in RFNOP is moved to RFPRO for the change and back.\n"
@@ -27,9 +29,9 @@ static const char group_usage[] =
     "messages with OSCORE.\n"
     "\n"
     "options:\n"
-    "      --client LIST     create: the clients (uuids, comma-separated; at most 8)\n"
-    "      --server LIST     create: the servers (uuids, comma-separated)\n"
-    "      --desc TEXT       create: the description (default empty, at most 64 bytes)\n"
+    "      --client LIST     create, rekey: the clients (uuids, comma-separated; at most 8)\n"
+    "      --server LIST     create, rekey: the servers (uuids, comma-separated)\n"
+    "      --desc TEXT       create, rekey: the description (default empty / kept, at most 64 bytes)\n"
     "      --id-len N        create, rekey: bytes of each id, 2..7 (default 7)\n"
     "  -w, --window MS, -t, --timeout S, -i, --interface IF, -4, -6, -s, --store PATH,\n"
     "  -k, --key-file PATH, --passphrase-env VAR, -v    as for obt pair\n"
@@ -343,17 +345,19 @@ static int check_operands(osc_run *r, const osc_args *a, size_t which) {
     fprintf(stderr, "obt %s: name the group (1 to 32 printable characters)\n", cmd);
     rc = OBT_EXIT_USAGE;
   }
-  if (rc < 0 && which != 0 && (a->clients || a->servers || a->desc)) {
-    fprintf(stderr, "obt %s: --client, --server and --desc are for create\n", cmd);
+  if (rc < 0 && (which == 1 || which == 3) && (a->clients || a->servers || a->desc)) {
+    fprintf(stderr, "obt %s: --client, --server and --desc are for create and rekey\n", cmd);
     rc = OBT_EXIT_USAGE;
   }
-  if (rc < 0 && which == 0) {
+  if (rc < 0 && a->desc && !desc_ok(a->desc)) {
+    fprintf(stderr, "obt %s: --desc is at most %d bytes, without control characters\n", cmd,
+            OCF_OBT_GROUP_DESC_MAX);
+    rc = OBT_EXIT_USAGE;
+  }
+  /* rekey with --client and --server: the group's new members */
+  if (rc < 0 && (which == 0 || (which == 2 && (a->clients || a->servers)))) {
     if (!a->clients || !a->servers) {
       fprintf(stderr, "obt %s: name the clients (--client) and the servers (--server)\n", cmd);
-      rc = OBT_EXIT_USAGE;
-    } else if (a->desc && !desc_ok(a->desc)) {
-      fprintf(stderr, "obt %s: --desc is at most %d bytes, without control characters\n", cmd,
-              OCF_OBT_GROUP_DESC_MAX);
       rc = OBT_EXIT_USAGE;
     }
     if (rc < 0) rc = add_members(r, a->clients, true);
@@ -377,16 +381,35 @@ static int from_store(osc_run *r, osc_args *a, size_t which, ocf_obt_group_recor
             err == OCF_ERR_NOT_FOUND ? "no group of that name (obt group list)" : ocf_strerror(err));
     rc = err == OCF_ERR_NOT_FOUND ? OBT_EXIT_USAGE : OBT_EXIT_SYSTEM;
   }
-  for (size_t i = 0; rc < 0 && i < g->n_members; i++) {
-    r->u[i] = g->members[i].uuid;
-    r->client[i] = g->members[i].client;
+  size_t n_new = r->n; /* rekey --client/--server: the new members, from check_operands */
+  if (!a->clients) {
+    for (size_t i = 0; rc < 0 && i < g->n_members; i++) {
+      r->u[i] = g->members[i].uuid;
+      r->client[i] = g->members[i].client;
+    }
+    r->n = n_new = g->n_members;
   }
-  r->n = g->n_members;
+  /* the members that leave are reached too (their old contexts go): open the run for them */
+  for (size_t i = 0; rc < 0 && i < g->n_members; i++) {
+    bool known = false;
+    for (size_t k = 0; k < r->n && !known; k++) known = ocf_uuid_equal(&r->u[k], &g->members[i].uuid);
+    if (known) continue;
+    if (r->n == OCF_OBT_GROUP_MEMBERS_MAX) {
+      fprintf(stderr, "obt %s: at most %d devices across the old and new members\n", cmd,
+              OCF_OBT_GROUP_MEMBERS_MAX);
+      rc = OBT_EXIT_USAGE;
+      break;
+    }
+    r->client[r->n] = false;
+    r->u[r->n++] = g->members[i].uuid;
+  }
+  if (rc < 0 && a->desc) snprintf(g->desc, sizeof g->desc, "%s", a->desc);
   if (rc < 0) {
     ocf_obt_store_close(r->s); /* open_run opens it again */
     r->s = NULL;
     rc = osc_open_run(r);
   }
+  r->n = n_new;
   if (rc < 0) rc = which == 2 ? group_rekey(r, a, g) : group_delete(r, a, g);
   return rc;
 }

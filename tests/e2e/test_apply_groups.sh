@@ -14,7 +14,9 @@
 #     lights contexts gone, the subjectuuid kept;
 #   - a file naming the hand group with other members is refused, nothing written;
 #   - the group dropped from the file: "- group lights", its contexts gone from every member
-#     and the store; the hand group's contexts are the same as at the start.
+#     and the store; the hand group's contexts are the same as at the start;
+#   - obt group rekey hand --client --server moves the hand group to other members (the device
+#     that left loses its context), and apply still leaves it alone.
 # Usage: test_apply_groups.sh path/to/obt path/to/ocf-device path/to/psk_client SCHEMA_DIR
 # (exit 77 = skipped)
 set -euo pipefail
@@ -218,6 +220,17 @@ o apply "$policy.2" --yes
 o apply "$policy.2" --yes
 [[ $rc == 0 ]] && grep -q "^no changes" "$NETNS_TMP/out" && pass "and again: no changes" ||
   fail "apply after delete ($rc): $(cat "$NETNS_TMP/out")"
+
+# --- a membership change by hand: obt group rekey --client --server ---------------------------------
+o group rekey hand --client "$b" --server "$a" --desc "moved"
+hid=$(ctxs "$b" | awk -v s="$hsub" '$2 == 128 && $4 == s {print $5}')
+[[ $rc == 0 && -n $hid && $(ctxs "$a" | awk -v s="$hsub" '$2 == 256 && $4 == s {print $6}') == "$hid" &&
+  -z $(ctxs "$c" | awk -v s="$hsub" '$4 == s') && $(ctxs "$b" | awk -v s="$hsub" '$2 == 128') == *'"moved"'* ]] &&
+  pass "obt group rekey hand --client dev-b --server dev-a: dev-b the client now, dev-c's context gone" ||
+  fail "rekey hand ($rc): $(cat "$NETNS_TMP/out") $(ctxs "$a" "$b" "$c")"
+o apply "$policy.2" --yes
+[[ $rc == 0 ]] && grep -q "^no changes" "$NETNS_TMP/out" && pass "the hand group is still not the policy's: no changes" ||
+  fail "apply after the hand rekey ($rc): $(cat "$NETNS_TMP/out")"
 
 for name in dev-a dev-b dev-c; do e2e_stop_device "$name"; done
 e2e_finish
