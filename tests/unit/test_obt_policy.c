@@ -140,9 +140,10 @@ static void test_parse_groups(void **state) {
   ocf_obt_policy_error e;
   const char *text = "device sw " UA "\n"
                      "group lights client=sw server=lamp," UC " desc=\"Hall lights\"  # SSM\n"
-                     "group fans server=lamp client=" UC "\n";
+                     "group fans server=\"lamp\" client=" UC "\n"
+                     "group quoted client=\"lamp,sw\" server=" UC "\n";
   assert_int_equal(parse(text, p, &e), OCF_OK);
-  assert_int_equal(p->n_groups, 2);
+  assert_int_equal(p->n_groups, 3);
   const ocf_obt_policy_group *g = &p->groups[0];
   assert_string_equal(g->name, "lights");
   assert_string_equal(g->desc, "Hall lights");
@@ -158,6 +159,11 @@ static void test_parse_groups(void **state) {
   assert_string_equal(g->desc, "");
   assert_int_equal(g->n_members, 2);
   assert_false(g->client[0]);
+  assert_true(g->client[1]);
+  g = &p->groups[2]; /* a quoted list: split at its commas */
+  assert_int_equal(g->n_members, 3);
+  assert_true(ocf_uuid_equal(&g->members[0], &k_b));
+  assert_true(ocf_uuid_equal(&g->members[1], &k_a));
   assert_true(g->client[1]);
   free(p);
 }
