@@ -165,6 +165,12 @@ static void on_owned_request(tdev *d, ocf_msg *m, const ocf_msg_incoming *in, co
   d->owned_requests++;
   if (d->owned_hook && d->owned_hook(d, m, in, path)) return;
   uint8_t code = in->request->code;
+  if (code == OCF_COAP_POST && strcmp(path, "/oic/sec/pstat") == 0) { /* the RFPRO bracket (ocf_obt_rfpro) */
+    ocf_svr_report r;
+    ocf_err err = root ? apply_pstat(d, root, ctx, &r) : OCF_ERR_MALFORMED;
+    respond(m, in, err ? OCF_COAP_BAD_REQUEST : OCF_COAP_CHANGED, NULL, 0, false);
+    return;
+  }
   if (code == OCF_COAP_GET && (strcmp(path, "/oic/sec/doxm") == 0 || strcmp(path, "/oic/sec/cred") == 0 ||
                                strcmp(path, "/oic/sec/pstat") == 0)) {
     static uint8_t buf[8192];
