@@ -184,6 +184,9 @@ static void print_crl(const maint_opts *o, const char *action, ocf_obt_crl_need 
   } else if (!c) {
     printf("crl: %s\n", !strcmp(action, "none") ? "the domain has no CA (obt ca init): nothing to maintain"
                                                 : "would sign a new CRL (none yet)");
+  } else if (!strcmp(action, "would-sign")) {
+    printf("crl: would sign a new CRL (%s): the current one is number %llu, next update %s\n",
+           ocf_obt_crl_need_name(need), (unsigned long long)c->number, nu);
   } else {
     printf("crl: %s number %llu (%s), next update %s\n", action, (unsigned long long)c->number,
            ocf_obt_crl_need_name(need), nu);
