@@ -283,7 +283,7 @@ int obt_crl_jobs_run(obt_prov_cli *c, ocf_obt_store *s, const uint8_t *crl, size
         ocf_obt_cms_crl_job_new(&pf, &dom.tool_uuid, crl, len, info->number, info->this_update, &js.jobs[i]);
     if (err == OCF_OK) jobs[js.n++] = (obt_prov_cli_job){uuids[i], ocf_obt_cms_step, js.jobs[i]};
   }
-  int rc = OBT_EXIT_SYSTEM;
+  int rc = err == OCF_ERR_NO_MEMORY ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
   if (err == OCF_OK) {
     obt_prov_cli_run_params p = {.what = "crl push",
                                  .jobs = jobs,
@@ -295,7 +295,8 @@ int obt_crl_jobs_run(obt_prov_cli *c, ocf_obt_store *s, const uint8_t *crl, size
     rc = obt_prov_cli_run(c, &p);
     if (rc != OBT_EXIT_SYSTEM) record_held(s, &js, uuids, res, info->number, info->this_update);
   } else {
-    fprintf(stderr, "obt: %s\n", ocf_strerror(err));
+    fprintf(stderr, "obt: the CRL job: %s\n",
+            err == OCF_ERR_TOO_LARGE ? "the CRL is too large for /oic/sec/crl" : ocf_strerror(err));
   }
   free_jobs(&js);
   free(jobs);
