@@ -280,6 +280,105 @@ static bool add_owned(void *user, const ocf_obt_device_record *d) {
   return true;
 }
 
+static void record_held(ocf_obt_store *s, const job_set *js, const ocf_uuid *uuids,
+                        const obt_prov_cli_result *res, uint64_t number, int64_t when) {
+  for (size_t i = 0; i < js->n; i++) {
+    if (!res[i].ok) continue; /* unknown: the next push tries again */
+    ocf_obt_crl_held h = {ocf_obt_cms_job_skipped(js->jobs[i]), number, when};
+    if (ocf_obt_crl_held_put(s, &uuids[i], &h) != OCF_OK)
+      fprintf(stderr, "obt: the store could not record the CRL a device holds\n");
+  }
+}
+
+int obt_crl_jobs_run(obt_prov_cli *c, ocf_obt_store *s, const uint8_t *crl, size_t len,
+                     const ocf_obt_crl_info *info, const ocf_uuid *uuids, size_t n,
+                     obt_prov_cli_result *results) {
+  ocf_obt_domain dom;
+  if (ocf_obt_store_domain_get(s, &dom) != OCF_OK) return OBT_EXIT_SYSTEM;
+  job_set js = {calloc(n ? n : 1, sizeof *js.jobs), 0};
+  obt_prov_cli_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+  obt_prov_cli_result *res = results ? results : calloc(n ? n : 1, sizeof *res);
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  ocf_err err = js.jobs && jobs && res ? OCF_OK : OCF_ERR_NO_MEMORY;
+  for (size_t i = 0; err == OCF_OK && i < n; i++) {
+    err =
+        ocf_obt_cms_crl_job_new(&pf, &dom.tool_uuid, crl, len, info->number, info->this_update, &js.jobs[i]);
+    if (err == OCF_OK) jobs[js.n++] = (obt_prov_cli_job){uuids[i], ocf_obt_cms_step, js.jobs[i]};
+  }
+  int rc = err == OCF_ERR_NO_MEMORY ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
+  if (err == OCF_OK) {
+    obt_prov_cli_run_params p = {.what = "crl push",
+                                 .jobs = jobs,
+                                 .n_jobs = n,
+                                 .results = res,
+                                 .print = true,
+                                 .describe = describe,
+                                 .user = &js};
+    rc = obt_prov_cli_run(c, &p);
+    if (rc != OBT_EXIT_SYSTEM) record_held(s, &js, uuids, res, info->number, info->this_update);
+  } else {
+    fprintf(stderr, "obt: the CRL job: %s\n",
+            err == OCF_ERR_TOO_LARGE ? "the CRL is too large for /oic/sec/crl" : ocf_strerror(err));
+  }
+  free_jobs(&js);
+  free(jobs);
+  if (res != results) free(res);
+  return rc;
+}
+
+int obt_cert_jobs_run(obt_prov_cli *c, ocf_obt_store *s, int64_t utc_now, uint32_t days,
+                      const ocf_uuid *uuids, size_t n, obt_prov_cli_result *results) {
+  job_set js = {calloc(n ? n : 1, sizeof *js.jobs), 0};
+  obt_prov_cli_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+  ocf_platform pf;
+  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
+  ocf_err err = js.jobs && jobs ? OCF_OK : OCF_ERR_NO_MEMORY;
+  for (size_t i = 0; err == OCF_OK && i < n; i++) {
+    ocf_obt_cms_cert_params p = {.store = s, .uuid = uuids[i], .utc_now = utc_now, .days = days};
+    err = ocf_obt_cms_cert_job_new(&pf, &p, &js.jobs[i]);
+    if (err == OCF_OK) jobs[js.n++] = (obt_prov_cli_job){uuids[i], ocf_obt_cms_step, js.jobs[i]};
+  }
+  int rc = OBT_EXIT_SYSTEM;
+  if (err == OCF_OK) {
+    obt_prov_cli_run_params p = {.what = "cert renew",
+                                 .jobs = jobs,
+                                 .n_jobs = n,
+                                 .results = results,
+                                 .print = true,
+                                 .describe = describe,
+                                 .user = &js};
+    rc = obt_prov_cli_run(c, &p);
+  } else {
+    fprintf(stderr, "obt: %s\n",
+            err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)" : ocf_strerror(err));
+    rc = err == OCF_ERR_NO_MEMORY || err == OCF_ERR_IO ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
+  }
+  free_jobs(&js);
+  free(jobs);
+  return rc;
+}
+
+static int crl_push_open(ocf_obt_store *s, obt_cert_opts *o, const owned_list *l, const uint8_t *crl,
+                         size_t len, const ocf_obt_crl_info *info) {
+  obt_prov_cli *c = NULL;
+  int rc = obt_prov_cli_open("crl", &o->lc, s, l->u, l->n, &c);
+  if (rc >= 0) return rc;
+  obt_prov_cli_result *res = calloc(l->n, sizeof *res);
+  rc = res ? obt_crl_jobs_run(c, s, crl, len, info, l->u, l->n, res) : OBT_EXIT_SYSTEM;
+  if (rc != OBT_EXIT_SYSTEM) {
+    size_t ok = 0;
+    for (size_t i = 0; i < l->n; i++) ok += res[i].ok;
+    if (o->lc.json)
+      printf("{\"event\": \"done\", \"ok\": %zu, \"failed\": %zu}\n", ok, l->n - ok);
+    else if (l->n > 1)
+      printf("%zu done, %zu failed.\n", ok, l->n - ok);
+  }
+  free(res);
+  obt_prov_cli_close(c);
+  return rc;
+}
+
 int obt_crl_push(ocf_obt_store *s, obt_cert_opts *o) {
   owned_list l = {0};
   if (o->all) {
@@ -299,32 +398,22 @@ int obt_crl_push(ocf_obt_store *s, obt_cert_opts *o) {
   }
   uint8_t crl[2048];
   size_t len = 0;
-  uint64_t number = 0;
-  int64_t now = obt_wall_ms() / 1000;
-  ocf_obt_domain dom;
-  ocf_err err = ocf_obt_store_domain_get(s, &dom);
-  /* Digest §6.7: refresh every 3 months; the CRL says when the next one is due. */
-  if (err == OCF_OK) err = ocf_obt_crl_build(s, now, 90, crl, sizeof crl, &len, &number);
-  job_set js = {calloc(l.n, sizeof *js.jobs), 0};
-  ocf_platform pf;
-  ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
-  for (size_t i = 0; err == OCF_OK && js.jobs && i < l.n; i++) {
-    err = ocf_obt_cms_crl_job_new(&pf, &dom.tool_uuid, crl, len, number, now, &js.jobs[i]);
-    if (err == OCF_OK) js.n++;
-  }
+  ocf_obt_crl_info info;
+  /* Digest §6.7: refresh every 3 months; the CRL says when the next one is due. A new number
+   * every time (RFC 5280 5.2.3), and the store keeps it as the current CRL (obt maintain). */
+  ocf_err err = ocf_obt_crl_issue(s, obt_wall_ms() / 1000, 90, crl, sizeof crl, &len, &info);
   int rc;
-  if (err != OCF_OK || !js.jobs) {
+  if (err != OCF_OK) {
     fprintf(stderr, "obt crl push: %s\n",
             err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)"
             : err == OCF_ERR_NO_SPACE || err == OCF_ERR_TOO_LARGE
                 ? "too many revoked certificates for one CRL"
                 : ocf_strerror(err));
-    rc = OBT_EXIT_FAILED;
+    rc = err == OCF_ERR_IO ? OBT_EXIT_SYSTEM : OBT_EXIT_FAILED;
   } else {
-    printf("CRL number %llu, %zu bytes\n", (unsigned long long)number, len);
-    rc = run_jobs("crl", "crl push", o, s, l.u, &js);
+    printf("CRL number %llu, %zu bytes\n", (unsigned long long)info.number, len);
+    rc = crl_push_open(s, o, &l, crl, len, &info);
   }
-  free_jobs(&js);
   free(l.u);
   return rc;
 }

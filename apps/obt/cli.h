@@ -43,6 +43,7 @@ int obt_cmd_cert(int argc, char **argv);
 int obt_cmd_crl(int argc, char **argv);
 int obt_cmd_apply(int argc, char **argv);
 int obt_cmd_offboard(int argc, char **argv);
+int obt_cmd_maintain(int argc, char **argv);
 
 /* The n of the tool's own /oic/d (digest 5.5), and the default name of a new domain. */
 #define OBT_DEVICE_NAME "obt"

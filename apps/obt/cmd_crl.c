@@ -9,9 +9,10 @@
 static const char crl_usage[] =
     "usage: obt crl push UUID...|--all [options]\n"
     "\n"
-    "Signs a fresh CRL with the domain's CA (every certificate obt cert revoke marked, the CRL\n"
-    "number it raised, next update in 90 days) and POSTs it to /oic/sec/crl of each device over\n"
-    "its owner session, then reads it back. Devices without /oic/sec/crl are skipped.\n"
+    "Signs a fresh CRL with the domain's CA (every certificate obt cert revoke marked, a CRL\n"
+    "number above any before, next update in 90 days) and POSTs it to /oic/sec/crl of each\n"
+    "device over its owner session, then reads it back. Devices without /oic/sec/crl are\n"
+    "skipped. The store notes what each device holds (obt maintain).\n"
     "\n"
     "options:\n"
     "      --all          every owned device of the domain\n"

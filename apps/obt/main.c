@@ -28,6 +28,8 @@ static const obt_cmd commands[] = {
     {"state", "move owned devices to RFNOP (normal operation), RFPRO or SRESET", obt_cmd_state},
     {"cert", "certificates of the domain's CA: issue, renew, list, revoke, self", obt_cmd_cert},
     {"crl", "push a fresh CRL to the devices: push", obt_cmd_crl},
+    {"maintain", "keep the CRL fresh on the devices and renew expiring certificates (--every)",
+     obt_cmd_maintain},
     {"apply", "make devices hold what a policy file states (pairs, ACEs); --dry-run shows the diff",
      obt_cmd_apply},
     {"offboard", "take devices out of the domain: remove their keys and ACEs from peers, reset",

@@ -21,7 +21,9 @@
 #include <ocf/ocf_store.h>
 
 #include "args.h"
+#include "fault.h"
 #include "mfg.h"
+#include "ports.h"
 #include "request.h"
 #include "switch.h"
 
@@ -61,9 +63,12 @@ static const char k_usage[] =
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
     "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
-    "      --no-csr            no /oic/sec/csr: a certificate comes with its key (privatedata)\n"
-    "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
-    "                          encrypted; without it every start is a new unowned device; with\n"
+    "      --no-csr            no /oic/sec/csr (4.04) even with certificates in --sct: the device\n"
+    "                          makes no key pair and takes a certificate only with its private\n"
+    "                          key in privatedata (PEM, or DER raw), as its CMS made them\n"
+    "  -s, --storage DIR       keep the security state (SVRs, identity) and the unicast ports in\n"
+    "                          DIR (created 0700, encrypted): a restart serves on the same ports;\n"
+    "                          without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"
     "      --storage-key FILE  the 32-byte storage key (created 0600 when missing; default\n"
     "                          DIR.key next to DIR, never inside it; shared by all devices)\n"
@@ -320,16 +325,6 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
   return check_request(o);
 }
 
-/* Fault injection for the crash tests (docs/HARDENING.md, "Crash safety"): with
- * OCF_DEVICE_FAULT_KILL_AT=N the process raises SIGKILL when it receives its Nth secure (coaps)
- * datagram, counted over every hosted device, before the device handles it; with N:after right
- * after (what the request changed is saved, its answer never leaves) — a power cut at a chosen
- * point of an onboarding's DTLS part, reproducibly. Unset: the device's engine as it is. */
-typedef struct fault {
-  unsigned long at, seen;
-  bool after;
-} fault;
-
 /* One hosted device: its own sockets, store, identity and /switch. */
 typedef struct app_dev {
   struct app *app;
@@ -339,6 +334,7 @@ typedef struct app_dev {
   ocf_device *dev;
   app_switch sw;
   char name[OCF_DEVICE_STR_MAX + 1];
+  app_fault_engine fault; /* OCF_DEVICE_FAULT_KILL_AT (fault.h) */
 } app_dev;
 
 /* Everything the program holds, released by app_close in reverse order. The platform, the loop
@@ -352,7 +348,7 @@ typedef struct app {
   mfg_creds *mfg;
   size_t count;
   app_dev *devs;
-  fault fault;
+  app_fault fault;
 } app;
 
 static int fail(const char *what, ocf_err err) {
@@ -385,7 +381,10 @@ static int open_net(app_dev *ad, const options *o) {
       return EXIT_USAGE;
     }
   }
-  ocf_err err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
+  /* --storage: the ports of the last start again (ports.h); a --request client takes ephemeral
+   * ones and leaves the stored ones alone. */
+  ocf_err err = o->request ? ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net)
+                           : app_ports_open_net(ad->store, &cfg, &ad->app->pf, &ad->net);
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
@@ -664,56 +663,15 @@ static int watch_signals(app *a) {
   return err == OCF_OK ? 0 : fail("watching signals", err);
 }
 
-static void fault_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
-                         ocf_time_ms now) {
-  app_dev *ad = ctx;
-  fault *f = &ad->app->fault;
-  bool kill = (from->flags & OCF_EP_SECURE) && ++f->seen == f->at;
-  if (kill && !f->after) raise(SIGKILL);
-  ocf_engine e = ocf_device_engine(ad->dev);
-  e.ops->handle_datagram(e.ctx, from, data, len, now);
-  if (kill) raise(SIGKILL);
-}
-static size_t fault_next(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
-  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
-  return e.ops->next_datagram(e.ctx, to, buf, cap);
-}
-static ocf_time_ms fault_timeout(void *ctx) {
-  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
-  return e.ops->next_timeout(e.ctx);
-}
-static void fault_on_timeout(void *ctx, ocf_time_ms now) {
-  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
-  e.ops->on_timeout(e.ctx, now);
-}
-static const ocf_engine_ops k_fault_ops = {fault_handle, fault_next, fault_timeout, fault_on_timeout};
-
-/* OCF_DEVICE_FAULT_KILL_AT: "N" or "N:after", N >= 1; anything else is a usage error. */
-static int parse_fault(app *a) {
-  const char *s = getenv("OCF_DEVICE_FAULT_KILL_AT");
-  if (!s || !*s) return 0;
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(s, &end, 10);
-  bool after = strcmp(end, ":after") == 0;
-  if (errno || n == 0 || end == s || (*end && !after)) {
-    fprintf(stderr, "ocf-device: OCF_DEVICE_FAULT_KILL_AT: expected N or N:after, got '%s'\n", s);
-    return EXIT_USAGE;
-  }
-  a->fault = (fault){.at = n, .after = after};
-  fprintf(stderr, "ocf-device: fault injection: SIGKILL at secure datagram %lu (%s handling it)\n", n,
-          after ? "after" : "before");
-  return 0;
-}
-
 static int start_loop(app *a) {
-  int rc = parse_fault(a);
+  int rc = app_fault_parse(&a->fault);
   if (rc != 0) return rc;
   ocf_err err = ocf_posix_loop_create(&a->pf, &a->loop);
   if (err != OCF_OK) return fail("creating the loop", err);
   for (size_t i = 0; i < a->count; i++) {
     ocf_engine engine = ocf_device_engine(a->devs[i].dev);
-    if (a->fault.at) engine = (ocf_engine){&k_fault_ops, &a->devs[i]};
+    a->devs[i].fault = (app_fault_engine){&a->fault, a->devs[i].dev};
+    if (a->fault.at) engine = app_fault_engine_of(&a->devs[i].fault);
     err = ocf_posix_loop_add_engine(a->loop, &engine, a->devs[i].net);
     if (err != OCF_OK) return fail("adding the device to the loop", err);
   }

@@ -152,6 +152,47 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_number(ocf_obt_store *s, uint64_t *num
 OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_build(ocf_obt_store *s, int64_t utc_now, uint32_t days,
                                                 uint8_t *der, size_t cap, size_t *len, uint64_t *number);
 
+/* ---- the current CRL and what each device holds (obt crl push, obt maintain; ADR 0025) ---- */
+
+/* The CRL the domain last signed with ocf_obt_crl_issue. */
+typedef struct ocf_obt_crl_info {
+  uint64_t number;                  /* its cRLNumber (= the crlid pushed to devices) */
+  int64_t this_update, next_update; /* UTC seconds */
+} ocf_obt_crl_info;
+
+/* Signs a new CRL as ocf_obt_crl_build does (thisUpdate utc_now, nextUpdate utc_now + days),
+ * records it as the domain's current CRL (domain value "crl-current": its number, dates and
+ * DER) and raises the CRL number past it, all in one transaction: every CRL signed this way
+ * carries a greater cRLNumber than the one before (RFC 5280 5.2.3; a revocation raises it too,
+ * so numbers may skip). The store must be unlocked. info may be NULL. Errors as
+ * ocf_obt_crl_build. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_issue(ocf_obt_store *s, int64_t utc_now, uint32_t days,
+                                                uint8_t *der, size_t cap, size_t *len,
+                                                ocf_obt_crl_info *info);
+
+/* The current CRL (the last ocf_obt_crl_issue): its fields, and its DER into der[0..cap) when der
+ * is not NULL (len may then not be NULL). No unlock needed. OCF_ERR_NOT_FOUND (none signed yet),
+ * OCF_ERR_NO_SPACE, OCF_ERR_MALFORMED, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_current(ocf_obt_store *s, uint8_t *der, size_t cap, size_t *len,
+                                                  ocf_obt_crl_info *info);
+
+/* What the store knows of a device's /oic/sec/crl: the crlid it was last seen to hold (a CRL job
+ * read it back), or that it has no /oic/sec/crl (it answered 4.04). Kept with the device's row
+ * (a device secret "crl-held"), so it goes when the device is forgotten (reset, offboard) and a
+ * device onboarded again starts unknown. */
+typedef struct ocf_obt_crl_held {
+  bool no_resource; /* the device has no /oic/sec/crl */
+  uint64_t number;  /* !no_resource: the crlid it holds */
+  int64_t when;     /* UTC seconds of the push */
+} ocf_obt_crl_held;
+
+/* The store must be unlocked. OCF_ERR_NOT_FOUND (no such device), OCF_ERR_STATE, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_held_put(ocf_obt_store *s, const ocf_uuid *device,
+                                                   const ocf_obt_crl_held *held);
+/* OCF_ERR_NOT_FOUND (nothing known), OCF_ERR_STATE (locked), OCF_ERR_MALFORMED, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_held_get(ocf_obt_store *s, const ocf_uuid *device,
+                                                   ocf_obt_crl_held *out);
+
 #ifdef __cplusplus
 }
 #endif

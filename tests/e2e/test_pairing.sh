@@ -148,7 +148,7 @@ netns_exec obt "$obt" creds --store "$store" --interface eth0 --window 2000 -t 1
 
 # The same "done when" with device A's own client: ocf-device --request runs as dev-a (its stored
 # identity and the pairwise key of a second pairing; dev-a's server is stopped from here on: one
-# process per storage, and a stopped device answers no discovery when it comes back on new ports).
+# process per storage).
 devreq() { # ACTION: dev-a's own request to dev-b's /switch; prints the exit status, logs the line
   local rc=0
   netns_exec dev "$device" --storage "$NETNS_TMP/dev-a.store" --request "$1" --cred psk \

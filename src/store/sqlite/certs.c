@@ -276,3 +276,93 @@ ocf_err ocf_obt_crl_build(ocf_obt_store *s, int64_t utc_now, uint32_t days, uint
   s->pf.free(s->pf.ctx, l);
   return err;
 }
+
+/* ---- the current CRL and what each device holds ------------------------------------------- */
+
+static const char k_crl_current[] = "crl-current";
+static const char k_crl_held[] = "crl-held";
+#define CRL_HEAD 24 /* number, thisUpdate, nextUpdate: 8 octets each, big-endian */
+
+static void put_u64(uint8_t *p, uint64_t v) {
+  for (size_t i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * (7 - i)));
+}
+
+static uint64_t get_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+
+ocf_err ocf_obt_crl_issue(ocf_obt_store *s, int64_t utc_now, uint32_t days, uint8_t *der, size_t cap,
+                          size_t *len, ocf_obt_crl_info *info) {
+  if (!s || !der || !len || days == 0) return OCF_ERR_INVALID_ARG;
+  uint8_t *rec = s->pf.alloc(s->pf.ctx, OCF_OBT_PUBLIC_MAX);
+  if (!rec) return OCF_ERR_NO_MEMORY;
+  bool own = !s->in_txn;
+  ocf_err err = own ? ocf_obt_store_begin(s) : OCF_OK;
+  uint64_t number = 0;
+  if (err == OCF_OK) err = ocf_obt_crl_build(s, utc_now, days, der, cap, len, &number);
+  if (err == OCF_OK && *len > OCF_OBT_PUBLIC_MAX - CRL_HEAD) err = OCF_ERR_NO_SPACE;
+  ocf_obt_crl_info i = {number, utc_now, utc_now + (int64_t)days * 86400};
+  if (err == OCF_OK) {
+    put_u64(rec, i.number);
+    put_u64(rec + 8, (uint64_t)i.this_update);
+    put_u64(rec + 16, (uint64_t)i.next_update);
+    memcpy(rec + CRL_HEAD, der, *len);
+    err = ocf_obt_store_domain_public_put(s, k_crl_current, rec, CRL_HEAD + *len);
+  }
+  /* RFC 5280 5.2.3: the next CRL, even with the same revocations, gets a greater number. */
+  if (err == OCF_OK) err = set_crl_number(s, number + 1);
+  if (own) {
+    if (err == OCF_OK)
+      err = ocf_obt_store_commit(s);
+    else if (s->in_txn)
+      ocf_obt_store_rollback(s);
+  }
+  s->pf.free(s->pf.ctx, rec);
+  if (err == OCF_OK && info) *info = i;
+  return err;
+}
+
+ocf_err ocf_obt_crl_current(ocf_obt_store *s, uint8_t *der, size_t cap, size_t *len, ocf_obt_crl_info *info) {
+  if (!s || (der && !len)) return OCF_ERR_INVALID_ARG;
+  uint8_t *rec = s->pf.alloc(s->pf.ctx, OCF_OBT_PUBLIC_MAX);
+  if (!rec) return OCF_ERR_NO_MEMORY;
+  size_t n = 0;
+  ocf_err err = ocf_obt_store_domain_public_get(s, k_crl_current, rec, OCF_OBT_PUBLIC_MAX, &n);
+  if (err == OCF_OK && n <= CRL_HEAD) err = OCF_ERR_MALFORMED;
+  if (err == OCF_OK && der && n - CRL_HEAD > cap) err = OCF_ERR_NO_SPACE;
+  if (err == OCF_OK) {
+    if (info) *info = (ocf_obt_crl_info){get_u64(rec), (int64_t)get_u64(rec + 8), (int64_t)get_u64(rec + 16)};
+    if (der) {
+      memcpy(der, rec + CRL_HEAD, n - CRL_HEAD);
+      *len = n - CRL_HEAD;
+    }
+  }
+  s->pf.free(s->pf.ctx, rec);
+  return err;
+}
+
+/* The device secret: flags (1: no /oic/sec/crl), number, when. Sealed only because device values
+ * live in the secrets table; nothing here is secret. */
+#define CRL_HELD_LEN 17
+
+ocf_err ocf_obt_crl_held_put(ocf_obt_store *s, const ocf_uuid *device, const ocf_obt_crl_held *held) {
+  if (!s || !device || !held) return OCF_ERR_INVALID_ARG;
+  uint8_t b[CRL_HELD_LEN];
+  b[0] = held->no_resource ? 1 : 0;
+  put_u64(b + 1, held->no_resource ? 0 : held->number);
+  put_u64(b + 9, (uint64_t)held->when);
+  return ocf_obt_store_secret_put(s, device, k_crl_held, b, sizeof b);
+}
+
+ocf_err ocf_obt_crl_held_get(ocf_obt_store *s, const ocf_uuid *device, ocf_obt_crl_held *out) {
+  if (!s || !device || !out) return OCF_ERR_INVALID_ARG;
+  uint8_t b[CRL_HELD_LEN];
+  size_t n = 0;
+  ocf_err err = ocf_obt_store_secret_get(s, device, k_crl_held, b, sizeof b, &n);
+  if (err == OCF_ERR_NO_SPACE || (err == OCF_OK && (n != sizeof b || b[0] > 1))) return OCF_ERR_MALFORMED;
+  if (err != OCF_OK) return err;
+  *out = (ocf_obt_crl_held){b[0] == 1, get_u64(b + 1), (int64_t)get_u64(b + 9)};
+  return OCF_OK;
+}
