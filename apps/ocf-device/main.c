@@ -20,8 +20,10 @@
 #include <ocf/ocf_posix.h>
 #include <ocf/ocf_store.h>
 
+#include "args.h"
 #include "mfg.h"
 #include "ports.h"
+#include "request.h"
 #include "switch.h"
 
 #ifndef OCF_VERSION_STRING
@@ -79,6 +81,19 @@ static const char k_usage[] =
     "      --session-idle SEC  close a DTLS session after SEC seconds (1..86400) without a record\n"
     "                          from its peer (default 600); an abandoned onboarding connection\n"
     "                          puts the device back in RFOTM only then\n"
+    "      --request ACTION    instead of serving, act once as this device's client (device to\n"
+    "                          device, with its own credentials from --storage: it must be\n"
+    "                          onboarded, and no other ocf-device may be using that storage):\n"
+    "                          open a DTLS session to --to and GET the peer's switch (get) or set\n"
+    "                          it with POST {\"value\": true|false} (on, off); prints \"code C.DD\n"
+    "                          auth psk|cert [value true|false]\" or \"no session (WHY)\" on stdout\n"
+    "      --to URI            the peer's coaps endpoint for --request, coaps://[ADDR]:PORT or\n"
+    "                          coaps://ADDR:PORT\n"
+    "      --peer UUID         the peer's deviceuuid for --request: picks the pair-wise key, and\n"
+    "                          a certificate session must be with a certificate for it\n"
+    "      --path PATH         the peer's switch for --request (default /switch)\n"
+    "      --cred KIND         credentials --request offers: psk (the pair-wise key for the peer),\n"
+    "                          cert (the identity certificate) or any (default: both when held)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
@@ -88,7 +103,10 @@ static const char k_usage[] =
     "as an onboarding tool changes them. With --count N > 1 every such line names its device:\n"
     "\"ocf-device[I]: ...\" with I its 0-based index.\n"
     "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
-    "fails its check included: the device never starts from it), 2 on a usage error.\n";
+    "fails its check included: the device never starts from it), 2 on a usage error. With\n"
+    "--request: 0 the peer answered 2.xx, 1 the device cannot ask (not onboarded, no credential\n"
+    "for the peer), 2 a usage error, 3 the peer answered an error code (e.g. 4.03: no ACE), 4 no\n"
+    "session (handshake refused: wrong or removed key, revoked certificate) or no answer.\n";
 
 typedef struct options {
   const char *name;
@@ -106,6 +124,9 @@ typedef struct options {
   const char *pin_file, *mfg_cert, *mfg_key;
   size_t count;
   uint32_t session_idle_s; /* 0 = the library's default */
+  bool request;            /* --request: one client request instead of serving */
+  app_request req;
+  const char *to, *peer;
 } options;
 
 enum {
@@ -116,54 +137,23 @@ enum {
   OPT_PIN_FILE,
   OPT_MFG_CERT,
   OPT_MFG_KEY,
-  OPT_SESSION_IDLE
+  OPT_SESSION_IDLE,
+  OPT_REQUEST,
+  OPT_TO,
+  OPT_PEER,
+  OPT_PATH,
+  OPT_CRED
 };
-
-/* "jw,rdp,mfgcert" -> OTM numbers, each at most once. */
-static bool parse_otms(const char *list, options *o) {
-  static const struct {
-    const char *name;
-    uint32_t otm;
-  } k_otms[] = {{"jw", OCF_DEVICE_OTM_JUST_WORKS},
-                {"rdp", OCF_DEVICE_OTM_RANDOM_PIN},
-                {"mfgcert", OCF_DEVICE_OTM_MFG_CERT}};
-  o->n_otms = 0;
-  const char *p = list;
-  while (*p) {
-    size_t len = strcspn(p, ",");
-    bool found = false;
-    for (size_t i = 0; i < sizeof k_otms / sizeof k_otms[0]; i++) {
-      if (strlen(k_otms[i].name) != len || strncmp(p, k_otms[i].name, len) != 0) continue;
-      for (size_t j = 0; j < o->n_otms; j++)
-        if (o->otms[j] == k_otms[i].otm) return false;
-      o->otms[o->n_otms++] = k_otms[i].otm;
-      found = true;
-    }
-    if (!found) return false;
-    p += len;
-    if (*p == ',' && *++p == '\0') return false;
-  }
-  return o->n_otms > 0;
-}
-
-static bool parse_sct(const char *s, uint32_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || !end || *end || end == s || v > 511 || s[0] == '-') return false;
-  *out = (uint32_t)v;
-  return true;
-}
 
 /* The security options; 0, or EXIT_USAGE after printing why. */
 static int parse_security_option(int c, options *o) {
   switch (c) {
   case OPT_OTM:
-    if (parse_otms(optarg, o)) return 0;
+    if (app_parse_otms(optarg, o->otms, &o->n_otms)) return 0;
     fprintf(stderr, "ocf-device: --otm takes jw, rdp and mfgcert, comma-separated, each once\n");
     return EXIT_USAGE;
   case OPT_SCT:
-    if (parse_sct(optarg, &o->sct)) return 0;
+    if (app_parse_sct(optarg, &o->sct)) return 0;
     fprintf(stderr, "ocf-device: --sct must be a number from 0 to 511\n");
     return EXIT_USAGE;
   case 's': o->storage = optarg; return 0;
@@ -183,28 +173,20 @@ static int parse_security_option(int c, options *o) {
     fprintf(stderr, "ocf-device: --session-idle must be a number of seconds from 1 to 86400\n");
     return EXIT_USAGE;
   }
+  case OPT_REQUEST:
+    o->request = true;
+    if (app_request_parse_action(optarg, &o->req)) return 0;
+    fprintf(stderr, "ocf-device: --request takes get, on or off\n");
+    return EXIT_USAGE;
+  case OPT_TO: o->to = optarg; return 0;
+  case OPT_PEER: o->peer = optarg; return 0;
+  case OPT_PATH: o->req.path = optarg; return 0;
+  case OPT_CRED:
+    if (app_request_parse_cred(optarg, &o->req.cred)) return 0;
+    fprintf(stderr, "ocf-device: --cred takes any, psk or cert\n");
+    return EXIT_USAGE;
   default: return EXIT_USAGE;
   }
-}
-
-static bool parse_count(const char *s, size_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || !end || *end || end == s || v < 1 || v > APP_MAX_DEVICES || s[0] == '-') return false;
-  *out = v;
-  return true;
-}
-
-static bool parse_level(const char *s, ocf_log_level *out) {
-  static const char *const names[] = {"error", "warn", "info", "debug"};
-  for (int i = 0; i < 4; i++) {
-    if (strcmp(s, names[i]) == 0) {
-      *out = (ocf_log_level)i;
-      return true;
-    }
-  }
-  return false;
 }
 
 static int check_args(int argc, options *o, bool only4, bool only6);
@@ -229,6 +211,11 @@ static const struct option k_longopts[] = {
     {"pin-file", required_argument, NULL, OPT_PIN_FILE},
     {"mfg-cert", required_argument, NULL, OPT_MFG_CERT},
     {"mfg-key", required_argument, NULL, OPT_MFG_KEY},
+    {"request", required_argument, NULL, OPT_REQUEST},
+    {"to", required_argument, NULL, OPT_TO},
+    {"peer", required_argument, NULL, OPT_PEER},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"cred", required_argument, NULL, OPT_CRED},
     {NULL, 0, NULL, 0},
 };
 
@@ -242,7 +229,8 @@ static int parse_args(int argc, char **argv, options *o) {
                  .otms = {OCF_DEVICE_OTM_JUST_WORKS},
                  .n_otms = 1,
                  .sct = 1,
-                 .count = 1};
+                 .count = 1,
+                 .req = {.path = "/switch"}};
   bool only4 = false, only6 = false;
   int c;
   while ((c = getopt_long(argc, argv, "n:c:t:i:46p:l:s:hV", k_longopts, NULL)) != -1) {
@@ -254,7 +242,7 @@ static int parse_args(int argc, char **argv, options *o) {
     switch (c) {
     case 'n': o->name = optarg; break;
     case 'c':
-      if (!parse_count(optarg, &o->count)) {
+      if (!app_parse_count(optarg, APP_MAX_DEVICES, &o->count)) {
         fprintf(stderr, "ocf-device: --count must be a number from 1 to %d\n", APP_MAX_DEVICES);
         return EXIT_USAGE;
       }
@@ -271,7 +259,7 @@ static int parse_args(int argc, char **argv, options *o) {
     case '6': only6 = true; break;
     case 'p': o->port_file = optarg; break;
     case 'l':
-      if (!parse_level(optarg, &o->log_level)) {
+      if (!app_parse_level(optarg, &o->log_level)) {
         fprintf(stderr, "ocf-device: --log-level must be error, warn, info or debug\n");
         return EXIT_USAGE;
       }
@@ -282,6 +270,28 @@ static int parse_args(int argc, char **argv, options *o) {
     }
   }
   return check_args(argc, o, only4, only6);
+}
+
+/* --request needs an onboarded device's storage, one device, the peer and its endpoint. */
+static int check_request(options *o) {
+  if (!o->request) {
+    if (o->to || o->peer || o->req.cred || strcmp(o->req.path, "/switch") != 0) {
+      fprintf(stderr, "ocf-device: --to, --peer, --path and --cred go with --request\n");
+      return EXIT_USAGE;
+    }
+    return 0;
+  }
+  const char *why = !o->storage    ? "--request needs --storage (the device's credentials)"
+                    : o->count > 1 ? "--request acts as one device: no --count"
+                                   : app_request_check(&o->req, o->to, o->peer);
+  if (why) {
+    fprintf(stderr, "ocf-device: %s\n", why);
+    return EXIT_USAGE;
+  }
+  /* Only the family of the peer: a client needs no multicast and one coaps socket. */
+  o->ipv4 = o->req.to.family == OCF_IPV4;
+  o->ipv6 = !o->ipv4;
+  return 0;
 }
 
 /* The checks across options, after getopt. */
@@ -305,7 +315,7 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
   }
   o->ipv4 = !only6;
   o->ipv6 = !only4;
-  return 0;
+  return check_request(o);
 }
 
 /* Fault injection for the crash tests (docs/HARDENING.md, "Crash safety"): with
@@ -364,8 +374,8 @@ static int open_net(app_dev *ad, const options *o) {
   ocf_posix_net_config_init(&cfg);
   cfg.ipv4 = o->ipv4;
   cfg.ipv6 = o->ipv6;
-  cfg.multicast = true; /* a server: listen on 5683 in the OCF groups (digest 1.1) */
-  cfg.secure = true;    /* coaps on ephemeral ports, advertised in eps (digest 1.1, 1.4) */
+  cfg.multicast = !o->request; /* a server: listen on 5683 in the OCF groups (digest 1.1) */
+  cfg.secure = true;           /* coaps on ephemeral ports, advertised in eps (digest 1.1, 1.4) */
   for (size_t i = 0; i < o->n_interfaces; i++) {
     ocf_err err = ocf_posix_net_config_add_interface(&cfg, o->interfaces[i]);
     if (err != OCF_OK) {
@@ -373,16 +383,10 @@ static int open_net(app_dev *ad, const options *o) {
       return EXIT_USAGE;
     }
   }
-  /* --storage: the ports of the last start again (ports.h), else ephemeral ones, remembered. */
-  bool stable = app_ports_load(ad->store, &cfg);
-  ocf_err err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
-  if (err == OCF_ERR_IO && stable) {
-    fprintf(stderr, "ocf-device: the stored ports are taken; serving on new ones\n");
-    cfg.unicast_port6 = cfg.unicast_port4 = cfg.secure_port6 = cfg.secure_port4 = 0;
-    err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
-  }
-  if (err == OCF_OK && app_ports_save(ad->store, ad->net) != OCF_OK)
-    fprintf(stderr, "ocf-device: the ports could not be stored: they change at the next start\n");
+  /* --storage: the ports of the last start again (ports.h); a --request client takes ephemeral
+   * ones and leaves the stored ones alone. */
+  ocf_err err = o->request ? ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net)
+                           : app_ports_open_net(ad->store, &cfg, &ad->app->pf, &ad->net);
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
@@ -784,6 +788,11 @@ int main(int argc, char **argv) {
   app a = {.signal_fd = -1};
   ocf_posix_platform_init(&a.pf, o.log_level, true);
   rc = create_devices(&a, &o);
+  if (rc == 0 && o.request) {
+    rc = app_request_run(&a.pf, a.devs[0].dev, a.devs[0].net, &o.req);
+    app_close(&a);
+    return rc;
+  }
   if (rc == 0) rc = start_loop(&a);
   if (rc == 0) rc = serve(&a, &o);
   app_close(&a);

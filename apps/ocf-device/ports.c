@@ -4,6 +4,7 @@
  * The blob is four big-endian u16: coap6, coap4, coaps6, coaps4 (0: family not opened). */
 #include "ports.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PORTS_BLOB "app-ports"
@@ -41,4 +42,18 @@ ocf_err app_ports_save(ocf_store *s, const ocf_posix_net *net) {
       memcmp(have, want, PORTS_LEN) == 0)
     return OCF_OK;
   return ocf_store_save(s, PORTS_BLOB, want, sizeof want);
+}
+
+ocf_err app_ports_open_net(ocf_store *s, ocf_posix_net_config *cfg, const ocf_platform *pf,
+                           ocf_posix_net **out) {
+  bool stable = app_ports_load(s, cfg);
+  ocf_err err = ocf_posix_net_open(cfg, pf, out);
+  if (err == OCF_ERR_IO && stable) {
+    fprintf(stderr, "ocf-device: the stored ports are taken; serving on new ones\n");
+    cfg->unicast_port6 = cfg->unicast_port4 = cfg->secure_port6 = cfg->secure_port4 = 0;
+    err = ocf_posix_net_open(cfg, pf, out);
+  }
+  if (err == OCF_OK && app_ports_save(s, *out) != OCF_OK)
+    fprintf(stderr, "ocf-device: the ports could not be stored: they change at the next start\n");
+  return err;
 }

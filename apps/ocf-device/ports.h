@@ -15,4 +15,11 @@ bool app_ports_load(ocf_store *s, ocf_posix_net_config *cfg);
  * error (the device then serves anyway: its ports are just not stable). */
 ocf_err app_ports_save(ocf_store *s, const ocf_posix_net *net);
 
+/* Opens net with the ports s holds (app_ports_load; ephemeral ones when they are taken, said on
+ * stderr) and saves the ports it got (app_ports_save; a failure is said on stderr and the device
+ * serves anyway). s may be NULL (no --storage): ephemeral ports. The errors of
+ * ocf_posix_net_open. */
+ocf_err app_ports_open_net(ocf_store *s, ocf_posix_net_config *cfg, const ocf_platform *pf,
+                           ocf_posix_net **out);
+
 #endif

@@ -308,6 +308,36 @@ static void accept_owned(ocf_device *d, device_dtls *t, ocf_dtls_profile *p) {
   p->n_suites = 1;
 }
 
+/* A client session to another device (digest 4.1, 8.2): the pair-wise key cred holds for the
+ * peer, PSK identity = our uuid (the peer looks its key up by it), and/or the identity
+ * certificate with the trust anchors (the peer's chain is checked in on_verify_cert, scoped by
+ * its uuid). key receives the pair-wise key (the profile points at it and at identity). */
+ocf_err device_dtls_client_profile(ocf_device *d, const ocf_uuid *peer, ocf_device_client_cred kind,
+                                   ocf_dtls_profile *p, uint8_t key[OCF_DTLS_PSK_MAX], ocf_uuid *identity) {
+  const sec_models *m = d->sec->cur;
+  device_dtls *t = d->sec->dtls;
+  ocf_dtls_profile owned;
+  ocf_dtls_profile_owned(&owned);
+  memset(p, 0, sizeof *p);
+  bool psk = false;
+  if (kind != OCF_DEVICE_CLIENT_CRED_CERT) {
+    const ocf_svr_cred_entry *e = ocf_svr_cred_find_psk(&m->cred, peer);
+    if (e && e->private_len > 0 && e->private_len <= OCF_DTLS_PSK_MAX) {
+      memcpy(key, e->private_data, e->private_len);
+      *identity = m->doxm.deviceuuid;
+      p->psk = (ocf_bytes){key, e->private_len};
+      p->psk_identity = (ocf_bytes){identity->b, sizeof identity->b};
+      psk = true;
+    }
+  }
+  bool cert = kind != OCF_DEVICE_CLIENT_CRED_PSK && owned_certs(d, m, t, p);
+  for (size_t i = 0; i < owned.n_suites; i++) {
+    bool is_psk = owned.suites[i] == OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
+    if (is_psk ? psk : cert) p->suites[p->n_suites++] = owned.suites[i];
+  }
+  return p->n_suites ? OCF_OK : OCF_ERR_NOT_FOUND;
+}
+
 static ocf_err on_accept(void *user, const ocf_endpoint *peer, ocf_dtls_profile *p) {
   ocf_device *d = user;
   device_dtls *t = d->sec->dtls;
@@ -430,6 +460,7 @@ static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
 void device_dtls_stack_config(ocf_stack_config *sc, ocf_stack_callbacks *cbs) {
   ocf_stack_config_default(sc);
   sc->dtls.server = true;
+  sc->dtls.client = true; /* device-to-device requests (client.c) */
   memset(cbs, 0, sizeof *cbs);
   cbs->on_session = on_session;
   cbs->accept = on_accept;
