@@ -17,6 +17,7 @@
 # unpair, group delete, obt reset leave nothing behind: no lockout). Prints
 # "crash points: obt COMMAND cut at N datagrams". obt pair has its own loop
 # (test_crash_provisioning.sh), the steps of an onboarding theirs (test_crash_onboarding.sh).
+# OCF_CRASH_STRIDE=k cuts at every kth datagram only (quick local runs; default 1).
 # Usage: test_crash_commands.sh acl|cert|oscore|group|onboard path/to/obt path/to/ocf-device
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -145,7 +146,7 @@ again() {
     [[ $(states) != *onboarding* ]] || { fail "$n: a record is still 'onboarding' after obt recover"; return 1; }
     grep -q '^owned ' "$out.recover" && completed=$((completed + 1))
     # owned already: the kill came after the final commit, or recovery found the device finished
-    [[ $(states) == *" owned" ]] && return 0
+    [[ $(states) == *" owned"* ]] && return 0
     reonboarded=$((reonboarded + 1))
   fi
   if [[ $what == group ]]; then
@@ -243,14 +244,16 @@ print(" ".join(sorted([ids.get(a, "?"), ids.get(b, "?")])) + " ")' "$a" "$b" <<<
     ;;
   onboard)
     local st di
-    st=$(states)
+    # a "failed" record (an attempt refused while an abandoned handshake held the device) holds
+    # no credential: not part of the agreement
+    st=$(states | grep -v ' failed$' || true)
     di=$(current_di dev-a)
     [[ $st == "$di owned" && $(e2e_doxm_field dev-a owned) == no-answer ]] && pass "$n: owned and recorded" ||
       fail "$n: store '$st', device $di (doxm owned=$(e2e_doxm_field dev-a owned))"
     netns_exec obt "$obt" reset "$di" --yes "${net[@]}" >"$NETNS_TMP/reset-$n.out" 2>&1 ||
       fail "$n: obt reset: $(last_lines "$NETNS_TMP/reset-$n.out")"
     # the next point's onboarding finds the device unowned again (doxm?owned=FALSE)
-    [[ -z $(states) ]] || fail "$n: after obt reset: '$(states)'"
+    [[ -z $(states | grep -v ' failed$') ]] || fail "$n: after obt reset: '$(states)'"
     ;;
   esac
   [[ $(integrity) == ok ]] && pass "$n: store integrity_check ok" || fail "$n: integrity_check: $(integrity)"
@@ -262,7 +265,9 @@ completed=0
 reonboarded=0
 handshake_waits=0
 started=$(date +%s)
-for ((n = 1; n <= 60; n++)); do
+stride=${OCF_CRASH_STRIDE:-1} # every datagram unless told otherwise (quick local runs)
+[[ $stride =~ ^[1-9][0-9]*$ ]] || netns_die "OCF_CRASH_STRIDE must be a positive number"
+for ((n = 1; n <= 60; n += stride)); do
   rc=0
   # shellcheck disable=SC2046
   netns_exec obt env OCF_FAULT_KILL_AT_SEND="$n" "$obt" $(command_args "$n") >"$NETNS_TMP/cut-$n.out" 2>&1 || rc=$?
@@ -284,7 +289,7 @@ if [[ $what == oscore ]]; then
   got="$(count_creds "$a" 'c["credtype"] == 64' <<<"$c") $(count_creds "$b" 'c["credtype"] == 64' <<<"$c")"
   [[ $got == "0 0" ]] && pass "no OSCORE context left after the last unpair" || fail "OSCORE contexts after the last unpair: '$got'"
 fi
-((points >= 5)) && pass "obt $what cut at each of its first $points datagrams" || fail "only $points crash points"
+((points * stride >= 5)) && pass "obt $what cut at $points of its datagrams (stride $stride)" || fail "only $points crash points"
 e2e_stop_device dev-a
 [[ $what == oscore || $what == group ]] && e2e_stop_device dev-b
 [[ $what == onboard ]] && echo "onboardings completed by obt recover (the device had finished): $completed, onboarded again: $reonboarded (after waiting for an abandoned handshake: $handshake_waits)"
