@@ -493,6 +493,26 @@ static int run_pair(apply *a, obt_prov_cli *c, const ocf_obt_policy_pair *p, ocf
   return err ? OBT_EXIT_SYSTEM : OBT_EXIT_OK;
 }
 
+/* The result line of one group change (the members' own lines came before it). */
+static void group_result(const apply *a, const group_change *gc, int rc) {
+  const char *name = gc->want ? gc->want->name : gc->have->name;
+  if (a->o.json) {
+    printf("{\"event\": \"result\", \"action\": \"group\", \"change\": \"%s\", \"name\": ",
+           group_verb(gc->action));
+    obt_json_string(stdout, name);
+    printf(", \"outcome\": \"%s\"}\n", rc < 0 || rc == OBT_EXIT_OK ? "ok" : "failed");
+  } else if (rc < 0 || rc == OBT_EXIT_OK) {
+    printf("ok      group %s  %s\n", name,
+           gc->action == OCF_OBT_GROUP_CREATE  ? "created"
+           : gc->action == OCF_OBT_GROUP_REKEY ? "rekeyed"
+                                               : "deleted");
+  } else {
+    printf("FAILED  group %s  %s: %s\n", name, group_verb(gc->action),
+           gc->action == OCF_OBT_GROUP_DELETE ? "kept in the store, run obt apply again"
+                                              : "no member holds the new contexts (the old ones stay)");
+  }
+}
+
 /* One group change through obt group's runs (oscore_cli.h) over this run's store and sessions.
  * Per group, all or nothing: a create or rekey whose write fails on one member removes the new
  * contexts from the others (a failed rekey leaves the old key working); a delete that fails on a
@@ -515,7 +535,12 @@ static int run_group(apply *a, obt_prov_cli *c, const group_change *gc) {
         r->client[r->n++] = g->members[i].client;
       }
     rc = r->n ? osc_group_delete(r, g) : OBT_EXIT_OK;
-    if (!r->n && ocf_obt_store_group_remove(a->s, g->name) != OCF_OK) rc = OBT_EXIT_SYSTEM;
+    char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+    snprintf(detail, sizeof detail, "group %s deleted: no member is known to the store any more", g->name);
+    if (!r->n && (ocf_obt_store_group_remove(a->s, g->name) != OCF_OK ||
+                  ocf_obt_store_audit_append(a->s, obt_wall_ms(), c ? obt_prov_cli_actor(c) : "obt",
+                                             "group delete", detail) != OCF_OK))
+      rc = OBT_EXIT_SYSTEM;
   } else if (rc < 0) {
     const ocf_obt_policy_group *w = gc->want;
     for (size_t i = 0; i < w->n_members; i++) {
@@ -529,24 +554,7 @@ static int run_group(apply *a, obt_prov_cli *c, const group_change *gc) {
     g->by_apply = true;
     rc = gc->action == OCF_OBT_GROUP_CREATE ? osc_group_create(r, g) : osc_group_rekey(r, g);
   }
-  if (rc != OBT_EXIT_SYSTEM) {
-    const char *name = gc->want ? gc->want->name : gc->have->name;
-    if (a->o.json) {
-      printf("{\"event\": \"result\", \"action\": \"group\", \"change\": \"%s\", \"name\": ",
-             group_verb(gc->action));
-      obt_json_string(stdout, name);
-      printf(", \"outcome\": \"%s\"}\n", rc < 0 || rc == OBT_EXIT_OK ? "ok" : "failed");
-    } else if (rc < 0 || rc == OBT_EXIT_OK) {
-      printf("ok      group %s  %s\n", name,
-             gc->action == OCF_OBT_GROUP_CREATE  ? "created"
-             : gc->action == OCF_OBT_GROUP_REKEY ? "rekeyed"
-                                                 : "deleted");
-    } else {
-      printf("FAILED  group %s  %s: %s\n", name, group_verb(gc->action),
-             gc->action == OCF_OBT_GROUP_DELETE ? "kept in the store, run obt apply again"
-                                                : "no member holds the new contexts (the old ones stay)");
-    }
-  }
+  if (rc != OBT_EXIT_SYSTEM) group_result(a, gc, rc);
   if (r) {
     explicit_bzero(r->secret, sizeof r->secret);
     for (size_t i = 0; r->jobs && i < OCF_OBT_GROUP_MEMBERS_MAX; i++) ocf_obt_oscore_job_wipe(&r->jobs[i]);
@@ -700,11 +708,15 @@ int obt_cmd_apply(int argc, char **argv) {
   if (rc < 0) rc = read_policy(a);
   if (rc < 0) rc = involved(a);
   if (rc < 0 && a->n_devs == 0) {
-    if (a->o.json)
-      printf("{\"event\": \"plan\", \"changes\": 0, \"dry_run\": %s}\n", a->dry_run ? "true" : "false");
-    else
-      printf("no changes\n");
-    rc = OBT_EXIT_OK;
+    /* No device to reach. Only groups the policy made whose members the store all forgot can be
+     * left to do: their records go (nothing to remove from any device). */
+    rc = diff_groups(a);
+    if (rc < 0) print_plan(a);
+    if (rc < 0 && !a->dry_run && a->n_changes) rc = obt_lc_confirm("apply", &a->o, "Apply these changes?");
+    if (rc < 0 && !a->dry_run)
+      for (size_t i = 0; i < a->n_gch && rc < 0; i++)
+        if (run_group(a, NULL, &a->gch[i]) != OBT_EXIT_OK) rc = OBT_EXIT_SYSTEM;
+    if (rc < 0) rc = OBT_EXIT_OK;
   }
   if (rc < 0) {
     a->reads = calloc(a->n_devs, sizeof *a->reads);

@@ -5,7 +5,8 @@
 # secret), recover --dry-run and recover dropping a record whose credential never went out,
 # reset --forget-only (asks first; --yes), usage errors and exit codes, no colour on a pipe;
 # and inside a private network namespace (unshare -rn, loopback only) a reset that cannot be
-# done changes nothing.
+# done changes nothing; obt apply drops a group it made whose members are all forgotten, and
+# keeps one made by hand.
 # Usage: test_obt_lifecycle.sh OBT
 set -euo pipefail
 obt=$1
@@ -128,6 +129,38 @@ expect_rc 0 "reset --forget-only --yes"
 contains "$out" '"outcome": "forgotten"'
 run devices --store "$db" --json
 [ "$out" = "[]" ] || fail "devices after forgetting everything: $out"
+# obt apply with groups (ADR 0023) whose members the store no longer knows: a group the policy
+# made goes from the store (no device to reach), a group made by hand stays; a bad group line
+# names its line.
+python3 - "$db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for name, by_apply in (("gone", 1), ("hand", 0)):
+    c.execute("INSERT INTO oscore_groups VALUES (?, randomblob(16), '02aabb', '', 1, 0, ?)", (name, by_apply))
+    c.execute("INSERT INTO oscore_group_members VALUES (?, 0, ?, 1, '02aabb', '4')",
+              (name, bytes.fromhex("33333333222233334444555555555555")))
+c.commit()
+PY
+printf '# nothing\n' >"$tmp/empty.policy"
+run apply "$tmp/empty.policy" --store "$db" --dry-run
+expect_rc 0 "apply --dry-run"
+contains "$out" "- group gone client=33333333-2222-3333-4444-555555555555"
+run group list --store "$db" --json
+contains "$out" '"name": "gone"'
+run apply "$tmp/empty.policy" --store "$db" --yes
+expect_rc 0 "apply --yes"
+contains "$out" "ok      group gone  deleted"
+run group list --store "$db" --json
+grep -qF '"name": "gone"' <<<"$out" && fail "the policy's group is still listed: $out"
+contains "$out" '"name": "hand"'
+contains "$out" '"by_apply": false'
+run apply "$tmp/empty.policy" --store "$db" --yes
+contains "$out" "no changes"
+printf '\ngroup lights client=%s\n' 33333333-2222-3333-4444-555555555555 >"$tmp/bad.policy"
+run apply "$tmp/bad.policy" --store "$db" --yes
+expect_rc 1 "apply with a bad group line"
+contains "$err" "bad.policy:2: group NAME client="
+
 run domain --store "$db"
 expect_rc 0 domain
 echo "ok"

@@ -3,12 +3,14 @@
  *  - ocf_obt_acl_parse either fails with its output cleared, or yields ACEs within the caps
  *    whose plan, description and re-encoding (as a POST) work;
  *  - a job driven by ocf_obt_ams_step ends (DONE or FAIL with a stage) within the answers given,
- *    every request it asks for has a method, an href starting with "/" and a body it owns.
+ *    every request it asks for has a method, an href starting with "/" and a body it owns; so
+ *    does a list job inside the RFPRO bracket (ocf_obt_rfpro_step, ADR 0023), which parses the
+ *    device's pstat answer itself.
  *
  * Input: byte 0 picks the job (list, add with an rt selector, RFNOP with or without the default
- * policy, RFPRO, remove); the rest is a sequence of answers, each: code byte (mapped onto
- * 2.01..5.03), two length bytes (big-endian), payload. The whole rest is also given to the
- * acl2 parser as one answer. */
+ * policy, RFPRO, remove, a list inside the RFPRO bracket); the rest is a sequence of answers, each: code byte
+ * (mapped onto 2.01..5.03), two length bytes (big-endian), payload. The whole rest is also given to the acl2
+ * parser as one answer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +52,9 @@ static void check_acl(const uint8_t *p, size_t n) {
 static void setup_job(ocf_obt_ams_job *j, uint8_t pick) {
   ocf_obt_ace a;
   ocf_uuid tool = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
-  switch (pick % 6) {
-  case 0: ocf_obt_ams_job_list(j); break;
+  switch (pick % 7) {
+  case 0:
+  case 6: ocf_obt_ams_job_list(j); break;
   case 1:
     ocf_obt_ace_auth_wildcard(&a, 6);
     (void)ocf_obt_ace_parse_resources("rt:oic.r.switch.binary,if:oic.if.a", &a, NULL);
@@ -60,7 +63,7 @@ static void setup_job(ocf_obt_ams_job *j, uint8_t pick) {
   case 2:
   case 3:
     if (ocf_obt_ams_job_state(j, 3) != OCF_OK) abort();
-    j->default_policy = pick % 6 == 3;
+    j->default_policy = pick % 7 == 3;
     j->tool = tool;
     break;
   case 4:
@@ -73,16 +76,24 @@ static void setup_job(ocf_obt_ams_job *j, uint8_t pick) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static ocf_obt_ams_job job;
+  static ocf_obt_rfpro wrap;
   if (size < 1) return 0;
   check_acl(data + 1, size - 1);
   setup_job(&job, data[0]);
+  ocf_obt_prov_step step = ocf_obt_ams_step;
+  void *user = &job;
+  if (data[0] % 7 == 6) {
+    ocf_obt_rfpro_init(&wrap, ocf_obt_ams_step, &job);
+    step = ocf_obt_rfpro_step;
+    user = &wrap;
+  }
   const uint8_t *p = data + 1, *end = data + size;
   ocf_obt_prov_request req;
   ocf_obt_prov_failure f;
   ocf_obt_prov_response rsp;
   const ocf_obt_prov_response *last = NULL;
   for (int steps = 0;; steps++) {
-    ocf_obt_prov_next next = ocf_obt_ams_step(&job, last, &req, &f);
+    ocf_obt_prov_next next = step(user, last, &req, &f);
     if (next == OCF_OBT_PROV_DONE) return 0;
     if (next == OCF_OBT_PROV_FAIL) {
       if (!f.stage) abort();
