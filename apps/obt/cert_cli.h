@@ -15,6 +15,7 @@ typedef struct obt_cert_opts {
   ocf_obt_cert_role roles[OCF_OBT_CERT_ROLES_MAX];
   size_t n_roles;
   bool all;
+  bool keep_old; /* renew: leave the replaced certificates unrevoked */
 } obt_cert_opts;
 
 /* Hex of p[0..n) (upper case, no separators). */

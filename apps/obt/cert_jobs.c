@@ -35,8 +35,10 @@ static int write_file(const char *dir, const char *name, const char *text, bool 
   return fclose(f) == 0 ? OBT_EXIT_OK : OBT_EXIT_SYSTEM;
 }
 
+#define CA_FILE_MAX (3 * OCF_OBT_CERT_PEM_MAX) /* our CA and an imported sub-CA's chain */
+
 typedef struct self_files {
-  char cert[OCF_OBT_CERT_PEM_MAX], key[OCF_OBT_CERT_PEM_MAX], ca[OCF_OBT_CERT_PEM_MAX];
+  char cert[OCF_OBT_CERT_PEM_MAX], key[OCF_OBT_CERT_PEM_MAX], ca[CA_FILE_MAX];
 } self_files;
 
 static int self_write(ocf_obt_store *s, const obt_cert_opts *o, self_files *f) {
@@ -44,7 +46,8 @@ static int self_write(ocf_obt_store *s, const obt_cert_opts *o, self_files *f) {
   ocf_obt_cert_record rec;
   int64_t now = obt_wall_ms() / 1000;
   size_t ca_len = 0;
-  ocf_err err = ocf_obt_ca_cert_pem(s, ca, OCF_OBT_CERT_PEM_MAX, &ca_len);
+  /* ca.crt: our CA, then an imported sub-CA's chain up to the root (the device sends it). */
+  ocf_err err = ocf_obt_ca_chain_pem(s, ca, CA_FILE_MAX, &ca_len);
   if (err == OCF_OK) err = ocf_obt_ca_issue_self(s, now, o->days, cert, key, &rec);
   if (err != OCF_OK) {
     fprintf(stderr, "obt cert self: %s\n",
@@ -183,7 +186,19 @@ static void describe(void *user, size_t i, char *out, size_t cap) {
   size_t o = (size_t)snprintf(out, cap, "%s certificate serial ", ocf_obt_cert_kind_name(r->kind));
   for (size_t k = 0; k < r->serial_len && o + 3 < cap; k++)
     o += (size_t)snprintf(out + o, cap - o, "%02X", r->serial[k]);
-  if (o < cap) snprintf(out + o, cap - o, " until %s", until);
+  if (o < cap) o += (size_t)snprintf(out + o, cap - o, " until %s", until);
+  /* Never the key: only that the tool made it (the device has no /oic/sec/csr). */
+  if (o < cap && ocf_obt_cms_job_key_generated(js->jobs[i]))
+    o += (size_t)snprintf(out + o, cap - o, ", key pair made by the tool");
+  const uint8_t *serial = NULL;
+  size_t len = 0, n = ocf_obt_cms_job_revoked(js->jobs[i], 0, NULL, NULL);
+  for (size_t k = 0; k < n && o < cap; k++) {
+    (void)ocf_obt_cms_job_revoked(js->jobs[i], k, &serial, &len);
+    o += (size_t)snprintf(out + o, cap - o, ", old %s", "");
+    for (size_t b = 0; b < len && o + 3 < cap; b++)
+      o += (size_t)snprintf(out + o, cap - o, "%02X", serial[b]);
+    if (o < cap) o += (size_t)snprintf(out + o, cap - o, " revoked");
+  }
 }
 
 static void free_jobs(job_set *js) {
@@ -219,7 +234,8 @@ int obt_cert_issue(ocf_obt_store *s, obt_cert_opts *o, bool renew) {
                                  .utc_now = obt_wall_ms() / 1000,
                                  .days = o->days,
                                  .roles = o->roles,
-                                 .n_roles = o->n_roles};
+                                 .n_roles = o->n_roles,
+                                 .revoke_replaced = renew && !o->keep_old};
     ocf_err err = ocf_obt_cms_cert_job_new(&pf, &p, &js.jobs[js.n]);
     if (err == OCF_OK) {
       js.n++;
@@ -231,6 +247,13 @@ int obt_cert_issue(ocf_obt_store *s, obt_cert_opts *o, bool renew) {
   }
   if (rc < 0)
     rc = run_jobs(renew ? "cert renew" : "cert issue", renew ? "cert renew" : "cert issue", o, s, uuids, &js);
+  size_t n_revoked = 0;
+  for (size_t i = 0; i < js.n; i++) n_revoked += ocf_obt_cms_job_revoked(js.jobs[i], 0, NULL, NULL);
+  uint64_t number = 0;
+  /* Digest §6.7: a revocation helps only once the devices hold the CRL that lists it. */
+  if (n_revoked && !o->lc.json && ocf_obt_crl_number(s, &number) == OCF_OK)
+    printf("%zu old certificate(s) revoked, CRL number now %llu: obt crl push --all tells the devices\n",
+           n_revoked, (unsigned long long)number);
   free_jobs(&js);
   free(uuids);
   return rc;

@@ -3,29 +3,33 @@
  * keys with ocf_obt_pair (no half pairing), then one edit job per device that rolls its own
  * writes back when one fails (<ocf/ocf_obt_policy.h>). The store records what the policy wrote,
  * so a later run removes only that. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include <stdlib.h>
 #include <string.h>
 
 #include <ocf/ocf_obt_policy.h>
 
-#include "prov_cli.h"
+#include "oscore_cli.h"
 
 static const char apply_usage[] =
     "usage: obt apply FILE [--dry-run] [options]\n"
     "\n"
-    "Makes the owned devices hold what FILE states: pairwise keys between devices and ACEs.\n"
-    "Reads each device's /oic/sec/acl2 and /oic/sec/cred over its owner session, prints what\n"
-    "differs and, once approved (--yes for scripts), applies it: pairs first, then each device's\n"
-    "ACE changes as one transaction (when a write fails, that device's earlier writes are undone\n"
-    "and the failure reported). A device in RFNOP is moved to RFPRO for its ACE changes and back.\n"
-    "Only ACEs and pairs an earlier obt apply created are ever removed; the store records them.\n"
-    "Running it again with the same file changes nothing.\n"
+    "Makes the owned devices hold what FILE states: pairwise keys between devices, OSCORE SSM\n"
+    "groups and ACEs. Reads each device's /oic/sec/acl2 and /oic/sec/cred over its owner session,\n"
+    "prints what differs and, once approved (--yes for scripts), applies it: pairs first, then\n"
+    "groups (each on all its members or none: the new contexts are removed again when a member\n"
+    "fails), then each device's ACE changes as one transaction (when a write fails, that device's\n"
+    "earlier writes are undone and the failure reported). A device in RFNOP is moved to RFPRO for\n"
+    "the writes and back. Only ACEs, pairs and groups an earlier obt apply created are ever\n"
+    "removed or rekeyed; the store records them (groups made with obt group create are left\n"
+    "alone). Running it again with the same file changes nothing.\n"
     "\n"
     "FILE, one statement a line ('#' starts a comment; \"...\" quotes a word with blanks):\n"
     "  device ALIAS DEVICE                      ALIAS names DEVICE in later lines\n"
     "  pair DEVICE DEVICE                       a pairwise key between the two\n"
     "  allow CLIENT DEVICE HREF PERM [validity=P]...  DEVICE lets device CLIENT use HREF\n"
     "  ace DEVICE subject=S res=LIST perm=PERM [validity=P]...  any ACE (as obt acl add)\n"
+    "  group NAME client=DEVICE,... server=DEVICE,... [desc=TEXT]   an SSM group (obt group)\n"
     "DEVICE: a uuid, an alias, or the device's name (obt devices). PERM: letters of CRUDN.\n"
     "\n"
     "options:\n"
@@ -47,6 +51,13 @@ static const char apply_usage[] =
 
 #define DEVS_MAX 256
 
+/* One group the run changes: the policy's group (NULL for a delete) and the store's record. */
+typedef struct group_change {
+  ocf_obt_group_action action;
+  const ocf_obt_policy_group *want;
+  const ocf_obt_group_record *have;
+} group_change;
+
 typedef struct apply {
   obt_lc_opts o;
   const char *file;
@@ -64,6 +75,10 @@ typedef struct apply {
   size_t n_to_pair;
   ocf_obt_policy_pair to_unpair[OCF_OBT_POLICY_PAIRS_MAX];
   size_t n_to_unpair;
+  ocf_obt_group_record *sgroups; /* the store's groups */
+  size_t n_sgroups, cap_sgroups;
+  group_change *gch; /* [OCF_OBT_POLICY_GROUPS_MAX + n_sgroups] */
+  size_t n_gch;
   size_t n_changes;
 } apply;
 
@@ -148,10 +163,40 @@ static bool collect_rec(void *user, const ocf_obt_applied_record *r) {
   return true;
 }
 
+static bool collect_group(void *user, const ocf_obt_group_record *g) {
+  apply *a = user;
+  if (a->n_sgroups == a->cap_sgroups) {
+    size_t cap = a->cap_sgroups ? a->cap_sgroups * 2 : 8;
+    ocf_obt_group_record *n = realloc(a->sgroups, cap * sizeof *n);
+    if (!n) return false;
+    a->sgroups = n;
+    a->cap_sgroups = cap;
+  }
+  a->sgroups[a->n_sgroups++] = *g;
+  return true;
+}
+
+static const ocf_obt_group_record *stored_group(const apply *a, const char *name) {
+  for (size_t i = 0; i < a->n_sgroups; i++)
+    if (strcmp(a->sgroups[i].name, name) == 0) return &a->sgroups[i];
+  return NULL;
+}
+
 /* The devices of the policy and of earlier applies that the store still knows. */
 static int involved(apply *a) {
-  if (ocf_obt_store_applied_list(a->s, NULL, collect_rec, a) != OCF_OK) return OBT_EXIT_SYSTEM;
+  if (ocf_obt_store_applied_list(a->s, NULL, collect_rec, a) != OCF_OK ||
+      ocf_obt_store_group_list(a->s, collect_group, a) != OCF_OK)
+    return OBT_EXIT_SYSTEM;
   bool ok = true;
+  for (size_t i = 0; i < a->pol->n_groups; i++)
+    for (size_t k = 0; k < a->pol->groups[i].n_members; k++)
+      ok = ok && add_dev(a, &a->pol->groups[i].members[k]);
+  for (size_t i = 0; i < a->n_sgroups; i++) { /* the policy's groups: their members may be dropped */
+    ocf_obt_device_record d;
+    for (size_t k = 0; a->sgroups[i].by_apply && k < a->sgroups[i].n_members; k++)
+      if (ocf_obt_store_device_get(a->s, &a->sgroups[i].members[k].uuid, &d) == OCF_OK)
+        ok = ok && add_dev(a, &a->sgroups[i].members[k].uuid);
+  }
   for (size_t i = 0; i < a->pol->n_aces; i++) ok = ok && add_dev(a, &a->pol->aces[i].device);
   for (size_t i = 0; i < a->pol->n_pairs; i++)
     ok = ok && add_dev(a, &a->pol->pairs[i].a) && add_dev(a, &a->pol->pairs[i].b);
@@ -252,6 +297,77 @@ static void diff_pairs(apply *a) {
   a->n_changes += a->n_to_pair + a->n_to_unpair;
 }
 
+/* Groups: by name, against the store's records and what the members hold (ADR 0023). -1 to go
+ * on; a group of the policy's name made by hand with other members stops the run. */
+static int diff_groups(apply *a) {
+  a->gch = calloc(OCF_OBT_POLICY_GROUPS_MAX + a->n_sgroups, sizeof *a->gch);
+  if (!a->gch) return OBT_EXIT_SYSTEM;
+  for (size_t i = 0; i < a->pol->n_groups; i++) {
+    const ocf_obt_policy_group *w = &a->pol->groups[i];
+    const ocf_obt_group_record *h = stored_group(a, w->name);
+    bool held = h != NULL;
+    for (size_t m = 0; h && m < h->n_members; m++) {
+      size_t d = dev_index(a, &h->members[m].uuid);
+      held = held && d < a->n_devs && ocf_obt_group_member_held(h, m, &a->creds[d]);
+    }
+    ocf_obt_group_action act = ocf_obt_group_diff(w, h, held);
+    if (act == OCF_OBT_GROUP_CONFLICT) {
+      fprintf(stderr,
+              "%s:%u: group %s was made with obt group create and has other members: the policy does not "
+              "take it over (rename the policy's group, or obt group delete %s first); nothing was changed\n",
+              a->file, w->line, w->name, w->name);
+      return OBT_EXIT_FAILED;
+    }
+    if (act != OCF_OBT_GROUP_KEEP) a->gch[a->n_gch++] = (group_change){act, w, h};
+  }
+  for (size_t i = 0; i < a->n_sgroups; i++) {
+    const ocf_obt_group_record *h = &a->sgroups[i];
+    bool stated = false;
+    for (size_t k = 0; k < a->pol->n_groups && !stated; k++)
+      stated = strcmp(a->pol->groups[k].name, h->name) == 0;
+    if (!stated && ocf_obt_group_diff(NULL, h, true) == OCF_OBT_GROUP_DELETE)
+      a->gch[a->n_gch++] = (group_change){OCF_OBT_GROUP_DELETE, NULL, h};
+  }
+  a->n_changes += a->n_gch;
+  return -1;
+}
+
+static const char *group_verb(ocf_obt_group_action act) {
+  return act == OCF_OBT_GROUP_CREATE ? "create" : act == OCF_OBT_GROUP_REKEY ? "rekey" : "delete";
+}
+
+/* "+ group NAME client=U,... server=U,...", "~ group NAME rekey ...", "- group NAME", or JSON. */
+static void plan_group(const apply *a, const group_change *gc) {
+  char sign = gc->action == OCF_OBT_GROUP_CREATE ? '+' : gc->action == OCF_OBT_GROUP_REKEY ? '~' : '-';
+  const char *name = gc->want ? gc->want->name : gc->have->name;
+  size_t n = gc->want ? gc->want->n_members : gc->have->n_members;
+  if (a->o.json) {
+    printf("{\"event\": \"plan\", \"change\": \"%s\", \"what\": \"group\", \"name\": ",
+           gc->action == OCF_OBT_GROUP_CREATE  ? "add"
+           : gc->action == OCF_OBT_GROUP_REKEY ? "rekey"
+                                               : "remove");
+    obt_json_string(stdout, name);
+  } else {
+    printf("%c group %s%s", sign, name, gc->action == OCF_OBT_GROUP_REKEY ? " rekey" : "");
+  }
+  for (int client = 1; client >= 0; client--) {
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+      bool c = gc->want ? gc->want->client[i] : gc->have->members[i].client;
+      if (c != (client == 1)) continue;
+      char u[OCF_UUID_STR_LEN];
+      ocf_uuid_format(gc->want ? &gc->want->members[i] : &gc->have->members[i].uuid, u);
+      if (a->o.json)
+        printf("%s\"%s\"", first ? (client ? ", \"clients\": [" : ", \"servers\": [") : ", ", u);
+      else
+        printf("%s%s", first ? (client ? " client=" : " server=") : ",", u);
+      first = false;
+    }
+    if (a->o.json) printf("%s", first ? (client ? ", \"clients\": []" : ", \"servers\": []") : "]");
+  }
+  printf(a->o.json ? "}\n" : "\n");
+}
+
 /* One line of the plan: "+ pair A B", "- UUID ace ...", or its JSON object. */
 static void plan_line(const apply *a, char sign, const char *what, const ocf_uuid *dev, const ocf_uuid *peer,
                       const ocf_obt_ace *ace) {
@@ -281,6 +397,7 @@ static void print_plan(const apply *a) {
     plan_line(a, '+', "pair", &a->to_pair[i].a, &a->to_pair[i].b, NULL);
   for (size_t i = 0; i < a->n_to_unpair; i++)
     plan_line(a, '-', "pair", &a->to_unpair[i].a, &a->to_unpair[i].b, NULL);
+  for (size_t i = 0; i < a->n_gch; i++) plan_group(a, &a->gch[i]);
   for (size_t d = 0; d < a->n_devs; d++) {
     const ocf_obt_acl_diff *df = &a->edits[d].diff;
     for (size_t i = 0; i < df->n_remove; i++) plan_line(a, '-', "ace", &a->devs[d], NULL, &df->remove[i]);
@@ -376,6 +493,70 @@ static int run_pair(apply *a, obt_prov_cli *c, const ocf_obt_policy_pair *p, ocf
   return err ? OBT_EXIT_SYSTEM : OBT_EXIT_OK;
 }
 
+/* One group change through obt group's runs (oscore_cli.h) over this run's store and sessions.
+ * Per group, all or nothing: a create or rekey whose write fails on one member removes the new
+ * contexts from the others (a failed rekey leaves the old key working); a delete that fails on a
+ * member keeps the store's record, so the next apply tries again. */
+static int run_group(apply *a, obt_prov_cli *c, const group_change *gc) {
+  osc_args oa = {.o = a->o, .id_len = OCF_OBT_OSCORE_ID_MAX};
+  osc_run *r = calloc(1, sizeof *r);
+  ocf_obt_group_record *g = calloc(1, sizeof *g);
+  int rc = r && g ? -1 : OBT_EXIT_SYSTEM;
+  if (rc < 0) {
+    *r = (osc_run){.cmd = "apply", .a = &oa, .inner = true, .s = a->s, .c = c};
+    r->jobs = calloc(OCF_OBT_GROUP_MEMBERS_MAX, sizeof *r->jobs);
+    if (!r->jobs) rc = OBT_EXIT_SYSTEM;
+  }
+  if (rc < 0 && gc->action == OCF_OBT_GROUP_DELETE) {
+    *g = *gc->have;
+    for (size_t i = 0; i < g->n_members; i++) /* a member the store forgot cannot be reached */
+      if (dev_index(a, &g->members[i].uuid) < a->n_devs) {
+        r->u[r->n] = g->members[i].uuid;
+        r->client[r->n++] = g->members[i].client;
+      }
+    rc = r->n ? osc_group_delete(r, g) : OBT_EXIT_OK;
+    if (!r->n && ocf_obt_store_group_remove(a->s, g->name) != OCF_OK) rc = OBT_EXIT_SYSTEM;
+  } else if (rc < 0) {
+    const ocf_obt_policy_group *w = gc->want;
+    for (size_t i = 0; i < w->n_members; i++) {
+      r->u[i] = w->members[i];
+      r->client[i] = w->client[i];
+    }
+    r->n = w->n_members;
+    if (gc->have) *g = *gc->have;
+    snprintf(g->name, sizeof g->name, "%s", w->name);
+    snprintf(g->desc, sizeof g->desc, "%s", w->desc);
+    g->by_apply = true;
+    rc = gc->action == OCF_OBT_GROUP_CREATE ? osc_group_create(r, g) : osc_group_rekey(r, g);
+  }
+  if (rc != OBT_EXIT_SYSTEM) {
+    const char *name = gc->want ? gc->want->name : gc->have->name;
+    if (a->o.json) {
+      printf("{\"event\": \"result\", \"action\": \"group\", \"change\": \"%s\", \"name\": ",
+             group_verb(gc->action));
+      obt_json_string(stdout, name);
+      printf(", \"outcome\": \"%s\"}\n", rc < 0 || rc == OBT_EXIT_OK ? "ok" : "failed");
+    } else if (rc < 0 || rc == OBT_EXIT_OK) {
+      printf("ok      group %s  %s\n", name,
+             gc->action == OCF_OBT_GROUP_CREATE  ? "created"
+             : gc->action == OCF_OBT_GROUP_REKEY ? "rekeyed"
+                                                 : "deleted");
+    } else {
+      printf("FAILED  group %s  %s: %s\n", name, group_verb(gc->action),
+             gc->action == OCF_OBT_GROUP_DELETE ? "kept in the store, run obt apply again"
+                                                : "no member holds the new contexts (the old ones stay)");
+    }
+  }
+  if (r) {
+    explicit_bzero(r->secret, sizeof r->secret);
+    for (size_t i = 0; r->jobs && i < OCF_OBT_GROUP_MEMBERS_MAX; i++) ocf_obt_oscore_job_wipe(&r->jobs[i]);
+    free(r->jobs);
+  }
+  free(r);
+  free(g);
+  return rc < 0 ? OBT_EXIT_OK : rc;
+}
+
 static void describe_edit(void *user, size_t job, char *out, size_t cap) {
   const ocf_obt_edit_job *j = &((const apply *)user)->edits[job];
   snprintf(out, cap, "%zu ACE%s added, %zu removed%s", j->diff.n_add, j->diff.n_add == 1 ? "" : "s",
@@ -453,6 +634,7 @@ static int run_apply(apply *a) {
   if (rc >= 0) return rc;
   rc = read_devices(a, c);
   for (size_t d = 0; rc < 0 && d < a->n_devs; d++) rc = diff_device(a, d);
+  if (rc < 0) rc = diff_groups(a);
   if (rc < 0) {
     diff_pairs(a);
     print_plan(a);
@@ -465,6 +647,8 @@ static int run_apply(apply *a) {
       rc = worse(rc, run_pair(a, c, &a->to_pair[i], OCF_OBT_PAIR));
     for (size_t i = 0; i < a->n_to_unpair && rc != OBT_EXIT_SYSTEM; i++)
       rc = worse(rc, run_pair(a, c, &a->to_unpair[i], OCF_OBT_UNPAIR));
+    for (size_t i = 0; i < a->n_gch && rc != OBT_EXIT_SYSTEM; i++)
+      rc = worse(rc, run_group(a, c, &a->gch[i]));
     if (rc != OBT_EXIT_SYSTEM) rc = worse(rc, run_edits(a, c));
     char detail[96];
     snprintf(detail, sizeof detail, "%zu change%s, exit %d", a->n_changes, a->n_changes == 1 ? "" : "s", rc);
@@ -535,6 +719,8 @@ int obt_cmd_apply(int argc, char **argv) {
   free(a->creds);
   free(a->edits);
   free(a->rec);
+  free(a->sgroups);
+  free(a->gch);
   free(a);
   return rc;
 }

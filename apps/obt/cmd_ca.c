@@ -17,7 +17,9 @@ static const char ca_usage[] =
     "The security domain's certificate authority, which signs the devices' identity and role\n"
     "certificates and the CRLs. init creates a self-signed P-256 root; import takes an existing\n"
     "CA's certificate and private key (PEM or DER; P-256, ecdsa-with-SHA256, cA with keyCertSign\n"
-    "and cRLSign) so a company CA can sit above the domain; show prints the CA certificate's\n"
+    "and cRLSign) so a company CA can sit above the domain: certificates after the first in the\n"
+    "--cert file are its chain up to the company root (each must have signed the one before, the\n"
+    "last be self-signed), sent to devices after their certificate; show prints the CA's\n"
     "subject, issuer, serial, validity and SHA-256 fingerprint (no key needed). The private key\n"
     "is kept sealed in the domain store under the domain key.\n"
     "\n"
@@ -206,8 +208,10 @@ static int make(ocf_obt_store *s, const ca_opts *o) {
   const char *why = err == OCF_ERR_STATE         ? "the domain already has a CA (--force replaces it)"
                     : err == OCF_ERR_MALFORMED   ? "the certificate or key does not parse"
                     : err == OCF_ERR_UNSUPPORTED ? "not a P-256 key with ecdsa-with-SHA256"
-                    : err == OCF_ERR_DENIED ? "not a usable CA (cA, keyCertSign, cRLSign) or not valid now"
-                    : err == OCF_ERR_CRYPTO ? "the key is not the certificate's"
+                    : err == OCF_ERR_DENIED
+                        ? "not a usable CA (cA, keyCertSign, cRLSign), not valid now, or a chain "
+                          "that does not lead from it to a self-signed root"
+                    : err == OCF_ERR_CRYPTO      ? "the key is not the certificate's"
                     : err == OCF_ERR_INVALID_ARG ? "invalid name or validity"
                                                  : ocf_strerror(err);
   fprintf(stderr, "obt ca %s: %s\n", o->action, why);

@@ -14,7 +14,7 @@
 static const char cert_usage[] =
     "usage: obt cert issue UUID... [--role ROLE[@AUTHORITY]]... [--days N] [options]\n"
     "       obt cert issue --csr FILE [--out FILE] [--days N] [options]\n"
-    "       obt cert renew UUID... [--days N] [options]\n"
+    "       obt cert renew UUID... [--days N] [--keep-old] [options]\n"
     "       obt cert list [UUID] [--json] [options]\n"
     "       obt cert revoke SERIAL|UUID [--yes] [options]\n"
     "       obt cert self --out DIR [--days N] [options]\n"
@@ -22,8 +22,12 @@ static const char cert_usage[] =
     "Certificates signed by the domain's CA (obt ca). issue reads each owned device's CSR over\n"
     "its owner session, checks its signature and that it names the device, issues an identity\n"
     "certificate (or, with --role, a role certificate) and installs it with the domain CA as\n"
-    "trust anchor; the device must list certificates in its doxm.sct. renew issues a new identity\n"
-    "certificate in place of the old one. list shows every certificate issued, with its expiry.\n"
+    "trust anchor; the device must list certificates in its doxm.sct. A device without\n"
+    "/oic/sec/csr gets a P-256 key pair made by the tool, sent with the certificate as its\n"
+    "privatedata over the owner session and never kept by the tool. renew issues a new identity\n"
+    "certificate in place of the old one, deletes the old one from the device and revokes it\n"
+    "(unless --keep-old; obt crl push then tells the devices). list shows every certificate\n"
+    "issued, with its expiry.\n"
     "revoke marks a certificate (or every certificate of a device) revoked; obt crl push then\n"
     "tells the devices. self issues a certificate and key for the tool itself into DIR\n"
     "(tool.crt, tool.key mode 0600, ca.crt), so an external DTLS client can act as the tool.\n"
@@ -36,6 +40,7 @@ static const char cert_usage[] =
     "options:\n"
     "      --role ROLE[@AUTHORITY]  issue: a role certificate with this role (repeatable)\n"
     "      --days N       validity in days (default 365; cut to the CA's)\n"
+    "      --keep-old     renew: do not revoke the replaced certificates\n"
     "      --csr FILE     issue: a client's CSR (PEM or DER) instead of devices\n"
     "      --out DIR      self: where to write tool.crt, tool.key and ca.crt; issue --csr: the\n"
     "                     certificate's file (PEM; default stdout)\n"
@@ -95,6 +100,8 @@ static int parse_cert_args(int argc, char **argv, obt_cert_opts *o) {
       rc = parse_days(o, argv[++i]);
     } else if (is(a, NULL, "--out") && i + 1 < argc) {
       o->out = argv[++i];
+    } else if (is(a, NULL, "--keep-old")) {
+      o->keep_old = true;
     } else if (is(a, NULL, "--csr") && i + 1 < argc) {
       o->csr = argv[++i];
     } else if (!o->action && a[0] != '-') {
@@ -115,6 +122,7 @@ static int parse_cert_args(int argc, char **argv, obt_cert_opts *o) {
     known = known || !strcmp(o->action, actions[k]);
   if (!known) return usage_error("say issue, renew, list, revoke or self");
   if (o->n_roles && strcmp(o->action, "issue")) return usage_error("--role is for issue");
+  if (o->keep_old && strcmp(o->action, "renew")) return usage_error("--keep-old is for renew");
   if (!strcmp(o->action, "self") && !o->out) return usage_error("self needs --out DIR");
   if (o->csr && (strcmp(o->action, "issue") || o->lc.n_uuids || o->n_roles))
     return usage_error("--csr is for issue, without devices or --role");

@@ -9,7 +9,7 @@
 static const char group_usage[] =
     "usage: obt group create NAME --client DEV[,DEV...] --server DEV[,DEV...] [--desc TEXT] [--id-len N]\n"
     "       obt group list [--json]\n"
-    "       obt group rekey NAME [--id-len N]\n"
+    "       obt group rekey NAME [--client DEV[,DEV...] --server DEV[,DEV...]] [--desc TEXT] [--id-len N]\n"
     "       obt group delete NAME\n"
     "\n"
     "Simple Secure Multicast groups (S003 6.4). create draws a group subjectuuid and a 256-bit\n"
@@ -19,15 +19,21 @@ static const char group_usage[] =
     "context (credtype 256: recipientid, desc) per client to each server; clients need credtype\n"
     "128 in doxm.sct, servers 256. When a device fails, the others' new contexts are removed.\n"
     "rekey writes a new secret and new ids to every member, then removes the old contexts (a\n"
-    "failed rekey leaves the old ones working). delete removes the group's contexts from every\n"
-    "member and, when all succeeded, the group. list shows the groups the domain store knows.\n"
+    "failed rekey leaves the old ones working); with --client and --server the group gets those\n"
+    "members instead, and the devices that leave lose its contexts. delete removes the group's contexts from "
+    "every\n"
+    "member and, when all succeeded, the group. list shows the groups the domain store knows\n"
+    "(those obt apply made are marked: a later obt apply may rekey or delete them). A create cut\n"
+    "short (a crash, kill -9) leaves the group listed as interrupted: delete it, then create it\n"
+    "again.\n"
+    "A member in RFNOP is moved to RFPRO for the change and back.\n"
     "NAME: 1 to 32 printable characters. obt provisions the contexts only: it does not protect\n"
     "messages with OSCORE.\n"
     "\n"
     "options:\n"
-    "      --client LIST     create: the clients (uuids, comma-separated; at most 8)\n"
-    "      --server LIST     create: the servers (uuids, comma-separated)\n"
-    "      --desc TEXT       create: the description (default empty, at most 64 bytes)\n"
+    "      --client LIST     create, rekey: the clients (uuids, comma-separated; at most 8)\n"
+    "      --server LIST     create, rekey: the servers (uuids, comma-separated)\n"
+    "      --desc TEXT       create, rekey: the description (default empty / kept, at most 64 bytes)\n"
     "      --id-len N        create, rekey: bytes of each id, 2..7 (default 7)\n"
     "  -w, --window MS, -t, --timeout S, -i, --interface IF, -4, -6, -s, --store PATH,\n"
     "  -k, --key-file PATH, --passphrase-env VAR, -v    as for obt pair\n"
@@ -91,6 +97,51 @@ static int draw_group_ids(osc_run *r, taken_ids *t, ocf_obt_oscore_id *ids, size
   return rc;
 }
 
+/* The record of who holds what (credids once the devices gave them). */
+static void fill_members(const osc_run *r, ocf_obt_group_record *g, const ocf_obt_oscore_id *ids) {
+  g->n_members = r->n;
+  for (size_t i = 0, ci = 0; i < r->n; i++) {
+    ocf_obt_group_member *m = &g->members[i];
+    memset(m, 0, sizeof *m);
+    m->uuid = r->u[i];
+    m->client = r->client[i];
+    if (m->client) obt_copy_text(m->senderid, sizeof m->senderid, ids[ci++]);
+    for (size_t k = 0; k < r->jobs[i].n_ctx; k++)
+      if (r->jobs[i].ctx[k].credid) m->credids[m->n_credids++] = r->jobs[i].ctx[k].credid;
+  }
+}
+
+/* Crash safety (docs/HARDENING.md): the group is recorded before any context goes out, with
+ * created = 0 ("interrupted" until the write ends), so a kill at any point leaves a record naming
+ * the members and ids of every context that may be on a device; obt group delete removes them
+ * by those ids (S003 6.4: unique on each device). Without it a killed create left contexts no
+ * record named. */
+static int record_pending(osc_run *r, ocf_obt_group_record *g) {
+  g->created = 0;
+  char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+  snprintf(detail, sizeof detail, "group %s: writing idGroup %s to %zu members", g->name, g->gid,
+           g->n_members);
+  ocf_err err = ocf_obt_store_begin(r->s);
+  if (!err) err = ocf_obt_store_group_put(r->s, g);
+  if (!err && osc_audit(r, "group create", detail) >= 0) err = OCF_ERR_IO;
+  return osc_store_done(r, err);
+}
+
+/* A failed create: its new contexts were removed again (osc_write_all's undo), so the record
+ * goes too, unless a device may still hold one (then obt group delete NAME). */
+static void drop_pending(osc_run *r, const ocf_obt_group_record *g) {
+  for (size_t i = 0; i < r->n; i++)
+    if (r->left[i]) {
+      fprintf(stderr, "obt %s: a member may still hold a context of %s: obt group delete %s removes it\n",
+              r->cmd, g->name, g->name);
+      return;
+    }
+  ocf_err err = ocf_obt_store_begin(r->s);
+  if (!err) err = ocf_obt_store_group_remove(r->s, g->name);
+  if (!err && osc_audit(r, "group create", "failed: nothing left on the members") >= 0) err = OCF_ERR_IO;
+  (void)osc_store_done(r, err);
+}
+
 /* Plans and writes the group's contexts (create and rekey): new ids, secret; g gets the record. */
 static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
   int rc = osc_check_all(r, "group check");
@@ -125,20 +176,31 @@ static int write_group(osc_run *r, ocf_obt_group_record *g, bool rekey) {
     }
     if (r->client[i]) ci++;
   }
-  if ((rc = osc_write_all(r, rekey ? "group rekey write" : "group write",
-                          rekey ? "group rekey undo" : "group undo")) >= 0)
+  fill_members(r, g, ids);
+  if (!rekey && (rc = record_pending(r, g)) >= 0) return rc;
+  rc = osc_write_all(r, rekey ? "group rekey write" : "group write",
+                     rekey ? "group rekey undo" : "group undo");
+  if (rc >= 0) {
+    if (!rekey && rc != OBT_EXIT_SYSTEM) drop_pending(r, g);
     return rc;
-  /* the record of who holds what */
-  g->n_members = r->n;
-  for (size_t i = 0, ci = 0; i < r->n; i++) {
-    ocf_obt_group_member *m = &g->members[i];
-    memset(m, 0, sizeof *m);
-    m->uuid = r->u[i];
-    m->client = r->client[i];
-    if (m->client) obt_copy_text(m->senderid, sizeof m->senderid, ids[ci++]);
-    for (size_t k = 0; k < r->jobs[i].n_ctx; k++) m->credids[m->n_credids++] = r->jobs[i].ctx[k].credid;
   }
+  fill_members(r, g, ids); /* with the credids the devices gave */
   return -1;
+}
+
+/* Creates g (name, desc, by_apply set by the caller) on r's members and records it. -1 done, else
+ * the exit code (failures printed, the written contexts undone). */
+int osc_group_create(osc_run *r, ocf_obt_group_record *g) {
+  int rc = write_group(r, g, false);
+  if (rc >= 0) return rc;
+  for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, r->client[i] ? "client" : "server");
+  g->created = obt_wall_ms();
+  char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+  snprintf(detail, sizeof detail, "group %s created: idGroup %s, %zu members", g->name, g->gid, g->n_members);
+  ocf_err err = ocf_obt_store_begin(r->s);
+  if (!err) err = ocf_obt_store_group_put(r->s, g);
+  if (!err && osc_audit(r, "group create", detail) >= 0) err = OCF_ERR_IO;
+  return osc_store_done(r, err);
 }
 
 static int group_create(osc_run *r, osc_args *a) {
@@ -149,53 +211,102 @@ static int group_create(osc_run *r, osc_args *a) {
   ocf_obt_group_record old;
   int rc = -1;
   if (ocf_obt_store_group_get(r->s, g->name, &old) == OCF_OK) {
-    fprintf(stderr, "obt %s: a group named %s exists (obt group rekey or delete)\n", r->cmd, g->name);
-    rc = OBT_EXIT_USAGE;
+    if (old.created == 0)
+      fprintf(stderr,
+              "obt %s: creating %s was interrupted; its contexts may be on some members: obt group delete %s "
+              "removes them, then create it again\n",
+              r->cmd, g->name, g->name);
+    else
+      fprintf(stderr, "obt %s: a group named %s exists (obt group rekey or delete)\n", r->cmd, g->name);
+    rc = old.created == 0 ? OBT_EXIT_FAILED : OBT_EXIT_USAGE;
   }
-  if (rc < 0) rc = write_group(r, g, false);
-  if (rc < 0) {
-    for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, r->client[i] ? "client" : "server");
-    g->created = obt_wall_ms();
-    char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
-    snprintf(detail, sizeof detail, "group %s created: idGroup %s, %zu members", g->name, g->gid,
-             g->n_members);
-    ocf_err err = ocf_obt_store_begin(r->s);
-    if (!err) err = ocf_obt_store_group_put(r->s, g);
-    if (!err && osc_audit(r, "group create", detail) >= 0) err = OCF_ERR_IO;
-    rc = osc_store_done(r, err);
-  }
+  if (rc < 0) rc = osc_group_create(r, g);
   if (rc < 0 && a->o.json) printf("{\"event\": \"done\", \"ok\": true}\n");
   free(g);
   return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
-static int group_rekey(osc_run *r, osc_args *a, ocf_obt_group_record *g) {
-  ocf_obt_oscore_match *m = calloc(r->n, sizeof *m);
-  if (!m) return OBT_EXIT_SYSTEM;
+/* Removes the contexts of g (ids: its clients' sender ids) from the devices r->u[from..r->n): the
+ * old ones after a rekey. A device that fails keeps them, reported, not fatal. */
+static void retire_old(osc_run *r, const ocf_obt_group_record *g) {
+  ocf_obt_oscore_match *m = calloc(OCF_OBT_GROUP_MEMBERS_MAX, sizeof *m);
+  if (!m) return;
   /* the old contexts: by the old ids (S003 6.4 ids are unique on each device) */
   ocf_obt_oscore_match old = {.types = 128u | 256u};
   for (size_t i = 0; i < g->n_members; i++)
     if (g->members[i].client && old.n_ids < OCF_OBT_OSCORE_IDS_MAX)
       snprintf(old.ids[old.n_ids++], sizeof old.ids[0], "%s", g->members[i].senderid);
+  for (size_t i = 0; i < r->n; i++) m[i] = old;
+  osc_retire_all(r, "group retire", m);
+  free(m);
+}
+
+/* Rekeys g (the store's record) onto r's members, which may differ from g's: new ids and secret
+ * written to every member of r, then the old contexts removed from r's members and from the
+ * devices that left (a failed rekey leaves the old contexts working). g gets the new record
+ * (name, subject, created, by_apply kept; desc as the caller set it). -1 done, else the exit code.
+ * r->jobs has room for OCF_OBT_GROUP_MEMBERS_MAX (osc_open_run). */
+int osc_group_rekey(osc_run *r, ocf_obt_group_record *g) {
+  ocf_obt_group_record *prev = malloc(sizeof *prev);
+  if (!prev) return OBT_EXIT_SYSTEM;
+  *prev = *g;
   int rc = write_group(r, g, true);
   if (rc < 0) {
-    for (size_t i = 0; i < r->n; i++) m[i] = old;
-    osc_retire_all(r, "group retire", m);
+    retire_old(r, prev);
+    /* the devices that left the group lose the old contexts too (skipped when unknown to the run) */
+    ocf_uuid keep_u[OCF_OBT_GROUP_MEMBERS_MAX];
+    bool keep_c[OCF_OBT_GROUP_MEMBERS_MAX];
+    size_t keep_n = r->n, n_left = 0;
+    memcpy(keep_u, r->u, sizeof keep_u);
+    memcpy(keep_c, r->client, sizeof keep_c);
+    ocf_uuid left[OCF_OBT_GROUP_MEMBERS_MAX];
+    for (size_t i = 0; i < prev->n_members; i++) {
+      bool stays = false;
+      for (size_t k = 0; k < keep_n && !stays; k++)
+        stays = ocf_uuid_equal(&keep_u[k], &prev->members[i].uuid);
+      if (!stays && obt_prov_cli_record(r->c, &prev->members[i].uuid)) left[n_left++] = prev->members[i].uuid;
+    }
+    if (n_left) {
+      ocf_obt_oscore_job *saved = malloc(keep_n * sizeof *saved);
+      if (saved) {
+        memcpy(saved, r->jobs, keep_n * sizeof *saved);
+        memcpy(r->u, left, n_left * sizeof left[0]);
+        r->n = n_left;
+        for (size_t i = 0; i < n_left; i++)
+          ocf_obt_oscore_job_init(&r->jobs[i], OCF_OBT_OSCORE_REMOVE, &r->u[i]);
+        retire_old(r, prev);
+        for (size_t i = 0; i < n_left; i++)
+          if (r->res[i].ok) osc_print_ok(r, i, "left"); /* a failure was said by retire */
+        memcpy(r->u, keep_u, sizeof keep_u);
+        memcpy(r->client, keep_c, sizeof keep_c);
+        r->n = keep_n;
+        memcpy(r->jobs, saved, keep_n * sizeof *saved);
+        free(saved);
+      }
+    }
     for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, "rekeyed");
     g->rekeyed = obt_wall_ms();
     char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
-    snprintf(detail, sizeof detail, "group %s rekeyed: idGroup %s", g->name, g->gid);
+    snprintf(detail, sizeof detail, "group %s rekeyed: idGroup %s, %zu members (%zu left)", g->name, g->gid,
+             g->n_members, n_left);
     ocf_err err = ocf_obt_store_begin(r->s);
     if (!err) err = ocf_obt_store_group_put(r->s, g);
     if (!err && osc_audit(r, "group rekey", detail) >= 0) err = OCF_ERR_IO;
     rc = osc_store_done(r, err);
   }
+  free(prev);
+  return rc;
+}
+
+static int group_rekey(osc_run *r, osc_args *a, ocf_obt_group_record *g) {
+  int rc = osc_group_rekey(r, g);
   if (rc < 0 && a->o.json) printf("{\"event\": \"done\", \"ok\": true}\n");
-  free(m);
   return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
-static int group_delete(osc_run *r, osc_args *a, const ocf_obt_group_record *g) {
+/* Removes g's contexts from r's members; the record goes when every one succeeded (else it is
+ * kept: run it again). -1 all removed, else the exit code (failures printed). */
+int osc_group_delete(osc_run *r, const ocf_obt_group_record *g) {
   ocf_obt_oscore_match m = {.types = 128u | 256u};
   for (size_t i = 0; i < g->n_members; i++)
     if (g->members[i].client && m.n_ids < OCF_OBT_OSCORE_IDS_MAX)
@@ -223,8 +334,14 @@ static int group_delete(osc_run *r, osc_args *a, const ocf_obt_group_record *g) 
   if (!err && all) err = ocf_obt_store_group_remove(r->s, g->name);
   if (!err && osc_audit(r, "group delete", detail) >= 0) err = OCF_ERR_IO;
   if ((rc = osc_store_done(r, err)) >= 0) return rc;
-  if (a->o.json) printf("{\"event\": \"done\", \"ok\": %s}\n", all ? "true" : "false");
-  return osc_exit_of(r);
+  return all ? -1 : osc_exit_of(r);
+}
+
+static int group_delete(osc_run *r, osc_args *a, const ocf_obt_group_record *g) {
+  int rc = osc_group_delete(r, g);
+  if (rc == OBT_EXIT_SYSTEM) return rc;
+  if (a->o.json) printf("{\"event\": \"done\", \"ok\": %s}\n", rc < 0 ? "true" : "false");
+  return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
 static bool print_group(void *user, const ocf_obt_group_record *g) {
@@ -236,8 +353,9 @@ static bool print_group(void *user, const ocf_obt_group_record *g) {
     obt_json_string(stdout, g->name);
     printf(", \"subjectuuid\": \"%s\", \"idgroup\": \"%s\", \"desc\": ", subject, g->gid);
     obt_json_string(stdout, g->desc);
-    printf(", \"created\": %lld, \"rekeyed\": %lld, \"members\": [", (long long)g->created,
-           (long long)g->rekeyed);
+    printf(", \"created\": %lld, \"rekeyed\": %lld, \"interrupted\": %s, \"by_apply\": %s, \"members\": [",
+           (long long)g->created, (long long)g->rekeyed, g->created == 0 ? "true" : "false",
+           g->by_apply ? "true" : "false");
     for (size_t i = 0; i < g->n_members; i++) {
       ocf_uuid_format(&g->members[i].uuid, uuid);
       printf("%s{\"uuid\": \"%s\", \"role\": \"%s\", \"senderid\": \"%s\", \"credids\": [", i ? ", " : "",
@@ -250,10 +368,14 @@ static bool print_group(void *user, const ocf_obt_group_record *g) {
     return true;
   }
   obt_format_wall(g->rekeyed ? g->rekeyed : g->created, when);
-  printf("%s  idGroup %s  subject %s  %s %s", g->name, g->gid, subject, g->rekeyed ? "rekeyed" : "created",
-         when);
+  if (g->created == 0) /* record_pending: a create that did not end */
+    printf("%s  idGroup %s  subject %s  interrupted (obt group delete %s)", g->name, g->gid, subject,
+           g->name);
+  else
+    printf("%s  idGroup %s  subject %s  %s %s", g->name, g->gid, subject, g->rekeyed ? "rekeyed" : "created",
+           when);
   if (g->desc[0]) printf("  \"%s\"", g->desc);
-  printf("\n");
+  printf("%s\n", g->by_apply ? "  (obt apply)" : "");
   for (size_t i = 0; i < g->n_members; i++) {
     ocf_uuid_format(&g->members[i].uuid, uuid);
     printf("  %-6s  %s", g->members[i].client ? "client" : "server", uuid);
@@ -277,17 +399,19 @@ static int check_operands(osc_run *r, const osc_args *a, size_t which) {
     fprintf(stderr, "obt %s: name the group (1 to 32 printable characters)\n", cmd);
     rc = OBT_EXIT_USAGE;
   }
-  if (rc < 0 && which != 0 && (a->clients || a->servers || a->desc)) {
-    fprintf(stderr, "obt %s: --client, --server and --desc are for create\n", cmd);
+  if (rc < 0 && (which == 1 || which == 3) && (a->clients || a->servers || a->desc)) {
+    fprintf(stderr, "obt %s: --client, --server and --desc are for create and rekey\n", cmd);
     rc = OBT_EXIT_USAGE;
   }
-  if (rc < 0 && which == 0) {
+  if (rc < 0 && a->desc && !desc_ok(a->desc)) {
+    fprintf(stderr, "obt %s: --desc is at most %d bytes, without control characters\n", cmd,
+            OCF_OBT_GROUP_DESC_MAX);
+    rc = OBT_EXIT_USAGE;
+  }
+  /* rekey with --client and --server: the group's new members */
+  if (rc < 0 && (which == 0 || (which == 2 && (a->clients || a->servers)))) {
     if (!a->clients || !a->servers) {
       fprintf(stderr, "obt %s: name the clients (--client) and the servers (--server)\n", cmd);
-      rc = OBT_EXIT_USAGE;
-    } else if (a->desc && !desc_ok(a->desc)) {
-      fprintf(stderr, "obt %s: --desc is at most %d bytes, without control characters\n", cmd,
-              OCF_OBT_GROUP_DESC_MAX);
       rc = OBT_EXIT_USAGE;
     }
     if (rc < 0) rc = add_members(r, a->clients, true);
@@ -311,16 +435,35 @@ static int from_store(osc_run *r, osc_args *a, size_t which, ocf_obt_group_recor
             err == OCF_ERR_NOT_FOUND ? "no group of that name (obt group list)" : ocf_strerror(err));
     rc = err == OCF_ERR_NOT_FOUND ? OBT_EXIT_USAGE : OBT_EXIT_SYSTEM;
   }
-  for (size_t i = 0; rc < 0 && i < g->n_members; i++) {
-    r->u[i] = g->members[i].uuid;
-    r->client[i] = g->members[i].client;
+  size_t n_new = r->n; /* rekey --client/--server: the new members, from check_operands */
+  if (!a->clients) {
+    for (size_t i = 0; rc < 0 && i < g->n_members; i++) {
+      r->u[i] = g->members[i].uuid;
+      r->client[i] = g->members[i].client;
+    }
+    r->n = n_new = g->n_members;
   }
-  r->n = g->n_members;
+  /* the members that leave are reached too (their old contexts go): open the run for them */
+  for (size_t i = 0; rc < 0 && i < g->n_members; i++) {
+    bool known = false;
+    for (size_t k = 0; k < r->n && !known; k++) known = ocf_uuid_equal(&r->u[k], &g->members[i].uuid);
+    if (known) continue;
+    if (r->n == OCF_OBT_GROUP_MEMBERS_MAX) {
+      fprintf(stderr, "obt %s: at most %d devices across the old and new members\n", cmd,
+              OCF_OBT_GROUP_MEMBERS_MAX);
+      rc = OBT_EXIT_USAGE;
+      break;
+    }
+    r->client[r->n] = false;
+    r->u[r->n++] = g->members[i].uuid;
+  }
+  if (rc < 0 && a->desc) snprintf(g->desc, sizeof g->desc, "%s", a->desc);
   if (rc < 0) {
     ocf_obt_store_close(r->s); /* open_run opens it again */
     r->s = NULL;
     rc = osc_open_run(r);
   }
+  r->n = n_new;
   if (rc < 0) rc = which == 2 ? group_rekey(r, a, g) : group_delete(r, a, g);
   return rc;
 }

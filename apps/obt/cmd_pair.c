@@ -158,9 +158,10 @@ static void print_side(const obt_prov_cli *c, const obt_lc_opts *o, const obt_co
     obt_json_string(stdout, name);
     printf(
         ", \"peer\": \"%s\", \"peer_is_client\": %s, \"outcome\": \"%s\", \"credid\": %u, \"removed\": %u, "
-        "\"undone\": %s, \"left\": %s",
+        "\"undone\": %s, \"left\": %s, \"was_rfnop\": %s",
         peer, r->client ? "true" : "false", s->ok ? "ok" : "failed", (unsigned)s->credid,
-        (unsigned)s->removed, s->undone ? "true" : "false", s->left ? "true" : "false");
+        (unsigned)s->removed, s->undone ? "true" : "false", s->left ? "true" : "false",
+        s->was_rfnop ? "true" : "false");
     if (!s->ok) {
       printf(", \"stage\": ");
       obt_json_string(stdout, f->stage ? f->stage : "");
@@ -176,11 +177,12 @@ static void print_side(const obt_prov_cli *c, const obt_lc_opts *o, const obt_co
   }
   if (s->ok) {
     if (pair)
-      printf("%spaired%s    %s  %-20s  credid %u for %s%s\n", col->ok, col->off, uuid, name,
-             (unsigned)s->credid, what, peer);
+      printf("%spaired%s    %s  %-20s  credid %u for %s%s%s\n", col->ok, col->off, uuid, name,
+             (unsigned)s->credid, what, peer, s->was_rfnop ? " (RFPRO and back to RFNOP)" : "");
     else
-      printf("%sunpaired%s  %s  %-20s  %u credential%s for %s%s removed\n", col->ok, col->off, uuid, name,
-             (unsigned)s->removed, s->removed == 1 ? "" : "s", what, peer);
+      printf("%sunpaired%s  %s  %-20s  %u credential%s for %s%s removed%s\n", col->ok, col->off, uuid, name,
+             (unsigned)s->removed, s->removed == 1 ? "" : "s", what, peer,
+             s->was_rfnop ? " (RFPRO and back to RFNOP)" : "");
     return;
   }
   printf("%sFAILED%s    %s  %-20s  at %s", col->bad, col->off, uuid, name, f->stage ? f->stage : "?");

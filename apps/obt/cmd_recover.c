@@ -13,15 +13,18 @@ static const char recover_usage[] =
     "lists them; without UUIDs, all of them). For each:\n"
     "  - no owner credential was stored yet: it never reached the device, which went back to its\n"
     "    factory state (RFOTM) when the onboarding session dropped; the record is dropped.\n"
-    "  - the owner credential was stored (it may be on the device): the owner session is opened\n"
-    "    and the device reset (as obt reset), then the record and credential are dropped. If the\n"
+    "  - the owner credential was stored (it may be on the device): the owner session is opened;\n"
+    "    a device that finished its onboarding (in RFPRO, owned by this tool under the recorded\n"
+    "    uuid: only the tool's last record was lost) is recorded as owned; any other is reset\n"
+    "    (as obt reset), then the record and credential are dropped. If the\n"
     "    session does not come up, the device is asked over plain CoAP whether it is unowned\n"
     "    (then it reset itself and holds nothing of ours: dropped too). A device that cannot be\n"
     "    reached keeps its record and credential: run obt recover again once it is back, or\n"
     "    obt reset --forget-only UUID if it is gone for good.\n"
-    "Afterwards, onboard the devices again (obt discover shows their new uuids). Interrupted\n"
-    "onboardings are rolled back, never resumed (ADR 0016: the onboarding session cannot be\n"
-    "resumed, and a device resets itself when it drops).\n"
+    "Afterwards, onboard the devices that were reset again (obt discover shows their new uuids).\n"
+    "Interrupted onboardings are rolled back, never resumed (ADR 0016: the onboarding session\n"
+    "cannot be resumed, and a device resets itself when it drops), except one the device had\n"
+    "finished.\n"
     "\n"
     "options:\n"
     "  -n, --dry-run         only say what would be done\n"
@@ -76,7 +79,8 @@ static int show_plan(const obt_lc_opts *o, ocf_obt_store *s, const pick *p, bool
     }
     *network = *network || plan == OCF_OBT_RECOVERY_RESET;
     fprintf(out, "%s  %-20s  %s\n", uuid, r.name,
-            plan == OCF_OBT_RECOVERY_RESET ? "owner credential stored: reset the device, then forget it"
+            plan == OCF_OBT_RECOVERY_RESET
+                ? "owner credential stored: owned if the device finished, else reset and forgotten"
             : plan == OCF_OBT_RECOVERY_FORGET
                 ? "no owner credential went out: forget it"
                 : "not interrupted: nothing to do (obt reset for owned devices)");

@@ -167,7 +167,7 @@ static void print_result(lc_cli_run *r, const ocf_obt_lc_result *res) {
   const ocf_obt_device_record *rec = &r->recs[res->job];
   char uuid[OCF_UUID_STR_LEN];
   ocf_uuid_format(&res->uuid, uuid);
-  static const char *const names[] = {"", "reset", "forgotten", "failed"};
+  static const char *const names[] = {"", "reset", "forgotten", "failed", "owned"};
   if (r->o->json) {
     printf("{\"event\": \"result\", \"uuid\": \"%s\", \"name\": ", uuid);
     obt_json_string(stdout, rec->name);

@@ -65,6 +65,11 @@ int osc_run_jobs(osc_run *r, const char *what, const bool *sel) {
   for (size_t i = 0; i < r->n; i++) {
     if (sel && !sel[i]) continue;
     pj[n] = (obt_prov_cli_job){.uuid = r->u[i], .step = ocf_obt_oscore_step, .user = &r->jobs[i]};
+    if (r->jobs[i].phase != OCF_OBT_OSCORE_CHECK) { /* a device in RFNOP refuses cred writes */
+      ocf_obt_rfpro_init(&r->wraps[i], ocf_obt_oscore_step, &r->jobs[i]);
+      pj[n].step = ocf_obt_rfpro_step;
+      pj[n].user = &r->wraps[i];
+    }
     map[n++] = i;
   }
   if (!n) return OBT_EXIT_OK;
@@ -182,7 +187,7 @@ int osc_check_all(osc_run *r, const char *what) {
   if (all) return -1;
   osc_fail_all(r, "another device failed its check: nothing was written");
   for (size_t i = 0; i < r->n; i++) osc_print_fail(r, i, &r->fail[i]);
-  if (r->a->o.json) printf("{\"event\": \"done\", \"ok\": false}\n");
+  if (r->a->o.json && !r->inner) printf("{\"event\": \"done\", \"ok\": false}\n");
   return osc_exit_of(r);
 }
 
@@ -236,7 +241,7 @@ int osc_write_all(osc_run *r, const char *what, const char *undo_what) {
     }
   }
   for (size_t i = 0; i < r->n; i++) osc_print_fail(r, i, &r->fail[i]);
-  if (r->a->o.json) printf("{\"event\": \"done\", \"ok\": false}\n");
+  if (r->a->o.json && !r->inner) printf("{\"event\": \"done\", \"ok\": false}\n");
   return osc_exit_of(r);
 }
 
@@ -317,7 +322,7 @@ int osc_open_run(osc_run *r) {
   int rc = obt_lc_open_store(r->cmd, &r->a->o, true, &r->s);
   if (rc < 0) rc = obt_prov_cli_open(r->cmd, &r->a->o, r->s, r->u, r->n, &r->c);
   if (rc < 0) {
-    r->jobs = calloc(r->n, sizeof *r->jobs);
+    r->jobs = calloc(OCF_OBT_GROUP_MEMBERS_MAX, sizeof *r->jobs); /* a rekey may visit members that left */
     if (!r->jobs) rc = OBT_EXIT_SYSTEM;
   }
   return rc;

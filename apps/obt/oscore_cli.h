@@ -22,13 +22,15 @@ typedef struct osc_args {
 typedef struct osc_run {
   const char *cmd;
   osc_args *a;
+  bool inner; /* part of a larger command (obt apply): no "done" event of its own */
   ocf_obt_store *s;
   obt_prov_cli *c;
   ocf_uuid u[OCF_OBT_GROUP_MEMBERS_MAX];
   bool client[OCF_OBT_GROUP_MEMBERS_MAX];
   uint16_t need[OCF_OBT_GROUP_MEMBERS_MAX]; /* credtypes each device's sct must list; 0: by client */
   size_t n;
-  ocf_obt_oscore_job *jobs; /* n */
+  ocf_obt_oscore_job *jobs;                       /* n */
+  ocf_obt_rfpro wraps[OCF_OBT_GROUP_MEMBERS_MAX]; /* WRITE, REMOVE: the RFPRO bracket (digest §3.3) */
   obt_prov_cli_result res[OCF_OBT_GROUP_MEMBERS_MAX];
   bool ok[OCF_OBT_GROUP_MEMBERS_MAX];
   bool undone[OCF_OBT_GROUP_MEMBERS_MAX], left[OCF_OBT_GROUP_MEMBERS_MAX];
@@ -56,6 +58,11 @@ int osc_store_done(osc_run *r, ocf_err err);
 int osc_collect_taken(osc_run *r, taken_ids *t, bool groups);
 int osc_draw_id(osc_run *r, taken_ids *t, uint8_t prefix, ocf_obt_oscore_id out);
 int osc_open_run(osc_run *r);
+/* obt group's operations (cmd_group.c), also run by obt apply over its own store and network:
+ * -1 done, else the exit code (failures printed). r->u / r->client: the members to hold the group. */
+int osc_group_create(osc_run *r, ocf_obt_group_record *g);
+int osc_group_rekey(osc_run *r, ocf_obt_group_record *g);
+int osc_group_delete(osc_run *r, const ocf_obt_group_record *g);
 void osc_close_run(osc_run *r);
 
 #endif

@@ -20,7 +20,11 @@
 #include <ocf/ocf_posix.h>
 #include <ocf/ocf_store.h>
 
+#include "args.h"
+#include "fault.h"
 #include "mfg.h"
+#include "ports.h"
+#include "request.h"
 #include "switch.h"
 
 #ifndef OCF_VERSION_STRING
@@ -59,8 +63,12 @@ static const char k_usage[] =
     "                          (default jw)\n"
     "      --sct N             doxm sct, credential type bits 0..511 (default 1, PSK; add 8 for\n"
     "                          certificates, 64 OSCORE pairwise, 128/256 SSM client/server)\n"
-    "  -s, --storage DIR       keep the security state (SVRs, identity) in DIR, created 0700,\n"
-    "                          encrypted; without it every start is a new unowned device; with\n"
+    "      --no-csr            no /oic/sec/csr (4.04) even with certificates in --sct: the device\n"
+    "                          makes no key pair and takes a certificate only with its private\n"
+    "                          key in privatedata (PEM, or DER raw), as its CMS made them\n"
+    "  -s, --storage DIR       keep the security state (SVRs, identity) and the unicast ports in\n"
+    "                          DIR (created 0700, encrypted): a restart serves on the same ports;\n"
+    "                          without it every start is a new unowned device; with\n"
     "                          --count N > 1, device I keeps its state in DIR/I\n"
     "      --storage-key FILE  the 32-byte storage key (created 0600 when missing; default\n"
     "                          DIR.key next to DIR, never inside it; shared by all devices)\n"
@@ -77,6 +85,19 @@ static const char k_usage[] =
     "      --session-idle SEC  close a DTLS session after SEC seconds (1..86400) without a record\n"
     "                          from its peer (default 600); an abandoned onboarding connection\n"
     "                          puts the device back in RFOTM only then\n"
+    "      --request ACTION    instead of serving, act once as this device's client (device to\n"
+    "                          device, with its own credentials from --storage: it must be\n"
+    "                          onboarded, and no other ocf-device may be using that storage):\n"
+    "                          open a DTLS session to --to and GET the peer's switch (get) or set\n"
+    "                          it with POST {\"value\": true|false} (on, off); prints \"code C.DD\n"
+    "                          auth psk|cert [value true|false]\" or \"no session (WHY)\" on stdout\n"
+    "      --to URI            the peer's coaps endpoint for --request, coaps://[ADDR]:PORT or\n"
+    "                          coaps://ADDR:PORT\n"
+    "      --peer UUID         the peer's deviceuuid for --request: picks the pair-wise key, and\n"
+    "                          a certificate session must be with a certificate for it\n"
+    "      --path PATH         the peer's switch for --request (default /switch)\n"
+    "      --cred KIND         credentials --request offers: psk (the pair-wise key for the peer),\n"
+    "                          cert (the identity certificate) or any (default: both when held)\n"
     "  -h, --help              print this help and exit\n"
     "  -V, --version           print the version and exit\n"
     "\n"
@@ -86,7 +107,10 @@ static const char k_usage[] =
     "as an onboarding tool changes them. With --count N > 1 every such line names its device:\n"
     "\"ocf-device[I]: ...\" with I its 0-based index.\n"
     "Exit status: 0 after SIGINT/SIGTERM, 1 on a runtime failure (a stored state that\n"
-    "fails its check included: the device never starts from it), 2 on a usage error.\n";
+    "fails its check included: the device never starts from it), 2 on a usage error. With\n"
+    "--request: 0 the peer answered 2.xx, 1 the device cannot ask (not onboarded, no credential\n"
+    "for the peer), 2 a usage error, 3 the peer answered an error code (e.g. 4.03: no ACE), 4 no\n"
+    "session (handshake refused: wrong or removed key, revoked certificate) or no answer.\n";
 
 typedef struct options {
   const char *name;
@@ -99,11 +123,15 @@ typedef struct options {
   uint32_t otms[OCF_DEVICE_MAX_OTMS];
   size_t n_otms;
   uint32_t sct;
+  bool no_csr;
   const char *storage, *storage_key;
   bool factory_reset;
   const char *pin_file, *mfg_cert, *mfg_key;
   size_t count;
   uint32_t session_idle_s; /* 0 = the library's default */
+  bool request;            /* --request: one client request instead of serving */
+  app_request req;
+  const char *to, *peer;
 } options;
 
 enum {
@@ -114,59 +142,30 @@ enum {
   OPT_PIN_FILE,
   OPT_MFG_CERT,
   OPT_MFG_KEY,
-  OPT_SESSION_IDLE
+  OPT_SESSION_IDLE,
+  OPT_REQUEST,
+  OPT_TO,
+  OPT_PEER,
+  OPT_PATH,
+  OPT_CRED,
+  OPT_NO_CSR
 };
-
-/* "jw,rdp,mfgcert" -> OTM numbers, each at most once. */
-static bool parse_otms(const char *list, options *o) {
-  static const struct {
-    const char *name;
-    uint32_t otm;
-  } k_otms[] = {{"jw", OCF_DEVICE_OTM_JUST_WORKS},
-                {"rdp", OCF_DEVICE_OTM_RANDOM_PIN},
-                {"mfgcert", OCF_DEVICE_OTM_MFG_CERT}};
-  o->n_otms = 0;
-  const char *p = list;
-  while (*p) {
-    size_t len = strcspn(p, ",");
-    bool found = false;
-    for (size_t i = 0; i < sizeof k_otms / sizeof k_otms[0]; i++) {
-      if (strlen(k_otms[i].name) != len || strncmp(p, k_otms[i].name, len) != 0) continue;
-      for (size_t j = 0; j < o->n_otms; j++)
-        if (o->otms[j] == k_otms[i].otm) return false;
-      o->otms[o->n_otms++] = k_otms[i].otm;
-      found = true;
-    }
-    if (!found) return false;
-    p += len;
-    if (*p == ',' && *++p == '\0') return false;
-  }
-  return o->n_otms > 0;
-}
-
-static bool parse_sct(const char *s, uint32_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || !end || *end || end == s || v > 511 || s[0] == '-') return false;
-  *out = (uint32_t)v;
-  return true;
-}
 
 /* The security options; 0, or EXIT_USAGE after printing why. */
 static int parse_security_option(int c, options *o) {
   switch (c) {
   case OPT_OTM:
-    if (parse_otms(optarg, o)) return 0;
+    if (app_parse_otms(optarg, o->otms, &o->n_otms)) return 0;
     fprintf(stderr, "ocf-device: --otm takes jw, rdp and mfgcert, comma-separated, each once\n");
     return EXIT_USAGE;
   case OPT_SCT:
-    if (parse_sct(optarg, &o->sct)) return 0;
+    if (app_parse_sct(optarg, &o->sct)) return 0;
     fprintf(stderr, "ocf-device: --sct must be a number from 0 to 511\n");
     return EXIT_USAGE;
   case 's': o->storage = optarg; return 0;
   case OPT_STORAGE_KEY: o->storage_key = optarg; return 0;
   case OPT_FACTORY_RESET: o->factory_reset = true; return 0;
+  case OPT_NO_CSR: o->no_csr = true; return 0;
   case OPT_PIN_FILE: o->pin_file = optarg; return 0;
   case OPT_MFG_CERT: o->mfg_cert = optarg; return 0;
   case OPT_MFG_KEY: o->mfg_key = optarg; return 0;
@@ -181,28 +180,20 @@ static int parse_security_option(int c, options *o) {
     fprintf(stderr, "ocf-device: --session-idle must be a number of seconds from 1 to 86400\n");
     return EXIT_USAGE;
   }
+  case OPT_REQUEST:
+    o->request = true;
+    if (app_request_parse_action(optarg, &o->req)) return 0;
+    fprintf(stderr, "ocf-device: --request takes get, on or off\n");
+    return EXIT_USAGE;
+  case OPT_TO: o->to = optarg; return 0;
+  case OPT_PEER: o->peer = optarg; return 0;
+  case OPT_PATH: o->req.path = optarg; return 0;
+  case OPT_CRED:
+    if (app_request_parse_cred(optarg, &o->req.cred)) return 0;
+    fprintf(stderr, "ocf-device: --cred takes any, psk or cert\n");
+    return EXIT_USAGE;
   default: return EXIT_USAGE;
   }
-}
-
-static bool parse_count(const char *s, size_t *out) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno || !end || *end || end == s || v < 1 || v > APP_MAX_DEVICES || s[0] == '-') return false;
-  *out = v;
-  return true;
-}
-
-static bool parse_level(const char *s, ocf_log_level *out) {
-  static const char *const names[] = {"error", "warn", "info", "debug"};
-  for (int i = 0; i < 4; i++) {
-    if (strcmp(s, names[i]) == 0) {
-      *out = (ocf_log_level)i;
-      return true;
-    }
-  }
-  return false;
 }
 
 static int check_args(int argc, options *o, bool only4, bool only6);
@@ -224,9 +215,15 @@ static const struct option k_longopts[] = {
     {"storage-key", required_argument, NULL, OPT_STORAGE_KEY},
     {"session-idle", required_argument, NULL, OPT_SESSION_IDLE},
     {"factory-reset", no_argument, NULL, OPT_FACTORY_RESET},
+    {"no-csr", no_argument, NULL, OPT_NO_CSR},
     {"pin-file", required_argument, NULL, OPT_PIN_FILE},
     {"mfg-cert", required_argument, NULL, OPT_MFG_CERT},
     {"mfg-key", required_argument, NULL, OPT_MFG_KEY},
+    {"request", required_argument, NULL, OPT_REQUEST},
+    {"to", required_argument, NULL, OPT_TO},
+    {"peer", required_argument, NULL, OPT_PEER},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"cred", required_argument, NULL, OPT_CRED},
     {NULL, 0, NULL, 0},
 };
 
@@ -240,7 +237,8 @@ static int parse_args(int argc, char **argv, options *o) {
                  .otms = {OCF_DEVICE_OTM_JUST_WORKS},
                  .n_otms = 1,
                  .sct = 1,
-                 .count = 1};
+                 .count = 1,
+                 .req = {.path = "/switch"}};
   bool only4 = false, only6 = false;
   int c;
   while ((c = getopt_long(argc, argv, "n:c:t:i:46p:l:s:hV", k_longopts, NULL)) != -1) {
@@ -252,7 +250,7 @@ static int parse_args(int argc, char **argv, options *o) {
     switch (c) {
     case 'n': o->name = optarg; break;
     case 'c':
-      if (!parse_count(optarg, &o->count)) {
+      if (!app_parse_count(optarg, APP_MAX_DEVICES, &o->count)) {
         fprintf(stderr, "ocf-device: --count must be a number from 1 to %d\n", APP_MAX_DEVICES);
         return EXIT_USAGE;
       }
@@ -269,7 +267,7 @@ static int parse_args(int argc, char **argv, options *o) {
     case '6': only6 = true; break;
     case 'p': o->port_file = optarg; break;
     case 'l':
-      if (!parse_level(optarg, &o->log_level)) {
+      if (!app_parse_level(optarg, &o->log_level)) {
         fprintf(stderr, "ocf-device: --log-level must be error, warn, info or debug\n");
         return EXIT_USAGE;
       }
@@ -280,6 +278,28 @@ static int parse_args(int argc, char **argv, options *o) {
     }
   }
   return check_args(argc, o, only4, only6);
+}
+
+/* --request needs an onboarded device's storage, one device, the peer and its endpoint. */
+static int check_request(options *o) {
+  if (!o->request) {
+    if (o->to || o->peer || o->req.cred || strcmp(o->req.path, "/switch") != 0) {
+      fprintf(stderr, "ocf-device: --to, --peer, --path and --cred go with --request\n");
+      return EXIT_USAGE;
+    }
+    return 0;
+  }
+  const char *why = !o->storage    ? "--request needs --storage (the device's credentials)"
+                    : o->count > 1 ? "--request acts as one device: no --count"
+                                   : app_request_check(&o->req, o->to, o->peer);
+  if (why) {
+    fprintf(stderr, "ocf-device: %s\n", why);
+    return EXIT_USAGE;
+  }
+  /* Only the family of the peer: a client needs no multicast and one coaps socket. */
+  o->ipv4 = o->req.to.family == OCF_IPV4;
+  o->ipv6 = !o->ipv4;
+  return 0;
 }
 
 /* The checks across options, after getopt. */
@@ -303,18 +323,8 @@ static int check_args(int argc, options *o, bool only4, bool only6) {
   }
   o->ipv4 = !only6;
   o->ipv6 = !only4;
-  return 0;
+  return check_request(o);
 }
-
-/* Fault injection for the crash tests (docs/HARDENING.md, "Crash safety"): with
- * OCF_DEVICE_FAULT_KILL_AT=N the process raises SIGKILL when it receives its Nth secure (coaps)
- * datagram, counted over every hosted device, before the device handles it; with N:after right
- * after (what the request changed is saved, its answer never leaves) — a power cut at a chosen
- * point of an onboarding's DTLS part, reproducibly. Unset: the device's engine as it is. */
-typedef struct fault {
-  unsigned long at, seen;
-  bool after;
-} fault;
 
 /* One hosted device: its own sockets, store, identity and /switch. */
 typedef struct app_dev {
@@ -325,6 +335,7 @@ typedef struct app_dev {
   ocf_device *dev;
   app_switch sw;
   char name[OCF_DEVICE_STR_MAX + 1];
+  app_fault_engine fault; /* OCF_DEVICE_FAULT_KILL_AT (fault.h) */
 } app_dev;
 
 /* Everything the program holds, released by app_close in reverse order. The platform, the loop
@@ -338,7 +349,7 @@ typedef struct app {
   mfg_creds *mfg;
   size_t count;
   app_dev *devs;
-  fault fault;
+  app_fault fault;
 } app;
 
 static int fail(const char *what, ocf_err err) {
@@ -362,8 +373,8 @@ static int open_net(app_dev *ad, const options *o) {
   ocf_posix_net_config_init(&cfg);
   cfg.ipv4 = o->ipv4;
   cfg.ipv6 = o->ipv6;
-  cfg.multicast = true; /* a server: listen on 5683 in the OCF groups (digest 1.1) */
-  cfg.secure = true;    /* coaps on ephemeral ports, advertised in eps (digest 1.1, 1.4) */
+  cfg.multicast = !o->request; /* a server: listen on 5683 in the OCF groups (digest 1.1) */
+  cfg.secure = true;           /* coaps on ephemeral ports, advertised in eps (digest 1.1, 1.4) */
   for (size_t i = 0; i < o->n_interfaces; i++) {
     ocf_err err = ocf_posix_net_config_add_interface(&cfg, o->interfaces[i]);
     if (err != OCF_OK) {
@@ -371,7 +382,10 @@ static int open_net(app_dev *ad, const options *o) {
       return EXIT_USAGE;
     }
   }
-  ocf_err err = ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net);
+  /* --storage: the ports of the last start again (ports.h); a --request client takes ephemeral
+   * ones and leaves the stored ones alone. */
+  ocf_err err = o->request ? ocf_posix_net_open(&cfg, &ad->app->pf, &ad->net)
+                           : app_ports_open_net(ad->store, &cfg, &ad->app->pf, &ad->net);
   return err == OCF_OK ? 0 : fail("opening the sockets", err);
 }
 
@@ -556,6 +570,7 @@ static int create_device(app_dev *ad, const options *o) {
   memcpy(cfg.otms, o->otms, sizeof cfg.otms);
   cfg.n_otms = o->n_otms;
   cfg.sct = o->sct;
+  cfg.no_csr = o->no_csr;
   cfg.session_idle_ms = o->session_idle_s * 1000u;
   cfg.store = ad->store;
   ocf_err err = ocf_device_create(&a->pf, &cfg, &ad->dev);
@@ -649,56 +664,15 @@ static int watch_signals(app *a) {
   return err == OCF_OK ? 0 : fail("watching signals", err);
 }
 
-static void fault_handle(void *ctx, const ocf_endpoint *from, const uint8_t *data, size_t len,
-                         ocf_time_ms now) {
-  app_dev *ad = ctx;
-  fault *f = &ad->app->fault;
-  bool kill = (from->flags & OCF_EP_SECURE) && ++f->seen == f->at;
-  if (kill && !f->after) raise(SIGKILL);
-  ocf_engine e = ocf_device_engine(ad->dev);
-  e.ops->handle_datagram(e.ctx, from, data, len, now);
-  if (kill) raise(SIGKILL);
-}
-static size_t fault_next(void *ctx, ocf_endpoint *to, uint8_t *buf, size_t cap) {
-  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
-  return e.ops->next_datagram(e.ctx, to, buf, cap);
-}
-static ocf_time_ms fault_timeout(void *ctx) {
-  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
-  return e.ops->next_timeout(e.ctx);
-}
-static void fault_on_timeout(void *ctx, ocf_time_ms now) {
-  ocf_engine e = ocf_device_engine(((app_dev *)ctx)->dev);
-  e.ops->on_timeout(e.ctx, now);
-}
-static const ocf_engine_ops k_fault_ops = {fault_handle, fault_next, fault_timeout, fault_on_timeout};
-
-/* OCF_DEVICE_FAULT_KILL_AT: "N" or "N:after", N >= 1; anything else is a usage error. */
-static int parse_fault(app *a) {
-  const char *s = getenv("OCF_DEVICE_FAULT_KILL_AT");
-  if (!s || !*s) return 0;
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(s, &end, 10);
-  bool after = strcmp(end, ":after") == 0;
-  if (errno || n == 0 || end == s || (*end && !after)) {
-    fprintf(stderr, "ocf-device: OCF_DEVICE_FAULT_KILL_AT: expected N or N:after, got '%s'\n", s);
-    return EXIT_USAGE;
-  }
-  a->fault = (fault){.at = n, .after = after};
-  fprintf(stderr, "ocf-device: fault injection: SIGKILL at secure datagram %lu (%s handling it)\n", n,
-          after ? "after" : "before");
-  return 0;
-}
-
 static int start_loop(app *a) {
-  int rc = parse_fault(a);
+  int rc = app_fault_parse(&a->fault);
   if (rc != 0) return rc;
   ocf_err err = ocf_posix_loop_create(&a->pf, &a->loop);
   if (err != OCF_OK) return fail("creating the loop", err);
   for (size_t i = 0; i < a->count; i++) {
     ocf_engine engine = ocf_device_engine(a->devs[i].dev);
-    if (a->fault.at) engine = (ocf_engine){&k_fault_ops, &a->devs[i]};
+    a->devs[i].fault = (app_fault_engine){&a->fault, a->devs[i].dev};
+    if (a->fault.at) engine = app_fault_engine_of(&a->devs[i].fault);
     err = ocf_posix_loop_add_engine(a->loop, &engine, a->devs[i].net);
     if (err != OCF_OK) return fail("adding the device to the loop", err);
   }
@@ -773,6 +747,11 @@ int main(int argc, char **argv) {
   app a = {.signal_fd = -1};
   ocf_posix_platform_init(&a.pf, o.log_level, true);
   rc = create_devices(&a, &o);
+  if (rc == 0 && o.request) {
+    rc = app_request_run(&a.pf, a.devs[0].dev, a.devs[0].net, &o.req);
+    app_close(&a);
+    return rc;
+  }
   if (rc == 0) rc = start_loop(&a);
   if (rc == 0) rc = serve(&a, &o);
   app_close(&a);

@@ -102,6 +102,11 @@ typedef struct ocf_device_config {
   uint32_t otms[OCF_DEVICE_MAX_OTMS]; /* doxm oxms; default {OCF_DEVICE_OTM_JUST_WORKS} */
   size_t n_otms;                      /* 1..OCF_DEVICE_MAX_OTMS */
   uint32_t sct;                       /* doxm sct, credtype bits 0..511; default 1 (PSK) */
+  /* No /oic/sec/csr even when sct has credtype 8 (4.04, SEC:csr "unsupported"): the device never
+   * makes a key pair of its own, and takes a certificate only with its private key in
+   * privatedata (PEM, or DER as raw bytes), which must be the leaf's key (digest §6.2 item 2;
+   * ADR 0020). Default false. */
+  bool no_csr;
   /* Where the Security Virtual Resources and the device identity persist (<ocf/ocf_store.h>);
    * NULL keeps them in memory only (every start is a fresh, unowned device). The store must
    * outlive the device. At creation the device loads them: nothing stored yet gives the
@@ -274,6 +279,62 @@ OCF_API void ocf_request_encode_baseline(const ocf_request *req, ocf_rep_enc *rs
  * larger than max_response_body), the device answers 5.00 instead: so a handler that changes
  * state must keep its answer small. */
 typedef ocf_status (*ocf_handler)(void *user, const ocf_request *req, ocf_rep_enc *rsp);
+
+/* --- the device as a client of another device ---------------------------------------------- */
+
+/* Device-to-device requests (digest 8.2, OBT spec 6.1-6.2): what a CMS provisions pair-wise
+ * keys and identity certificates for. The device opens a DTLS session to the peer as client
+ * with its OWN credentials from /oic/sec/cred, sends one request over it and reports the
+ * answer; the session stays open for the next request (the peer's idle timeout, or
+ * ocf_device_client_close, ends it). The peer judges the request by this device's uuid (its
+ * ACEs, digest 7). */
+typedef enum ocf_device_client_cred {
+  OCF_DEVICE_CLIENT_CRED_ANY = 0, /* whatever cred holds: the pair-wise key for the peer and/or the
+                                     identity certificate; the peer picks the suite */
+  OCF_DEVICE_CLIENT_CRED_PSK,     /* the credtype-1 pair-wise key whose subjectuuid is the peer;
+                                     PSK identity = this device's uuid (digest 4.1) */
+  OCF_DEVICE_CLIENT_CRED_CERT,    /* the identity certificate (credusage cert) and the trust
+                                     anchors; the peer's certificate must name the peer's uuid */
+} ocf_device_client_cred;
+
+#define OCF_DEVICE_CLIENT_BODY_MAX 1024 /* request body this API copies */
+
+typedef struct ocf_device_client_params {
+  ocf_endpoint to;             /* the peer's coaps endpoint (OCF_EP_SECURE, unicast) */
+  ocf_uuid peer;               /* the peer's deviceuuid: picks the key, checked against its certificate */
+  ocf_device_client_cred cred; /* which credentials to offer */
+  ocf_method method;           /* GET, POST or DELETE */
+  const char *href;            /* "/switch" */
+  const char *query;           /* "if=oic.if.baseline" or NULL */
+  const uint8_t *body;         /* CBOR (Content-Format 10000) or NULL */
+  size_t body_len;             /* <= OCF_DEVICE_CLIENT_BODY_MAX */
+} ocf_device_client_params;
+
+typedef struct ocf_device_client_result {
+  /* OCF_OK: an answer came (code). OCF_ERR_DENIED: the session was refused or failed its checks
+   * (wrong key, certificate refused, the peer's certificate names another uuid);
+   * OCF_ERR_TIMEOUT: no answer; OCF_ERR_RESET: the session ended before the answer; others from
+   * the CoAP layer. */
+  ocf_err err;
+  ocf_status code;
+  ocf_peer_auth auth;     /* how the session authenticated: PSK or CERT */
+  const uint8_t *payload; /* the answer's body (CBOR), valid during the callback */
+  size_t payload_len;
+  const ocf_rep_node *body; /* payload decoded; NULL when empty or not a representation */
+} ocf_device_client_result;
+
+typedef void (*ocf_device_client_cb)(void *user, ocf_device *d, const ocf_device_client_result *r);
+
+/* Sends one request to another device; cb runs exactly once, from a later engine call (never
+ * from this one). One request at a time per device. OCF_ERR_INVALID_ARG (NULL, not a secure
+ * unicast endpoint, no href, a method other than GET/POST/DELETE, body too long, no cb);
+ * OCF_ERR_STATE (the device has no DTLS, or is not in RFPRO or RFNOP: an unowned device has no
+ * credentials of a domain); OCF_ERR_BUSY (a request is under way); OCF_ERR_NOT_FOUND (cred holds
+ * nothing of the kind asked for the peer); the errors of the DTLS and CoAP layers. */
+OCF_API OCF_NODISCARD ocf_err ocf_device_client_request(ocf_device *d, const ocf_device_client_params *r,
+                                                        ocf_time_ms now, ocf_device_client_cb cb, void *user);
+/* Ends the established session with `to` (close_notify). OCF_ERR_NOT_FOUND when none. */
+OCF_API ocf_err ocf_device_client_close(ocf_device *d, const ocf_endpoint *to, ocf_time_ms now);
 
 /* --- application resources ---------------------------------------------------------------- */
 

@@ -38,12 +38,20 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_create(ocf_obt_store *s, const char *cn
 
 /* Imports a CA certificate and its private key (DER or PEM each): X.509 v3, P-256,
  * ecdsa-with-SHA256, cA true, keyCertSign + cRLSign, valid at utc_now, and the key must be the
- * certificate's. OCF_ERR_STATE (as above), OCF_ERR_MALFORMED (does not parse),
+ * certificate's. The certificates after the first in cert (PEM) are its chain up to the root
+ * (ocf_obt_ca_chain): each must be a CA that signed the one before and the last self-signed,
+ * else OCF_ERR_DENIED. OCF_ERR_STATE (as above), OCF_ERR_MALFORMED (does not parse),
  * OCF_ERR_UNSUPPORTED (another key type or signature), OCF_ERR_DENIED (not a usable CA, or not
  * valid now), OCF_ERR_CRYPTO (the key is not the certificate's), OCF_ERR_TOO_LARGE, OCF_ERR_IO. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_import(ocf_obt_store *s, const uint8_t *cert, size_t cert_len,
                                                 const uint8_t *key, size_t key_len, int64_t utc_now,
                                                 bool replace);
+
+/* The certificates above an imported sub-CA up to the company root, DER back to back (*len 0:
+ * none, the CA is a root or came without its chain). They are the certificates after the first
+ * in obt ca import's --cert input, checked there link by link (each a CA that signed the one
+ * below, the last self-signed); no unlock needed. OCF_ERR_NO_SPACE, OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_chain(ocf_obt_store *s, uint8_t *buf, size_t cap, size_t *len);
 
 /* The CA certificate (DER), no unlock needed. OCF_ERR_NOT_FOUND (no CA yet), OCF_ERR_NO_SPACE,
  * OCF_ERR_MALFORMED, OCF_ERR_IO. */
@@ -55,6 +63,10 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_info_get(ocf_obt_store *s, ocf_obt_ca_i
 /* The CA certificate as PEM text ("-----BEGIN CERTIFICATE-----"), NUL-terminated.
  * OCF_ERR_NOT_FOUND, OCF_ERR_NO_SPACE, OCF_ERR_MALFORMED, OCF_ERR_IO. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_cert_pem(ocf_obt_store *s, char *buf, size_t cap, size_t *len);
+
+/* The CA certificate then the chain above it (ocf_obt_ca_chain), PEM, NUL-terminated: what a
+ * client needs to verify the chains devices present. Errors as ocf_obt_ca_cert_pem. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_ca_chain_pem(ocf_obt_store *s, char *buf, size_t cap, size_t *len);
 
 /* ---- certificates the CA issued, revocation, CRLs (ADR 0020; OBT 6.1; digest §6.2, §6.7) ---- */
 

@@ -55,6 +55,7 @@ typedef struct ocf_obt_pair_side {
   uint32_t removed; /* entries deleted (UNPAIR; PAIR: older entries replaced, or the undo's) */
   bool undone;      /* PAIR failed: its new entry was deleted again */
   bool left;        /* PAIR failed: an entry may remain on it (the undo failed too) */
+  bool was_rfnop;   /* it was in RFNOP: moved to RFPRO for the write and back (ocf_obt_rfpro) */
   ocf_obt_prov_failure failure; /* !ok or left: what went wrong (stage, code, advice) */
 } ocf_obt_pair_side;
 

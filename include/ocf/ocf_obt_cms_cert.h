@@ -9,12 +9,19 @@
  *   GET acl2       unless an ACE gives the tool R/U on /oic/sec/csr and /oic/sec/crl (digest
  *                  §7.5: rowneruuid covers doxm, pstat, cred and acl2 only), POST one;
  *   GET csr        the CSR's signature must verify and its CN name the device's uuid; the CA
- *                  issues the certificate (recorded in the store);
+ *                  issues the certificate (recorded in the store); a device answering 4.04 has
+ *                  no /oic/sec/csr (digest §6.2 item 2): the job makes a P-256 key pair from the
+ *                  platform's generator, the CA certifies it, and the key goes to the device as
+ *                  PEM privatedata of the certificate entry (audit entry "cert key"; the key
+ *                  itself is never stored or logged, and the job's copies are wiped: the DER once
+ *                  the body is encoded, the body once the POST is answered, all at free);
  *   GET cred       is our CA already a trust anchor; which identity certificates to replace;
  *   POST cred      the trust anchor (subjectuuid "*", oic.sec.cred.trustca, our CA certificate in
  *                  publicdata, PEM) unless present, and the certificate (oic.sec.cred.cert or
  *                  .rolecert, publicdata = leaf then CA, PEM: digest §6.2 step 3);
- *   DELETE cred    then the replaced identity certificates (?credid=N).
+ *   DELETE cred    then the replaced identity certificates (?credid=N); with revoke_replaced
+ *                  (obt cert renew) each deleted certificate that the store recorded is marked
+ *                  revoked there (the CRL number rises; audit entry "cert revoke").
  * CRL job (ocf_obt_cms_crl_job_new): doxm, pstat and the ACE as above, then POST /oic/sec/crl
  * (crlid, thisupdate, crldata = base64 of the DER CRL) and a GET that must show that crlid; a
  * device without /oic/sec/crl (4.04) is skipped, not failed.
@@ -43,6 +50,7 @@ typedef struct ocf_obt_cms_cert_params {
   uint32_t days;                  /* validity; 0 = 365 (cut to the CA's notAfter) */
   const ocf_obt_cert_role *roles; /* n_roles > 0: a role certificate with these roles */
   size_t n_roles;
+  bool revoke_replaced; /* revoke the replaced identity certificates once deleted (renew) */
 } ocf_obt_cms_cert_params;
 
 /* OCF_ERR_INVALID_ARG, OCF_ERR_NOT_FOUND (no CA in the store), OCF_ERR_NO_MEMORY, OCF_ERR_IO. */
@@ -86,6 +94,13 @@ OCF_API ocf_obt_prov_next ocf_obt_cms_step(void *job_user, const ocf_obt_prov_re
 OCF_API const ocf_obt_cert_record *ocf_obt_cms_job_issued(const ocf_obt_cms_job *job);
 /* After a CRL job: the device has no /oic/sec/crl (it was left alone). */
 OCF_API bool ocf_obt_cms_job_skipped(const ocf_obt_cms_job *job);
+/* After a certificate job: the certificate was issued for a key pair the tool made (the device
+ * has no /oic/sec/csr). */
+OCF_API bool ocf_obt_cms_job_key_generated(const ocf_obt_cms_job *job);
+/* After a certificate job with revoke_replaced: how many replaced certificates it revoked; with
+ * i below that, *serial / *len are the i-th one's serial (INTEGER content octets). */
+OCF_API size_t ocf_obt_cms_job_revoked(const ocf_obt_cms_job *job, size_t i, const uint8_t **serial,
+                                       size_t *len);
 
 #ifdef __cplusplus
 }

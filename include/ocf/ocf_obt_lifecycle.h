@@ -14,7 +14,11 @@
  *   RECOVER  the device is "onboarding" in the store (interrupted). No owner credential stored:
  *            the credential never went out and the device went back to RFOTM when the
  *            onboarding session dropped (digest §3.6), so the record is dropped without
- *            contacting it. An owner credential stored: as RESET; when the owner session does not
+ *            contacting it. An owner credential stored: the owner session first; a device that
+ *            answers over it that it finished the onboarding (GET pstat: RFPRO; GET doxm: owned,
+ *            devowneruuid = our uuid, deviceuuid = the record's) holds our credential and every
+ *            step, so the record becomes owned (COMPLETED: only the tool's last commit was lost).
+ *            Any other device is reset as by RESET; when the owner session does not
  *            come up, the device's plain endpoint is asked for /oic/sec/doxm: an answer
  *            owned = false without devowneruuid means it went through RESET and holds no
  *            credential (digest §3.5), so the record and credential are dropped too. Otherwise
@@ -51,13 +55,16 @@ typedef enum ocf_obt_lc_outcome {
   OCF_OBT_LC_WAS_RESET = 1, /* the device acknowledged RESET; forgotten */
   OCF_OBT_LC_FORGOTTEN = 2, /* forgotten without a reset (see reason) */
   OCF_OBT_LC_FAILED = 3,    /* nothing in the store changed (see stage, err, advice) */
+  /* RECOVER: the device had finished its onboarding (over the owner session it is in RFPRO, owned
+   * by us, under the record's uuid): the record is now owned (see reason) */
+  OCF_OBT_LC_COMPLETED = 4,
 } ocf_obt_lc_outcome;
 
 typedef struct ocf_obt_lc_result {
   size_t job; /* index into the devices given */
   ocf_uuid uuid;
   ocf_obt_lc_outcome outcome;
-  const char *reason; /* FORGOTTEN: why that was safe, one sentence */
+  const char *reason; /* FORGOTTEN, COMPLETED: why that was safe, one sentence */
   const char *stage;  /* FAILED: "store", "owner session", "reset" */
   uint16_t code;      /* FAILED at "reset": the device's CoAP code as class * 100 + detail; 0 none */
   ocf_err err;        /* FAILED: OCF_ERR_TIMEOUT, OCF_ERR_DENIED, OCF_ERR_STATE, OCF_ERR_NOT_FOUND ... */
@@ -92,7 +99,8 @@ OCF_API bool ocf_obt_lifecycle_running(const ocf_obt *obt);
 typedef enum ocf_obt_recovery {
   OCF_OBT_RECOVERY_NONE = 0,   /* not interrupted (owned, failed, discovered) */
   OCF_OBT_RECOVERY_FORGET = 1, /* no owner credential stored: the record is dropped */
-  OCF_OBT_RECOVERY_RESET = 2,  /* the owner credential may be on the device: reset it first */
+  OCF_OBT_RECOVERY_RESET = 2,  /* the owner credential may be on the device: the owner session, then
+                                  the record owned (the device finished) or the device reset */
 } ocf_obt_recovery;
 
 /* The plan for one device: whether the store holds an owner credential for it (the store may be

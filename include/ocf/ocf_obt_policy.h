@@ -14,6 +14,7 @@
 
 #include "ocf_obt_ams.h"
 #include "ocf_obt_cms.h"
+#include "ocf_obt_oscore.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,7 @@ extern "C" {
 #define OCF_OBT_POLICY_NAME_MAX 63
 #define OCF_OBT_POLICY_PAIRS_MAX 64
 #define OCF_OBT_POLICY_ACES_MAX 128
+#define OCF_OBT_POLICY_GROUPS_MAX 16
 /* ACE additions and removals one device's change may hold (one owner session). */
 #define OCF_OBT_EDIT_MAX 16
 /* What the store keeps of an ACE the policy wrote (its describe text without the aceid). */
@@ -48,6 +50,17 @@ typedef struct ocf_obt_policy_ace {
   unsigned line;
 } ocf_obt_policy_ace;
 
+/* An OSCORE SSM group (ADR 0022), as obt group create takes it: clients (1..8) and servers (1 or
+ * more), at most OCF_OBT_GROUP_MEMBERS_MAX members, each once, and a description. */
+typedef struct ocf_obt_policy_group {
+  char name[OCF_OBT_GROUP_NAME_MAX + 1];
+  char desc[OCF_OBT_GROUP_DESC_MAX + 1];
+  ocf_uuid members[OCF_OBT_GROUP_MEMBERS_MAX];
+  bool client[OCF_OBT_GROUP_MEMBERS_MAX]; /* else a server */
+  size_t n_members;
+  unsigned line;
+} ocf_obt_policy_group;
+
 typedef struct ocf_obt_policy {
   size_t n_aliases;
   ocf_obt_policy_alias aliases[OCF_OBT_POLICY_ALIASES_MAX];
@@ -55,6 +68,8 @@ typedef struct ocf_obt_policy {
   ocf_obt_policy_pair pairs[OCF_OBT_POLICY_PAIRS_MAX];
   size_t n_aces;
   ocf_obt_policy_ace aces[OCF_OBT_POLICY_ACES_MAX];
+  size_t n_groups;
+  ocf_obt_policy_group groups[OCF_OBT_POLICY_GROUPS_MAX];
 } ocf_obt_policy;
 
 typedef struct ocf_obt_policy_error {
@@ -74,11 +89,13 @@ typedef ocf_err (*ocf_obt_policy_resolve)(void *user, const char *name, ocf_uuid
  *   pair DEVICE DEVICE                          a pairwise key (credtype 1) between the two
  *   allow CLIENT DEVICE HREF PERM [validity=P]...   DEVICE lets device CLIENT use HREF with PERM
  *   ace DEVICE subject=S res=LIST perm=PERM [validity=P]...   any ACE, as obt acl add takes it
- *   group ...                                   reserved (obt group): refused for now
+ *   group NAME client=DEV,... server=DEV,... [desc=TEXT]   an OSCORE SSM group (obt group create)
  *
  * DEVICE is a uuid, an alias, or a device's name resolved by resolve (may be NULL: names are
  * then refused). An ACE twice for one device, a pair twice, a pair of a device with itself, an
- * rt:/if: selector (the policy names hrefs, so that the diff is exact) are errors.
+ * rt:/if: selector (the policy names hrefs, so that the diff is exact) are errors; so are a group
+ * name twice, a device twice in one group, an empty member list, more than 8 clients. A word
+ * KEY="..." keeps its blanks (desc="Hall lights").
  * OCF_OK; OCF_ERR_INVALID_ARG / OCF_ERR_TOO_LARGE with *err (line and message) set; out is
  * cleared first. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_policy_parse(const char *text, size_t len,
@@ -128,6 +145,33 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_acl_diff_compute(const ocf_obt_ace *want, 
  * credtype-1 entries for the other device in each device's cred). */
 OCF_API bool ocf_obt_pair_held(const ocf_obt_pairing_record *rec, const ocf_obt_creds_read *cred_a,
                                const ocf_obt_creds_read *cred_b);
+
+/* ---- groups ------------------------------------------------------------------------------------ */
+
+/* What a policy run does with one group. */
+typedef enum ocf_obt_group_action {
+  OCF_OBT_GROUP_KEEP = 0, /* nothing: held as stated, or not the policy's to touch */
+  OCF_OBT_GROUP_CREATE,   /* the policy states it, the store has no group of that name */
+  OCF_OBT_GROUP_REKEY,    /* the policy's group: members or desc differ, or a member lost its contexts */
+  OCF_OBT_GROUP_DELETE,   /* the policy created it and no longer states it */
+  OCF_OBT_GROUP_CONFLICT, /* the policy states a group of that name made by hand, with other members */
+} ocf_obt_group_action;
+
+/* Whether the record has exactly the policy group's members in the same roles (order ignored) and
+ * its desc. */
+OCF_API bool ocf_obt_group_same(const ocf_obt_policy_group *want, const ocf_obt_group_record *have);
+
+/* Whether member m of the record still holds its contexts: each recorded credid an entry of
+ * credtype 128 (client) or 256 (server) whose subject is the group's subjectuuid. */
+OCF_API bool ocf_obt_group_member_held(const ocf_obt_group_record *g, size_t m,
+                                       const ocf_obt_creds_read *cred);
+
+/* The action for one group name: want is the policy's group (NULL: the policy does not state it),
+ * have the store's record (NULL: none), held whether every member holds its contexts (read from
+ * the devices; ignored without have). Groups made by hand (have->by_apply false) are never
+ * changed: stated with the same members they are left alone, with others they conflict. */
+OCF_API ocf_obt_group_action ocf_obt_group_diff(const ocf_obt_policy_group *want,
+                                                const ocf_obt_group_record *have, bool held);
 
 /* ---- the job that changes one device ---------------------------------------------------------- */
 

@@ -99,6 +99,31 @@ typedef struct ocf_obt_prov_params {
  * provisioning run is going on), OCF_ERR_NO_MEMORY. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_prov_run(ocf_obt *obt, const ocf_obt_prov_params *p, ocf_time_ms now);
 
+/* ---- the RFPRO bracket ----------------------------------------------------------------------- */
+
+/* Wraps another job's step so that it runs in RFPRO: GET /oic/sec/pstat first; in RFNOP, POST
+ * {"dos":{"s":2}} (RFPRO), run the inner step, and POST {"dos":{"s":3}} (RFNOP) again at its end,
+ * after a failure as well. A device refuses credential and ACL writes in RFNOP (digest §3.3), and
+ * a device that was in normal operation should be left there. In any other state the inner step
+ * runs unchanged. The inner step sees exactly the answers to its own requests (first call with
+ * rsp NULL). Init with ocf_obt_rfpro_init; use ocf_obt_rfpro_step with the wrapper as job user. */
+typedef struct ocf_obt_rfpro {
+  ocf_obt_prov_step inner;
+  void *inner_user;
+  /* --- output --- */
+  bool was_rfnop;   /* the device was in RFNOP: moved to RFPRO (and, when back, to RFNOP) */
+  bool back_failed; /* the POST back to RFNOP failed: the device stays in RFPRO */
+  /* --- private --- */
+  uint8_t phase;
+  ocf_obt_prov_next end; /* the inner step's end, kept while the device goes back to RFNOP */
+  ocf_obt_prov_failure end_fail;
+  uint8_t body[16];
+} ocf_obt_rfpro;
+
+OCF_API void ocf_obt_rfpro_init(ocf_obt_rfpro *w, ocf_obt_prov_step inner, void *inner_user);
+OCF_API ocf_obt_prov_next ocf_obt_rfpro_step(void *user, const ocf_obt_prov_response *rsp,
+                                             ocf_obt_prov_request *req, ocf_obt_prov_failure *fail);
+
 /* Whether a provisioning run is going on. */
 OCF_API bool ocf_obt_prov_running(const ocf_obt *obt);
 

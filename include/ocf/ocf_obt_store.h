@@ -393,6 +393,7 @@ typedef struct ocf_obt_group_record {
   char gid[15];
   char desc[OCF_OBT_GROUP_DESC_MAX + 1];
   ocf_obt_wall_ms created, rekeyed; /* rekeyed 0: never */
+  bool by_apply; /* created by obt apply (ADR 0023): only such a group is deleted by a later apply */
   ocf_obt_group_member members[OCF_OBT_GROUP_MEMBERS_MAX];
   size_t n_members;
 } ocf_obt_group_record;

@@ -124,6 +124,7 @@ static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
     device_sec_session_closed(d, &ev->info->peer, d->now);
   }
   if (d->dtls_cbs.on_session) d->dtls_cbs.on_session(d, stack, ev);
+  device_client_on_session(d, ev);
 }
 
 static ocf_err allocate(ocf_device *d, const ocf_device_config *cfg, const ocf_stack_config *stack_cfg,
@@ -210,6 +211,7 @@ ocf_err device_create_secure(const ocf_platform *pf, const ocf_device_config *cf
 
 void ocf_device_destroy(ocf_device *d) {
   if (!d) return;
+  device_client_destroy(d);
   device_sec_destroy(d);
   ocf_stack_destroy(d->stack);
   if (d->res) d->pf.free(d->pf.ctx, d->res);

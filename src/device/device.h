@@ -69,12 +69,14 @@ typedef struct device_resource {
 } device_resource;
 
 typedef struct device_sec device_sec;
+typedef struct device_client device_client;
 
 struct ocf_device {
   ocf_platform pf;
   ocf_stack *stack;             /* the CoAP endpoint over UDP (and DTLS when configured: ADR 0013) */
   ocf_msg *msg;                 /* the stack's msg context */
   device_sec *sec;              /* SVRs, sessions, persistence (sec.h) */
+  device_client *client;        /* requests to other devices (client.c); NULL until the first */
   ocf_stack_callbacks dtls_cbs; /* the DTLS glue's own callbacks (device_create_secure) */
   ocf_time_ms now;              /* the latest time the host passed in */
   char name[OCF_DEVICE_STR_MAX + 1];
@@ -110,6 +112,11 @@ OCF_NODISCARD ocf_err device_create_secure(const ocf_platform *pf, const ocf_dev
 /* Copies doxm deviceuuid, piid and pi of the current models into the device (di_str too). */
 void device_sync_identity(ocf_device *d);
 const device_resource *device_find(const ocf_device *d, const char *href);
+
+/* client.c: a session event for the request under way (after the device's own tracking), and
+ * the teardown. */
+void device_client_on_session(ocf_device *d, const ocf_dtls_event *ev);
+void device_client_destroy(ocf_device *d);
 
 /* Registers /oic/res, /oic/p and /oic/d (core_res.c). */
 OCF_NODISCARD ocf_err device_add_core_resources(ocf_device *d);

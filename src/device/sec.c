@@ -24,6 +24,7 @@ static ocf_err take_config(device_sec *s, const ocf_device_config *cfg) {
   memcpy(s->otms, cfg->otms, cfg->n_otms * sizeof cfg->otms[0]);
   s->n_otms = cfg->n_otms;
   s->sct = cfg->sct;
+  s->no_csr = cfg->no_csr;
   s->store = cfg->store;
   s->on_event = cfg->on_event;
   s->event_user = cfg->event_user;

@@ -99,6 +99,7 @@ typedef struct device_sec {
   uint32_t otms[OCF_DEVICE_MAX_OTMS];
   size_t n_otms;
   uint32_t sct;
+  bool no_csr; /* ocf_device_config.no_csr: /oic/sec/csr absent, keys come with certificates */
   void (*on_event)(void *user, ocf_device *d, const ocf_device_event *ev);
   void *event_user;
   int64_t (*utc_now)(void *user); /* ocf_device_config.utc_now, called with event_user; or NULL */
@@ -197,7 +198,8 @@ OCF_NODISCARD ocf_err sec_key_ensure(ocf_device *d);
  * first when there is none). OCF_ERR_STATE when certificates are unsupported. */
 OCF_NODISCARD ocf_err sec_csr_build(ocf_device *d, ocf_svr_csr *out);
 /* POST /oic/sec/cred, after decoding into next: every new certificate entry (credtype 8, cert
- * or rolecert) without privatedata must be for the device's own key and name its deviceuuid;
+ * or rolecert) must name the deviceuuid in its leaf's CN and be for the device's own key (no
+ * privatedata) or for the key its privatedata holds (PEM, or DER as raw bytes; P-256);
  * OCF_ERR_RANGE with r filled otherwise (4.00, nothing changes). */
 OCF_NODISCARD ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_report *r);
 /* cred's trust anchors (trustca, PEM or DER) as DER certificates in buf: how many. With peer,
@@ -207,9 +209,10 @@ OCF_NODISCARD ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next
 size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf, size_t cap, ocf_bytes *out,
                         size_t max);
 /* The identity certificate chain of cred (credusage cert; PEM or DER) as DER in buf, with its
- * key (the entry's privatedata, else the device's key pair). False when there is none. */
-bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
-                       ocf_bytes *key);
+ * key: the entry's privatedata (PEM or DER) as DER SEC1 in key_buf (secret), else the device's
+ * key pair. False when there is none. */
+bool sec_cert_identity(const ocf_device *d, const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain,
+                       size_t max, size_t *n, uint8_t *key_buf, size_t key_cap, ocf_bytes *key);
 
 /* A peer's chain against anchors with the profile of kind, at the device's wall clock: without
  * one (utc_now NULL) validity periods cannot be judged and only those failures are forgiven

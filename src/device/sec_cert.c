@@ -78,36 +78,58 @@ static ocf_err refuse_cert(ocf_svr_report *r, const char *why) {
   return OCF_ERR_RANGE;
 }
 
-static bool own_cert_entry(const ocf_svr_cred_entry *e) {
+static bool cert_entry(const ocf_svr_cred_entry *e) {
   return e->credtype == OCF_CREDTYPE_CERT &&
-         (e->credusage == OCF_CRED_USAGE_CERT || e->credusage == OCF_CRED_USAGE_ROLECERT) &&
-         !(e->has_private && e->private_len > 0);
+         (e->credusage == OCF_CRED_USAGE_CERT || e->credusage == OCF_CRED_USAGE_ROLECERT);
 }
 
-/* The leaf's key must be ours and its CN our deviceuuid (digest §2.3: a certificate without
- * privatedata is accepted only for the device's own key pair). */
-static ocf_err check_own(const ocf_device *d, const sec_models *next, const ocf_svr_cred_entry *e,
-                         ocf_svr_report *r) {
-  const sec_models *cur = d->sec->cur;
+static bool has_key(const ocf_svr_cred_entry *e) { return e->has_private && e->private_len > 0; }
+
+/* The leaf of e's publicdata: its public key and CN uuid. */
+static ocf_err leaf_subject(const ocf_svr_cred_entry *e, uint8_t pub[OCF_PKI_PUBKEY_MAX], size_t *pub_len,
+                            bool *has_uuid, ocf_uuid *uuid, ocf_svr_report *r) {
   if (!e->has_public || e->public_len == 0) return refuse_cert(r, "a certificate without publicdata");
-  if (cur->devkey_len == 0) return refuse_cert(r, "this device has no key pair for a certificate");
   uint8_t buf[OCF_SVR_CRED_PUBLIC_MAX];
   ocf_bytes certs[OCF_SEC_CHAIN_MAX];
   size_t n = 0;
   if (ocf_pki_certs_der(e->public_data, e->public_len, buf, sizeof buf, certs, OCF_SEC_CHAIN_MAX, &n) !=
       OCF_OK)
     return refuse_cert(r, "publicdata is not a certificate chain");
+  if (ocf_pki_cert_subject(certs[0].ptr, certs[0].len, pub, OCF_PKI_PUBKEY_MAX, pub_len, has_uuid, uuid) !=
+      OCF_OK)
+    return refuse_cert(r, "the certificate does not parse");
+  return OCF_OK;
+}
+
+/* The leaf's key must be the one the entry's privatedata holds (PEM, or DER as raw bytes) or,
+ * without privatedata, the device's own (digest §2.3), and its CN our deviceuuid. A key POSTed
+ * with its certificate is what a CMS sends a device without /oic/sec/csr (digest §6.2 item 2,
+ * ADR 0020); the device would otherwise keep a key it cannot use, or one that is not the
+ * certificate's, and fail every handshake later instead of this POST now. */
+static ocf_err check_cert(const ocf_device *d, const sec_models *next, const ocf_svr_cred_entry *e,
+                          ocf_svr_report *r) {
+  const sec_models *cur = d->sec->cur;
   uint8_t cert_pub[OCF_PKI_PUBKEY_MAX], own_pub[OCF_PKI_PUBKEY_MAX];
   size_t cert_pub_len = 0, own_pub_len = 0;
   bool has_uuid = false;
   ocf_uuid uuid;
+  ocf_err err = leaf_subject(e, cert_pub, &cert_pub_len, &has_uuid, &uuid, r);
+  if (err != OCF_OK) return err;
   ocf_pki_rng rng = rng_of(d);
-  if (ocf_pki_cert_subject(certs[0].ptr, certs[0].len, cert_pub, sizeof cert_pub, &cert_pub_len, &has_uuid,
-                           &uuid) != OCF_OK ||
-      ocf_pki_key_public(cur->devkey, cur->devkey_len, &rng, own_pub, sizeof own_pub, &own_pub_len) != OCF_OK)
-    return refuse_cert(r, "the certificate does not parse");
-  if (cert_pub_len != own_pub_len || memcmp(cert_pub, own_pub, own_pub_len) != 0)
-    return refuse_cert(r, "the certificate is not for this device's key");
+  if (has_key(e)) {
+    if (e->private_encoding != OCF_CRED_ENC_PEM && e->private_encoding != OCF_CRED_ENC_RAW)
+      return refuse_cert(r, "the private key is neither PEM nor DER");
+    err = ocf_pki_key_matches(e->private_data, e->private_len, cert_pub, cert_pub_len, &rng);
+    if (err == OCF_ERR_CRYPTO) return refuse_cert(r, "the private key is not the certificate's");
+    if (err != OCF_OK) return refuse_cert(r, "privatedata is not a P-256 private key");
+  } else {
+    if (cur->devkey_len == 0) return refuse_cert(r, "this device has no key pair for a certificate");
+    if (ocf_pki_key_public(cur->devkey, cur->devkey_len, &rng, own_pub, sizeof own_pub, &own_pub_len) !=
+        OCF_OK)
+      return refuse_cert(r, "the certificate does not parse");
+    if (cert_pub_len != own_pub_len || memcmp(cert_pub, own_pub, own_pub_len) != 0)
+      return refuse_cert(r, "the certificate is not for this device's key");
+  }
   if (!has_uuid || !ocf_uuid_equal(&uuid, &next->doxm.deviceuuid))
     return refuse_cert(r, "the certificate's CN is not uuid:<deviceuuid>");
   return OCF_OK;
@@ -117,12 +139,12 @@ ocf_err sec_cert_check_creds(ocf_device *d, const sec_models *next, ocf_svr_repo
   const sec_models *cur = d->sec->cur;
   for (size_t i = 0; i < next->cred.n; i++) {
     const ocf_svr_cred_entry *e = &next->cred.e[i];
-    if (!own_cert_entry(e)) continue;
+    if (!cert_entry(e)) continue;
     bool unchanged = false; /* entries already held were checked when they came */
     for (size_t j = 0; j < cur->cred.n && !unchanged; j++)
       unchanged = cur->cred.e[j].credid == e->credid && ocf_svr_cred_entry_same(&cur->cred.e[j], e);
     if (unchanged) continue;
-    ocf_err err = check_own(d, next, e, r);
+    ocf_err err = check_cert(d, next, e, r);
     if (err != OCF_OK) {
       ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "certificate refused: %s", r->why);
       return err;
@@ -227,18 +249,27 @@ size_t sec_cert_anchors(const sec_models *m, const ocf_uuid *peer, uint8_t *buf,
   return n;
 }
 
-bool sec_cert_identity(const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain, size_t max, size_t *n,
-                       ocf_bytes *key) {
+bool sec_cert_identity(const ocf_device *d, const sec_models *m, uint8_t *buf, size_t cap, ocf_bytes *chain,
+                       size_t max, size_t *n, uint8_t *key_buf, size_t key_cap, ocf_bytes *key) {
+  ocf_pki_rng rng = rng_of(d);
   for (size_t i = 0; i < m->cred.n; i++) {
     const ocf_svr_cred_entry *e = &m->cred.e[i];
     if (e->credtype != OCF_CREDTYPE_CERT || e->credusage != OCF_CRED_USAGE_CERT || !e->has_public ||
         e->public_len == 0)
       continue;
-    bool own_key = e->has_private && e->private_len > 0;
-    if (own_key && e->private_encoding != OCF_CRED_ENC_RAW) continue;
+    bool own_key = has_key(e);
     if (!own_key && m->devkey_len == 0) continue;
     if (ocf_pki_certs_der(e->public_data, e->public_len, buf, cap, chain, max, n) != OCF_OK) continue;
-    *key = own_key ? (ocf_bytes){e->private_data, e->private_len} : (ocf_bytes){m->devkey, m->devkey_len};
+    if (!own_key) {
+      *key = (ocf_bytes){m->devkey, m->devkey_len};
+      return true;
+    }
+    /* The entry's own key (checked at POST: check_cert), PEM or DER, as DER for the TLS library. */
+    size_t len = 0;
+    if ((e->private_encoding != OCF_CRED_ENC_PEM && e->private_encoding != OCF_CRED_ENC_RAW) ||
+        ocf_pki_key_der(e->private_data, e->private_len, &rng, key_buf, key_cap, &len) != OCF_OK)
+      continue;
+    *key = (ocf_bytes){key_buf, len};
     return true;
   }
   return false;

@@ -48,7 +48,8 @@ struct device_dtls {
   /* Owned sessions: the hint and the arrays a profile points at during accept/verify. */
   uint8_t hint[16];
   ocf_bytes owned_chain[OCF_SEC_CHAIN_MAX], owned_anchors[OWNED_ANCHORS_MAX];
-  uint8_t *cert_buf; /* CERT_BUF bytes: cred's certificates as DER (PEM entries converted) */
+  uint8_t *cert_buf;                  /* CERT_BUF bytes: cred's certificates as DER (PEM entries converted) */
+  uint8_t owned_key[OCF_PKI_KEY_MAX]; /* the identity entry's own key as DER (wiped at destroy) */
 };
 
 /* --- configuration ------------------------------------------------------------------------- */
@@ -283,8 +284,8 @@ static size_t owned_anchors(const ocf_device *d, const sec_models *m, device_dtl
 static bool owned_certs(const ocf_device *d, const sec_models *m, device_dtls *t, ocf_dtls_profile *p) {
   size_t n_chain = 0;
   ocf_bytes key;
-  if (!cert_buf(d, t) ||
-      !sec_cert_identity(m, t->cert_buf, CHAIN_PART, t->owned_chain, OCF_SEC_CHAIN_MAX, &n_chain, &key))
+  if (!cert_buf(d, t) || !sec_cert_identity(d, m, t->cert_buf, CHAIN_PART, t->owned_chain, OCF_SEC_CHAIN_MAX,
+                                            &n_chain, t->owned_key, sizeof t->owned_key, &key))
     return false;
   size_t n = owned_anchors(d, m, t, NULL);
   if (!n) return false;
@@ -306,6 +307,36 @@ static void accept_owned(ocf_device *d, device_dtls *t, ocf_dtls_profile *p) {
   if (owned_certs(d, m, t, p)) return;
   p->suites[0] = OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
   p->n_suites = 1;
+}
+
+/* A client session to another device (digest 4.1, 8.2): the pair-wise key cred holds for the
+ * peer, PSK identity = our uuid (the peer looks its key up by it), and/or the identity
+ * certificate with the trust anchors (the peer's chain is checked in on_verify_cert, scoped by
+ * its uuid). key receives the pair-wise key (the profile points at it and at identity). */
+ocf_err device_dtls_client_profile(ocf_device *d, const ocf_uuid *peer, ocf_device_client_cred kind,
+                                   ocf_dtls_profile *p, uint8_t key[OCF_DTLS_PSK_MAX], ocf_uuid *identity) {
+  const sec_models *m = d->sec->cur;
+  device_dtls *t = d->sec->dtls;
+  ocf_dtls_profile owned;
+  ocf_dtls_profile_owned(&owned);
+  memset(p, 0, sizeof *p);
+  bool psk = false;
+  if (kind != OCF_DEVICE_CLIENT_CRED_CERT) {
+    const ocf_svr_cred_entry *e = ocf_svr_cred_find_psk(&m->cred, peer);
+    if (e && e->private_len > 0 && e->private_len <= OCF_DTLS_PSK_MAX) {
+      memcpy(key, e->private_data, e->private_len);
+      *identity = m->doxm.deviceuuid;
+      p->psk = (ocf_bytes){key, e->private_len};
+      p->psk_identity = (ocf_bytes){identity->b, sizeof identity->b};
+      psk = true;
+    }
+  }
+  bool cert = kind != OCF_DEVICE_CLIENT_CRED_PSK && owned_certs(d, m, t, p);
+  for (size_t i = 0; i < owned.n_suites; i++) {
+    bool is_psk = owned.suites[i] == OCF_DTLS_ECDHE_PSK_AES_128_CBC_SHA256;
+    if (is_psk ? psk : cert) p->suites[p->n_suites++] = owned.suites[i];
+  }
+  return p->n_suites ? OCF_OK : OCF_ERR_NOT_FOUND;
 }
 
 static ocf_err on_accept(void *user, const ocf_endpoint *peer, ocf_dtls_profile *p) {
@@ -430,6 +461,7 @@ static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
 void device_dtls_stack_config(ocf_stack_config *sc, ocf_stack_callbacks *cbs) {
   ocf_stack_config_default(sc);
   sc->dtls.server = true;
+  sc->dtls.client = true; /* device-to-device requests (client.c) */
   memset(cbs, 0, sizeof *cbs);
   cbs->on_session = on_session;
   cbs->accept = on_accept;

@@ -53,6 +53,13 @@ OCF_NODISCARD ocf_err device_dtls_owner_creds(ocf_device *d, const ocf_request *
  * successful onboarding (the limiter forgives); leaving RFOTM wipes the DOC's key_block. */
 void device_dtls_state_changed(ocf_device *d, uint8_t from);
 
+/* The profile of a client session to the device peer (client.c): its pair-wise key (kind ANY or
+ * PSK; copied into key, identity = our uuid) and/or our identity certificate and trust anchors
+ * (ANY or CERT). OCF_ERR_NOT_FOUND when cred holds neither. p points into key, identity and
+ * the glue's buffers until the next profile is built: hand it to ocf_stack_connect at once. */
+OCF_NODISCARD ocf_err device_dtls_client_profile(ocf_device *d, const ocf_uuid *peer,
+                                                 ocf_device_client_cred kind, ocf_dtls_profile *p,
+                                                 uint8_t key[OCF_DTLS_PSK_MAX], ocf_uuid *identity);
 /* Tests: failures counted by the wrong-PIN limiter and ms until a PIN handshake may start. */
 void device_dtls_pin_limiter(ocf_device *d, uint32_t *failures, ocf_time_ms *wait_ms);
 

@@ -7,7 +7,9 @@
  * /oic/sec/csr exists only on a device that supports certificates (sct has credtype 8 or the
  * mfgcert OTM is offered): elsewhere it is absent (4.04: SEC:csr "certificates unsupported").
  * There a GET builds a fresh CSR for the device's key pair (sec_cert.c: made on the first GET);
- * when none can be made it answers 5.03, SEC:csr's "not ready".
+ * when none can be made it answers 5.03, SEC:csr's "not ready". A device configured with no_csr
+ * has no /oic/sec/csr even with certificates (4.04): its CMS makes the key pair and POSTs it with
+ * the certificate (digest §6.2 item 2; checked by sec_cert_check_creds).
  * /oic/sec/roles: POST asserts role certificates for the requester's own certificate session
  * only (4.03 over PSK or anonymous sessions: nothing binds a role certificate to them); each is
  * checked by sec_cert_check_roles (chain to a trust anchor, role profile, CRL, the session's key
@@ -296,7 +298,7 @@ ocf_err device_sec_add_resources(ocf_device *d) {
       {"/oic/sec/ael", "oic.r.ael", false, ael_get, ael_post, NULL},
   };
   for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
-    if (defs[i].get == csr_get && !device_sec_supports_certs(d->sec)) continue;
+    if (defs[i].get == csr_get && (!device_sec_supports_certs(d->sec) || d->sec->no_csr)) continue;
     const char *rt[] = {defs[i].rt};
     ocf_resource_def def = {
         .href = defs[i].href,

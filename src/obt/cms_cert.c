@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "dtls/crypto.h"
 #include "pki/ca.h"
 #include "pki/key.h"
 #include "rep/rep.h"
@@ -49,14 +51,29 @@ struct ocf_obt_cms_job {
   char authority[OCF_OBT_CERT_ROLES_MAX][OCF_OBT_CERT_ROLE_MAX + 1];
   bool has_authority[OCF_OBT_CERT_ROLES_MAX];
   bool back_to_rfnop;
+  bool revoke_replaced;
   /* the certificate job */
   bool issued;
+  /* A device without /oic/sec/csr (digest §6.2 item 2): the key pair we made for it, DER, until
+   * the POST body holds it as PEM; the body is wiped once the POST is answered. */
+  bool tool_key;
+  uint8_t devkey[OCF_PKI_KEY_MAX];
+  size_t devkey_len;
   ocf_obt_cert_record rec;
   uint8_t ca[OCF_PKI_CERT_MAX], cert[OCF_PKI_CERT_MAX];
   size_t ca_len, cert_len;
+  /* an imported sub-CA's chain up to the root (ocf_obt_ca_chain), sent after the CA */
+  uint8_t upper_raw[OCF_OBT_PUBLIC_MAX], upper_buf[OCF_OBT_PUBLIC_MAX];
+  ocf_bytes upper[OCF_PKI_CHAIN_MAX];
+  size_t n_upper;
   bool has_anchor;
   uint32_t del[DEL_MAX];
   size_t n_del, i_del;
+  /* the replaced certificates' serials (revoke_replaced), and those revoked after the DELETE */
+  uint8_t del_serial[DEL_MAX][OCF_OBT_CERT_SERIAL_MAX];
+  size_t del_serial_len[DEL_MAX];
+  uint8_t revoked[DEL_MAX][OCF_OBT_CERT_SERIAL_MAX];
+  size_t revoked_len[DEL_MAX], n_revoked;
   /* the CRL job */
   uint8_t crl[CRL_DER_MAX];
   size_t crl_len;
@@ -102,6 +119,11 @@ ocf_err ocf_obt_cms_cert_job_new(const ocf_platform *pf, const ocf_obt_cms_cert_
   ocf_err err = copy_roles(j, p->roles, p->n_roles) ? OCF_OK : OCF_ERR_INVALID_ARG;
   if (err == OCF_OK) err = ocf_obt_store_domain_get(p->store, &dom);
   if (err == OCF_OK) err = ocf_obt_ca_cert(p->store, j->ca, sizeof j->ca, &j->ca_len);
+  size_t raw_len = 0;
+  if (err == OCF_OK) err = ocf_obt_ca_chain(p->store, j->upper_raw, sizeof j->upper_raw, &raw_len);
+  if (err == OCF_OK && raw_len)
+    err = ocf_pki_certs_der(j->upper_raw, raw_len, j->upper_buf, sizeof j->upper_buf, j->upper,
+                            OCF_PKI_CHAIN_MAX, &j->n_upper);
   if (err != OCF_OK) {
     ocf_obt_cms_job_free(j);
     return err;
@@ -111,6 +133,7 @@ ocf_err ocf_obt_cms_cert_job_new(const ocf_platform *pf, const ocf_obt_cms_cert_
   j->tool = dom.tool_uuid;
   j->utc_now = p->utc_now;
   j->days = p->days ? p->days : 365;
+  j->revoke_replaced = p->revoke_replaced;
   *out = j;
   return OCF_OK;
 }
@@ -134,7 +157,7 @@ ocf_err ocf_obt_cms_crl_job_new(const ocf_platform *pf, const ocf_uuid *tool_uui
 void ocf_obt_cms_job_free(ocf_obt_cms_job *j) {
   if (!j) return;
   ocf_platform pf = j->pf;
-  memset(j, 0, sizeof *j);
+  ocf_secure_zero(j, sizeof *j); /* a key we made for the device may still be here */
   pf.free(pf.ctx, j);
 }
 
@@ -143,6 +166,17 @@ const ocf_obt_cert_record *ocf_obt_cms_job_issued(const ocf_obt_cms_job *j) {
 }
 
 bool ocf_obt_cms_job_skipped(const ocf_obt_cms_job *j) { return j && j->skipped; }
+
+bool ocf_obt_cms_job_key_generated(const ocf_obt_cms_job *j) { return j && j->tool_key && j->issued; }
+
+size_t ocf_obt_cms_job_revoked(const ocf_obt_cms_job *j, size_t i, const uint8_t **serial, size_t *len) {
+  if (!j) return 0;
+  if (i < j->n_revoked && serial && len) {
+    *serial = j->revoked[i];
+    *len = j->revoked_len[i];
+  }
+  return j->n_revoked;
+}
 
 /* --- requests and failures ------------------------------------------------------------------ */
 
@@ -251,10 +285,12 @@ static size_t body_ace(ocf_obt_cms_job *j) {
   return finish(&e);
 }
 
-/* One credtype-8 entry with PEM publicdata of the given DER certificates (digest §6.2, §6.3). */
+/* One credtype-8 entry with PEM publicdata of the given DER certificates (digest §6.2, §6.3) and,
+ * when key_pem is not NULL, the private key as PEM privatedata (digest §6.2 item 2: "presumably
+ * privatedata with PEM encoding"; SEC:cred lists oic.sec.encoding.pem for privatedata). */
 static bool enc_cert_entry(ocf_rep_enc *e, const ocf_uuid *subject, const char *usage,
-                           const uint8_t *const *der, const size_t *len, size_t n) {
-  char pem[2 * OCF_OBT_CERT_PEM_MAX];
+                           const uint8_t *const *der, const size_t *len, size_t n, const char *key_pem) {
+  char pem[(2 + OCF_PKI_CHAIN_MAX) * OCF_OBT_CERT_PEM_MAX / 2];
   size_t used = 0;
   for (size_t i = 0; i < n; i++) {
     size_t k = 0;
@@ -273,6 +309,12 @@ static bool enc_cert_entry(ocf_rep_enc *e, const ocf_uuid *subject, const char *
   ocf_rep_enc_kv_text(e, "data", pem);
   ocf_rep_enc_kv_text(e, "encoding", "oic.sec.encoding.pem");
   ocf_rep_enc_map_close(e);
+  if (key_pem) {
+    ocf_rep_enc_kv_map_open(e, "privatedata");
+    ocf_rep_enc_kv_text(e, "data", key_pem);
+    ocf_rep_enc_kv_text(e, "encoding", "oic.sec.encoding.pem");
+    ocf_rep_enc_map_close(e);
+  }
   ocf_rep_enc_map_close(e);
   return true;
 }
@@ -282,14 +324,32 @@ static size_t body_creds(ocf_obt_cms_job *j) {
   ocf_rep_enc_init(&e, j->body, sizeof j->body);
   ocf_rep_enc_map_open(&e);
   ocf_rep_enc_kv_array_open(&e, "creds");
-  const uint8_t *anchor[1] = {j->ca}, *chain[2] = {j->cert, j->ca};
-  size_t anchor_len[1] = {j->ca_len}, chain_len[2] = {j->cert_len, j->ca_len};
-  bool ok = j->has_anchor || enc_cert_entry(&e, NULL, "oic.sec.cred.trustca", anchor, anchor_len, 1);
+  /* The chain: the leaf, our CA, then (an imported sub-CA) every certificate above it up to the
+   * root, so a peer that trusts only the company root can verify the device (digest §6.2 step 3:
+   * "leaf first, then CAs"). The anchor stays our CA: the device checks CRLs with the anchor
+   * that names their issuer, and peers present their leaf alone (ADR 0017). */
+  const uint8_t *anchor[1] = {j->ca}, *chain[2 + OCF_PKI_CHAIN_MAX] = {j->cert, j->ca};
+  size_t anchor_len[1] = {j->ca_len}, chain_len[2 + OCF_PKI_CHAIN_MAX] = {j->cert_len, j->ca_len};
+  for (size_t i = 0; i < j->n_upper; i++) {
+    chain[2 + i] = j->upper[i].ptr;
+    chain_len[2 + i] = j->upper[i].len;
+  }
+  char key_pem[OCF_PKI_KEY_TEXT_MAX];
+  size_t key_pem_len = 0;
+  bool ok = !j->tool_key || ocf_pki_pem_write("EC PRIVATE KEY", j->devkey, j->devkey_len, key_pem,
+                                              sizeof key_pem, &key_pem_len) == OCF_OK;
+  /* The DER copy is not needed any more: from here the key exists only in this body. */
+  ocf_secure_zero(j->devkey, sizeof j->devkey);
+  j->devkey_len = 0;
+  ok = ok && (j->has_anchor || enc_cert_entry(&e, NULL, "oic.sec.cred.trustca", anchor, anchor_len, 1, NULL));
   ok = ok && enc_cert_entry(&e, &j->uuid, j->n_roles ? "oic.sec.cred.rolecert" : "oic.sec.cred.cert", chain,
-                            chain_len, 2);
+                            chain_len, 2 + j->n_upper, j->tool_key ? key_pem : NULL);
+  ocf_secure_zero(key_pem, sizeof key_pem);
   ocf_rep_enc_array_close(&e);
   ocf_rep_enc_map_close(&e);
-  return ok ? finish(&e) : 0;
+  size_t n = ok ? finish(&e) : 0;
+  if (!n) ocf_secure_zero(j->body, sizeof j->body);
+  return n;
 }
 
 /* RFC 4648 4 */
@@ -418,34 +478,75 @@ static ocf_obt_prov_next on_acl_get(ocf_obt_cms_job *j, const ocf_obt_prov_respo
   return send(j, req, ST_ACL_POST, 2, "/oic/sec/acl2", body_ace(j));
 }
 
-static ocf_obt_prov_next issue(ocf_obt_cms_job *j, const ocf_pki_csr *csr, ocf_obt_prov_request *req,
-                               ocf_obt_prov_failure *f) {
+static void serial_hex(const uint8_t *serial, size_t len, char *out, size_t cap) {
+  size_t o = 0;
+  out[0] = 0;
+  for (size_t i = 0; i < len && o + 3 <= cap; i++) o += (size_t)snprintf(out + o, cap - o, "%02X", serial[i]);
+}
+
+/* The audit log says who made the key (never the key): the job's own entry, next to the engine's
+ * "done"/"failed" one. */
+static void audit_note(ocf_obt_cms_job *j, const char *action, const char *what, const uint8_t *serial,
+                       size_t serial_len) {
+  char uuid[OCF_UUID_STR_LEN], hex[2 * OCF_OBT_CERT_SERIAL_MAX + 1], detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+  ocf_uuid_format(&j->uuid, uuid);
+  serial_hex(serial, serial_len, hex, sizeof hex);
+  snprintf(detail, sizeof detail, "%s: %s, serial %s", uuid, what, hex);
+  if (ocf_obt_store_audit_append(j->store, (ocf_obt_wall_ms)j->utc_now * 1000, "obt", action, detail) !=
+      OCF_OK)
+    ocf_log(&j->pf, OCF_LOG_WARN, "cms", "audit entry not written: %s", detail);
+}
+
+static ocf_obt_prov_next issue(ocf_obt_cms_job *j, const uint8_t *pubkey, size_t pubkey_len,
+                               ocf_obt_prov_request *req, ocf_obt_prov_failure *f) {
   ocf_obt_cert_role roles[OCF_OBT_CERT_ROLES_MAX];
   for (size_t i = 0; i < j->n_roles; i++)
     roles[i] = (ocf_obt_cert_role){j->role[i], j->has_authority[i] ? j->authority[i] : NULL};
   ocf_obt_cert_request rq = {.kind = j->n_roles ? OCF_OBT_CERT_ROLE : OCF_OBT_CERT_IDENTITY,
                              .uuid = j->uuid,
-                             .pubkey = csr->pubkey,
-                             .pubkey_len = csr->pubkey_len,
+                             .pubkey = pubkey,
+                             .pubkey_len = pubkey_len,
                              .not_before = j->utc_now - 3600, /* an hour of clock skew */
                              .not_after = j->utc_now + (int64_t)j->days * 86400,
                              .roles = roles,
                              .n_roles = j->n_roles};
   ocf_err err = ocf_obt_ca_issue(j->store, &rq, j->utc_now, j->cert, sizeof j->cert, &j->cert_len, &j->rec);
-  if (err != OCF_OK)
+  if (err != OCF_OK) {
+    ocf_secure_zero(j->devkey, sizeof j->devkey);
+    j->devkey_len = 0;
     return failed(f, "issue", NULL, err, ocf_strerror(err),
                   "check the domain's CA (obt ca show) and the store");
+  }
   j->issued = true;
+  if (j->tool_key)
+    audit_note(j, "cert key", "key pair made by the tool (no /oic/sec/csr), sent with the certificate",
+               j->rec.serial, j->rec.serial_len);
   return send(j, req, ST_CRED_GET, 1, "/oic/sec/cred", 0);
+}
+
+/* Digest §6.2 item 2: a device without /oic/sec/csr (its sct has 8: on_doxm) gets a P-256 key
+ * pair made here from the platform's generator; the certificate is issued for it as for a CSR's
+ * key, and the key goes to the device as privatedata with the certificate (body_creds), inside
+ * the owner's DTLS session. The tool keeps no copy: not in the store, and the job's are wiped
+ * once the body holds it (and the body once the device answered). */
+static ocf_obt_prov_next make_key(ocf_obt_cms_job *j, ocf_obt_prov_request *req, ocf_obt_prov_failure *f) {
+  ocf_pki_rng rng = {j->pf.random, j->pf.ctx};
+  uint8_t pub[OCF_PKI_PUBKEY_MAX];
+  size_t pub_len = 0;
+  ocf_err err =
+      ocf_pki_keypair_generate(&rng, j->devkey, sizeof j->devkey, &j->devkey_len, pub, sizeof pub, &pub_len);
+  if (err != OCF_OK)
+    return failed(f, "make key", NULL, err, "no key pair could be made for the device",
+                  "check the system's random source and try again");
+  j->tool_key = true;
+  return issue(j, pub, pub_len, req, f);
 }
 
 /* Digest §6.2 step 1: the CSR's self-signature and its CN; the certificate names the uuid WE
  * know (ADR 0017). */
 static ocf_obt_prov_next on_csr(ocf_obt_cms_job *j, const ocf_obt_prov_response *rsp,
                                 ocf_obt_prov_request *req, ocf_obt_prov_failure *f) {
-  if (rsp->code == CT_NOT_FOUND)
-    return failed(f, "read csr", rsp, OCF_ERR_UNSUPPORTED, "the device has no /oic/sec/csr",
-                  "the tool cannot deliver a key pair it makes itself (digest 6.2: UNCONFIRMED)");
+  if (rsp->code == CT_NOT_FOUND) return make_key(j, req, f);
   if (rsp->code == 503)
     return failed(f, "read csr", rsp, OCF_ERR_BUSY, "the device has no CSR ready",
                   "try again later; a device that keeps answering 5.03 has no key pair");
@@ -468,7 +569,7 @@ static ocf_obt_prov_next on_csr(ocf_obt_cms_job *j, const ocf_obt_prov_response 
   if (!csr.has_uuid || !ocf_uuid_equal(&csr.uuid, &j->uuid))
     return failed(f, "read csr", NULL, OCF_ERR_DENIED, "the CSR's CN is not uuid:<the device's uuid>",
                   "the device asks for another identity: do not trust it");
-  return issue(j, &csr, req, f);
+  return issue(j, csr.pubkey, csr.pubkey_len, req, f);
 }
 
 OCF_API ocf_err ocf_obt_cms_issue_csr(ocf_obt_store *s, const uint8_t *csr, size_t len, int64_t utc_now,
@@ -504,6 +605,22 @@ OCF_API ocf_err ocf_obt_cms_issue_csr(ocf_obt_store *s, const uint8_t *csr, size
   return err;
 }
 
+/* renew: the certificate whose cred entry the device just dropped is revoked in the CA's records
+ * (raising the CRL number: the next obt crl push lists it), unless it is not ours (another CA, or
+ * one we never recorded) or already revoked. Digest §6.7: the CMS revokes what it replaced. */
+static ocf_err revoke_deleted(ocf_obt_cms_job *j) {
+  size_t k = j->i_del - 1;
+  if (!j->revoke_replaced || !j->del_serial_len[k]) return OCF_OK;
+  /* the certificate just issued is never "replaced" (it is not in the GET we read before) */
+  ocf_err err = ocf_obt_cert_revoke(j->store, j->del_serial[k], j->del_serial_len[k], j->utc_now);
+  if (err == OCF_ERR_NOT_FOUND || err == OCF_ERR_STATE) return OCF_OK;
+  if (err != OCF_OK) return err;
+  memcpy(j->revoked[j->n_revoked], j->del_serial[k], j->del_serial_len[k]);
+  j->revoked_len[j->n_revoked++] = j->del_serial_len[k];
+  audit_note(j, "cert revoke", "replaced by cert renew", j->del_serial[k], j->del_serial_len[k]);
+  return OCF_OK;
+}
+
 /* After the new certificate is in, the old ones go (the device never lacks one). */
 static ocf_obt_prov_next next_del(ocf_obt_cms_job *j, ocf_obt_prov_request *req) {
   if (j->i_del < j->n_del) {
@@ -531,6 +648,23 @@ static bool text_is(const ocf_rep_node *n, const char *s) {
          ocf_rep_str_eq((ocf_rep_str){(const char *)n->u.str.ptr, n->u.str.len}, s);
 }
 
+/* The serial of the first certificate of a cred entry's publicdata (0 when none parses). */
+static void leaf_serial(const ocf_rep_node *data, uint8_t out[OCF_OBT_CERT_SERIAL_MAX], size_t *len) {
+  *len = 0;
+  ocf_bytes b;
+  if (ocf_rep_get_text_or_bytes(data, &b, NULL) != OCF_OK || !b.len) return;
+  uint8_t buf[OCF_PKI_CERT_MAX * 2];
+  ocf_bytes certs[4];
+  size_t n = 0;
+  ocf_pki_cert_info info;
+  if (ocf_pki_certs_der(b.ptr, b.len, buf, sizeof buf, certs, 4, &n) != OCF_OK || !n ||
+      ocf_pki_cert_info_get(certs[0].ptr, certs[0].len, &info) != OCF_OK || !info.serial_len ||
+      info.serial_len > OCF_OBT_CERT_SERIAL_MAX)
+    return;
+  memcpy(out, info.serial, info.serial_len);
+  *len = info.serial_len;
+}
+
 static ocf_obt_prov_next on_cred_get(ocf_obt_cms_job *j, const ocf_obt_prov_response *rsp,
                                      ocf_obt_prov_request *req, ocf_obt_prov_failure *f) {
   if (rsp->code != CT_CONTENT) return bad_code(f, "read cred", rsp);
@@ -544,8 +678,11 @@ static ocf_obt_prov_next on_cred_get(ocf_obt_cms_job *j, const ocf_obt_prov_resp
     uint32_t id = 0;
     /* A new identity certificate replaces the old ones (the device uses the first it finds). */
     if (!j->n_roles && text_is(usage, "oic.sec.cred.cert") && j->n_del < DEL_MAX &&
-        ocf_rep_get_uint32(ocf_rep_map_value(c, "credid"), &id) == OCF_OK)
+        ocf_rep_get_uint32(ocf_rep_map_value(c, "credid"), &id) == OCF_OK) {
+      leaf_serial(ocf_rep_map_value(ocf_rep_map_value(c, "publicdata"), "data"), j->del_serial[j->n_del],
+                  &j->del_serial_len[j->n_del]);
       j->del[j->n_del++] = id;
+    }
   }
   return send(j, req, ST_CRED_POST, 2, "/oic/sec/cred", body_creds(j));
 }
@@ -579,11 +716,21 @@ static ocf_obt_prov_next on_simple(ocf_obt_cms_job *j, const ocf_obt_prov_respon
     n = expect(rsp, CT_CHANGED, "enter RFPRO", f, &ok);
     return ok ? send(j, req, ST_ACL_GET, 1, "/oic/sec/acl2", 0) : n;
   case ST_ACL_POST: n = expect(rsp, CT_CHANGED, "post acl2", f, &ok); return ok ? after_acl(j, req) : n;
-  case ST_CRED_DEL:
-    if (rsp->code == CT_NOT_FOUND) return next_del(j, req); /* gone already */
-    n = expect(rsp, CT_DELETED, "delete cred", f, &ok);
+  case ST_CRED_DEL: {
+    if (rsp->code != CT_NOT_FOUND) { /* 4.04: gone already */
+      n = expect(rsp, CT_DELETED, "delete cred", f, &ok);
+      if (!ok) return n;
+    }
+    ocf_err err = revoke_deleted(j);
+    if (err != OCF_OK)
+      return failed(f, "revoke", NULL, err, "the replaced certificate could not be marked revoked",
+                    "obt cert list, then obt cert revoke SERIAL");
+    return next_del(j, req);
+  }
+  case ST_CRED_POST:
+    ocf_secure_zero(j->body, sizeof j->body); /* it may hold the key we made for the device */
+    n = expect(rsp, CT_CHANGED, "post cred", f, &ok);
     return ok ? next_del(j, req) : n;
-  case ST_CRED_POST: n = expect(rsp, CT_CHANGED, "post cred", f, &ok); return ok ? next_del(j, req) : n;
   case ST_CRL_POST:
     if (rsp->code == CT_NOT_FOUND) { /* no /oic/sec/crl: nothing to do there */
       j->skipped = true;

@@ -336,7 +336,7 @@ ocf_obt_prov_next obt_pair_step_fn(void *user, const ocf_obt_prov_response *rsp,
     if (rsp->code != 202 && rsp->code != 404)
       return fail_answer(fail, "delete cred", rsp,
                          rsp->code == 403 || rsp->code == 400
-                             ? "the device refuses credential changes in its state: move it to RFPRO first"
+                             ? "the device refuses credential changes in its state (obt show UUID)"
                              : "check the device's state (obt show UUID)");
     s->removed += rsp->code == 202;
     return next_after_deletes(s, req, fail);
@@ -344,12 +344,10 @@ ocf_obt_prov_next obt_pair_step_fn(void *user, const ocf_obt_prov_response *rsp,
     obt_pair_step_wipe(s); /* the key went out: no copy kept beyond the caller's */
     /* SEC:cred POST answers 2.04 (IL; digest §2.3); 2.01 is accepted as well. */
     if (rsp->code != 204 && rsp->code != 201)
-      return fail_answer(
-          fail, "post cred", rsp,
-          rsp->code == 400 || rsp->code == 403
-              ? "the device refused the credential: it must be in RFPRO (not RFNOP) and accept "
-                "16-byte keys"
-              : "check the device's state (obt show UUID)");
+      return fail_answer(fail, "post cred", rsp,
+                         rsp->code == 400 || rsp->code == 403
+                             ? "the device refused the credential: it must accept 16-byte keys in RFPRO"
+                             : "check the device's state (obt show UUID)");
     s->stage = ST_READBACK;
     return get(req, "/oic/sec/cred");
   case ST_READBACK:
@@ -374,7 +372,8 @@ struct obt_pair {
   ocf_obt_pair_params params;
   pair_run run;
   obt_pair_step steps[2];
-  size_t job_side[2]; /* the side each job of the current run stands for */
+  ocf_obt_rfpro wraps[2]; /* the writing runs go through the RFPRO bracket (digest §3.3) */
+  size_t job_side[2];     /* the side each job of the current run stands for */
   size_t n_jobs;
   bool job_ok[2];
   ocf_obt_prov_failure job_fail[2];
@@ -416,6 +415,11 @@ static ocf_err start_run(obt_pair *p, pair_run run, const size_t *sides, size_t 
                                  .coaps = p->params.dev[s].coaps,
                                  .step = obt_pair_step_fn,
                                  .user = &p->steps[s]};
+    if (run != RUN_CHECK) { /* writes and deletes: a device in RFNOP refuses them (digest §3.3) */
+      ocf_obt_rfpro_init(&p->wraps[s], obt_pair_step_fn, &p->steps[s]);
+      jobs[i].step = ocf_obt_rfpro_step;
+      jobs[i].user = &p->wraps[s];
+    }
   }
   ocf_obt_prov_params pp = {.store = p->params.store,
                             .jobs = jobs,
@@ -524,6 +528,7 @@ static void after_write(obt_pair *p, ocf_time_ms now) {
     else
       r->side[s].failure = p->job_fail[i];
     r->side[s].removed = p->steps[s].removed;
+    r->side[s].was_rfnop = p->wraps[s].was_rfnop;
     all_ok &= p->job_ok[i];
   }
   /* The key is on the devices (or nowhere): our copies go. key_out gets it in finish. */
@@ -626,6 +631,7 @@ static void pair_on_done(void *user, size_t n_ok, size_t n_failed) {
       size_t s = p->job_side[i];
       r->side[s].ok = p->job_ok[i];
       r->side[s].removed = p->steps[s].removed;
+      r->side[s].was_rfnop = p->wraps[s].was_rfnop;
       if (!p->job_ok[i]) r->side[s].failure = p->job_fail[i];
     }
     finish(p);

@@ -11,6 +11,7 @@
 #include "base/uuid.h"
 #include "obt/onboard_internal.h"
 #include "obt/owner.h"
+#include "svr/svr.h"
 
 #define LOG_MODULE "obt"
 
@@ -18,6 +19,8 @@ typedef enum lc_state {
   LC_QUEUED = 0,
   LC_READY,          /* decide: forget, or open the owner session */
   LC_WAIT_HANDSHAKE, /* the owner session is connecting */
+  LC_SEND_CHECK,     /* recovery, established: GET pstat, then doxm, go out from the pump */
+  LC_WAIT_CHECK,     /* one of them is out */
   LC_SEND_RESET,     /* established: the reset goes out from the pump */
   LC_WAIT_RESPONSE,  /* the reset is out */
   LC_WAIT_PROBE,     /* recovery: the plain GET /oic/sec/doxm is out */
@@ -35,6 +38,8 @@ typedef struct lc_job {
   bool established; /* the owner session came up: the device holds our owner credential */
   bool reset_sent;
   bool probe_sent, probe_unowned;
+  int check_step;    /* recovery's reads over the owner session: 0 pstat, 1 doxm, 2 both read */
+  ocf_obt_doxm doxm; /* what the device's doxm said (check_step 2) */
   ocf_time_ms deadline;
   /* what the callbacks learnt, acted on by the pump */
   ocf_err session_err;
@@ -132,7 +137,7 @@ static void on_owner(void *user, obt_owner *o, ocf_err err) {
   lc_job *j = user;
   if (err == OCF_OK && j->state == LC_WAIT_HANDSHAKE) {
     j->established = true;
-    j->state = LC_SEND_RESET;
+    j->state = j->obt->lc->params.action == OCF_OBT_LC_RECOVER ? LC_SEND_CHECK : LC_SEND_RESET;
     return;
   }
   j->session_ended = true;
@@ -153,6 +158,102 @@ static void on_reset_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     copy_printable(j->diag, sizeof j->diag, ev->response->payload, ev->response->payload_len);
   }
   j->state = LC_READY;
+}
+
+/* Recovery over the owner session: did the device finish its onboarding? The DOTS sends its
+ * requests one after the other and the device saves each change before answering, so a device
+ * in RFPRO (pstat dos.s = 2, digest 3.2: entered by the last step) that is owned by us under the
+ * record's uuid took every step; only the tool's last commit was lost (a kill, or the device's
+ * answer to rfpro lost with a power cut). */
+static void on_check_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
+  (void)m;
+  lc_job *j = user;
+  if (!ev->final || !j->request_open || ev->request_id != j->request_id || j->state != LC_WAIT_CHECK) return;
+  j->request_open = false;
+  j->state = LC_SEND_RESET; /* unless the device shows it finished */
+  if (ev->type != OCF_MSG_EV_RESPONSE || ev->response->code != OCF_COAP_CONTENT) return;
+  const uint8_t *pl = ev->response->payload;
+  size_t len = ev->response->payload_len;
+  if (j->check_step == 0) {
+    ocf_rep_node nodes[64];
+    const ocf_rep_node *root = NULL;
+    int64_t dos = -1;
+    if (ocf_rep_decode(pl, len, NULL, nodes, 64, &root) == OCF_OK && root->type == OCF_REP_MAP &&
+        ocf_rep_get_int64(ocf_rep_map_value(ocf_rep_map_value(root, "dos"), "s"), &dos) == OCF_OK &&
+        dos == OCF_DOS_RFPRO) {
+      j->check_step = 1;
+      j->state = LC_SEND_CHECK;
+    }
+    return;
+  }
+  if (ocf_obt_doxm_parse(pl, len, &j->doxm) == OCF_OK) {
+    j->check_step = 2;
+    j->state = LC_READY; /* the pump compares with the store */
+  }
+}
+
+static void send_check(ocf_obt *obt, lc_job *j, ocf_time_ms now) {
+  ocf_err err =
+      obt_owner_request(&j->owner, OCF_COAP_GET, j->check_step == 0 ? "/oic/sec/pstat" : "/oic/sec/doxm",
+                        NULL, 0, on_check_response, j, now, &j->request_id);
+  if (err == OCF_ERR_BUSY) return;
+  if (err) {
+    j->state = LC_SEND_RESET;
+    return;
+  }
+  j->request_open = true;
+  j->state = LC_WAIT_CHECK;
+  j->deadline = now + obt->cfg.step_timeout_ms;
+}
+
+static bool open_step(void *user, const ocf_obt_step_record *st) {
+  int64_t *ids = user;
+  for (size_t i = 0; i < 4; i++)
+    if (st->status == OCF_OBT_STEP_STARTED && ids[i] == 0) {
+      ids[i] = st->id;
+      break;
+    }
+  return true;
+}
+
+/* The device finished: the record becomes owned, its interrupted step done, in one transaction
+ * with the audit entry (the owner credential is stored already: plan RESET). */
+static void complete(ocf_obt *obt, lc_job *j, ocf_time_ms now) {
+  ocf_obt_store *s = obt->lc->params.store;
+  const char *actor = obt->lc->params.actor ? obt->lc->params.actor : "obt";
+  ocf_obt_device_record r;
+  ocf_obt_domain d;
+  int64_t open[4] = {0};
+  char uuid[OCF_UUID_STR_LEN], detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
+  ocf_uuid_format(&j->dev.uuid, uuid);
+  ocf_err err = ocf_obt_store_domain_get(s, &d);
+  if (!err) err = ocf_obt_store_device_get(s, &j->dev.uuid, &r);
+  if (!err && !(j->doxm.owned && ocf_uuid_equal(&j->doxm.devowneruuid, &d.tool_uuid) &&
+                ocf_uuid_equal(&j->doxm.deviceuuid, &j->dev.uuid))) {
+    j->state = LC_SEND_RESET; /* not ours as the record says: roll back */
+    return;
+  }
+  if (!err) err = ocf_obt_store_step_list(s, &j->dev.uuid, open_step, open);
+  snprintf(detail, sizeof detail, "%s (%s) owned: its onboarding was complete on the device (RFPRO)", uuid,
+           r.name);
+  if (!err) err = ocf_obt_store_begin(s);
+  for (size_t i = 0; !err && i < 4 && open[i]; i++)
+    err = ocf_obt_store_step_end(s, open[i], OCF_OBT_STEP_DONE, 0, 0,
+                                 "completed by recovery: the device is in RFPRO", wall(obt));
+  r.state = OCF_OBT_DEVICE_OWNED;
+  if (!err) err = ocf_obt_store_device_put(s, &r, wall(obt));
+  if (!err) err = ocf_obt_store_audit_append(s, wall(obt), actor, "recover", detail);
+  if (!err) err = ocf_obt_store_commit(s);
+  if (err) {
+    ocf_obt_store_rollback(s);
+    fail(obt, j, "store", err, "the store could not record the device as owned",
+         "check the store file, then run obt recover again", now);
+    return;
+  }
+  j->result.outcome = OCF_OBT_LC_COMPLETED;
+  j->result.reason = "the device had finished its onboarding (RFPRO, owned by us over the owner session): "
+                     "recorded as owned";
+  finish(obt, j, now);
 }
 
 static const char advice_unreachable[] =
@@ -353,7 +454,13 @@ static void start_job(ocf_obt *obt, lc_job *j, size_t *handshakes, ocf_time_ms n
 }
 
 static void run_job(ocf_obt *obt, lc_job *j, size_t *handshakes, ocf_time_ms now) {
-  if (j->state == LC_SEND_RESET) {
+  if (j->state == LC_READY && j->check_step == 2 && !j->session_ended) {
+    j->check_step = 3;
+    complete(obt, j, now); /* or back to LC_SEND_RESET */
+  }
+  if (j->state == LC_SEND_CHECK) {
+    send_check(obt, j, now);
+  } else if (j->state == LC_SEND_RESET) {
     send_reset(obt, j, now);
   } else if (j->state == LC_READY) {
     if (j->reset_sent)
@@ -389,7 +496,7 @@ void obt_lifecycle_pump(ocf_obt *obt, ocf_time_ms now) {
       if (j->state == LC_QUEUED && running < obt->cfg.max_jobs) {
         running++;
         start_job(obt, j, &handshakes, now);
-      } else if (j->state == LC_READY || j->state == LC_SEND_RESET) {
+      } else if (j->state == LC_READY || j->state == LC_SEND_RESET || j->state == LC_SEND_CHECK) {
         run_job(obt, j, &handshakes, now);
       }
     }
@@ -417,6 +524,10 @@ void obt_lifecycle_on_timeout(ocf_obt *obt, ocf_time_ms now) {
       if (j->request_open) cancel(obt, j->request_id);
       j->request_open = false;
       j->state = LC_READY;
+    } else if (j->state == LC_WAIT_CHECK) {
+      if (j->request_open) cancel(obt, j->request_id);
+      j->request_open = false;
+      j->state = LC_SEND_RESET; /* no proof it finished: roll back */
     } else if (j->state == LC_WAIT_HANDSHAKE || j->state == LC_WAIT_RESPONSE) {
       if (j->request_open) cancel(obt, j->request_id);
       j->request_open = false;

@@ -39,7 +39,11 @@ static ocf_err split(parser *p) {
     bool quoted = *s == '"';
     if (quoted) s++;
     p->words[p->n_words++] = s;
-    while (*s && (quoted ? *s != '"' : (*s != ' ' && *s != '\t' && *s != '\r' && *s != '#'))) s++;
+    for (; *s && (quoted ? *s != '"' : (*s != ' ' && *s != '\t' && *s != '\r' && *s != '#')); s++)
+      if (!quoted && s[0] == '=' && s[1] == '"') { /* KEY="a b": the quotes go, the blanks stay */
+        memmove(s + 1, s + 2, strlen(s + 2) + 1);
+        quoted = true;
+      }
     if (quoted && *s != '"') return fail(p, OCF_ERR_INVALID_ARG, "a quote is not closed");
     if (*s == '#') {
       *s = '\0';
@@ -204,6 +208,97 @@ static ocf_err parse_ace(parser *p) {
   return e ? e : add_ace(p, &dev, &ace);
 }
 
+/* --- groups --------------------------------------------------------------------------------- */
+
+/* DEV,DEV,... into g as clients or servers: each device once in the group. */
+static ocf_err group_members(parser *p, ocf_obt_policy_group *g, char *list, bool client) {
+  if (!*list) return fail(p, OCF_ERR_INVALID_ARG, "%s= names no device", client ? "client" : "server");
+  for (char *w = list; w;) {
+    char *comma = strchr(w, ',');
+    if (comma) *comma = '\0';
+    if (!*w) return fail(p, OCF_ERR_INVALID_ARG, "an empty device name in %s=", client ? "client" : "server");
+    ocf_uuid u;
+    ocf_err e = device_ref(p, w, &u);
+    if (e) return e;
+    for (size_t i = 0; i < g->n_members; i++)
+      if (ocf_uuid_equal(&g->members[i], &u))
+        return fail(p, OCF_ERR_INVALID_ARG, "'%s' is twice in the group (a device is a client or a server)",
+                    w);
+    if (g->n_members == OCF_OBT_GROUP_MEMBERS_MAX)
+      return fail(p, OCF_ERR_TOO_LARGE, "more than %d members in a group", OCF_OBT_GROUP_MEMBERS_MAX);
+    g->client[g->n_members] = client;
+    g->members[g->n_members++] = u;
+    w = comma ? comma + 1 : NULL;
+  }
+  return OCF_OK;
+}
+
+/* The name and desc rules of obt group create (cmd_group.c). */
+static bool group_name_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > OCF_OBT_GROUP_NAME_MAX) return false;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e) return false;
+  return true;
+}
+
+static bool group_desc_ok(const char *s) {
+  if (strlen(s) > OCF_OBT_GROUP_DESC_MAX) return false;
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+  return true;
+}
+
+static ocf_err parse_group(parser *p) {
+  if (p->n_words < 4)
+    return fail(p, OCF_ERR_INVALID_ARG, "group NAME client=DEV,... server=DEV,... [desc=TEXT]");
+  ocf_obt_policy_group g;
+  memset(&g, 0, sizeof g);
+  g.line = p->line;
+  const char *name = p->words[1];
+  if (!group_name_ok(name) || strchr(name, '='))
+    return fail(p, OCF_ERR_INVALID_ARG, "group name '%s': 1 to 32 printable characters, no blank or '='",
+                name);
+  memcpy(g.name, name, strlen(name) + 1);
+  bool seen_client = false, seen_server = false, seen_desc = false;
+  for (size_t i = 2; i < p->n_words; i++) {
+    char *w = p->words[i], *eq = strchr(w, '=');
+    if (!eq) return fail(p, OCF_ERR_INVALID_ARG, "'%s': KEY=VALUE expected (client, server, desc)", w);
+    *eq = '\0';
+    bool *seen = strcmp(w, "client") == 0   ? &seen_client
+                 : strcmp(w, "server") == 0 ? &seen_server
+                 : strcmp(w, "desc") == 0   ? &seen_desc
+                                            : NULL;
+    if (!seen) return fail(p, OCF_ERR_INVALID_ARG, "unknown key '%s' (client, server, desc)", w);
+    if (*seen) return fail(p, OCF_ERR_INVALID_ARG, "%s= is given twice", w);
+    *seen = true;
+    ocf_err e = OCF_OK;
+    if (seen == &seen_desc) {
+      if (!group_desc_ok(eq + 1))
+        return fail(p, OCF_ERR_INVALID_ARG, "desc: at most %d bytes, no control characters",
+                    OCF_OBT_GROUP_DESC_MAX);
+      memcpy(g.desc, eq + 1, strlen(eq + 1) + 1);
+    } else {
+      e = group_members(p, &g, eq + 1, seen == &seen_client);
+    }
+    if (e) return e;
+  }
+  size_t n_clients = 0;
+  for (size_t i = 0; i < g.n_members; i++) n_clients += g.client[i];
+  if (!seen_client || !seen_server || n_clients == 0 || n_clients == g.n_members)
+    return fail(p, OCF_ERR_INVALID_ARG, "a group needs client= and server= (one device at least each)");
+  if (n_clients > OCF_OBT_OSCORE_CTX_MAX)
+    return fail(p, OCF_ERR_TOO_LARGE, "more than %d clients in a group", OCF_OBT_OSCORE_CTX_MAX);
+  for (size_t i = 0; i < p->out->n_groups; i++)
+    if (strcmp(p->out->groups[i].name, g.name) == 0)
+      return fail(p, OCF_ERR_INVALID_ARG, "group '%s' is stated on line %u already", g.name,
+                  p->out->groups[i].line);
+  if (p->out->n_groups == OCF_OBT_POLICY_GROUPS_MAX)
+    return fail(p, OCF_ERR_TOO_LARGE, "more than %d groups", OCF_OBT_POLICY_GROUPS_MAX);
+  p->out->groups[p->out->n_groups++] = g;
+  return OCF_OK;
+}
+
 static ocf_err parse_line(parser *p) {
   ocf_err e = split(p);
   if (e || p->n_words == 0) return e;
@@ -212,10 +307,8 @@ static ocf_err parse_line(parser *p) {
   if (strcmp(kw, "pair") == 0) return parse_pair(p);
   if (strcmp(kw, "allow") == 0) return parse_allow(p);
   if (strcmp(kw, "ace") == 0) return parse_ace(p);
-  if (strcmp(kw, "group") == 0)
-    return fail(p, OCF_ERR_INVALID_ARG,
-                "groups are not part of a policy file yet: use obt group create (ADR 0023)");
-  return fail(p, OCF_ERR_INVALID_ARG, "'%s': a line starts with device, pair, allow or ace", kw);
+  if (strcmp(kw, "group") == 0) return parse_group(p);
+  return fail(p, OCF_ERR_INVALID_ARG, "'%s': a line starts with device, pair, allow, ace or group", kw);
 }
 
 ocf_err ocf_obt_policy_parse(const char *text, size_t len, ocf_obt_policy_resolve resolve, void *user,
@@ -324,4 +417,44 @@ static bool holds(const ocf_obt_creds_read *c, uint32_t credid, const ocf_uuid *
 bool ocf_obt_pair_held(const ocf_obt_pairing_record *rec, const ocf_obt_creds_read *cred_a,
                        const ocf_obt_creds_read *cred_b) {
   return rec && holds(cred_a, rec->credid_a, &rec->b) && holds(cred_b, rec->credid_b, &rec->a);
+}
+
+/* ---- groups ------------------------------------------------------------------------------------ */
+
+bool ocf_obt_group_same(const ocf_obt_policy_group *want, const ocf_obt_group_record *have) {
+  if (!want || !have || want->n_members != have->n_members || strcmp(want->desc, have->desc) != 0)
+    return false;
+  for (size_t i = 0; i < want->n_members; i++) {
+    bool found = false;
+    for (size_t k = 0; k < have->n_members && !found; k++)
+      found = ocf_uuid_equal(&want->members[i], &have->members[k].uuid) &&
+              want->client[i] == have->members[k].client;
+    if (!found) return false; /* each once on both sides (parser, store): equal counts make it a bijection */
+  }
+  return true;
+}
+
+bool ocf_obt_group_member_held(const ocf_obt_group_record *g, size_t m, const ocf_obt_creds_read *cred) {
+  if (!g || !cred || m >= g->n_members || g->members[m].n_credids == 0) return false;
+  const ocf_obt_group_member *mb = &g->members[m];
+  uint16_t type = mb->client ? 128 : 256; /* S003 6.4: SSM client / server context */
+  for (size_t k = 0; k < mb->n_credids && k < OCF_OBT_GROUP_CREDIDS_MAX; k++) {
+    bool found = false;
+    for (size_t i = 0; i < cred->n && !found; i++) {
+      const ocf_obt_cred_info *c = &cred->entries[i];
+      found = c->credid == mb->credids[k] && c->credtype == type && !c->subject_any &&
+              ocf_uuid_equal(&c->subject, &g->subject);
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+ocf_obt_group_action ocf_obt_group_diff(const ocf_obt_policy_group *want, const ocf_obt_group_record *have,
+                                        bool held) {
+  if (!have) return want ? OCF_OBT_GROUP_CREATE : OCF_OBT_GROUP_KEEP;
+  if (!have->by_apply) /* made by hand: never the policy's (like an ACE it did not write) */
+    return !want || ocf_obt_group_same(want, have) ? OCF_OBT_GROUP_KEEP : OCF_OBT_GROUP_CONFLICT;
+  if (!want) return OCF_OBT_GROUP_DELETE;
+  return ocf_obt_group_same(want, have) && held ? OCF_OBT_GROUP_KEEP : OCF_OBT_GROUP_REKEY;
 }

@@ -65,6 +65,17 @@ OCF_NODISCARD ocf_err ocf_pki_ca_import(const uint8_t *cert, size_t cert_len, co
                                         size_t key_len, int64_t utc_now, const ocf_pki_rng *rng,
                                         ocf_pki_ca *out);
 
+#define OCF_PKI_CHAIN_MAX 4 /* certificates above an imported CA, up to the root */
+
+/* The chain above an imported CA (ADR 0017; digest §6.1: "else signed by its upper CA"), all
+ * DER: upper[0] must be a CA (basicConstraints cA) whose key signed ca and whose subject is ca's
+ * issuer, upper[1] the same for upper[0], ..., and the last one self-signed (the root).
+ * Validity dates are not checked (the caller's clock). OCF_ERR_MALFORMED (one does not parse),
+ * OCF_ERR_DENIED (a link does not hold, or the last is not self-signed), OCF_ERR_INVALID_ARG
+ * (more than OCF_PKI_CHAIN_MAX). n == 0 is fine (a root, or a CA without its chain). */
+OCF_NODISCARD ocf_err ocf_pki_ca_chain_check(const uint8_t *ca, size_t ca_len, const ocf_bytes *upper,
+                                             size_t n);
+
 /* What `obt ca show` prints about a certificate. */
 typedef struct ocf_pki_cert_info {
   char subject[OCF_PKI_NAME_TEXT_MAX + 1]; /* "CN=..." as mbedTLS prints it */

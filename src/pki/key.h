@@ -14,6 +14,23 @@
 OCF_NODISCARD ocf_err ocf_pki_key_public(const uint8_t *key, size_t key_len, const ocf_pki_rng *rng,
                                          uint8_t *pub, size_t cap, size_t *pub_len);
 
+#define OCF_PKI_KEY_TEXT_MAX 1024 /* a private key as PEM or DER (cred privatedata holds 1024) */
+
+/* A P-256 private key given as PEM ("EC PRIVATE KEY" or "PRIVATE KEY", NUL-terminated or not) or
+ * DER (SEC1 or PKCS#8), at most OCF_PKI_KEY_TEXT_MAX bytes, as DER SEC1 into out (secret: the
+ * caller wipes it; wiped here on failure). OCF_ERR_TOO_LARGE, OCF_ERR_MALFORMED (not a key),
+ * OCF_ERR_UNSUPPORTED (not P-256), OCF_ERR_NO_SPACE, OCF_ERR_INVALID_ARG. */
+OCF_NODISCARD ocf_err ocf_pki_key_der(const uint8_t *key, size_t len, const ocf_pki_rng *rng, uint8_t *out,
+                                      size_t cap, size_t *out_len);
+
+/* Whether key (PEM or DER as for ocf_pki_key_der) is the private key of pub (DER
+ * SubjectPublicKeyInfo, P-256): the public point is recomputed from the private scalar. OCF_OK;
+ * OCF_ERR_CRYPTO (another key); OCF_ERR_MALFORMED (either does not parse); OCF_ERR_UNSUPPORTED
+ * (not P-256); OCF_ERR_TOO_LARGE; OCF_ERR_INVALID_ARG. Used by the device for a certificate
+ * POSTed with its private key (digest §2.3, §6.2 item 2). */
+OCF_NODISCARD ocf_err ocf_pki_key_matches(const uint8_t *key, size_t len, const uint8_t *pub, size_t pub_len,
+                                          const ocf_pki_rng *rng);
+
 /* A PKCS#10 request (digest §2.7; RFC 2986) for the key: subject CN=uuid:<uuid>, no attributes,
  * signed ecdsa-with-SHA256, as DER into out. The key must be EC P-256.
  * OCF_ERR_MALFORMED (the key does not parse), OCF_ERR_UNSUPPORTED (not P-256), OCF_ERR_NO_SPACE,

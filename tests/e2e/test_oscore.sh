@@ -7,8 +7,9 @@
 #   - obt oscore pair a b (7-byte ids) and a c (--id-len 2): credtype 64 on both sides, each
 #     side's senderid the other's recipientid, ids 01-prefixed lower-case hex, all distinct on a;
 #     pairing a b again replaces the context (new ids, still one entry per side);
-#   - with dev-c in RFNOP (credential writes refused) pairing a c fails and dev-a's new context is
-#     removed again (undo): dev-a keeps exactly its old context for dev-c;
+#   - with dev-c in RFNOP, pairing a c moves it to RFPRO for the write and back to RFNOP;
+#   - with dev-c's credential table full (client keys) pairing a c fails and dev-a's new context
+#     is removed again (undo): dev-a keeps exactly its old context for dev-c;
 #   - obt group create (two groups at once on the same devices): credtype 128 on clients with
 #     their senderid, credtype 256 on servers with the recipientid of every client, 02-prefixed,
 #     the description; obt group rekey changes every id and leaves one set of contexts;
@@ -114,16 +115,35 @@ ab2=$(pair_ids "$a" "$b")
 [[ $rc == 0 && $(wc -l <<<"$ab2") == 1 && $ab2 != "$ab" && $(wc -l <<<"$(pair_ids "$b" "$a")") == 1 ]] &&
   pass "pairing again replaces the context (new ids $ab2, one entry per side)" || fail "re-pair: exit $rc '$ab2' vs '$ab'"
 
-# Undo: dev-c in RFNOP refuses credential writes (digest §3.3), after dev-a took its context.
+# dev-c in RFNOP (credential writes refused there, digest §3.3): the pairing moves it to RFPRO for
+# the write and back to RFNOP (the RFPRO bracket, ocf_obt_rfpro).
+in_state() { [[ $(grep -o "state [A-Z]*" "$NETNS_TMP/$1.log" | tail -1) == "state $2" ]]; }
 obtq state "$c" rfnop --yes >>"$NETNS_TMP/state.out" 2>&1 || fail "obt state rfnop: $(tail -3 "$NETNS_TMP/state.out")"
+rc=0
+obtq oscore pair "$a" "$c" --id-len 2 >"$NETNS_TMP/pair-ac-rfnop.out" 2>&1 || rc=$?
+ac2=$(pair_ids "$a" "$c")
+[[ $rc == 0 && $(wc -l <<<"$ac2") == 1 && $ac2 != "$ac" ]] && in_state dev-c RFNOP &&
+  pass "obt oscore pair with dev-c in RFNOP: written (new ids $ac2) and dev-c back in RFNOP" ||
+  fail "pair a c in rfnop: exit $rc: $(cat "$NETNS_TMP/pair-ac-rfnop.out") '$ac2' $(grep -o "state [A-Z]*" "$NETNS_TMP/dev-c.log" | tail -1)"
+ac=$ac2
+obtq state "$c" rfpro --yes >>"$NETNS_TMP/state.out" 2>&1 || fail "obt state rfpro: $(tail -3 "$NETNS_TMP/state.out")"
+
+# Undo: dev-c's credential table full (16 entries) refuses the new context after dev-a took its
+# own. External clients' keys (obt pair --client) fill it, and go again afterwards.
+fillers=()
+for i in $(seq 1 16); do
+  u=$(printf 'f111%04x-0000-4000-8000-000000000000' "$i")
+  obtq pair "$c" --client "$u" --show-key >>"$NETNS_TMP/fill.out" 2>&1 || break
+  fillers+=("$u")
+done
 rc=0
 obtq oscore pair "$a" "$c" >"$NETNS_TMP/pair-ac2.out" 2>&1 || rc=$?
 [[ $rc == 1 ]] && grep -q "new context was removed again" "$NETNS_TMP/pair-ac2.out" &&
-  pass "a write refused by dev-c (RFNOP) fails, and dev-a's new context is removed again" ||
-  fail "pair a c in rfnop: exit $rc: $(cat "$NETNS_TMP/pair-ac2.out")"
+  pass "a write refused by dev-c (table full after ${#fillers[@]} client keys) fails, and dev-a's new context is removed again" ||
+  fail "pair a c with dev-c full (${#fillers[@]} client keys; $(tail -2 "$NETNS_TMP/fill.out")): exit $rc: $(cat "$NETNS_TMP/pair-ac2.out")"
 [[ $(pair_ids "$a" "$c") == "$ac" ]] && pass "dev-a keeps exactly its old context for dev-c" ||
   fail "dev-a for dev-c after the undo: $(pair_ids "$a" "$c")"
-obtq state "$c" rfpro --yes >>"$NETNS_TMP/state.out" 2>&1 || fail "obt state rfpro: $(tail -3 "$NETNS_TMP/state.out")"
+for u in "${fillers[@]}"; do obtq unpair "$c" --client "$u" >>"$NETNS_TMP/fill.out" 2>&1 || fail "unpair client $u"; done
 
 # --- SSM groups (S003 6.4) -------------------------------------------------------------------------
 rc=0

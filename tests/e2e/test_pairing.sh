@@ -10,6 +10,10 @@
 #     refused (no ACE for A yet) over the same kind of session; in RFNOP, dev-b's /switch is
 #     refused to A until `obt acl allow A B /switch --perm R`, then read; a wrong key, or
 #     another device's identity, gets no session;
+#   - device A's OWN client (ocf-device --request: dev-a's identity and pairwise key from its
+#     storage, over its own DTLS client session): on dev-b in RFNOP, GET and POST /switch are
+#     refused (4.01) before any ACE, GET is served and POST refused after an R ACE, both served
+#     after an RU ACE (the switch really changes), refused again after obt acl remove;
 #   - obt unpair removes both entries: the same client gets no session any more;
 #   - the pairwise key appears nowhere but in --show-key's own output: not in the devices' logs
 #     (debug level), obt's other outputs (pair at -v -v) or the domain store (issue 7 item 6).
@@ -36,7 +40,9 @@ source "$here/e2e_lib.sh"
 export XDG_DATA_HOME=$NETNS_TMP/xdg
 store=$NETNS_TMP/domain.db
 # Debug logging: the secrets check at the end scans everything these devices log at their most verbose.
-e2e_start_device dev-a dev --otm jw --sct 1 --log-level debug
+# dev-a keeps its state: its own client (ocf-device --request) loads its credentials from there.
+dev_a_args=(--otm jw --sct 1 --log-level debug --storage "$NETNS_TMP/dev-a.store")
+e2e_start_device dev-a dev "${dev_a_args[@]}"
 e2e_start_device dev-b dev --otm jw --sct 1 --log-level debug
 e2e_start_device dev-c dev --otm jw --sct 8
 
@@ -119,6 +125,7 @@ obtq state "$b" rfpro --yes && obtq acl allow "$a" "$b" /switch --perm R && obtq
   fail "obt acl allow / state: $(tail -5 "$NETNS_TMP/obt.out")"
 [[ $(psk "$a" "$key" dev-b /switch) == 0 ]] && pass "after obt acl allow: dev-a reads dev-b's switch over the pairwise session" ||
   fail "switch after the ACE: $(tail -1 "$NETNS_TMP/client.out")"
+
 obtq state "$b" rfpro --yes || fail "obt state rfpro: $(tail -3 "$NETNS_TMP/obt.out")"
 
 [[ $(psk "$a" "$wrong" dev-b /oic/sec/roles) == 2 ]] && pass "a wrong key gets no session" ||
@@ -139,10 +146,73 @@ netns_exec obt "$obt" creds --store "$store" --interface eth0 --window 2000 -t 1
   grep -q "owner credential" "$NETNS_TMP/creds.txt" && pass "obt creds lists dev-a's owner credential" ||
   fail "obt creds: $(cat "$NETNS_TMP/creds.txt")"
 
-for name in dev-a dev-b dev-c; do e2e_stop_device "$name"; done
+# The same "done when" with device A's own client: ocf-device --request runs as dev-a (its stored
+# identity and the pairwise key of a second pairing; dev-a's server is stopped from here on: one
+# process per storage).
+devreq() { # ACTION: dev-a's own request to dev-b's /switch; prints the exit status, logs the line
+  local rc=0
+  netns_exec dev "$device" --storage "$NETNS_TMP/dev-a.store" --request "$1" --cred psk \
+    --to "coaps://[fd00::1]:${E2E_COAPS6[dev-b]}" --peer "$b" >"$NETNS_TMP/devreq.last" 2>&1 || rc=$?
+  cat "$NETNS_TMP/devreq.last" >>"$NETNS_TMP/devreq.out"
+  echo "$rc"
+}
+devreq_line() { tail -n 1 "$NETNS_TMP/devreq.last"; }
+obtq pair "$a" "$b" || fail "pairing again: $(tail -5 "$NETNS_TMP/obt.out")"
+e2e_stop_device dev-a
+obtq acl list "$b" --json || fail "obt acl list: $(tail -3 "$NETNS_TMP/obt.out")"
+r_ace=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{") and "aceid" in line:
+        d = json.loads(line)
+        if d.get("device") == sys.argv[2] and sys.argv[3] in json.dumps(d.get("subject")):
+            print(d["aceid"])' "$NETNS_TMP/obt.out" "$b" "$a" | tail -n 1)
+[[ -n $r_ace ]] || fail "no aceid for dev-a's R ACE on dev-b: $(tail -5 "$NETNS_TMP/obt.out")"
+obtq state "$b" rfpro --yes && obtq acl remove "$b" "$r_ace" && obtq state "$b" rfnop --yes ||
+  fail "obt acl remove: $(tail -5 "$NETNS_TMP/obt.out")"
+[[ $(devreq get) == 3 ]] && devreq_line | grep -q "^code 4.01 auth psk" &&
+  pass "dev-a's own client (stored pairwise key): GET dev-b's /switch refused (4.01, access denied) without an ACE" ||
+  fail "own client GET before the ACE: $(cat "$NETNS_TMP/devreq.last")"
+[[ $(devreq on) == 3 ]] && devreq_line | grep -q "^code 4.01" &&
+  pass "dev-a's own client: POST /switch refused (4.01, access denied) without an ACE" || fail "own POST before: $(cat "$NETNS_TMP/devreq.last")"
+obtq state "$b" rfpro --yes && obtq acl allow "$a" "$b" /switch --perm R && obtq state "$b" rfnop --yes ||
+  fail "obt acl allow R: $(tail -5 "$NETNS_TMP/obt.out")"
+r_ace=$(grep -o "aceid [0-9]*" "$NETNS_TMP/obt.out" | tail -n 1 | cut -d' ' -f2)
+[[ $(devreq get) == 0 ]] && devreq_line | grep -q "^code 2.05 auth psk value false" &&
+  pass "after an R ACE: dev-a's own client reads dev-b's switch (value false)" ||
+  fail "own GET after R: $(cat "$NETNS_TMP/devreq.last")"
+[[ $(devreq on) == 3 ]] && devreq_line | grep -q "^code 4.01" &&
+  pass "after an R ACE: dev-a's POST is still refused (no U)" || fail "own POST after R: $(cat "$NETNS_TMP/devreq.last")"
+obtq state "$b" rfpro --yes && obtq acl allow "$a" "$b" /switch --perm RU && obtq state "$b" rfnop --yes ||
+  fail "obt acl allow RU: $(tail -5 "$NETNS_TMP/obt.out")"
+ru_ace=$(grep -o "aceid [0-9]*" "$NETNS_TMP/obt.out" | tail -n 1 | cut -d' ' -f2)
+[[ $(devreq on) == 0 ]] && devreq_line | grep -q "^code 2.04 auth psk" &&
+  pass "after an RU ACE: dev-a's own client switches dev-b on (2.04)" ||
+  fail "own POST after RU: $(cat "$NETNS_TMP/devreq.last")"
+[[ $(devreq get) == 0 ]] && devreq_line | grep -q "value true" && pass "and reads it back: value true" ||
+  fail "own GET after on: $(cat "$NETNS_TMP/devreq.last")"
+obtq state "$b" rfpro --yes && obtq acl remove "$b" "$ru_ace" && obtq acl remove "$b" "$r_ace" &&
+  obtq state "$b" rfnop --yes || fail "obt acl remove $ru_ace $r_ace: $(tail -5 "$NETNS_TMP/obt.out")"
+[[ $(devreq get) == 3 ]] && devreq_line | grep -q "^code 4.01" &&
+  pass "after obt acl remove: dev-a's own client is refused again (4.01)" ||
+  fail "own GET after remove: $(cat "$NETNS_TMP/devreq.last")"
+# Removal from the domain: obt unpair while dev-a is away removes dev-b's entry (dev-a is reported
+# unreachable); dev-b then refuses dev-a's key: no session.
+obtq state "$b" rfpro --yes || fail "obt state rfpro: $(tail -3 "$NETNS_TMP/obt.out")"
+rc=0
+netns_exec obt "$obt" unpair --store "$store" --interface eth0 --window 2000 -t 5 "$a" "$b" >"$NETNS_TMP/unpair2.out" 2>&1 || rc=$?
+[[ $rc == 4 ]] && grep -q "^unpaired .*dev-b" "$NETNS_TMP/unpair2.out" &&
+  pass "obt unpair with dev-a away: dev-b's entry removed, dev-a reported (exit 4)" ||
+  fail "unpair with dev-a away: exit $rc: $(cat "$NETNS_TMP/unpair2.out")"
+[[ $(devreq get) == 4 ]] && devreq_line | grep -q "^no session" &&
+  pass "after the removal: dev-b refuses dev-a's own client its session (the key is gone on dev-b)" ||
+  fail "own client after unpair: $(cat "$NETNS_TMP/devreq.last")"
+
+for name in dev-b dev-c; do e2e_stop_device "$name"; done
 # Issue 7 item 6: the key only where --show-key put it (pair.out's last line).
 if python3 - "$key" "$NETNS_TMP"/*.log "$NETNS_TMP"/pair.err "$NETNS_TMP"/obt.out "$NETNS_TMP"/unpair.out \
-  "$NETNS_TMP"/creds.txt "$NETNS_TMP"/show.json "$store" <<'PY'; then
+  "$NETNS_TMP"/creds.txt "$NETNS_TMP"/show.json "$NETNS_TMP"/devreq.out "$store" <<'PY'; then
 import base64, sys
 k = bytes.fromhex(sys.argv[1])
 forms = [k, k.hex().encode(), k.hex().upper().encode(), base64.b64encode(k).rstrip(b"=")]

@@ -157,7 +157,7 @@ void world_respond(ocf_msg *m, const ocf_msg_incoming *in, uint8_t code, const u
   respond(m, in, code, body, len, cbor);
 }
 
-/* Requests over a session once owned (the CMS's: digest 2.3 for cred): GET doxm and cred
+/* Requests over a session once owned (the CMS's: digest 2.3 for cred): GET doxm, pstat and cred
  * (secrets hidden), POST cred (no Owner Credential derivation: that belongs to the DOC),
  * DELETE cred?credid=N. */
 static void on_owned_request(tdev *d, ocf_msg *m, const ocf_msg_incoming *in, const char *path,
@@ -165,12 +165,21 @@ static void on_owned_request(tdev *d, ocf_msg *m, const ocf_msg_incoming *in, co
   d->owned_requests++;
   if (d->owned_hook && d->owned_hook(d, m, in, path)) return;
   uint8_t code = in->request->code;
-  if (code == OCF_COAP_GET && (strcmp(path, "/oic/sec/doxm") == 0 || strcmp(path, "/oic/sec/cred") == 0)) {
+  if (code == OCF_COAP_POST && strcmp(path, "/oic/sec/pstat") == 0) { /* the RFPRO bracket (ocf_obt_rfpro) */
+    ocf_svr_report r;
+    ocf_err err = root ? apply_pstat(d, root, ctx, &r) : OCF_ERR_MALFORMED;
+    respond(m, in, err ? OCF_COAP_BAD_REQUEST : OCF_COAP_CHANGED, NULL, 0, false);
+    return;
+  }
+  if (code == OCF_COAP_GET && (strcmp(path, "/oic/sec/doxm") == 0 || strcmp(path, "/oic/sec/cred") == 0 ||
+                               strcmp(path, "/oic/sec/pstat") == 0)) {
     static uint8_t buf[8192];
     ocf_rep_enc e;
     ocf_rep_enc_init(&e, buf, sizeof buf);
     if (path[9] == 'd')
       ocf_svr_doxm_encode(&d->doxm, 0, &e);
+    else if (path[9] == 'p')
+      ocf_svr_pstat_encode(&d->pstat, 0, &e);
     else
       ocf_svr_cred_encode(&d->cred, 0, &e);
     size_t len;

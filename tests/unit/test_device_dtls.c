@@ -50,7 +50,7 @@ typedef struct obt {
   /* the last response */
   bool done;
   uint8_t code;
-  uint8_t body[2048];
+  uint8_t body[8192]; /* GET /oic/sec/cred with a chain and an anchor */
   size_t len;
 } obt;
 
@@ -67,6 +67,8 @@ typedef struct world {
   size_t n_pins;
   uint32_t session_idle_ms; /* the device's config; 0 = default */
 } world;
+
+static bool g_no_csr; /* the next device_start: ocf_device_config.no_csr */
 
 static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
   obt *o = user;
@@ -177,6 +179,7 @@ static void device_start(world *w) {
   cfg.n_mfg_chain = 2;
   cfg.mfg_key = test_key_bytes(&g_mfg.leaf);
   cfg.session_idle_ms = w->session_idle_ms;
+  cfg.no_csr = g_no_csr;
   ocf_store_config sc;
   ocf_store_config_init(&sc);
   sc.max_record = 512 * 1024;
@@ -1239,6 +1242,152 @@ static void test_key_pair_survives_restart_and_is_replaced_on_reset(void **state
   world_free(&w);
 }
 
+/* --- a device without /oic/sec/csr: the key comes with the certificate (digest §6.2 item 2) --- */
+
+/* {"creds": [{credtype 8, subjectuuid NEW_DI, usage, publicdata PEM, privatedata {key, enc}}]};
+ * key_len 0 leaves privatedata out. */
+static size_t keyed_cred(const char *usage, const char *pem, const uint8_t *key, size_t key_len,
+                         bool key_text, const char *enc, uint8_t *out, size_t cap) {
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, cap);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "creds");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credtype", 8);
+  ocf_rep_enc_kv_text(&e, "subjectuuid", NEW_DI);
+  ocf_rep_enc_kv_text(&e, "credusage", usage);
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_kv_text(&e, "data", pem);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  if (key_len) {
+    ocf_rep_enc_kv_map_open(&e, "privatedata");
+    if (key_text)
+      ocf_rep_enc_kv_text(&e, "data", (const char *)key);
+    else
+      ocf_rep_enc_kv_bytes(&e, "data", key, key_len);
+    ocf_rep_enc_kv_text(&e, "encoding", enc);
+    ocf_rep_enc_map_close(&e);
+  }
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t len = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &len), OCF_OK);
+  return len;
+}
+
+static bool has_bytes(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m) {
+  for (size_t i = 0; i + m <= n; i++)
+    if (!memcmp(hay + i, needle, m)) return true;
+  return false;
+}
+
+/* POST body to cred: the code; a refusal must leave cred as it was (credids and count). */
+static uint8_t post_cred_checked(world *w, const uint8_t *body, size_t len) {
+  uint32_t n = models(w)->cred.n, ids[OCF_SVR_MAX_CREDS];
+  for (uint32_t i = 0; i < n; i++) ids[i] = models(w)->cred.e[i].credid;
+  uint8_t c = req_raw(w, &w->o, true, OCF_COAP_POST, "/oic/sec/cred", body, len);
+  if (c != OCF_COAP_CHANGED) {
+    assert_int_equal(models(w)->cred.n, n);
+    for (uint32_t i = 0; i < n; i++) assert_int_equal(models(w)->cred.e[i].credid, ids[i]);
+  }
+  return c;
+}
+
+static void test_no_csr_device_takes_a_certificate_with_its_key(void **state) {
+  (void)state;
+  world w;
+  g_no_csr = true;
+  owned_world(&w, 71);
+  g_no_csr = false;
+  ocf_pki_rng rng = {w.o.sp.pf.random, w.o.sp.pf.ctx};
+  ocf_pki_ca *ca = TEST_NEW(ocf_pki_ca);
+  assert_int_equal(ocf_pki_ca_create("Domain CA", NOW_2025 - 86400, NOW_2025 + 86400 * 3650, &rng, ca),
+                   OCF_OK);
+  /* No /oic/sec/csr (SEC:csr: 4.04 "unsupported"), even with the tool's ACE for it. */
+  changed(&w, "/oic/sec/acl2",
+          "{'aclist2': [{'subject': {'uuid': '" OBT_UUID "'}, 'resources': [{'href': '/oic/sec/csr'}, "
+          "{'href': '/oic/sec/crl'}], 'permission': 6}]}");
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/csr", NULL), OCF_COAP_NOT_FOUND);
+  assert_int_equal(models(&w)->devkey_len, 0);
+  assert_int_equal(post_anchor(&w, ca, "*"), OCF_COAP_CHANGED);
+  /* The tool's key pair for the device, and a second one. */
+  uint8_t k[OCF_PKI_KEY_MAX], p[OCF_PKI_PUBKEY_MAX], k2[OCF_PKI_KEY_MAX], p2[OCF_PKI_PUBKEY_MAX];
+  size_t k_len = 0, p_len = 0, k2_len = 0, p2_len = 0;
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k, sizeof k, &k_len, p, sizeof p, &p_len), OCF_OK);
+  assert_int_equal(ocf_pki_keypair_generate(&rng, k2, sizeof k2, &k2_len, p2, sizeof p2, &p2_len), OCF_OK);
+  static char pem[4096], key_pem[1024], bad_pem[1024];
+  static uint8_t body[8192], der[OCF_PKI_CERT_MAX];
+  size_t der_len = 0, key_pem_len = 0, len = 0;
+  assert_int_equal(ocf_pki_pem_write("EC PRIVATE KEY", k, k_len, key_pem, sizeof key_pem, &key_pem_len),
+                   OCF_OK);
+  const char *cert = "oic.sec.cred.cert", *penc = "oic.sec.encoding.pem";
+  /* A certificate for k2's key with k as privatedata: not the certificate's key. */
+  issue_pem(ca, &rng, NEW_DI, p2, p2_len, pem, sizeof pem, der, &der_len);
+  len = keyed_cred(cert, pem, (const uint8_t *)key_pem, key_pem_len, true, penc, body, sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_BAD_REQUEST);
+  /* k's certificate naming another uuid. */
+  issue_pem(ca, &rng, OBT_UUID, p, p_len, pem, sizeof pem, der, &der_len);
+  len = keyed_cred(cert, pem, (const uint8_t *)key_pem, key_pem_len, true, penc, body, sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_BAD_REQUEST);
+  /* The right certificate with garbage as its key: PEM armour round nothing, and bytes. */
+  issue_pem(ca, &rng, NEW_DI, p, p_len, pem, sizeof pem, der, &der_len);
+  snprintf(bad_pem, sizeof bad_pem,
+           "-----BEGIN EC PRIVATE KEY-----\nAAAAgarbage==\n-----END EC PRIVATE KEY-----\n");
+  len = keyed_cred(cert, pem, (const uint8_t *)bad_pem, strlen(bad_pem), true, penc, body, sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_BAD_REQUEST);
+  len = keyed_cred(cert, pem, k, k_len - 3, false, "oic.sec.encoding.raw", body, sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_BAD_REQUEST);
+  /* Without any key: the device has none of its own. */
+  len = keyed_cred(cert, pem, NULL, 0, false, NULL, body, sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_BAD_REQUEST);
+  /* The certificate with its key, PEM: taken. */
+  uint32_t n_before = models(&w)->cred.n;
+  len = keyed_cred(cert, pem, (const uint8_t *)key_pem, key_pem_len, true, penc, body, sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_CHANGED);
+  assert_int_equal(models(&w)->cred.n, n_before + 1);
+  assert_int_equal(models(&w)->devkey_len, 0); /* still no key of its own */
+  /* A role certificate with its key as DER ("der", kept as raw bytes). */
+  ocf_pki_role role = {"oic.role.lamp", NULL};
+  ocf_pki_leaf leaf = {.uuid = uuid_of(NEW_DI),
+                       .pubkey = p,
+                       .pubkey_len = p_len,
+                       .not_before = NOW_2025 - 86400,
+                       .not_after = NOW_2025 + 86400 * 365,
+                       .roles = &role,
+                       .n_roles = 1};
+  static char role_pem[4096];
+  size_t role_len = 0;
+  assert_int_equal(ocf_pki_issue(ca, &leaf, &rng, der, sizeof der, &der_len, NULL, NULL), OCF_OK);
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", der, der_len, role_pem, sizeof role_pem, &role_len),
+                   OCF_OK);
+  len = keyed_cred("oic.sec.cred.rolecert", role_pem, k, k_len, false, "oic.sec.encoding.der", body,
+                   sizeof body);
+  assert_int_equal(post_cred_checked(&w, body, len), OCF_COAP_CHANGED);
+  assert_int_equal(models(&w)->cred.n, n_before + 2);
+  assert_int_equal(models(&w)->cred.e[n_before + 1].private_encoding, OCF_CRED_ENC_RAW);
+  /* GET never shows a private key (digest §2.3): neither the PEM text nor the DER bytes. */
+  assert_int_equal(req(&w, &w.o, true, OCF_COAP_GET, "/oic/sec/cred", NULL), OCF_COAP_CONTENT);
+  assert_true(w.o.len > 0);
+  assert_false(has_bytes(w.o.body, w.o.len, (const uint8_t *)key_pem + 31, 32));
+  assert_false(has_bytes(w.o.body, w.o.len, k + 7, 32)); /* the private scalar */
+  assert_true(has_bytes(w.o.body, w.o.len, (const uint8_t *)"privatedata", 11));
+  /* The device's certificate sessions use that key: a client of the same CA connects and sees
+   * the device's uuid in the certificate it presents. */
+  issue_pem(ca, &rng, OBT_UUID, p2, p2_len, pem, sizeof pem, der, &der_len);
+  ocf_bytes anchor = {ca->cert, ca->cert_len}, chain[1];
+  ocf_dtls_profile prof = cert_profile(der, der_len, k2, k2_len, &anchor, chain);
+  w.o2.cert_client = true;
+  connect(&w, &w.o2, &prof);
+  assert_true(w.o2.established);
+  assert_true(w.o2.peer_has_uuid);
+  assert_true(ocf_uuid_equal(&w.o2.peer_uuid, &models(&w)->doxm.deviceuuid));
+  ocf_pki_ca_wipe(ca);
+  test_free(ca);
+  world_free(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_just_works_onboarding),
@@ -1255,6 +1404,7 @@ int main(void) {
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
       cmocka_unit_test(test_role_certificates_are_asserted_over_certificate_sessions),
       cmocka_unit_test(test_key_pair_survives_restart_and_is_replaced_on_reset),
+      cmocka_unit_test(test_no_csr_device_takes_a_certificate_with_its_key),
       cmocka_unit_test(test_owner_session_drops_replays_and_takes_reordered_records),
       cmocka_unit_test(test_handshake_flood_and_half_open_sessions_stay_bounded),
   };

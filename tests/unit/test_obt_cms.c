@@ -522,6 +522,34 @@ static void test_pair_gives_both_devices_the_same_key_and_records_credids(void *
 }
 
 /* Issue 6 item 7: a device whose sct lacks credtype 1: nothing is written to either device. */
+/* A device in RFNOP refuses credential writes (digest §3.3): the pairing moves it to RFPRO for
+ * its runs and back to RFNOP (ocf_obt_rfpro); the other, in RFPRO, is left as it is. */
+static void test_pair_brackets_a_device_in_rfnop(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = two_owned(404);
+  ocf_svr_pstat_enter(&w->dev[0].pstat, OCF_DOS_RFNOP);
+  uint8_t before = w->dev[1].pstat.dos_s;
+  assert_int_not_equal(before, OCF_DOS_RFNOP);
+  ocf_obt_pair_result r = pair_run(w, OCF_OBT_PAIR, NULL);
+  assert_true(r.ok);
+  assert_true(r.side[0].was_rfnop);
+  assert_false(r.side[1].was_rfnop);
+  const ocf_svr_cred_entry *e0, *e1;
+  assert_int_equal(psks_for(w, 0, 1, &e0), 1);
+  assert_int_equal(psks_for(w, 1, 0, &e1), 1);
+  assert_int_equal(w->dev[0].pstat.dos_s, OCF_DOS_RFNOP);
+  assert_int_equal(w->dev[1].pstat.dos_s, before);
+  /* unpair brackets too */
+  ocf_obt_pair_result u = pair_run(w, OCF_OBT_UNPAIR, NULL);
+  assert_true(u.ok);
+  assert_true(u.side[0].was_rfnop);
+  assert_int_equal(psks_for(w, 0, 1, &e0), 0);
+  assert_int_equal(w->dev[0].pstat.dos_s, OCF_DOS_RFNOP);
+  world_free(w);
+  free(w);
+}
+
 static void test_pair_refuses_a_device_without_credtype_1_before_writing(void **state) {
   (void)state;
   if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
@@ -811,6 +839,7 @@ int main(void) {
       cmocka_unit_test(test_remove_deletes_every_key_for_the_peer),
       cmocka_unit_test(test_creds_parse_reads_entries_and_refuses_malformed_ones),
       cmocka_unit_test(test_pair_gives_both_devices_the_same_key_and_records_credids),
+      cmocka_unit_test(test_pair_brackets_a_device_in_rfnop),
       cmocka_unit_test(test_pair_refuses_a_device_without_credtype_1_before_writing),
       cmocka_unit_test(test_a_failing_second_device_leaves_no_half_pairing),
       cmocka_unit_test(test_a_failed_undo_is_reported_as_left),

@@ -15,6 +15,7 @@
 #include <ocf/ocf_obt_cms_cert.h>
 #include <ocf/ocf_posix.h>
 
+#include "dtls_certs.h"
 #include "pki/ca.h"
 #include "pki/key.h"
 #include "rep/rep.h"
@@ -255,10 +256,11 @@ static void test_hostile_csrs_issue_nothing(void **state) {
   hostile_csr(f, OTHER, false, 0, OCF_ERR_DENIED);     /* CN of another uuid */
   hostile_csr(f, DEV, false, 3000, OCF_ERR_TOO_LARGE); /* over SEC:csr's 3072 */
   assert_int_equal(n_certs(f), 0);
-  /* 4.04 (no csr), 5.03 (not ready), a payload that is not CBOR. */
-  uint16_t codes[] = {404, 503, 205};
-  ocf_err want[] = {OCF_ERR_UNSUPPORTED, OCF_ERR_BUSY, OCF_ERR_MALFORMED};
-  for (size_t i = 0; i < 3; i++) {
+  /* 5.03 (not ready), a payload that is not CBOR (4.04, no csr: the tool makes the key pair,
+   * test_device_without_csr_gets_a_key_pair_the_tool_forgets). */
+  uint16_t codes[] = {503, 205};
+  ocf_err want[] = {OCF_ERR_BUSY, OCF_ERR_MALFORMED};
+  for (size_t i = 0; i < 2; i++) {
     ocf_obt_cms_job *j = cert_job(f, NULL, 0);
     to_csr(f, j, 2);
     static const uint8_t junk[] = {0xff, 0x00};
@@ -515,6 +517,347 @@ static void test_issue_csr_refuses_bad_csrs_and_taken_identities(void **state) {
   assert_int_equal(n_certs(f), 0); /* nothing issued */
 }
 
+/* --- a device without /oic/sec/csr (digest §6.2 item 2) and renewal (digest §6.7) ------------- */
+
+/* The job's memory, to look for the key in it: an allocator that remembers the largest block. */
+static ocf_platform g_real;
+static void *g_job_mem;
+static size_t g_job_size;
+
+static void *spy_alloc(void *ctx, size_t size) {
+  void *p = g_real.alloc(ctx, size);
+  if (p && size > g_job_size) {
+    g_job_mem = p;
+    g_job_size = size;
+  }
+  return p;
+}
+
+static bool mem_has(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m) {
+  for (size_t i = 0; i + m <= n; i++)
+    if (!memcmp(hay + i, needle, m)) return true;
+  return false;
+}
+
+/* Whether a file holds needle (the store and its journals: the tool never keeps the key). */
+static bool file_has(const char *path, const uint8_t *needle, size_t m) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return false;
+  static uint8_t buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf, fp);
+  fclose(fp);
+  return mem_has(buf, n, needle, m);
+}
+
+static bool audit_has(void *user, const ocf_obt_audit_record *a) {
+  const char **want = user;
+  if (!strcmp(a->action, want[0]) && strstr(a->detail, want[1])) want[2] = "found";
+  return true;
+}
+
+static void test_device_without_csr_gets_a_key_pair_the_tool_forgets(void **state) {
+  fx *f = *state;
+  g_real = f->sp.pf;
+  ocf_platform spy = f->sp.pf;
+  spy.alloc = spy_alloc;
+  g_job_mem = NULL;
+  g_job_size = 0;
+  ocf_obt_cms_cert_params p = {.store = f->s, .uuid = uuid_of(DEV), .utc_now = NOW, .days = 30};
+  ocf_obt_cms_job *j = NULL;
+  assert_int_equal(ocf_obt_cms_cert_job_new(&spy, &p, &j), OCF_OK);
+  assert_ptr_equal(g_job_mem, j);
+  to_csr(f, j, 2);
+  /* 4.04: no /oic/sec/csr. The tool makes the key pair and the CA certifies it. */
+  assert_int_equal(answer(f, j, 404, NULL), OCF_OBT_PROV_SEND);
+  assert_non_null(ocf_obt_cms_job_issued(j));
+  assert_true(ocf_obt_cms_job_key_generated(j));
+  assert_int_equal(n_certs(f), 1);
+  expect_req(f, 1, "/oic/sec/cred");
+  assert_int_equal(answer(f, j, 205, "{'creds': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  expect_req(f, 2, "/oic/sec/cred");
+  /* trust anchor, then the chain with the key as PEM privatedata */
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  assert_int_equal(ocf_rep_count(creds), 2);
+  const ocf_rep_node *c1 = ocf_rep_next(ocf_rep_first(creds));
+  assert_null(ocf_rep_map_value(ocf_rep_first(creds), "privatedata"));
+  static char pem[4096], key_pem[1024], enc[32];
+  assert_int_equal(
+      ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(c1, "publicdata"), "data"), pem, sizeof pem),
+      OCF_OK);
+  const ocf_rep_node *priv = ocf_rep_map_value(c1, "privatedata");
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(priv, "data"), key_pem, sizeof key_pem), OCF_OK);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(priv, "encoding"), enc, sizeof enc), OCF_OK);
+  assert_string_equal(enc, "oic.sec.encoding.pem");
+  assert_non_null(strstr(key_pem, "-----BEGIN EC PRIVATE KEY-----"));
+  test_free(t);
+  /* The key is the leaf's, and the leaf names the device. */
+  uint8_t buf[4096], pub[OCF_PKI_PUBKEY_MAX], key[OCF_PKI_KEY_MAX];
+  ocf_bytes certs[4];
+  size_t n = 0, pub_len = 0, key_len = 0;
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)pem, strlen(pem), buf, sizeof buf, certs, 4, &n),
+                   OCF_OK);
+  assert_int_equal(n, 2);
+  bool has_uuid = false;
+  ocf_uuid u, dev = uuid_of(DEV);
+  assert_int_equal(ocf_pki_cert_subject(certs[0].ptr, certs[0].len, pub, sizeof pub, &pub_len, &has_uuid, &u),
+                   OCF_OK);
+  assert_true(has_uuid && ocf_uuid_equal(&u, &dev));
+  assert_int_equal(ocf_pki_key_matches((const uint8_t *)key_pem, strlen(key_pem), pub, pub_len, &f->rng),
+                   OCF_OK);
+  assert_int_equal(
+      ocf_pki_key_der((const uint8_t *)key_pem, strlen(key_pem), &f->rng, key, sizeof key, &key_len), OCF_OK);
+  const uint8_t *scalar = key + 7; /* SEC1: 30 77 02 01 01 04 20 <d> */
+  const uint8_t *b64 = (const uint8_t *)key_pem + 31 + 8;
+  /* The body is still needed (retransmissions) until the device answers: then it is wiped, and
+   * the job's DER copy went when the body was encoded. */
+  assert_true(mem_has(g_job_mem, g_job_size, b64, 24));
+  assert_false(mem_has(g_job_mem, g_job_size, scalar, 32));
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_DONE);
+  assert_false(mem_has(g_job_mem, g_job_size, b64, 24));
+  assert_false(mem_has(g_job_mem, g_job_size, scalar, 32));
+  /* Neither the store nor its journal ever held it; the audit log says the tool made a key. */
+  char path[96];
+  static const char *const files[] = {"domain.db", "domain.db-wal", "domain.db-journal"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
+    assert_false(file_has(path, scalar, 32));
+    assert_false(file_has(path, b64, 24));
+  }
+  const char *want[3] = {"cert key", "key pair made by the tool", NULL};
+  assert_int_equal(ocf_obt_store_audit_list(f->s, audit_has, want), OCF_OK);
+  assert_non_null(want[2]);
+  ocf_obt_cms_job_free(j);
+  /* A role certificate works the same way. */
+  ocf_obt_cert_role roles[] = {{"oic.role.light", NULL}};
+  j = cert_job(f, roles, 1);
+  to_csr(f, j, 2);
+  assert_int_equal(answer(f, j, 404, NULL), OCF_OBT_PROV_SEND);
+  assert_true(ocf_obt_cms_job_key_generated(j));
+  assert_int_equal(ocf_obt_cms_job_issued(j)->kind, OCF_OBT_CERT_ROLE);
+  assert_int_equal(answer(f, j, 205, "{'creds': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  t = TEST_NEW(test_tree);
+  creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  c1 = ocf_rep_next(ocf_rep_first(creds));
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(c1, "credusage"), enc, sizeof enc), OCF_OK);
+  assert_string_equal(enc, "oic.sec.cred.rolecert");
+  assert_non_null(ocf_rep_map_value(c1, "privatedata"));
+  test_free(t);
+  /* The device refuses it: the job fails at the POST and the body is wiped all the same. */
+  assert_int_equal(answer(f, j, 400, NULL), OCF_OBT_PROV_FAIL);
+  assert_string_equal(f->fail.stage, "post cred");
+  ocf_obt_cms_job_free(j);
+}
+
+/* {"creds": [{credid, credtype 8, credusage cert, publicdata PEM}]} */
+static size_t cred_with_cert(uint32_t credid, const char *pem, uint8_t *out, size_t cap) {
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, out, cap);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "creds");
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_int(&e, "credid", credid);
+  ocf_rep_enc_kv_int(&e, "credtype", 8);
+  ocf_rep_enc_kv_text(&e, "subjectuuid", DEV);
+  ocf_rep_enc_kv_text(&e, "credusage", "oic.sec.cred.cert");
+  ocf_rep_enc_kv_map_open(&e, "publicdata");
+  ocf_rep_enc_kv_text(&e, "data", pem);
+  ocf_rep_enc_kv_text(&e, "encoding", "oic.sec.encoding.pem");
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_map_close(&e);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_map_close(&e);
+  size_t n = 0;
+  assert_int_equal(ocf_rep_enc_finish(&e, &n), OCF_OK);
+  return n;
+}
+
+typedef struct serial_status {
+  const uint8_t *serial;
+  size_t len;
+  bool found, revoked;
+} serial_status;
+
+static bool find_serial(void *user, const ocf_obt_cert_record *r) {
+  serial_status *s = user;
+  if (r->serial_len == s->len && !memcmp(r->serial, s->serial, s->len)) {
+    s->found = true;
+    s->revoked = r->revoked;
+  }
+  return true;
+}
+
+/* One identity job through a CSR against a device holding `held` (PEM, credid 7, or none):
+ * the PEM chain it installed into out. */
+static ocf_obt_cms_job *identity_job(fx *f, bool revoke, const char *held, char *out, size_t cap) {
+  ocf_obt_cms_cert_params p = {
+      .store = f->s, .uuid = uuid_of(DEV), .utc_now = NOW, .days = 30, .revoke_replaced = revoke};
+  ocf_obt_cms_job *j = NULL;
+  assert_int_equal(ocf_obt_cms_cert_job_new(&f->sp.pf, &p, &j), OCF_OK);
+  to_csr(f, j, 2);
+  static uint8_t msg[8192];
+  size_t len = csr_answer(f, DEV, false, 0, msg, sizeof msg);
+  assert_int_equal(answer_raw(f, j, 205, msg, len), OCF_OBT_PROV_SEND);
+  if (held) {
+    len = cred_with_cert(7, held, msg, sizeof msg);
+    assert_int_equal(answer_raw(f, j, 205, msg, len), OCF_OBT_PROV_SEND);
+  } else {
+    assert_int_equal(answer(f, j, 205, "{'creds': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  }
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  const ocf_rep_node *last = ocf_rep_first(creds);
+  while (ocf_rep_next(last)) last = ocf_rep_next(last);
+  assert_int_equal(
+      ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(last, "publicdata"), "data"), out, cap),
+      OCF_OK);
+  test_free(t);
+  ocf_obt_prov_next want = held ? OCF_OBT_PROV_SEND : OCF_OBT_PROV_DONE;
+  assert_int_equal(answer(f, j, 204, NULL), want);
+  if (held) {
+    expect_req(f, 4, "/oic/sec/cred?credid=7");
+    assert_int_equal(answer(f, j, 202, NULL), OCF_OBT_PROV_DONE);
+  }
+  return j;
+}
+
+static void test_renew_revokes_the_replaced_certificate_unless_kept(void **state) {
+  fx *f = *state;
+  static char first[4096], second[4096], third[4096];
+  ocf_obt_cms_job *j = identity_job(f, false, NULL, first, sizeof first);
+  ocf_obt_cert_record old = *ocf_obt_cms_job_issued(j);
+  ocf_obt_cms_job_free(j);
+  uint64_t number = 0;
+  assert_int_equal(ocf_obt_crl_number(f->s, &number), OCF_OK);
+  assert_int_equal(number, 1);
+  /* renew --keep-old: the old certificate is deleted from the device but stays valid. */
+  j = identity_job(f, false, first, second, sizeof second);
+  assert_int_equal(ocf_obt_cms_job_revoked(j, 0, NULL, NULL), 0);
+  ocf_obt_cert_record mid = *ocf_obt_cms_job_issued(j);
+  ocf_obt_cms_job_free(j);
+  serial_status st = {old.serial, old.serial_len, false, false};
+  assert_int_equal(ocf_obt_cert_list(f->s, NULL, find_serial, &st), OCF_OK);
+  assert_true(st.found);
+  assert_false(st.revoked);
+  /* renew: the replaced one (second's) is revoked once the device dropped it; the CRL number
+   * rises and the next CRL revokes it. */
+  j = identity_job(f, true, second, third, sizeof third);
+  const uint8_t *serial = NULL;
+  size_t len = 0;
+  assert_int_equal(ocf_obt_cms_job_revoked(j, 0, &serial, &len), 1);
+  assert_int_equal(len, mid.serial_len);
+  assert_memory_equal(serial, mid.serial, len);
+  ocf_obt_cms_job_free(j);
+  st = (serial_status){mid.serial, mid.serial_len, false, false};
+  assert_int_equal(ocf_obt_cert_list(f->s, NULL, find_serial, &st), OCF_OK);
+  assert_true(st.revoked);
+  assert_int_equal(ocf_obt_crl_number(f->s, &number), OCF_OK);
+  assert_int_equal(number, 2);
+  uint8_t crl[2048], ca[OCF_PKI_CERT_MAX], buf[4096];
+  size_t crl_len = 0, ca_len = 0, n = 0;
+  uint64_t crl_no = 0;
+  assert_int_equal(ocf_obt_crl_build(f->s, NOW, 90, crl, sizeof crl, &crl_len, &crl_no), OCF_OK);
+  assert_int_equal(crl_no, 2);
+  assert_int_equal(ocf_obt_ca_cert(f->s, ca, sizeof ca, &ca_len), OCF_OK);
+  ocf_bytes anchor = {ca, ca_len}, certs[4];
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)second, strlen(second), buf, sizeof buf, certs, 4, &n),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_crl_check(crl, crl_len, &anchor, 1, certs[0].ptr, certs[0].len, NULL),
+                   OCF_ERR_DENIED);
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)third, strlen(third), buf, sizeof buf, certs, 4, &n),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_crl_check(crl, crl_len, &anchor, 1, certs[0].ptr, certs[0].len, NULL), OCF_OK);
+  /* A replaced certificate the store never recorded (another CA's) is deleted, not revoked, and
+   * the job still succeeds. */
+  ocf_pki_ca *other = TEST_NEW(ocf_pki_ca);
+  assert_int_equal(ocf_pki_ca_create("Other", NOW - 86400, NOW + 86400 * 365, &f->rng, other), OCF_OK);
+  static char foreign[2048];
+  size_t foreign_len = 0;
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", other->cert, other->cert_len, foreign, sizeof foreign, &foreign_len),
+      OCF_OK);
+  ocf_pki_ca_wipe(other);
+  test_free(other);
+  j = identity_job(f, true, foreign, first, sizeof first);
+  assert_int_equal(ocf_obt_cms_job_revoked(j, 0, NULL, NULL), 0);
+  ocf_obt_cms_job_free(j);
+  assert_int_equal(ocf_obt_crl_number(f->s, &number), OCF_OK);
+  assert_int_equal(number, 2);
+}
+
+/* An imported sub-CA with its company root (ADR 0017): the chain is kept, checked link by link,
+ * sent after the leaf and the CA; the anchor stays the sub-CA. */
+static void test_sub_ca_chain_goes_with_the_certificate(void **state) {
+  fx *f = *state;
+  test_cred company, sub, other;
+  test_cert_opts co = {.is_ca = true, .max_pathlen = -1};
+  test_make_cert(&company, NULL, "Company Root", &co, 101);
+  test_cert_opts so = {.is_ca = true, .max_pathlen = 0};
+  test_make_cert(&sub, &company, "Company OBT Sub-CA", &so, 102);
+  test_make_cert(&other, NULL, "Other", &co, 103);
+  static char pem[8192];
+  size_t a = 0, b = 0;
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", sub.cert, sub.cert_len, pem, sizeof pem, &a), OCF_OK);
+  /* not the sub-CA's issuer: refused, nothing changes */
+  assert_int_equal(ocf_pki_pem_write("CERTIFICATE", other.cert, other.cert_len, pem + a, sizeof pem - a, &b),
+                   OCF_OK);
+  uint8_t der[4096];
+  size_t len = 0;
+  assert_int_equal(ocf_obt_ca_import(f->s, (const uint8_t *)pem, a + b, sub.key, sub.key_len, NOW, true),
+                   OCF_ERR_DENIED);
+  ocf_obt_ca_info info;
+  assert_int_equal(ocf_obt_ca_info_get(f->s, &info), OCF_OK);
+  assert_string_equal(info.subject, "CN=Lab CA");
+  assert_int_equal(
+      ocf_pki_pem_write("CERTIFICATE", company.cert, company.cert_len, pem + a, sizeof pem - a, &b), OCF_OK);
+  assert_int_equal(ocf_obt_ca_import(f->s, (const uint8_t *)pem, a + b, sub.key, sub.key_len, NOW, true),
+                   OCF_OK);
+  assert_int_equal(ocf_obt_ca_chain(f->s, der, sizeof der, &len), OCF_OK);
+  assert_int_equal(len, company.cert_len);
+  assert_memory_equal(der, company.cert, len);
+  static char chain_pem[12288];
+  assert_int_equal(ocf_obt_ca_chain_pem(f->s, chain_pem, sizeof chain_pem, &len), OCF_OK);
+  assert_string_equal(chain_pem, pem); /* CA then root, as imported */
+  /* The job: trust anchor = the sub-CA; chain = leaf, sub-CA, root. */
+  ocf_obt_cms_job *j = cert_job(f, NULL, 0);
+  to_csr(f, j, 2);
+  static uint8_t msg[8192];
+  len = csr_answer(f, DEV, false, 0, msg, sizeof msg);
+  assert_int_equal(answer_raw(f, j, 205, msg, len), OCF_OBT_PROV_SEND);
+  assert_int_equal(answer(f, j, 205, "{'creds': [], 'rowneruuid': '" DEV "'}"), OCF_OBT_PROV_SEND);
+  test_tree *t = TEST_NEW(test_tree);
+  const ocf_rep_node *creds = ocf_rep_map_value(bytes_tree(t, f->req.body, f->req.len), "creds");
+  static char text[8192];
+  uint8_t buf[8192];
+  ocf_bytes certs[6];
+  size_t n = 0;
+  const ocf_rep_node *c0 = ocf_rep_first(creds), *c1 = ocf_rep_next(c0);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(c0, "publicdata"), "data"), text,
+                                         sizeof text),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)text, strlen(text), buf, sizeof buf, certs, 6, &n),
+                   OCF_OK);
+  assert_int_equal(n, 1);
+  assert_memory_equal(certs[0].ptr, sub.cert, sub.cert_len);
+  assert_int_equal(ocf_rep_get_text_cstr(ocf_rep_map_value(ocf_rep_map_value(c1, "publicdata"), "data"), text,
+                                         sizeof text),
+                   OCF_OK);
+  assert_int_equal(ocf_pki_certs_der((const uint8_t *)text, strlen(text), buf, sizeof buf, certs, 6, &n),
+                   OCF_OK);
+  assert_int_equal(n, 3);
+  assert_int_equal(certs[1].len, sub.cert_len);
+  assert_memory_equal(certs[1].ptr, sub.cert, sub.cert_len);
+  assert_int_equal(certs[2].len, company.cert_len);
+  assert_memory_equal(certs[2].ptr, company.cert, company.cert_len);
+  test_free(t);
+  assert_int_equal(answer(f, j, 204, NULL), OCF_OBT_PROV_DONE);
+  ocf_obt_cms_job_free(j);
+  /* A new root of our own: no chain any more. */
+  assert_int_equal(ocf_obt_ca_create(f->s, "Lab CA 2", NOW - 86400, NOW + 86400 * 365, true), OCF_OK);
+  assert_int_equal(ocf_obt_ca_chain(f->s, der, sizeof der, &len), OCF_OK);
+  assert_int_equal(len, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_identity_certificate_job_in_order, setup, teardown),
@@ -526,6 +869,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_revocation_crl_and_crl_job, setup, teardown),
       cmocka_unit_test_setup_teardown(test_issue_csr_gives_a_client_an_identity_certificate, setup, teardown),
       cmocka_unit_test_setup_teardown(test_issue_csr_refuses_bad_csrs_and_taken_identities, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_device_without_csr_gets_a_key_pair_the_tool_forgets, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_renew_revokes_the_replaced_certificate_unless_kept, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_sub_ca_chain_goes_with_the_certificate, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -978,11 +978,14 @@ static void test_oscore_pairs_and_groups_round_trip(void **state) {
   static ocf_obt_group_record h;
   h = g;
   snprintf(h.name, sizeof h.name, "fans");
+  h.by_apply = true; /* made by obt apply (migration 7 -> 8) */
   assert_int_equal(ocf_obt_store_group_put(f->s, &h), OCF_OK);
   memset(seen, 0, sizeof seen);
   assert_int_equal(ocf_obt_store_group_list(f->s, keep_group, seen), OCF_OK);
   assert_string_equal(seen[0].name, "fans");
+  assert_true(seen[0].by_apply);
   assert_string_equal(seen[1].name, "lights");
+  assert_false(seen[1].by_apply);
   /* refused: no members, a server with a senderid, a non-hex-sized id, an empty name */
   h.n_members = 0;
   assert_int_equal(ocf_obt_store_group_put(f->s, &h), OCF_ERR_INVALID_ARG);
@@ -999,7 +1002,7 @@ static void test_oscore_pairs_and_groups_round_trip(void **state) {
   assert_int_equal(raw_int(f, "SELECT count(*) FROM oscore_group_members"), 2);
   /* no column could hold a secret: the tables' columns are the record's */
   assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_pairs')"), 7);
-  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_groups')"), 6);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_groups')"), 7); /* + by_apply */
 }
 
 typedef struct applied_seen {
@@ -1096,8 +1099,34 @@ static void test_open_migrates_a_version_6_database(void **state) {
   assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_group_members')"), 6);
 }
 
+/* A version 7 database (before by_apply) opens; its groups count as made by hand. */
+static void test_open_migrates_a_version_7_database(void **state) {
+  fixture *f = *state;
+  prepare(f);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+  assert_int_equal(obt_schema_migrate(db, 0, 7), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "INSERT INTO domain VALUES (1, zeroblob(16), randomblob(16), 'v7', 0, 'jw', 5);"
+                   "INSERT INTO oscore_groups VALUES ('hand', randomblob(16), '02aabb', '', 1, 0);"
+                   "INSERT INTO oscore_group_members VALUES ('hand', 0, randomblob(16), 1, '02aabb', '4');",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(ocf_obt_store_open(f->db, &f->sp.pf, &f->s), OCF_OK);
+  static ocf_obt_group_record g;
+  assert_int_equal(ocf_obt_store_group_get(f->s, "hand", &g), OCF_OK);
+  assert_false(g.by_apply);
+  assert_int_equal(g.n_members, 1);
+  close_store(f);
+  assert_int_equal(raw_int(f, "PRAGMA user_version"), OBT_STORE_SCHEMA_VERSION);
+  assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_table_info('oscore_groups')"), 7);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_open_migrates_a_version_7_database, setup, teardown),
       cmocka_unit_test_setup_teardown(test_oscore_pairs_and_groups_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_migrates_a_version_6_database, setup, teardown),
       cmocka_unit_test_setup_teardown(test_create_then_reopen_reads_the_domain_back, setup, teardown),

@@ -190,12 +190,58 @@ static void test_crl_check_applies_only_to_its_verified_issuer(void **state) {
   test_free(other);
 }
 
+/* A private key POSTed with its certificate (digest §6.2 item 2): PEM or DER, checked against the
+ * certificate's public key by recomputing the point from the private scalar. */
+static void test_private_key_as_der_and_matched_to_its_public_key(void **state) {
+  fx *f = *state;
+  char pem[512];
+  size_t pem_len = 0, len = 0;
+  uint8_t der[OCF_PKI_KEY_MAX];
+  assert_int_equal(ocf_pki_pem_write("EC PRIVATE KEY", f->key, f->key_len, pem, sizeof pem, &pem_len),
+                   OCF_OK);
+  /* PEM with or without its NUL, and DER, all give the same DER back. */
+  assert_int_equal(ocf_pki_key_der((const uint8_t *)pem, pem_len, &f->rng, der, sizeof der, &len), OCF_OK);
+  assert_int_equal(len, f->key_len);
+  assert_memory_equal(der, f->key, len);
+  assert_int_equal(ocf_pki_key_der((const uint8_t *)pem, pem_len + 1, &f->rng, der, sizeof der, &len),
+                   OCF_OK);
+  assert_memory_equal(der, f->key, len);
+  assert_int_equal(ocf_pki_key_der(f->key, f->key_len, &f->rng, der, sizeof der, &len), OCF_OK);
+  assert_memory_equal(der, f->key, len);
+  assert_int_equal(ocf_pki_key_matches((const uint8_t *)pem, pem_len, f->pub, f->pub_len, &f->rng), OCF_OK);
+  assert_int_equal(ocf_pki_key_matches(f->key, f->key_len, f->pub, f->pub_len, &f->rng), OCF_OK);
+  /* Another key pair's public key: no match. */
+  uint8_t k2[OCF_PKI_KEY_MAX], p2[OCF_PKI_PUBKEY_MAX];
+  size_t k2_len = 0, p2_len = 0;
+  assert_int_equal(ocf_pki_keypair_generate(&f->rng, k2, sizeof k2, &k2_len, p2, sizeof p2, &p2_len), OCF_OK);
+  assert_int_equal(ocf_pki_key_matches(f->key, f->key_len, p2, p2_len, &f->rng), OCF_ERR_CRYPTO);
+  /* Our scalar with k2's public point spliced into the SEC1 key (its optional copy, the last 65
+   * bytes): still not k2's key. */
+  uint8_t spliced[OCF_PKI_KEY_MAX];
+  memcpy(spliced, f->key, f->key_len);
+  memcpy(spliced + f->key_len - 65, p2 + p2_len - 65, 65);
+  assert_int_not_equal(ocf_pki_key_matches(spliced, f->key_len, p2, p2_len, &f->rng), OCF_OK);
+  /* Garbage, a truncated key, PEM armour round nothing, too long. */
+  static const char armour[] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n";
+  assert_int_equal(
+      ocf_pki_key_matches((const uint8_t *)armour, sizeof armour - 1, f->pub, f->pub_len, &f->rng),
+      OCF_ERR_MALFORMED);
+  assert_int_equal(ocf_pki_key_matches(f->key, f->key_len - 3, f->pub, f->pub_len, &f->rng),
+                   OCF_ERR_MALFORMED);
+  assert_int_equal(ocf_pki_key_der(f->key, f->key_len - 3, &f->rng, der, sizeof der, &len),
+                   OCF_ERR_MALFORMED);
+  static uint8_t big[OCF_PKI_KEY_TEXT_MAX + 1];
+  assert_int_equal(ocf_pki_key_der(big, sizeof big, &f->rng, der, sizeof der, &len), OCF_ERR_TOO_LARGE);
+  assert_int_equal(ocf_pki_key_matches(f->key, f->key_len, f->key, f->key_len, &f->rng), OCF_ERR_MALFORMED);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_csr_round_trips_through_the_ca_checks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cert_lists_as_der_and_hostile_lists, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cert_subject_gives_key_and_uuid, setup, teardown),
       cmocka_unit_test_setup_teardown(test_crl_check_applies_only_to_its_verified_issuer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_private_key_as_der_and_matched_to_its_public_key, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,7 +193,7 @@ static void test_cred_out_of_range_values_are_refused(void **state) {
       {"{'creds': [{'credid': 2147483648}]}", "creds[0].credid"},
       {"{'creds': [{'subjectuuid': '**'}]}", "creds[0].subjectuuid"},
       {"{'creds': [{'credusage': 'oic.sec.cred.other'}]}", "creds[0].credusage"},
-      {"{'creds': [{'privatedata': {'encoding': 'oic.sec.encoding.der'}}]}", "creds[0].privatedata.encoding"},
+      {"{'creds': [{'privatedata': {'encoding': 'oic.sec.encoding.jwk'}}]}", "creds[0].privatedata.encoding"},
       {"{'creds': [{'publicdata': {'data': 'x', 'encoding': 'oic.sec.encoding.raw'}}]}",
        "creds[0].publicdata.encoding"},
       {"{'creds': [{'period': '20160101T180000/20170102T070000'}]}", "creds[0].period"},

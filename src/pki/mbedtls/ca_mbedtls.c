@@ -372,6 +372,38 @@ ocf_err ocf_pki_cert_info_get(const uint8_t *der, size_t len, ocf_pki_cert_info 
   return err;
 }
 
+/* Whether parent's key signed child and parent's subject is child's issuer, byte for byte. */
+static bool signed_by(const mbedtls_x509_crt *child, mbedtls_x509_crt *parent) {
+  uint8_t hash[32];
+  const mbedtls_md_info_t *md = mbedtls_md_info_from_type(child->MBEDTLS_PRIVATE(sig_md));
+  return child->issuer_raw.len == parent->subject_raw.len &&
+         !memcmp(child->issuer_raw.p, parent->subject_raw.p, parent->subject_raw.len) && md &&
+         mbedtls_md_get_size(md) <= sizeof hash && !mbedtls_md(md, child->tbs.p, child->tbs.len, hash) &&
+         !mbedtls_pk_verify_ext(child->MBEDTLS_PRIVATE(sig_pk), child->MBEDTLS_PRIVATE(sig_opts), &parent->pk,
+                                child->MBEDTLS_PRIVATE(sig_md), hash, mbedtls_md_get_size(md),
+                                child->MBEDTLS_PRIVATE(sig).p, child->MBEDTLS_PRIVATE(sig).len);
+}
+
+ocf_err ocf_pki_ca_chain_check(const uint8_t *ca, size_t ca_len, const ocf_bytes *upper, size_t n) {
+  if (!ca || !ca_len || (n && !upper) || n > OCF_PKI_CHAIN_MAX) return OCF_ERR_INVALID_ARG;
+  mbedtls_x509_crt crt[OCF_PKI_CHAIN_MAX + 1];
+  ocf_err err = OCF_OK;
+  for (size_t i = 0; i <= n; i++) mbedtls_x509_crt_init(&crt[i]);
+  for (size_t i = 0; i <= n && err == OCF_OK; i++) {
+    const uint8_t *p = i ? upper[i - 1].ptr : ca;
+    size_t len = i ? upper[i - 1].len : ca_len;
+    if (!p || mbedtls_x509_crt_parse_der(&crt[i], p, len) != 0 || crt[i].raw.len != len)
+      err = OCF_ERR_MALFORMED;
+  }
+  /* Each certificate above the CA is a CA that signed the one below; the last is self-signed
+   * (the company root). Validity is the caller's (no clock here, ADR 0009). */
+  for (size_t i = 1; i <= n && err == OCF_OK; i++)
+    if (!crt[i].MBEDTLS_PRIVATE(ca_istrue) || !signed_by(&crt[i - 1], &crt[i])) err = OCF_ERR_DENIED;
+  if (err == OCF_OK && n && !signed_by(&crt[n], &crt[n])) err = OCF_ERR_DENIED;
+  for (size_t i = 0; i <= n; i++) mbedtls_x509_crt_free(&crt[i]);
+  return err;
+}
+
 /* ---- keys and CSRs ---- */
 
 ocf_err ocf_pki_keypair_generate(const ocf_pki_rng *rng, uint8_t *key, size_t key_cap, size_t *key_len,

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "pki/crypto.h"
 #include "pki/key.h"
 #include "pki/mbedtls/pki_internal.h"
 
@@ -79,6 +80,59 @@ static bool has_pem(const uint8_t *p, size_t len) {
   for (size_t i = 0; i + sizeof begin - 1 <= len; i++)
     if (!memcmp(p + i, begin, sizeof begin - 1)) return true;
   return false;
+}
+
+/* A private key PEM or DER (pki/key.h): mbedTLS parses PEM only with its final NUL counted, so
+ * PEM is copied with one into tmp (wiped by the caller). */
+static ocf_err load_any_key(const uint8_t *key, size_t len, const ocf_pki_rng *rng,
+                            uint8_t tmp[OCF_PKI_KEY_TEXT_MAX + 1], mbedtls_pk_context *pk) {
+  mbedtls_pk_init(pk);
+  if (len > OCF_PKI_KEY_TEXT_MAX) return OCF_ERR_TOO_LARGE;
+  if (!has_pem(key, len)) return load_key(key, len, rng, pk);
+  if (key[len - 1] == 0) len--;
+  memcpy(tmp, key, len);
+  tmp[len] = 0;
+  return load_key(tmp, len + 1, rng, pk);
+}
+
+ocf_err ocf_pki_key_der(const uint8_t *key, size_t len, const ocf_pki_rng *rng, uint8_t *out, size_t cap,
+                        size_t *out_len) {
+  if (!key || !len || !rng || !rng->random || !out || !out_len) return OCF_ERR_INVALID_ARG;
+  uint8_t tmp[OCF_PKI_KEY_TEXT_MAX + 1];
+  mbedtls_pk_context pk;
+  ocf_err err = load_any_key(key, len, rng, tmp, &pk);
+  ocf_crypto_wipe(tmp, sizeof tmp);
+  if (err == OCF_OK) {
+    int n = mbedtls_pk_write_key_der(&pk, out, cap);
+    if (n < 0) {
+      err = pki_map(n);
+    } else {
+      pki_to_front(out, cap, (size_t)n);
+      *out_len = (size_t)n;
+    }
+  }
+  mbedtls_pk_free(&pk);
+  if (err != OCF_OK) ocf_crypto_wipe(out, cap);
+  return err;
+}
+
+ocf_err ocf_pki_key_matches(const uint8_t *key, size_t len, const uint8_t *pub, size_t pub_len,
+                            const ocf_pki_rng *rng) {
+  if (!key || !len || !pub || !pub_len || !rng || !rng->random) return OCF_ERR_INVALID_ARG;
+  uint8_t tmp[OCF_PKI_KEY_TEXT_MAX + 1];
+  mbedtls_pk_context pk, pubk;
+  mbedtls_pk_init(&pubk);
+  ocf_err err = load_any_key(key, len, rng, tmp, &pk);
+  ocf_crypto_wipe(tmp, sizeof tmp);
+  if (err == OCF_OK && mbedtls_pk_parse_public_key(&pubk, pub, pub_len) != 0) err = OCF_ERR_MALFORMED;
+  if (err == OCF_OK && !is_p256(&pubk)) err = OCF_ERR_UNSUPPORTED;
+  /* The public point is recomputed from the private scalar (mbedtls_ecp_check_pub_priv), not
+   * taken from the copy a SEC1 key may carry: a key whose two halves disagree is not a match. */
+  pki_rng_ctx r = {rng, OCF_OK};
+  if (err == OCF_OK && mbedtls_pk_check_pair(&pubk, &pk, pki_rng, &r) != 0) err = OCF_ERR_CRYPTO;
+  mbedtls_pk_free(&pubk);
+  mbedtls_pk_free(&pk);
+  return err;
 }
 
 /* The chain mbedTLS parsed into buf/certs. */

@@ -1,16 +1,19 @@
 /* The domain's CA in the domain store (<ocf/ocf_obt_ca.h>, ADR 0017): the certificate as the
- * public value "ca-cert", the private key as the sealed secret "ca-key", written together in
- * one transaction so a crash never leaves a certificate without its key. The key is opened
+ * public value "ca-cert", the private key as the sealed secret "ca-key", and for an imported
+ * sub-CA the certificates above it up to the root as "ca-chain" (DER back to back), written
+ * together in one transaction so a crash never leaves a certificate without its key. The key is opened
  * only inside this file's callers in later work (issuing, CRLs) and wiped after use. */
 #include <ocf/ocf_obt_ca.h>
 #include <string.h>
 
 #include "pki/ca.h"
 #include "pki/crypto.h"
+#include "pki/key.h"
 #include "store/sqlite/obt_store.h"
 
 static const char k_cert_name[] = "ca-cert";
 static const char k_key_name[] = "ca-key";
+static const char k_chain_name[] = "ca-chain";
 
 static bool has_ca(ocf_obt_store *s) {
   size_t len = 0;
@@ -18,7 +21,8 @@ static bool has_ca(ocf_obt_store *s) {
 }
 
 /* Stores both halves in one transaction (inside the caller's, when there is one). */
-static ocf_err save(ocf_obt_store *s, const ocf_pki_ca *ca, bool replace) {
+static ocf_err save(ocf_obt_store *s, const ocf_pki_ca *ca, const uint8_t *chain, size_t chain_len,
+                    bool replace) {
   if (!s->unlocked) return OCF_ERR_STATE;
   bool own = !s->in_txn;
   ocf_err err = own ? ocf_obt_store_begin(s) : OCF_OK;
@@ -26,6 +30,9 @@ static ocf_err save(ocf_obt_store *s, const ocf_pki_ca *ca, bool replace) {
   if (!replace && has_ca(s)) err = OCF_ERR_STATE;
   if (err == OCF_OK) err = ocf_obt_store_domain_secret_put(s, k_key_name, ca->key, ca->key_len);
   if (err == OCF_OK) err = ocf_obt_store_domain_public_put(s, k_cert_name, ca->cert, ca->cert_len);
+  if (err == OCF_OK)
+    err = chain_len ? ocf_obt_store_domain_public_put(s, k_chain_name, chain, chain_len)
+                    : ocf_obt_store_domain_value_remove(s, k_chain_name);
   if (own) {
     if (err == OCF_OK)
       err = ocf_obt_store_commit(s);
@@ -45,8 +52,36 @@ ocf_err ocf_obt_ca_create(ocf_obt_store *s, const char *cn, int64_t not_before, 
   ocf_pki_rng rng = store_rng(s);
   ocf_pki_ca ca;
   ocf_err err = ocf_pki_ca_create(cn, not_before, not_after, &rng, &ca);
-  if (err == OCF_OK) err = save(s, &ca, replace);
+  if (err == OCF_OK) err = save(s, &ca, NULL, 0, replace);
   ocf_pki_ca_wipe(&ca);
+  return err;
+}
+
+#define CHAIN_TEXT_MAX 8192 /* ocf_pki_ca_import's input cap */
+
+/* The certificates after the first in the import's certificate input (its chain up to the
+ * root), checked link by link, as DER back to back in out (*len 0: none). */
+static ocf_err upper_chain(ocf_obt_store *s, const ocf_pki_ca *ca, const uint8_t *cert, size_t cert_len,
+                           uint8_t *out, size_t cap, size_t *len) {
+  *len = 0;
+  uint8_t *buf = s->pf.alloc(s->pf.ctx, CHAIN_TEXT_MAX);
+  if (!buf) return OCF_ERR_NO_MEMORY;
+  ocf_bytes certs[OCF_PKI_CHAIN_MAX + 1];
+  size_t n = 0;
+  ocf_err err = ocf_pki_certs_der(cert, cert_len, buf, CHAIN_TEXT_MAX, certs, OCF_PKI_CHAIN_MAX + 1, &n);
+  if (err == OCF_OK &&
+      (n == 0 || certs[0].len != ca->cert_len || memcmp(certs[0].ptr, ca->cert, ca->cert_len)))
+    err = OCF_ERR_MALFORMED; /* the CA is the first certificate (ocf_pki_ca_import) */
+  if (err == OCF_OK) err = ocf_pki_ca_chain_check(ca->cert, ca->cert_len, certs + 1, n - 1);
+  for (size_t i = 1; err == OCF_OK && i < n; i++) {
+    if (*len + certs[i].len > cap) {
+      err = OCF_ERR_TOO_LARGE;
+      break;
+    }
+    memcpy(out + *len, certs[i].ptr, certs[i].len);
+    *len += certs[i].len;
+  }
+  s->pf.free(s->pf.ctx, buf);
   return err;
 }
 
@@ -58,7 +93,10 @@ ocf_err ocf_obt_ca_import(ocf_obt_store *s, const uint8_t *cert, size_t cert_len
   ocf_pki_rng rng = store_rng(s);
   ocf_pki_ca ca;
   ocf_err err = ocf_pki_ca_import(cert, cert_len, key, key_len, utc_now, &rng, &ca);
-  if (err == OCF_OK) err = save(s, &ca, replace);
+  uint8_t chain[OCF_OBT_PUBLIC_MAX];
+  size_t chain_len = 0;
+  if (err == OCF_OK) err = upper_chain(s, &ca, cert, cert_len, chain, sizeof chain, &chain_len);
+  if (err == OCF_OK) err = save(s, &ca, chain, chain_len, replace);
   ocf_pki_ca_wipe(&ca);
   return err;
 }
@@ -66,6 +104,16 @@ ocf_err ocf_obt_ca_import(ocf_obt_store *s, const uint8_t *cert, size_t cert_len
 ocf_err ocf_obt_ca_cert(ocf_obt_store *s, uint8_t *buf, size_t cap, size_t *len) {
   if (!s) return OCF_ERR_INVALID_ARG;
   return ocf_obt_store_domain_public_get(s, k_cert_name, buf, cap, len);
+}
+
+ocf_err ocf_obt_ca_chain(ocf_obt_store *s, uint8_t *buf, size_t cap, size_t *len) {
+  if (!s || !len) return OCF_ERR_INVALID_ARG;
+  ocf_err err = ocf_obt_store_domain_public_get(s, k_chain_name, buf, cap, len);
+  if (err == OCF_ERR_NOT_FOUND) {
+    *len = 0;
+    return OCF_OK;
+  }
+  return err;
 }
 
 ocf_err ocf_obt_ca_info_get(ocf_obt_store *s, ocf_obt_ca_info *out) {
@@ -98,6 +146,23 @@ ocf_err ocf_obt_ca_cert_pem(ocf_obt_store *s, char *buf, size_t cap, size_t *len
   ocf_err err = ocf_obt_ca_cert(s, der, sizeof der, &der_len);
   if (err == OCF_ERR_NO_SPACE) err = OCF_ERR_MALFORMED;
   if (err == OCF_OK) err = ocf_pki_pem_write("CERTIFICATE", der, der_len, buf, cap, len);
+  return err;
+}
+
+ocf_err ocf_obt_ca_chain_pem(ocf_obt_store *s, char *buf, size_t cap, size_t *len) {
+  if (!s || !buf || !len) return OCF_ERR_INVALID_ARG;
+  ocf_err err = ocf_obt_ca_cert_pem(s, buf, cap, len);
+  uint8_t raw[OCF_OBT_PUBLIC_MAX], der[OCF_OBT_PUBLIC_MAX];
+  size_t raw_len = 0, n = 0;
+  ocf_bytes certs[OCF_PKI_CHAIN_MAX];
+  if (err == OCF_OK) err = ocf_obt_ca_chain(s, raw, sizeof raw, &raw_len);
+  if (err == OCF_OK && raw_len)
+    err = ocf_pki_certs_der(raw, raw_len, der, sizeof der, certs, OCF_PKI_CHAIN_MAX, &n);
+  for (size_t i = 0; err == OCF_OK && i < n; i++) {
+    size_t k = 0;
+    err = ocf_pki_pem_write("CERTIFICATE", certs[i].ptr, certs[i].len, buf + *len, cap - *len, &k);
+    *len += k;
+  }
   return err;
 }
 

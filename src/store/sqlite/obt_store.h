@@ -14,7 +14,7 @@
 /* PRAGMA application_id of a domain store: "OBT1". */
 #define OBT_STORE_APPLICATION_ID 0x4f425431
 /* The schema this code writes: PRAGMA user_version after the migrations of schema.c. */
-#define OBT_STORE_SCHEMA_VERSION 7
+#define OBT_STORE_SCHEMA_VERSION 8
 /* Secret AEAD key: the first 16 bytes of HMAC-SHA-256(domain key, label || salt). */
 #define OBT_STORE_SECRET_KEY_LEN 16
 #define OBT_STORE_SALT_LEN 16

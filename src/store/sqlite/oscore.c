@@ -114,8 +114,8 @@ ocf_err ocf_obt_store_group_put(ocf_obt_store *s, const ocf_obt_group_record *g)
   sqlite3_bind_text(st, 1, g->name, -1, SQLITE_TRANSIENT);
   if ((err = obt_run(s, st, "group put")) != OCF_OK) return err;
   err = obt_prepare(s,
-                    "INSERT OR REPLACE INTO oscore_groups (name, subject, gid, desc, created, rekeyed) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO oscore_groups (name, subject, gid, desc, created, rekeyed, "
+                    "by_apply) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     &st);
   if (err) return err;
   sqlite3_bind_text(st, 1, g->name, -1, SQLITE_TRANSIENT);
@@ -124,6 +124,7 @@ ocf_err ocf_obt_store_group_put(ocf_obt_store *s, const ocf_obt_group_record *g)
   sqlite3_bind_text(st, 4, g->desc, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 5, g->created);
   sqlite3_bind_int64(st, 6, g->rekeyed);
+  sqlite3_bind_int64(st, 7, g->by_apply ? 1 : 0);
   if ((err = obt_run(s, st, "group put")) != OCF_OK) return err;
   for (size_t i = 0; i < g->n_members; i++) {
     const ocf_obt_group_member *m = &g->members[i];
@@ -196,6 +197,7 @@ static bool group_row(sqlite3_stmt *st, ocf_obt_group_record *g) {
   memset(g, 0, sizeof *g);
   g->created = sqlite3_column_int64(st, 4);
   g->rekeyed = sqlite3_column_int64(st, 5);
+  g->by_apply = sqlite3_column_int64(st, 6) != 0;
   return obt_col_text(st, 0, g->name, OCF_OBT_GROUP_NAME_MAX) && obt_col_uuid(st, 1, &g->subject) &&
          obt_col_text(st, 2, g->gid, 14) && obt_col_text(st, 3, g->desc, OCF_OBT_GROUP_DESC_MAX);
 }
@@ -204,7 +206,8 @@ ocf_err ocf_obt_store_group_get(ocf_obt_store *s, const char *name, ocf_obt_grou
   if (!s || !name || !out) return OCF_ERR_INVALID_ARG;
   sqlite3_stmt *st = NULL;
   ocf_err err = obt_prepare(
-      s, "SELECT name, subject, gid, desc, created, rekeyed FROM oscore_groups WHERE name = ?", &st);
+      s, "SELECT name, subject, gid, desc, created, rekeyed, by_apply FROM oscore_groups WHERE name = ?",
+      &st);
   if (err) return err;
   sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
   int rc = sqlite3_step(st);

@@ -127,6 +127,9 @@ static const char *const k_migrations[] = {
     "  senderid TEXT NOT NULL,"
     "  credids TEXT NOT NULL,"
     "  PRIMARY KEY (grp, uuid)) STRICT;",
+    /* 7 -> 8: which groups obt apply created (ADR 0023), so that a later apply deletes or
+     * rekeys only those and never a group made by hand with obt group create. */
+    "ALTER TABLE oscore_groups ADD COLUMN by_apply INTEGER NOT NULL DEFAULT 0 CHECK (by_apply IN (0, 1));",
 };
 
 _Static_assert(sizeof k_migrations / sizeof k_migrations[0] == OBT_STORE_SCHEMA_VERSION,
