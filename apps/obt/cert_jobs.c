@@ -335,7 +335,9 @@ int obt_cert_jobs_run(obt_prov_cli *c, ocf_obt_store *s, int64_t utc_now, uint32
   ocf_posix_platform_init(&pf, OCF_LOG_WARN, false);
   ocf_err err = js.jobs && jobs ? OCF_OK : OCF_ERR_NO_MEMORY;
   for (size_t i = 0; err == OCF_OK && i < n; i++) {
-    ocf_obt_cms_cert_params p = {.store = s, .uuid = uuids[i], .utc_now = utc_now, .days = days};
+    /* A renewal: the replaced certificate is revoked, as obt cert renew does by default. */
+    ocf_obt_cms_cert_params p = {
+        .store = s, .uuid = uuids[i], .utc_now = utc_now, .days = days, .revoke_replaced = true};
     err = ocf_obt_cms_cert_job_new(&pf, &p, &js.jobs[i]);
     if (err == OCF_OK) jobs[js.n++] = (obt_prov_cli_job){uuids[i], ocf_obt_cms_step, js.jobs[i]};
   }

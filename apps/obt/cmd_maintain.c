@@ -20,12 +20,13 @@
 static const char maintain_usage[] =
     "usage: obt maintain [--once | --every DURATION [--rounds N]] [options]\n"
     "\n"
-    "One pass over the domain: signs a new CRL when none was signed, a certificate was revoked\n"
-    "since, or its next update is within --crl-before (or past); pushes the current CRL to every\n"
-    "owned device that does not hold it yet (devices without /oic/sec/crl are skipped); renews\n"
-    "identity certificates that expire within --renew-before. A device that does not answer is\n"
-    "reported and tried again by the next pass. With --every, passes repeat until --rounds or\n"
-    "SIGINT/SIGTERM (taken between passes).\n"
+    "One pass over the domain: renews identity certificates that expire within --renew-before\n"
+    "(revoking the ones they replace, as obt cert renew); signs a new CRL when none was signed,\n"
+    "a certificate was revoked since, or its next update is within --crl-before (or past);\n"
+    "pushes the current CRL to every owned device that does not hold it yet (devices without\n"
+    "/oic/sec/crl are skipped). A device that does not answer is reported and tried again by the\n"
+    "next pass. With --every, passes repeat until --rounds or SIGINT/SIGTERM (taken between\n"
+    "passes).\n"
     "\n"
     "options:\n"
     "      --once               one pass (the default)\n"
@@ -234,22 +235,26 @@ typedef struct pass {
   maint_opts *o; /* obt_prov_cli_open sets its network options */
   ocf_obt_store *s;
   int64_t now;
+  size_t cap;
   ocf_obt_maint_plan plan;
   ocf_obt_maint_device *devs;
-  ocf_uuid *push, *renew, *all;
-  size_t n_push, n_renew, n_all;
+  ocf_uuid *push, *renew, *all, *gone; /* gone: unreachable this pass */
+  size_t n_push, n_renew, n_all, n_gone;
   uint8_t crl[2048];
   size_t crl_len;
   pass_stats st;
 } pass;
 
+static int pass_plan(pass *p) {
+  ocf_obt_maint_params mp = {p->now, p->o->crl_before, p->o->renew_before};
+  ocf_err err = ocf_obt_maint_plan_make(p->s, &mp, p->devs, p->cap, &p->plan);
+  if (err != OCF_OK) fprintf(stderr, "obt maintain: reading the store: %s\n", ocf_strerror(err));
+  return err == OCF_OK ? -1 : obt_store_exit_code(err);
+}
+
 /* The CRL to push: a new one when due (unless --dry-run), else the current one. */
 static int pass_crl(pass *p) {
   const maint_opts *o = p->o;
-  if (!p->plan.have_ca) {
-    print_crl(o, "none", OCF_OBT_CRL_FRESH, NULL);
-    return -1;
-  }
   ocf_obt_crl_need need = p->plan.crl_need;
   ocf_err err;
   if (need != OCF_OBT_CRL_FRESH && o->dry_run) {
@@ -272,37 +277,45 @@ static int pass_crl(pass *p) {
   return -1;
 }
 
-static void add_uuid(ocf_uuid *list, size_t *n, const ocf_uuid *u) {
-  for (size_t i = 0; i < *n; i++)
-    if (ocf_uuid_equal(&list[i], u)) return;
-  list[(*n)++] = *u;
+static bool has_uuid(const ocf_uuid *list, size_t n, const ocf_uuid *u) {
+  for (size_t i = 0; i < n; i++)
+    if (ocf_uuid_equal(&list[i], u)) return true;
+  return false;
 }
 
-/* Which devices get the CRL and which certificates are renewed; prints the certificates. */
-static void pass_select(pass *p) {
+/* The certificates to renew (printed), and whether any device has work this pass. */
+static bool pass_select_renew(pass *p) {
   const maint_opts *o = p->o;
+  bool work = p->plan.crl_need != OCF_OBT_CRL_FRESH;
   for (size_t i = 0; i < p->plan.n_devices; i++) {
     const ocf_obt_maint_device *d = &p->devs[i];
-    if (d->crl_push && p->plan.have_ca) add_uuid(p->push, &p->n_push, &d->uuid);
+    work = work || d->crl_push;
     if (!d->has_cert || d->cert_need == OCF_OBT_CERT_OK) continue;
     if (d->cert_need == OCF_OBT_CERT_REVOKED_LAST) {
       print_cert(o, d, "not-renewed");
       continue;
     }
     print_cert(o, d, o->dry_run ? "would-renew" : o->no_renew ? "listed" : "renew");
-    if (!o->dry_run && !o->no_renew) add_uuid(p->renew, &p->n_renew, &d->uuid);
+    if (!o->dry_run && !o->no_renew) p->renew[p->n_renew++] = d->uuid;
   }
-  if (o->dry_run)
-    for (size_t i = 0; i < p->n_push; i++) {
-      char u[OCF_UUID_STR_LEN];
-      uuid_text(&p->push[i], u);
-      if (o->lc.json)
-        printf("{\"event\": \"crl-push\", \"uuid\": \"%s\", \"action\": \"would-push\"}\n", u);
-      else
-        printf("crl: would push to %s\n", u);
-    }
-  for (size_t i = 0; i < p->n_push; i++) add_uuid(p->all, &p->n_all, &p->push[i]);
-  for (size_t i = 0; i < p->n_renew; i++) add_uuid(p->all, &p->n_all, &p->renew[i]);
+  for (size_t i = 0; i < p->plan.n_devices; i++) p->all[p->n_all++] = p->devs[i].uuid;
+  return work || p->n_renew > 0;
+}
+
+/* The devices that get the CRL (not those unreachable earlier in this pass). */
+static void pass_select_push(pass *p) {
+  for (size_t i = 0; i < p->plan.n_devices; i++) {
+    const ocf_obt_maint_device *d = &p->devs[i];
+    if (!d->crl_push || has_uuid(p->gone, p->n_gone, &d->uuid)) continue;
+    p->push[p->n_push++] = d->uuid;
+    if (!p->o->dry_run) continue;
+    char u[OCF_UUID_STR_LEN];
+    uuid_text(&d->uuid, u);
+    if (p->o->lc.json)
+      printf("{\"event\": \"crl-push\", \"uuid\": \"%s\", \"action\": \"would-push\"}\n", u);
+    else
+      printf("crl: would push to %s\n", u);
+  }
 }
 
 static bool unreachable(const obt_prov_cli_result *r) {
@@ -311,31 +324,30 @@ static bool unreachable(const obt_prov_cli_result *r) {
                                                 !strcmp(r->failure.stage, "owner session")));
 }
 
-/* Renewals for the devices that answered the CRL run (an unreachable one is left for next pass). */
-static int pass_renew(pass *p, obt_prov_cli *c, const obt_prov_cli_result *crl_res) {
-  size_t n = 0;
-  for (size_t i = 0; i < p->n_renew; i++) {
-    bool skip = false;
-    for (size_t k = 0; k < p->n_push; k++)
-      skip = skip || (ocf_uuid_equal(&p->push[k], &p->renew[i]) && unreachable(&crl_res[k]));
-    if (!skip) p->renew[n++] = p->renew[i];
+/* Counts a run's results; an unreachable device is reported and left for the next pass. */
+static void tally(pass *p, const ocf_uuid *uuids, size_t n, const obt_prov_cli_result *res, bool crl) {
+  for (size_t i = 0; i < n; i++) {
+    if (res[i].ok) {
+      ++*(crl ? &p->st.pushed : &p->st.renewed);
+      continue;
+    }
+    ++*(crl ? &p->st.push_failed : &p->st.renew_failed);
+    if (!unreachable(&res[i])) continue;
+    p->st.unreachable++;
+    p->gone[p->n_gone++] = uuids[i];
+    print_unreachable(p->o, &uuids[i], crl ? "CRL push" : "certificate renewal");
   }
-  p->n_renew = n;
+}
+
+/* One run of n jobs (CRL pushes or renewals) over c; an exit code. */
+static int pass_jobs(pass *p, obt_prov_cli *c, bool crl) {
+  size_t n = crl ? p->n_push : p->n_renew;
   if (!n) return OBT_EXIT_OK;
   obt_prov_cli_result *res = calloc(n, sizeof *res);
   if (!res) return OBT_EXIT_SYSTEM;
-  int rc = obt_cert_jobs_run(c, p->s, p->now, p->o->days, p->renew, n, res);
-  for (size_t i = 0; rc != OBT_EXIT_SYSTEM && i < n; i++) {
-    if (res[i].ok) {
-      p->st.renewed++;
-    } else {
-      p->st.renew_failed++;
-      if (unreachable(&res[i])) {
-        p->st.unreachable++;
-        print_unreachable(p->o, &p->renew[i], "certificate renewal");
-      }
-    }
-  }
+  int rc = crl ? obt_crl_jobs_run(c, p->s, p->crl, p->crl_len, &p->plan.crl, p->push, n, res)
+               : obt_cert_jobs_run(c, p->s, p->now, p->o->days, p->renew, n, res);
+  if (rc != OBT_EXIT_SYSTEM) tally(p, crl ? p->push : p->renew, n, res, crl);
   free(res);
   return rc;
 }
@@ -346,61 +358,49 @@ static int worse(int a, int b) {
   return a == OBT_EXIT_TIMEOUT || b == OBT_EXIT_TIMEOUT ? OBT_EXIT_TIMEOUT : OBT_EXIT_OK;
 }
 
-static int pass_run_jobs(pass *p) {
+/* Renewals first: each revokes the certificate it replaces (as obt cert renew does), so the
+ * plan is made again and the CRL that lists them goes out in the same pass (digest §6.7). */
+static int pass_body(pass *p) {
+  int rc = pass_plan(p);
+  if (rc >= 0) return rc;
+  if (!p->plan.have_ca) {
+    print_crl(p->o, "none", OCF_OBT_CRL_FRESH, NULL);
+    return OBT_EXIT_OK;
+  }
+  bool work = pass_select_renew(p);
   obt_prov_cli *c = NULL;
-  int rc = obt_prov_cli_open("maintain", &p->o->lc, p->s, p->all, p->n_all, &c);
-  if (rc >= 0) return rc;
-  obt_prov_cli_result *res = calloc(p->n_push ? p->n_push : 1, sizeof *res);
-  rc = res ? OBT_EXIT_OK : OBT_EXIT_SYSTEM;
-  if (res && p->n_push)
-    rc = obt_crl_jobs_run(c, p->s, p->crl, p->crl_len, &p->plan.crl, p->push, p->n_push, res);
-  for (size_t i = 0; rc != OBT_EXIT_SYSTEM && i < p->n_push; i++) {
-    if (res[i].ok) {
-      p->st.pushed++;
-    } else {
-      p->st.push_failed++;
-      if (unreachable(&res[i])) {
-        p->st.unreachable++;
-        print_unreachable(p->o, &p->push[i], "CRL push");
-      }
-    }
+  if (work && !p->o->dry_run && p->n_all) {
+    rc = obt_prov_cli_open("maintain", &p->o->lc, p->s, p->all, p->n_all, &c);
+    if (rc >= 0) return rc;
   }
-  if (rc != OBT_EXIT_SYSTEM) rc = worse(rc, pass_renew(p, c, res));
-  free(res);
+  rc = c ? pass_jobs(p, c, false) : OBT_EXIT_OK;
+  int r2 = rc == OBT_EXIT_SYSTEM ? rc : p->st.renewed ? pass_plan(p) : -1;
+  if (r2 < 0) r2 = pass_crl(p);
+  if (r2 < 0) {
+    pass_select_push(p);
+    r2 = c ? pass_jobs(p, c, true) : OBT_EXIT_OK;
+  }
   obt_prov_cli_close(c);
-  return rc;
-}
-
-static int pass_body(pass *p, size_t cap) {
-  ocf_obt_maint_params mp = {p->now, p->o->crl_before, p->o->renew_before};
-  ocf_err err = ocf_obt_maint_plan_make(p->s, &mp, p->devs, cap, &p->plan);
-  if (err != OCF_OK) {
-    fprintf(stderr, "obt maintain: reading the store: %s\n", ocf_strerror(err));
-    return obt_store_exit_code(err);
-  }
-  int rc = pass_crl(p);
-  if (rc >= 0) return rc;
-  pass_select(p);
-  if (p->o->dry_run || p->n_all == 0) return OBT_EXIT_OK;
-  return pass_run_jobs(p);
+  return worse(rc, r2);
 }
 
 static int run_pass(maint_opts *o, ocf_obt_store *s, uint32_t round, int64_t now) {
   size_t cap = 0;
   if (ocf_obt_store_device_count(s, &cap) != OCF_OK) return OBT_EXIT_SYSTEM;
+  cap = cap ? cap : 1;
   pass *p = calloc(1, sizeof *p);
-  if (p) {
-    p->devs = calloc(cap ? cap : 1, sizeof *p->devs);
-    p->push = calloc(cap ? cap : 1, sizeof *p->push);
-    p->renew = calloc(cap ? cap : 1, sizeof *p->renew);
-    p->all = calloc(cap ? cap : 1, sizeof *p->all);
-  }
   int rc = OBT_EXIT_SYSTEM;
-  if (p && p->devs && p->push && p->renew && p->all) {
-    *p = (pass){
-        .o = o, .s = s, .now = now, .devs = p->devs, .push = p->push, .renew = p->renew, .all = p->all};
+  if (p) {
+    *p = (pass){.o = o, .s = s, .now = now, .cap = cap};
+    p->devs = calloc(cap, sizeof *p->devs);
+    p->push = calloc(cap, sizeof *p->push);
+    p->renew = calloc(cap, sizeof *p->renew);
+    p->all = calloc(cap, sizeof *p->all);
+    p->gone = calloc(cap, sizeof *p->gone);
+  }
+  if (p && p->devs && p->push && p->renew && p->all && p->gone) {
     print_pass(o, round, now);
-    rc = pass_body(p, cap);
+    rc = pass_body(p);
     print_done(o, round, &p->st, rc);
   }
   if (p) {
@@ -408,6 +408,7 @@ static int run_pass(maint_opts *o, ocf_obt_store *s, uint32_t round, int64_t now
     free(p->push);
     free(p->renew);
     free(p->all);
+    free(p->gone);
   }
   free(p);
   return rc;

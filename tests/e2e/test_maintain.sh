@@ -8,7 +8,8 @@
 #   3. a pass with --now past nextUpdate signs a greater number and pushes it to both;
 #   4. with B stopped, a pass (after a revocation) reaches A, reports B unreachable, exit 4;
 #   5. with B started again, the next pass pushes to B only;
-#   6. B's certificate, expiring within --renew-before, is renewed (A's revoked one is not);
+#   6. B's certificate, expiring within --renew-before, is renewed (A's revoked one is not), the
+#      replaced one revoked and the CRL listing it pushed to both in the same pass;
 #   7. --every 0 --rounds 2 runs two passes; --every 1h stops on SIGTERM after its pass.
 # Usage: test_maintain.sh path/to/obt path/to/ocf-device   (exit 77 = skipped)
 set -euo pipefail
@@ -149,13 +150,19 @@ maintain p6 --once --dry-run
 [[ $rc == 0 ]] && check p6 'c=[x for x in of("cert") if x["uuid"]=="'"$di_b"'"]; assert c[0]["action"]=="would-renew", c
 assert not of("result")' && pass "--dry-run lists B's certificate, contacts nothing" || fail "dry run: $(cat "$NETNS_TMP/p6.json")"
 maintain p7 --once
-[[ $rc == 0 ]] && check p7 'r=of("result"); assert [(x["uuid"],x["action"],x["outcome"]) for x in r]==[("'"$di_b"'","cert renew","ok")], r
-assert of("pass-done")[0]["renewed"]==1' && pass "pass 7 renews B's certificate" || fail "pass 7: exit $rc $(cat "$NETNS_TMP/p7.json" "$NETNS_TMP/p7.err")"
+n7=$(check p7 'r=of("result"); assert [(x["uuid"],x["action"],x["outcome"]) for x in r][0]==("'"$di_b"'","cert renew","ok"), r
+c=of("crl")[0]; assert c["action"]=="signed" and c["reason"]=="revoked", c
+d=of("pass-done")[0]; assert d["renewed"]==1 and d["crl_pushed"]==2, d
+print(c["number"])' 2>"$NETNS_TMP/p7.check") || n7=""
+[[ $rc == 0 && -n $n7 ]] && pass "pass 7 renews B's certificate, revokes the old one and pushes CRL $n7 to both" ||
+  fail "pass 7: exit $rc $(cat "$NETNS_TMP/p7.check" "$NETNS_TMP/p7.json" "$NETNS_TMP/p7.err")"
+[[ $(crlid dev-a) == "$n7" && $(crlid dev-b) == "$n7" ]] && pass "both devices hold crlid $n7" ||
+  fail "crlid after pass 7: A $(crlid dev-a), B $(crlid dev-b), expected $n7"
 o cert list "$di_b" --json >"$NETNS_TMP/list-b.json"
-python3 - "$NETNS_TMP/list-b.json" <<'PY' && pass "B now has a second identity certificate valid about 365 days" || fail "cert list B: $(cat "$NETNS_TMP/list-b.json")"
+python3 - "$NETNS_TMP/list-b.json" <<'PY' && pass "B now has a second identity certificate valid about 365 days, the first revoked" || fail "cert list B: $(cat "$NETNS_TMP/list-b.json")"
 import json, sys
 c = json.load(open(sys.argv[1]))
-sys.exit(0 if len(c) == 2 and c[1]["days_left"] >= 364 and c[1]["status"] == "valid" else 1)
+sys.exit(0 if len(c) == 2 and c[1]["days_left"] >= 364 and c[1]["status"] == "valid" and c[0]["status"] == "revoked" else 1)
 PY
 
 # 7. Daemon mode: two bounded passes doing nothing; a signal between passes stops it.
