@@ -30,7 +30,7 @@ static const obt_cmd commands[] = {
     {"crl", "push a fresh CRL to the devices: push", obt_cmd_crl},
     {"maintain", "keep the CRL fresh on the devices and renew expiring certificates (--every)",
      obt_cmd_maintain},
-    {"apply", "make devices hold what a policy file states (pairs, ACEs); --dry-run shows the diff",
+    {"apply", "make devices hold what a policy file states (pairs, groups, ACEs); --dry-run shows the diff",
      obt_cmd_apply},
     {"offboard", "take devices out of the domain: remove their keys and ACEs from peers, reset",
      obt_cmd_offboard},
