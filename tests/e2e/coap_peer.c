@@ -13,8 +13,11 @@
  *       owner let anonymous peers discover it (digest 7.5): its links carry di UUID, GET
  *       /oic/d answers n "owned elsewhere", and GET /oic/sec/doxm 4.01 (digest 3.3 rule 6).
  *       F receives "multicast6=P", "multicast4=P", "unicast6=P", "unicast4=P" lines once the
- *       sockets are bound (written whole: rename). --bind ::1 / --bind 127.0.0.1 binds the
- *       unicast sockets there and opens only the families given. Stops on SIGTERM / SIGINT.
+ *       sockets are bound (written whole: rename). With --unowned-liar UUID it poses as an
+ *       unowned device that lies about who it is: GET /oic/sec/doxm (multicast too) answers an
+ *       unowned doxm with deviceuuid UUID, while its /oic/res links are anchored at another
+ *       uuid (UUID with its last byte flipped) — a tool must not claim it on those words. --bind ::1 / --bind
+ * 127.0.0.1 binds the unicast sockets there and opens only the families given. Stops on SIGTERM / SIGINT.
  *
  *   coap_peer get URL [--out FILE] [--accept CF] [--expect-cf CF]
  *       GET (--accept 10000 adds OCF-Accept-Content-Format-Version 2048); the body goes to
@@ -69,7 +72,7 @@
 #define RES_MAX 512
 
 typedef struct options {
-  const char *mode, *url, *out_file, *port_file, *path, *owned_elsewhere;
+  const char *mode, *url, *out_file, *port_file, *path, *owned_elsewhere, *unowned_liar;
   const char *ifs[MAX_IFS];
   size_t n_if;
   const char *binds[MAX_BINDS];
@@ -98,7 +101,7 @@ typedef struct peer {
   uint8_t big[BIG_SIZE];
   uint8_t res[RES_MAX];
   size_t res_len;
-  ocf_uuid owned_di; /* --owned-elsewhere */
+  ocf_uuid owned_di; /* --owned-elsewhere, --unowned-liar */
   /* client */
   uint8_t *body; /* post: what was sent */
   bool finished;
@@ -278,10 +281,36 @@ static bool route_owned(peer *p, ocf_msg *m, const ocf_msg_incoming *in, const c
   return true;
 }
 
+/* --unowned-liar: an unowned doxm (SEC:doxm, digest 2.1) naming owned_di. */
+static bool route_liar(peer *p, ocf_msg *m, const ocf_msg_incoming *in, const char *path) {
+  if (!p->opt.unowned_liar || strcmp(path, "/oic/sec/doxm") != 0) return false;
+  static const ocf_uuid nil;
+  uint8_t body[256];
+  ocf_rep_enc e;
+  ocf_rep_enc_init(&e, body, sizeof body);
+  ocf_rep_enc_map_open(&e);
+  ocf_rep_enc_kv_array_open(&e, "oxms");
+  ocf_rep_enc_int(&e, 0);
+  ocf_rep_enc_array_close(&e);
+  ocf_rep_enc_kv_int(&e, "oxmsel", 0);
+  ocf_rep_enc_kv_int(&e, "sct", 1);
+  ocf_rep_enc_kv_bool(&e, "owned", false);
+  ocf_rep_enc_kv_uuid(&e, "deviceuuid", &p->owned_di);
+  ocf_rep_enc_kv_uuid(&e, "devowneruuid", &nil);
+  ocf_rep_enc_kv_uuid(&e, "rowneruuid", &nil);
+  ocf_rep_enc_map_close(&e);
+  size_t len = 0;
+  if (ocf_rep_enc_finish(&e, &len) == OCF_OK)
+    respond(m, in, OCF_COAP_CONTENT, OCF_COAP_CF_VND_OCF_CBOR, body, len);
+  else
+    respond(m, in, OCF_COAP_INTERNAL_SERVER_ERROR, 0, NULL, 0);
+  return true;
+}
+
 static void route(peer *p, ocf_msg *m, const ocf_msg_incoming *in, const char *path) {
   const ocf_coap_msg *req = in->request;
   bool get = req->code == OCF_COAP_GET, post = req->code == OCF_COAP_POST;
-  if (route_owned(p, m, in, path)) return;
+  if (route_owned(p, m, in, path) || route_liar(p, m, in, path)) return;
   if (strcmp(path, "/oic/res") == 0) {
     if (!get)
       respond(m, in, OCF_COAP_METHOD_NOT_ALLOWED, 0, NULL, 0);
@@ -672,6 +701,7 @@ static bool parse_pair(options *o, const char *name, const char *value) {
   if (strcmp(name, "--path") == 0) return (o->path = value) != NULL;
   if (strcmp(name, "--if") == 0 && o->n_if < MAX_IFS) return (o->ifs[o->n_if++] = value) != NULL;
   if (strcmp(name, "--owned-elsewhere") == 0) return (o->owned_elsewhere = value) != NULL;
+  if (strcmp(name, "--unowned-liar") == 0) return (o->unowned_liar = value) != NULL;
   if (strcmp(name, "--bind") == 0 && o->n_bind < MAX_BINDS) return (o->binds[o->n_bind++] = value) != NULL;
   for (size_t i = 0; i < sizeof k_numeric / sizeof k_numeric[0]; i++) {
     const numeric_option *n = &k_numeric[i];
@@ -738,7 +768,7 @@ int main(int argc, char **argv) {
   if (!parse_args(argc, argv, &p.opt)) {
     fprintf(stderr,
             "usage: coap_peer serve [--port-file F] [--multicast] [--if IF]... [--bind ADDR]...\n"
-            "                       [--owned-elsewhere UUID]\n"
+            "                       [--owned-elsewhere UUID | --unowned-liar UUID]\n"
             "       coap_peer get URL [--out FILE] [--accept CF] [--expect-cf CF]\n"
             "       coap_peer post|put URL --size N [--out FILE]\n"
             "       coap_peer discover [--if IF]... [--family 4|6|46] [--window MS] [--expect N] [--path P]\n"
@@ -753,6 +783,14 @@ int main(int argc, char **argv) {
       return EXIT_TIMEOUT;
     }
     p.res_len = build_res(p.res, &p.owned_di);
+  } else if (p.opt.unowned_liar) {
+    if (ocf_uuid_parse(p.opt.unowned_liar, strlen(p.opt.unowned_liar), &p.owned_di) != OCF_OK) {
+      fprintf(stderr, "coap_peer: --unowned-liar takes a uuid\n");
+      return EXIT_TIMEOUT;
+    }
+    ocf_uuid anchor = p.owned_di;
+    anchor.b[15] ^= 0xff; /* its links name another device than its doxm */
+    p.res_len = build_res(p.res, &anchor);
   }
   ocf_posix_platform_init(&p.pf, p.opt.verbose ? OCF_LOG_DEBUG : OCF_LOG_WARN, true);
   return run(&p);

@@ -198,5 +198,20 @@ grep -q '"event": "owned".*"name": "dev-b"' "$NETNS_TMP/onboard-all.json" && pas
 grep -q '"event": "step".*"step": "get-doxm"' "$NETNS_TMP/onboard-all.json" && pass "--json has a step event per step" ||
   fail "no step events in --json"
 
+# Issue 7 item 3: a device that lies in discovery — its unowned doxm names one uuid, its /oic/res
+# links another — is flagged and never claimed (obt onboard skips it, saying why).
+liar=1a2b3c4d-0000-4000-8000-00000000dead
+netns_spawn other "$peer" serve --multicast --if eth0 --unowned-liar "$liar" --leisure 300 \
+  --port-file "$NETNS_TMP/liar.ports" 2>>"$NETNS_TMP/liar.log"
+netns_wait_for_file "$NETNS_TMP/liar.ports"
+netns_exec obt "$obt" onboard --all --yes --store "$store_b" --interface eth0 --window 3000 \
+  --json >"$NETNS_TMP/onboard-liar.json" 2>"$NETNS_TMP/onboard-liar.err" || true
+grep -q "$liar (.*) gave answers that disagree about its uuid: skipped" "$NETNS_TMP/onboard-liar.err" &&
+  ! grep -q '"event": "step"' "$NETNS_TMP/onboard-liar.json" &&
+  pass "a device whose doxm and /oic/res disagree about its uuid is skipped by obt onboard, not claimed" ||
+  fail "liar: $(cat "$NETNS_TMP/onboard-liar.err" "$NETNS_TMP/onboard-liar.json")"
+grep -q "serve: POST" "$NETNS_TMP/liar.log" && fail "the tool sent the liar a POST: $(grep POST "$NETNS_TMP/liar.log")" ||
+  pass "the liar received no write (no oxmsel)"
+
 echo "$failures failure(s)"
 [[ $failures == 0 ]]
