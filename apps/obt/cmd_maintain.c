@@ -1,5 +1,5 @@
 /* obt maintain: keeps the domain's CRL fresh and on its devices, and renews identity
- * certificates before they expire, once or every DURATION (ADR 0024; digest §6.7). What a pass
+ * certificates before they expire, once or every DURATION (ADR 0025; digest §6.7). What a pass
  * does is decided by <ocf/ocf_obt_maintain.h> from the store alone; the jobs are obt crl push's
  * and obt cert renew's (cert_jobs.c). */
 #define _POSIX_C_SOURCE 200809L

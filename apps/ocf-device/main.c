@@ -123,9 +123,8 @@ typedef struct options {
   uint32_t otms[OCF_DEVICE_MAX_OTMS];
   size_t n_otms;
   uint32_t sct;
-  bool no_csr;
   const char *storage, *storage_key;
-  bool factory_reset;
+  bool factory_reset, no_csr;
   const char *pin_file, *mfg_cert, *mfg_key;
   size_t count;
   uint32_t session_idle_s; /* 0 = the library's default */

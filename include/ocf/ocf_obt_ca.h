@@ -152,7 +152,7 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_number(ocf_obt_store *s, uint64_t *num
 OCF_API OCF_NODISCARD ocf_err ocf_obt_crl_build(ocf_obt_store *s, int64_t utc_now, uint32_t days,
                                                 uint8_t *der, size_t cap, size_t *len, uint64_t *number);
 
-/* ---- the current CRL and what each device holds (obt crl push, obt maintain; ADR 0024) ---- */
+/* ---- the current CRL and what each device holds (obt crl push, obt maintain; ADR 0025) ---- */
 
 /* The CRL the domain last signed with ocf_obt_crl_issue. */
 typedef struct ocf_obt_crl_info {

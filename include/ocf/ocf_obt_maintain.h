@@ -1,4 +1,4 @@
-/* Domain maintenance (`obt maintain`, docs/decisions/0024-obt-maintain.md; digest §6.7, OBT 6.1):
+/* Domain maintenance (`obt maintain`, docs/decisions/0025-obt-maintain.md; digest §6.7, OBT 6.1):
  * what a pass has to do at a given time, decided from the store's records alone: re-sign the CRL
  * (none yet, a revocation since it was signed, its nextUpdate near or past), push the current
  * CRL to the owned devices that do not hold it, renew identity certificates near their

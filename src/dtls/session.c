@@ -12,6 +12,7 @@ void ocf_dtls_config_default(ocf_dtls_config *cfg) {
   cfg->client = true;
   cfg->max_sessions = 32;
   cfg->max_handshakes = 4;
+  cfg->max_handshakes_per_source = 2;
   cfg->hs_timeout_min_ms = 1000; /* digest §4.1: IoTivity-Lite 1 s doubling to 20 s */
   cfg->hs_timeout_max_ms = 20000;
   cfg->handshake_limit_ms = 60000;

@@ -188,6 +188,9 @@ typedef struct ocf_dtls_config {
   bool client;           /* allow ocf_dtls_connect */
   size_t max_sessions;   /* sessions at once, handshaking ones included; default 32 */
   size_t max_handshakes; /* handshakes at once; default 4 */
+  /* Server handshakes at once from one source address (any port; default 2; 0 = no limit): one
+   * host opening handshakes from many ports cannot take every slot of max_handshakes. */
+  size_t max_handshakes_per_source;
   /* RFC 6347 4.2.4 retransmission: first timeout, doubled up to the maximum, then the handshake
    * fails. Defaults 1000 and 20000 as IoTivity-Lite (digest §4.1). */
   uint32_t hs_timeout_min_ms;
@@ -263,16 +266,17 @@ OCF_NODISCARD ocf_err ocf_dtls_session_secrets(const ocf_dtls_session *s,
                                                uint8_t server_random[OCF_TLS_RANDOM_LEN]);
 
 typedef struct ocf_dtls_stats {
-  size_t sessions;           /* live now */
-  size_t handshakes;         /* live handshakes now */
-  size_t hello_verify_sent;  /* HelloVerifyRequests (stateless) */
-  size_t hello_dropped_caps; /* ClientHellos with a valid cookie dropped by the caps */
-  size_t handshakes_evicted; /* stale server handshakes failed to make room (session_io.c) */
-  size_t dropped;            /* datagrams dropped before reaching a session */
-  size_t outbox_dropped;     /* datagrams lost because the outbox was full or memory short */
-  size_t plaintext_dropped;  /* application records over max_plaintext */
-  size_t established;        /* sessions that completed a handshake, ever */
-  size_t failed;             /* handshakes that failed, ever */
+  size_t sessions;             /* live now */
+  size_t handshakes;           /* live handshakes now */
+  size_t hello_verify_sent;    /* HelloVerifyRequests (stateless) */
+  size_t hello_dropped_caps;   /* ClientHellos with a valid cookie dropped by the caps */
+  size_t hello_dropped_source; /* ... dropped by max_handshakes_per_source */
+  size_t handshakes_evicted;   /* stale server handshakes failed to make room (session_io.c) */
+  size_t dropped;              /* datagrams dropped before reaching a session */
+  size_t outbox_dropped;       /* datagrams lost because the outbox was full or memory short */
+  size_t plaintext_dropped;    /* application records over max_plaintext */
+  size_t established;          /* sessions that completed a handshake, ever */
+  size_t failed;               /* handshakes that failed, ever */
 } ocf_dtls_stats;
 
 const ocf_dtls_stats *ocf_dtls_stats_get(const ocf_dtls_ctx *d);

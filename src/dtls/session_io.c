@@ -46,8 +46,25 @@ static void evict_stale_handshake(ocf_dtls_ctx *d) {
   ocf_dtls__failed(oldest, OCF_ERR_TIMEOUT);
 }
 
+/* Server handshakes running from from's address, whatever the port. */
+static size_t source_handshakes(const ocf_dtls_ctx *d, const ocf_endpoint *from) {
+  size_t n = 0;
+  for (const ocf_dtls_session *s = d->sessions; s; s = s->next)
+    if (s->state == SESSION_HANDSHAKE && s->info.is_server && s->info.peer.family == from->family &&
+        memcmp(s->info.peer.addr, from->addr, from->family == OCF_IPV4 ? 4 : sizeof from->addr) == 0)
+      n++;
+  return n;
+}
+
 static ocf_err accept_session(ocf_dtls_ctx *d, const ocf_endpoint *from, const uint8_t *data, size_t len,
                               const ocf_dtls_client_hello *ch) {
+  /* One host answers cookies from as many ports as it likes: it gets a share of the handshake
+   * slots, never all of them; checked before a stale handshake is evicted, so it cannot push
+   * other hosts out that way either. Dropped silently like the caps below. */
+  if (d->cfg.max_handshakes_per_source && source_handshakes(d, from) >= d->cfg.max_handshakes_per_source) {
+    d->stats.hello_dropped_source++;
+    return OCF_ERR_BUSY;
+  }
   evict_stale_handshake(d);
   /* Over the caps the ClientHello is dropped silently: the client retransmits it (RFC 6347
    * 4.2.4) and gets in once a slot is free. */

@@ -608,11 +608,29 @@ OCF_API ocf_err ocf_obt_cms_issue_csr(ocf_obt_store *s, const uint8_t *csr, size
 /* renew: the certificate whose cred entry the device just dropped is revoked in the CA's records
  * (raising the CRL number: the next obt crl push lists it), unless it is not ours (another CA, or
  * one we never recorded) or already revoked. Digest §6.7: the CMS revokes what it replaced. */
+typedef struct own_serial {
+  const uint8_t *serial;
+  size_t len;
+  bool live;
+} own_serial;
+
+static bool find_own(void *user, const ocf_obt_cert_record *r) {
+  own_serial *o = user;
+  if (r->serial_len == o->len && !memcmp(r->serial, o->serial, o->len))
+    o->live = r->kind == OCF_OBT_CERT_IDENTITY && !r->revoked;
+  return !o->live;
+}
+
 static ocf_err revoke_deleted(ocf_obt_cms_job *j) {
   size_t k = j->i_del - 1;
   if (!j->revoke_replaced || !j->del_serial_len[k]) return OCF_OK;
-  /* the certificate just issued is never "replaced" (it is not in the GET we read before) */
-  ocf_err err = ocf_obt_cert_revoke(j->store, j->del_serial[k], j->del_serial_len[k], j->utc_now);
+  /* Only a live identity certificate we issued to THIS device: the serial comes from the
+   * device's answer, and a device must not get another one's certificate revoked. (The one just
+   * issued is never "replaced": it was not in the GET we read before the POST.) */
+  own_serial o = {j->del_serial[k], j->del_serial_len[k], false};
+  ocf_err err = ocf_obt_cert_list(j->store, &j->uuid, find_own, &o);
+  if (err != OCF_OK || !o.live) return err;
+  err = ocf_obt_cert_revoke(j->store, j->del_serial[k], j->del_serial_len[k], j->utc_now);
   if (err == OCF_ERR_NOT_FOUND || err == OCF_ERR_STATE) return OCF_OK;
   if (err != OCF_OK) return err;
   memcpy(j->revoked[j->n_revoked], j->del_serial[k], j->del_serial_len[k]);
@@ -653,11 +671,11 @@ static void leaf_serial(const ocf_rep_node *data, uint8_t out[OCF_OBT_CERT_SERIA
   *len = 0;
   ocf_bytes b;
   if (ocf_rep_get_text_or_bytes(data, &b, NULL) != OCF_OK || !b.len) return;
-  uint8_t buf[OCF_PKI_CERT_MAX * 2];
-  ocf_bytes certs[4];
+  uint8_t buf[OCF_PKI_CERT_MAX * 4]; /* leaf, CA and a sub-CA's chain */
+  ocf_bytes certs[2 + OCF_PKI_CHAIN_MAX];
   size_t n = 0;
   ocf_pki_cert_info info;
-  if (ocf_pki_certs_der(b.ptr, b.len, buf, sizeof buf, certs, 4, &n) != OCF_OK || !n ||
+  if (ocf_pki_certs_der(b.ptr, b.len, buf, sizeof buf, certs, 2 + OCF_PKI_CHAIN_MAX, &n) != OCF_OK || !n ||
       ocf_pki_cert_info_get(certs[0].ptr, certs[0].len, &info) != OCF_OK || !info.serial_len ||
       info.serial_len > OCF_OBT_CERT_SERIAL_MAX)
     return;

@@ -1,4 +1,4 @@
-/* What a maintenance pass has to do (<ocf/ocf_obt_maintain.h>, ADR 0024): pure decisions over the
+/* What a maintenance pass has to do (<ocf/ocf_obt_maintain.h>, ADR 0025): pure decisions over the
  * store's records and the caller's "now", and the gathering of those records. */
 #define _POSIX_C_SOURCE 200809L /* strnlen */
 #include <ocf/ocf_obt_maintain.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# obt maintain from the command line (ADR 0024), on a temporary store without devices: usage
+# obt maintain from the command line (ADR 0025), on a temporary store without devices: usage
 # errors (exit 2), no CA (nothing to do, exit 0), --dry-run signs nothing, the first pass signs
 # CRL 1, a second pass keeps it, --now past nextUpdate or inside --crl-before signs a greater
 # number, a revocation makes the next pass sign, bounded --every passes, --json events. No

@@ -597,6 +597,54 @@ static void test_handshake_flood_stays_bounded_and_a_real_client_gets_in_afterwa
   dx_free(&w);
 }
 
+/* Ten cookie-verified ClientHellos from one address and ten ports; returns the handshakes held. */
+static size_t one_source_hellos(dx_world *w) {
+  ocf_dtls_ctx *d = w->server.d;
+  ocf_time_ms now = ocf_sim_now(w->net);
+  for (unsigned i = 0; i < 10; i++) {
+    ocf_endpoint peer = dx_ep(0x50, (uint16_t)(3000 + i));
+    peer.addr[14] = 0x77; /* no simulated node owns it */
+    uint8_t cookie[32], ch[400];
+    get_cookie(d, &peer, now, cookie);
+    size_t n = craft_client_hello(ch, cookie, 32, 1, 1, (uint8_t)i);
+    ocf_err err = ocf_dtls_handle_datagram(d, &peer, ch, n, now);
+    assert_true(err == OCF_OK || err == OCF_ERR_BUSY);
+    drain(d);
+  }
+  return ocf_dtls_stats_get(d)->handshakes;
+}
+
+/* Issue 7 item 3: one host answering cookies from many ports holds max_handshakes_per_source (2)
+ * of the 4 handshake slots; a client from another address gets in at once, with no eviction.
+ * Without the limit the same host takes all four. */
+static void test_one_source_gets_a_share_of_the_handshake_slots(void **state) {
+  (void)state;
+  ocf_dtls_config c;
+  ocf_dtls_config_default(&c);
+  c.max_sessions = 8;
+  c.max_handshakes = 4;
+  assert_int_equal(c.max_handshakes_per_source, 2);
+  dx_world w;
+  dx_init(&w, 15, &c, NULL);
+  assert_int_equal(one_source_hellos(&w), 2);
+  const ocf_dtls_stats *st = ocf_dtls_stats_get(w.server.d);
+  assert_int_equal(st->hello_dropped_source, 8);
+  assert_int_equal(st->hello_dropped_caps, 0);
+  ocf_dtls_profile p = dx_psk_profile(dx_identity, sizeof dx_identity, dx_key, sizeof dx_key);
+  assert_int_equal(dx_connect(&w, &p), OCF_OK);
+  assert_true(ocf_sim_run_until(w.net, dx_both_established, &w, 30000));
+  assert_true(dx_find(&w.client, OCF_DTLS_EV_ESTABLISHED)->at < DX_START + 1000); /* no retransmission */
+  assert_int_equal(ocf_dtls_stats_get(w.server.d)->handshakes_evicted, 0);
+  dx_free(&w);
+
+  c.max_handshakes_per_source = 0;
+  dx_init(&w, 15, &c, NULL);
+  assert_int_equal(one_source_hellos(&w), 4);
+  assert_int_equal(ocf_dtls_stats_get(w.server.d)->hello_dropped_caps, 6);
+  assert_int_equal(ocf_dtls_stats_get(w.server.d)->hello_dropped_source, 0);
+  dx_free(&w);
+}
+
 static void test_session_cap_refuses_connect_with_busy(void **state) {
   (void)state;
   ocf_dtls_config c;
@@ -931,6 +979,7 @@ int main(void) {
       cmocka_unit_test(test_handshake_completes_under_loss),
       cmocka_unit_test(test_idle_session_is_closed_with_close_notify),
       cmocka_unit_test(test_handshake_flood_stays_bounded_and_a_real_client_gets_in_afterwards),
+      cmocka_unit_test(test_one_source_gets_a_share_of_the_handshake_slots),
       cmocka_unit_test(test_session_cap_refuses_connect_with_busy),
       cmocka_unit_test(test_send_reports_missing_unready_oversized_and_full),
       cmocka_unit_test(test_oversized_record_is_dropped_not_split),

@@ -781,6 +781,23 @@ static void test_renew_revokes_the_replaced_certificate_unless_kept(void **state
   j = identity_job(f, true, foreign, first, sizeof first);
   assert_int_equal(ocf_obt_cms_job_revoked(j, 0, NULL, NULL), 0);
   ocf_obt_cms_job_free(j);
+  /* Nor is one of ours issued to someone else: a device showing another's certificate in its
+   * cred must not get it revoked. */
+  uint8_t csr[OCF_PKI_CSR_MAX];
+  size_t csr_len = 0;
+  ocf_uuid other_uuid = uuid_of(OTHER);
+  assert_int_equal(ocf_pki_csr_write(f->key, f->key_len, &other_uuid, &f->rng, csr, sizeof csr, &csr_len),
+                   OCF_OK);
+  static char others[OCF_OBT_CERT_PEM_MAX];
+  ocf_obt_cert_record orec;
+  assert_int_equal(ocf_obt_cms_issue_csr(f->s, csr, csr_len, NOW, 30, others, sizeof others, &orec), OCF_OK);
+  j = identity_job(f, true, others, first, sizeof first);
+  assert_int_equal(ocf_obt_cms_job_revoked(j, 0, NULL, NULL), 0);
+  ocf_obt_cms_job_free(j);
+  st = (serial_status){orec.serial, orec.serial_len, false, false};
+  assert_int_equal(ocf_obt_cert_list(f->s, NULL, find_serial, &st), OCF_OK);
+  assert_true(st.found);
+  assert_false(st.revoked);
   assert_int_equal(ocf_obt_crl_number(f->s, &number), OCF_OK);
   assert_int_equal(number, 2);
 }

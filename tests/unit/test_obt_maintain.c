@@ -1,4 +1,4 @@
-/* obt maintain's decisions (<ocf/ocf_obt_maintain.h>, src/obt/maintain.c, ADR 0024): when the
+/* obt maintain's decisions (<ocf/ocf_obt_maintain.h>, src/obt/maintain.c, ADR 0025): when the
  * CRL is signed again, which devices get it, which certificates are renewed, all at a time the
  * test chooses; the store's current CRL (ocf_obt_crl_issue: a greater cRLNumber every time,
  * RFC 5280 5.2.3) and what each device holds; the duration and RFC 3339 parsers. */
