@@ -146,6 +146,7 @@ r=of("result"); assert [x["uuid"] for x in r]==["'"$di_b"'"] and r[0]["outcome"]
 [[ $(crlid dev-b) == "$n4" ]] && pass "B holds crlid $n4" || fail "B's crlid after pass 5: $(crlid dev-b)"
 
 # 6. B's certificate expires within 30 days: renewed (A's revoked one is not).
+b_old_serial=$(o cert list "$di_b" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["serial"])')
 maintain p6 --once --dry-run
 [[ $rc == 0 ]] && check p6 'c=[x for x in of("cert") if x["uuid"]=="'"$di_b"'"]; assert c[0]["action"]=="would-renew", c
 assert not of("result")' && pass "--dry-run lists B's certificate, contacts nothing" || fail "dry run: $(cat "$NETNS_TMP/p6.json")"
@@ -158,6 +159,17 @@ print(c["number"])' 2>"$NETNS_TMP/p7.check") || n7=""
   fail "pass 7: exit $rc $(cat "$NETNS_TMP/p7.check" "$NETNS_TMP/p7.json" "$NETNS_TMP/p7.err")"
 [[ $(crlid dev-a) == "$n7" && $(crlid dev-b) == "$n7" ]] && pass "both devices hold crlid $n7" ||
   fail "crlid after pass 7: A $(crlid dev-a), B $(crlid dev-b), expected $n7"
+# The CRL B holds lists B's replaced certificate (crldata decoded, read by openssl).
+python3 - "$NETNS_TMP/dev-b-crl.bin" "$NETNS_TMP/b.crl" <<'PY' || true
+import base64, sys
+d = open(sys.argv[1], "rb").read()
+i = d.find(b"\x67crldata")
+h = d[i + 8]
+n, o = (h & 0x1f, 1) if h & 0x1f < 24 else (int.from_bytes(d[i + 9:i + 9 + {24: 1, 25: 2}[h & 0x1f]], "big"), 1 + {24: 1, 25: 2}[h & 0x1f])
+open(sys.argv[2], "wb").write(base64.b64decode(d[i + 8 + o:i + 8 + o + n]))
+PY
+openssl crl -inform DER -in "$NETNS_TMP/b.crl" -noout -text 2>/dev/null | tr -d ' :' | grep -qi "SerialNumber${b_old_serial}" &&
+  pass "B's CRL lists its replaced certificate ($b_old_serial)" || fail "B's old serial $b_old_serial not in its CRL"
 o cert list "$di_b" --json >"$NETNS_TMP/list-b.json"
 python3 - "$NETNS_TMP/list-b.json" <<'PY' && pass "B now has a second identity certificate valid about 365 days, the first revoked" || fail "cert list B: $(cat "$NETNS_TMP/list-b.json")"
 import json, sys
