@@ -46,22 +46,35 @@ static void evict_stale_handshake(ocf_dtls_ctx *d) {
   ocf_dtls__failed(oldest, OCF_ERR_TIMEOUT);
 }
 
-/* Server handshakes running from from's address, whatever the port. */
-static size_t source_handshakes(const ocf_dtls_ctx *d, const ocf_endpoint *from) {
+/* Whether from's address may start one more server handshake (max_handshakes_per_source): a
+ * host answers cookies from as many ports as it likes, so it gets a share of the slots, never
+ * all of them. At its share, its own oldest stale handshake (running for 4 first retransmission
+ * timeouts or more, as in evict_stale_handshake) makes room: a tool killed mid-handshake and
+ * started again, from the same host on new ports, must not wait for handshake_limit_ms. */
+static bool source_allows(ocf_dtls_ctx *d, const ocf_endpoint *from) {
+  if (!d->cfg.max_handshakes_per_source) return true;
+  ocf_time_ms stale = (ocf_time_ms)d->cfg.hs_timeout_min_ms * 4u;
   size_t n = 0;
-  for (const ocf_dtls_session *s = d->sessions; s; s = s->next)
-    if (s->state == SESSION_HANDSHAKE && s->info.is_server && s->info.peer.family == from->family &&
-        memcmp(s->info.peer.addr, from->addr, from->family == OCF_IPV4 ? 4 : sizeof from->addr) == 0)
-      n++;
-  return n;
+  ocf_dtls_session *oldest = NULL;
+  for (ocf_dtls_session *s = d->sessions; s; s = s->next) {
+    if (s->state != SESSION_HANDSHAKE || !s->info.is_server || s->info.peer.family != from->family ||
+        memcmp(s->info.peer.addr, from->addr, from->family == OCF_IPV4 ? 4 : sizeof from->addr) != 0)
+      continue;
+    n++;
+    if (d->now - s->started >= stale && (!oldest || s->started < oldest->started)) oldest = s;
+  }
+  if (n < d->cfg.max_handshakes_per_source) return true;
+  if (!oldest) return false;
+  d->stats.handshakes_evicted++;
+  ocf_dtls__failed(oldest, OCF_ERR_TIMEOUT);
+  return true;
 }
 
 static ocf_err accept_session(ocf_dtls_ctx *d, const ocf_endpoint *from, const uint8_t *data, size_t len,
                               const ocf_dtls_client_hello *ch) {
-  /* One host answers cookies from as many ports as it likes: it gets a share of the handshake
-   * slots, never all of them; checked before a stale handshake is evicted, so it cannot push
-   * other hosts out that way either. Dropped silently like the caps below. */
-  if (d->cfg.max_handshakes_per_source && source_handshakes(d, from) >= d->cfg.max_handshakes_per_source) {
+  /* Checked before any other host's stale handshake is evicted: one host cannot push other
+   * hosts out either. Dropped silently like the caps below. */
+  if (!source_allows(d, from)) {
     d->stats.hello_dropped_source++;
     return OCF_ERR_BUSY;
   }
