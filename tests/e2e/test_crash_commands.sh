@@ -164,8 +164,11 @@ again() {
   netns_exec obt "$obt" $(command_args "$n") >"$out" 2>&1 || rc=$?
   # A tool killed in the middle of the DTLS handshake leaves the device's side of it open until
   # the device gives up on it (the handshake limit, up to 60 s): meanwhile it refuses oxmsel
-  # (one onboarding at a time, digest 3.6), then resets. Consistent all along; try again.
-  while [[ $what == onboard && $rc != 0 && $waited -lt 75 ]] && grep -q 'at step oxmsel' "$out"; do
+  # (one onboarding at a time, digest 3.6), then resets — also between the rerun's discovery and
+  # its first request, which then finds another deviceuuid ("it was reset?"). Consistent all
+  # along; try again.
+  while [[ $what == onboard && $rc != 0 && $waited -lt 75 ]] &&
+    grep -Eq 'at step oxmsel|another deviceuuid than discovery saw' "$out"; do
     ((waited == 0)) && handshake_waits=$((handshake_waits + 1))
     sleep 5
     waited=$((waited + 5))
