@@ -28,6 +28,11 @@ static ocf_err hello_verify(ocf_dtls_ctx *d, const ocf_endpoint *from, const ocf
   return OCF_OK;
 }
 
+/* Age from which a server handshake counts as abandoned: 4 first retransmission timeouts. */
+static bool handshake_stale(const ocf_dtls_ctx *d, const ocf_dtls_session *s) {
+  return d->now - s->started >= (ocf_time_ms)d->cfg.hs_timeout_min_ms * 4u;
+}
+
 /* With every handshake slot taken, a newcomer that proved it is reachable (a valid cookie) takes
  * the slot of the oldest server handshake running for 4 first retransmission timeouts or more:
  * clients that crashed or vanished mid-handshake (a tool killed and restarted, on a new port)
@@ -35,10 +40,9 @@ static ocf_err hello_verify(ocf_dtls_ctx *d, const ocf_endpoint *from, const ocf
  * evicted this way retransmits and gets in once a slot frees. */
 static void evict_stale_handshake(ocf_dtls_ctx *d) {
   if (d->stats.handshakes < d->cfg.max_handshakes || d->stats.sessions >= d->cfg.max_sessions) return;
-  ocf_time_ms stale = (ocf_time_ms)d->cfg.hs_timeout_min_ms * 4u;
   ocf_dtls_session *oldest = NULL;
   for (ocf_dtls_session *s = d->sessions; s; s = s->next)
-    if (s->state == SESSION_HANDSHAKE && s->info.is_server && d->now - s->started >= stale &&
+    if (s->state == SESSION_HANDSHAKE && s->info.is_server && handshake_stale(d, s) &&
         (!oldest || s->started < oldest->started))
       oldest = s;
   if (!oldest) return;
@@ -53,7 +57,6 @@ static void evict_stale_handshake(ocf_dtls_ctx *d) {
  * started again, from the same host on new ports, must not wait for handshake_limit_ms. */
 static bool source_allows(ocf_dtls_ctx *d, const ocf_endpoint *from) {
   if (!d->cfg.max_handshakes_per_source) return true;
-  ocf_time_ms stale = (ocf_time_ms)d->cfg.hs_timeout_min_ms * 4u;
   size_t n = 0;
   ocf_dtls_session *oldest = NULL;
   for (ocf_dtls_session *s = d->sessions; s; s = s->next) {
@@ -61,7 +64,7 @@ static bool source_allows(ocf_dtls_ctx *d, const ocf_endpoint *from) {
         memcmp(s->info.peer.addr, from->addr, from->family == OCF_IPV4 ? 4 : sizeof from->addr) != 0)
       continue;
     n++;
-    if (d->now - s->started >= stale && (!oldest || s->started < oldest->started)) oldest = s;
+    if (handshake_stale(d, s) && (!oldest || s->started < oldest->started)) oldest = s;
   }
   if (n < d->cfg.max_handshakes_per_source) return true;
   if (!oldest) return false;
