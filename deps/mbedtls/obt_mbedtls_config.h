@@ -26,4 +26,10 @@
  * reset an established context itself on any such hello with a valid cookie. */
 #undef MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE
 
+/* mbedtls_calloc/mbedtls_free go through a pointer that defaults to libc's calloc and free, so
+ * that the allocation-failure torture (tests/unit/test_torture.c, docs/HARDENING.md) can count
+ * the library's own allocations and fail the Nth with mbedtls_platform_set_calloc_free. Only the
+ * test calls it: the product never replaces the allocator (it would be process-wide state). */
+#define MBEDTLS_PLATFORM_MEMORY
+
 #endif

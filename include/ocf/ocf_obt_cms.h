@@ -11,8 +11,9 @@
  * is read back (GET /oic/sec/cred). When one device fails after the other (or itself) may have
  * taken its entry, the entries are deleted again (DELETE /oic/sec/cred?credid=N): no half
  * pairing is left behind unless that removal fails too (reported as left). On success the
- * store records the pairing (devices, credids, time; never the key) with an audit entry. The key
- * is wiped from memory once sent.
+ * store records the pairing (devices, credids, time; never the key) with an audit entry; when it
+ * cannot (store_err), the entries are removed again the same way and both sides fail with stage
+ * "record". The key is wiped from memory once sent.
  *
  * UNPAIR A B: every credtype-1 entry naming the peer is deleted from each device; once both
  * succeeded the store forgets the pairing (a partial unpair keeps it, to be run again).

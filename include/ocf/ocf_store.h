@@ -148,9 +148,11 @@ typedef struct ocf_store_change {
  * (the commit point), then applied blob by blob, then the journal is removed.
  * Errors as ocf_store_save (a blob to be written whose current record fails its check stops
  * the whole batch before anything is written); OCF_ERR_INVALID_ARG also for duplicate names;
- * OCF_ERR_TOO_LARGE when the journal would exceed max_record. OCF_ERR_IO after the commit
- * point means the change is durable and will be completed by the next open; the store answers
- * OCF_ERR_STATE until then. */
+ * OCF_ERR_TOO_LARGE when the journal would exceed max_record. A failure while applying (after
+ * the commit point) is retried at once from the journal, as open does; only when that fails too
+ * does save_many return an error after the commit point (OCF_ERR_IO, or OCF_ERR_CRYPTO when
+ * sealing failed): the change is durable and will be completed by the next open; the store
+ * answers OCF_ERR_STATE until then. */
 OCF_API OCF_NODISCARD ocf_err ocf_store_save_many(ocf_store *s, const ocf_store_change *changes, size_t n);
 
 #ifdef __cplusplus

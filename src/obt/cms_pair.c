@@ -447,11 +447,11 @@ void obt_pair_free(ocf_obt *obt) {
   obt->pf.free(obt->pf.ctx, p);
 }
 
-/* Ends the pairing: the store's record and audit entry, then the caller's on_done. */
-static void finish(obt_pair *p) {
+/* The store's audit entry for the outcome and, for a pairing that worked, its record (one
+ * transaction). OCF_OK or the store's error (rolled back). */
+static ocf_err record_outcome(obt_pair *p) {
   ocf_obt_pair_result *r = &p->result;
   ocf_obt_store *s = p->params.store;
-  r->ok = r->side[0].ok && r->side[1].ok;
   char a[OCF_UUID_STR_LEN], b[OCF_UUID_STR_LEN], detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
   ocf_uuid_format(&r->side[0].uuid, a);
   ocf_uuid_format(&r->side[1].uuid, b);
@@ -490,17 +490,33 @@ static void finish(obt_pair *p) {
   if (!err) err = ocf_obt_store_commit(s);
   if (err) {
     ocf_obt_store_rollback(s);
-    r->store_err = err;
-    r->ok = false;
     ocf_log(&p->obt->pf, OCF_LOG_WARN, LOG_MODULE, "pairing: the store could not record it: %s",
             ocf_strerror(err));
   }
-  if (r->ok && pair && p->params.key_out) memcpy(p->params.key_out, p->key, sizeof p->key);
+  return err;
+}
+
+/* Ends the pairing: the caller's on_done. recorded: the outcome is in the store already. */
+static void finish_recorded(obt_pair *p, bool recorded) {
+  ocf_obt_pair_result *r = &p->result;
+  r->ok = r->side[0].ok && r->side[1].ok;
+  if (!recorded) {
+    ocf_err err = record_outcome(p);
+    if (err) {
+      r->store_err = err;
+      r->ok = false;
+    }
+  }
+  if (r->ok && r->action == OCF_OBT_PAIR && p->params.key_out)
+    memcpy(p->params.key_out, p->key, sizeof p->key);
   ocf_obt_pair_result out = *r;
   ocf_obt_pair_params params = p->params;
   obt_pair_free(p->obt);
   params.on_done(params.user, &out);
 }
+
+/* Ends the pairing: the store's record and audit entry, then the caller's on_done. */
+static void finish(obt_pair *p) { finish_recorded(p, false); }
 
 /* A run could not start (memory): every side of it fails with that. */
 static void run_not_started(obt_pair *p, const size_t *sides, size_t n, ocf_err err) {
@@ -512,6 +528,38 @@ static void run_not_started(obt_pair *p, const size_t *sides, size_t n, ocf_err 
     snprintf(side->failure.diagnostic, sizeof side->failure.diagnostic,
              "the provisioning run could not start");
     side->failure.advice = "try again";
+  }
+}
+
+/* Both devices hold the key: the store records the pairing. When it cannot, the entries are
+ * removed again like after a device's failure, so that no pairing exists that the store does
+ * not know (found by test_torture failing SQLite's allocations). */
+static void record_or_undo(obt_pair *p, ocf_time_ms now) {
+  ocf_obt_pair_result *r = &p->result;
+  r->ok = true;
+  ocf_err err = record_outcome(p);
+  if (!err) {
+    finish_recorded(p, true);
+    return;
+  }
+  r->ok = false;
+  r->store_err = err;
+  wipe_key(p);
+  size_t sides[2] = {0, 1};
+  for (size_t s = 0; s < n_sides(p); s++) {
+    r->side[s].ok = false;
+    r->side[s].failure = (ocf_obt_prov_failure){
+        .stage = "record",
+        .err = err,
+        .advice = "the domain store failed (disk full, out of memory?): fix that, then pair again"};
+    snprintf(r->side[s].failure.diagnostic, sizeof r->side[s].failure.diagnostic,
+             "the store could not record the pairing: this device's key was removed again");
+    obt_pair_step_init(&p->steps[s], OBT_PAIR_REMOVE, &p->params.dev[s].uuid, &p->params.dev[1 - s].uuid,
+                       NULL);
+  }
+  if (start_run(p, RUN_UNDO, sides, n_sides(p), now) != OCF_OK) {
+    for (size_t s = 0; s < n_sides(p); s++) r->side[s].left = true;
+    finish(p);
   }
 }
 
@@ -538,7 +586,7 @@ static void after_write(obt_pair *p, ocf_time_ms now) {
   if (all_ok) {
     if (p->params.key_out) memcpy(p->key, keep, sizeof keep);
     ocf_secure_zero(keep, sizeof keep);
-    finish(p);
+    record_or_undo(p, now);
     return;
   }
   ocf_secure_zero(keep, sizeof keep);
@@ -578,7 +626,8 @@ static void after_undo(obt_pair *p) {
       r->side[s].undone = true;
     } else {
       r->side[s].left = true;
-      if (r->side[s].failure.stage && strcmp(r->side[s].failure.stage, "peer failed") == 0)
+      if (r->side[s].failure.stage && (strcmp(r->side[s].failure.stage, "peer failed") == 0 ||
+                                       strcmp(r->side[s].failure.stage, "record") == 0))
         r->side[s].failure = p->job_fail[i]; /* its own problem now: the removal failed */
       r->side[s].failure.advice = "a credential for the other device may remain on this one: check with obt "
                                   "creds UUID and remove it with obt unpair";

@@ -138,7 +138,7 @@ static ocf_err apply_entries(ocf_store *s, const ocf_journal_entry *entries, siz
 }
 
 /* Completes a save_many that was interrupted after its commit point (open, before anything
- * else touches the medium). */
+ * else touches the medium; save_many, when applying failed once). */
 static ocf_err recover(ocf_store *s) {
   ocf_record_view view;
   ocf_err err = read_record(s, OCF_JOURNAL_NAME, &view);
@@ -323,6 +323,12 @@ ocf_err ocf_store_save_many(ocf_store *s, const ocf_store_change *changes, size_
   if (err == OCF_OK) err = write_journal(s, changes, gens, n);
   if (err == OCF_OK) {
     err = apply_batch(s, changes, gens, n);
+    /* The journal is durable: a failure while applying it (a medium write, or the crypto
+     * library's allocation while sealing, that failed once) is retried at once by the
+     * completion open runs (idempotent: it re-reads the journal). Without that, one transient
+     * failure left the store refusing everything until reopened, and the caller dropping a
+     * change the next open would apply (found by test_torture failing mbedTLS's allocations). */
+    if (err != OCF_OK) err = recover(s);
     if (err != OCF_OK) {
       s->failed = true;
       ocf_log(&s->pf, OCF_LOG_ERROR, LOG_MODULE, "a committed change could not be applied; reopen the store");

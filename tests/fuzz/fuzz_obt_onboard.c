@@ -16,7 +16,11 @@
  * Input: byte 0 chooses the run: bit 0 the OTM (0 Just Works, 1 Random PIN), bit 1 the device
  * refuses the handshake, bit 2 the tool is given a wrong PIN, bit 3 no PIN at all, bit 4 the
  * device's Random PIN hint names another uuid, bit 5 two devices at once (the second claimed by
- * the same policy), bit 6 one handshake at a time, bit 7 one job at a time. Then one record per
+ * the same policy), bit 6 one handshake at a time, bit 7 one job at a time. Bits 0 and 3 as 0
+ * and 1 (no PIN: meaningless for Just Works) choose the manufacturer certificate OTM instead
+ * (digest §4.4): the device offers only mfgcert and presents a chain under a manufacturer root
+ * the domain trusts; bits 2 and 4 then choose the chain (0 its leaf, naming its uuid; 1 a leaf
+ * of another root; 2 an expired leaf; 3 leaf and root, the leaf naming another uuid). Then one record per
  * request a device receives, in the order they arrive (the reset of a rollback is one of them);
  * when the input ends, answers are honest:
  *   [op] op & 3: 0 honest (the doxm model answers; other POSTs 2.04)   1 silence
@@ -35,8 +39,11 @@
 #include <ocf/ocf_obt_onboard.h>
 #include <ocf/ocf_posix.h>
 
+#include <ocf/ocf_obt_trust.h>
+
 #include "dtls/derive.h"
 #include "dtls/profile.h"
+#include "pki/ca.h"
 #include "sim/sim.h"
 #include "stack/stack.h"
 #include "svr/doxm.h"
@@ -45,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define START 1000000u
 #define PIN "40913572"
+#define WALL_2025 1748736000000 /* 2025-06-01T00:00:00Z, ms: the mfg chains' checks run at it */
+
+static bool is_mfg(uint8_t config) { return (config & 9) == 8; }
+static unsigned mfg_chain_kind(uint8_t config) { return ((config >> 2) & 1u) | (((config >> 4) & 1u) << 1); }
 
 typedef struct input {
   const uint8_t *p;
@@ -73,6 +84,7 @@ typedef struct fdev {
   ocf_svr_doxm doxm;
   uint8_t config;
   uint8_t hint[33];
+  ocf_bytes chain[2]; /* mfgcert: what it presents, leaf first */
   input *in;
   size_t requests;
 } fdev;
@@ -105,6 +117,59 @@ static ocf_endpoint ep6(uint8_t last, uint16_t port, uint8_t flags) {
   ep.addr[1] = 0x01;
   ep.addr[15] = last;
   return ep;
+}
+
+/* --- manufacturer certificates (made once per process: deterministic, seeded) ----------------- */
+
+typedef struct mfg_pki {
+  ocf_pki_ca root, other_root;
+  uint8_t leaf[OCF_PKI_CERT_MAX], foreign_leaf[OCF_PKI_CERT_MAX], expired_leaf[OCF_PKI_CERT_MAX],
+      other_uuid_leaf[OCF_PKI_CERT_MAX];
+  size_t leaf_len, foreign_leaf_len, expired_leaf_len, other_uuid_leaf_len;
+  uint8_t key[OCF_PKI_KEY_MAX]; /* every leaf's: one device key */
+  size_t key_len;
+  bool made;
+} mfg_pki;
+
+static mfg_pki g_mfg; /* read-only once made */
+
+static ocf_err seeded_random(void *ctx, uint8_t *out, size_t len) {
+  uint64_t *state = ctx;
+  for (size_t i = 0; i < len; i += 8) {
+    uint64_t r = ocf_sim_rand64(state);
+    memcpy(out + i, &r, len - i < 8 ? len - i : 8);
+  }
+  return OCF_OK;
+}
+
+static void issue(const ocf_pki_ca *ca, const uint8_t *pub, size_t pub_len, uint8_t uuid_byte, int64_t nb,
+                  int64_t na, const ocf_pki_rng *rng, uint8_t *out, size_t *len) {
+  ocf_pki_leaf l = {.pubkey = pub, .pubkey_len = pub_len, .not_before = nb, .not_after = na};
+  memset(l.uuid.b, uuid_byte, 16);
+  if (ocf_pki_issue(ca, &l, rng, out, OCF_PKI_CERT_MAX, len, NULL, NULL) != OCF_OK) abort();
+}
+
+static const mfg_pki *mfg_get(void) {
+  if (g_mfg.made) return &g_mfg;
+  uint64_t state = 77;
+  ocf_pki_rng rng = {seeded_random, &state};
+  const int64_t t2020 = 1577836800, t2021 = 1609459200, t2049 = 2524607999;
+  if (ocf_pki_ca_create("Fuzz Mfg Root", t2020, t2049, &rng, &g_mfg.root) != OCF_OK ||
+      ocf_pki_ca_create("Other Mfg Root", t2020, t2049, &rng, &g_mfg.other_root) != OCF_OK)
+    abort();
+  uint8_t pub[OCF_PKI_PUBKEY_MAX];
+  size_t pub_len = 0;
+  if (ocf_pki_keypair_generate(&rng, g_mfg.key, sizeof g_mfg.key, &g_mfg.key_len, pub, sizeof pub,
+                               &pub_len) != OCF_OK)
+    abort();
+  issue(&g_mfg.root, pub, pub_len, 0x33, t2020, t2049, &rng, g_mfg.leaf, &g_mfg.leaf_len);
+  issue(&g_mfg.other_root, pub, pub_len, 0x33, t2020, t2049, &rng, g_mfg.foreign_leaf,
+        &g_mfg.foreign_leaf_len);
+  issue(&g_mfg.root, pub, pub_len, 0x33, t2020, t2021, &rng, g_mfg.expired_leaf, &g_mfg.expired_leaf_len);
+  issue(&g_mfg.root, pub, pub_len, 0x99, t2020, t2049, &rng, g_mfg.other_uuid_leaf,
+        &g_mfg.other_uuid_leaf_len);
+  g_mfg.made = true;
+  return &g_mfg;
 }
 
 /* --- the device ------------------------------------------------------------------------------ */
@@ -187,6 +252,19 @@ static ocf_err on_dev_accept(void *user, const ocf_endpoint *peer, ocf_dtls_prof
     memcpy(d->hint + 17, d->doxm.deviceuuid.b, 16);
     if (d->config & 16) d->hint[17] ^= 0xff;
     profile->psk_hint = (ocf_bytes){d->hint, sizeof d->hint};
+  }
+  if (!err && d->doxm.oxmsel == OCF_OXM_MFG_CERT) { /* digest §4.4: its chain, no client cert asked */
+    const mfg_pki *m = mfg_get();
+    unsigned kind = mfg_chain_kind(d->config);
+    d->chain[0] = kind == 0   ? (ocf_bytes){m->leaf, m->leaf_len}
+                  : kind == 1 ? (ocf_bytes){m->foreign_leaf, m->foreign_leaf_len}
+                  : kind == 2 ? (ocf_bytes){m->expired_leaf, m->expired_leaf_len}
+                              : (ocf_bytes){m->other_uuid_leaf, m->other_uuid_leaf_len};
+    d->chain[1] = (ocf_bytes){m->root.cert, m->root.cert_len};
+    profile->chain = d->chain;
+    profile->n_chain = kind == 3 ? 2 : 1;
+    profile->private_key = (ocf_bytes){m->key, m->key_len};
+    profile->verify = OCF_DTLS_VERIFY_NONE;
   }
   return err;
 }
@@ -292,7 +370,7 @@ static ocf_obt_store *open_store(const ocf_platform *pf) {
   ocf_obt_store_key k = {.kind = OCF_OBT_KEY_FILE, .secret = key, .len = sizeof key};
   ocf_obt_domain d = {.priv = false};
   snprintf(d.name, sizeof d.name, "Fuzz");
-  snprintf(d.otm_policy, sizeof d.otm_policy, "jw,rdp");
+  snprintf(d.otm_policy, sizeof d.otm_policy, "jw,rdp,mfgcert");
   memset(d.tool_uuid.b, 0x11, 16);
   memset(d.sdi_uuid.b, 0x22, 16);
   ocf_obt_store *s = NULL;
@@ -335,7 +413,7 @@ static void add_device(run_state *r, size_t i, ocf_sim_net *net, input *in, ocf_
   d->config = r->config;
   d->in = in;
   d->ep = ep6((uint8_t)(0x10 + i), 5684, 0);
-  const uint32_t oxms[] = {(r->config & 1) ? 1u : 0u};
+  const uint32_t oxms[] = {is_mfg(r->config) ? 2u : (r->config & 1) ? 1u : 0u};
   ocf_uuid first;
   memset(first.b, (int)(0x33 + i), 16);
   if (ocf_svr_doxm_init(&d->doxm, oxms, 1, 9, &first) != OCF_OK) abort();
@@ -364,6 +442,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ocf_sim_platform_init(&r.sp, 1);
   r.sp.quiet = true;
   r.store = open_store(&r.sp.pf);
+  if (is_mfg(config)) { /* the domain trusts the manufacturer's root, checked at 2025 */
+    r.wall = WALL_2025;
+    const mfg_pki *m = mfg_get();
+    ocf_obt_trust_info info;
+    if (ocf_obt_trust_add(r.store, m->root.cert, m->root.cert_len, WALL_2025 / 1000, &info, NULL) != OCF_OK)
+      abort();
+  }
   ocf_obt_config cfg;
   ocf_obt_config_init(&cfg);
   cfg.step_timeout_ms = 10000;
@@ -395,6 +480,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
          rec.state != OCF_OBT_DEVICE_OWNED))
       abort();
   }
+  if (getenv("FUZZ_OBT_VERBOSE")) /* how each job ended: seeds check they reach what they aim at */
+    for (size_t i = 0; i < r.n_dev; i++)
+      fprintf(stderr, "job %zu: %s%s\n", i, r.end[i].type == OCF_OBT_EV_OWNED ? "owned" : "failed",
+              r.end[i].uncertain ? " (uncertain)" : "");
   check_ctx c = {&r};
   if (ocf_obt_store_device_list(r.store, check_device, &c) != OCF_OK) abort();
 

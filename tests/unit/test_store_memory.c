@@ -431,18 +431,33 @@ static void test_torn_single_save_is_malformed(void **state) {
   assert_int_equal(ocf_store_load(f->s, "doxm", buf, sizeof buf, &got), OCF_ERR_MALFORMED);
 }
 
-/* An I/O error after the commit point: the store refuses everything until reopened, and the
- * reopen completes the change. */
-static void test_io_error_after_commit_needs_a_reopen(void **state) {
+/* A one-off I/O error after the commit point: save_many completes the change at once from its
+ * journal (as open would), so the store goes on working and shows the new state. */
+static void test_one_io_error_after_commit_is_completed_at_once(void **state) {
   fixture *f = *state;
   seed_old_state(f);
   ocf_mem_medium_arm(f->mm, 3, OCF_MEM_FAIL, 0);
-  assert_int_equal(ocf_store_save_many(f->s, k_onboard, ONBOARD_N), OCF_ERR_IO);
+  assert_int_equal(ocf_store_save_many(f->s, k_onboard, ONBOARD_N), OCF_OK);
+  assert_new_state(f->s);
+  uint8_t one = 1;
+  assert_int_equal(ocf_store_save(f->s, "sp", &one, 1), OCF_OK);
+  reopen(f);
+  assert_new_state(f->s);
+}
+
+/* An I/O error after the commit point that lasts (the completion fails too): the store refuses
+ * everything until reopened, and the reopen completes the change. */
+static void test_io_error_after_commit_needs_a_reopen(void **state) {
+  fixture *f = *state;
+  seed_old_state(f);
+  ocf_mem_medium_arm(f->mm, 3, OCF_MEM_CRASH, 0);
+  assert_int_not_equal(ocf_store_save_many(f->s, k_onboard, ONBOARD_N), OCF_OK);
   uint8_t buf[64];
   size_t got = 0;
   assert_int_equal(ocf_store_load(f->s, "pstat", buf, sizeof buf, &got), OCF_ERR_STATE);
   assert_int_equal(ocf_store_save(f->s, "sp", buf, 1), OCF_ERR_STATE);
   assert_int_equal(ocf_store_remove(f->s, "sp"), OCF_ERR_STATE);
+  ocf_mem_medium_reboot(f->mm);
   reopen(f);
   assert_new_state(f->s);
 }
@@ -581,6 +596,7 @@ int main(void) {
       T(test_torn_writes_are_healed_or_refused),
       T(test_pending_journal_under_another_key_stops_the_open),
       T(test_torn_single_save_is_malformed),
+      T(test_one_io_error_after_commit_is_completed_at_once),
       T(test_io_error_after_commit_needs_a_reopen),
       T(test_io_error_before_commit_changes_nothing),
       T(test_open_fails_cleanly_on_every_allocation_failure),
