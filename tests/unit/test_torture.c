@@ -24,7 +24,8 @@
  * new ACE once or not at all; 4. a pairwise key (ocf_obt_pair, <ocf/ocf_obt_cms.h>) between two
  * owned devices (the first device's platform is the one failed on the device side): no half
  * pairing (both hold the entry and the store records it, or neither holds one unless the failure
- * reports one `left`).
+ * reports one `left`); and its undoing (OCF_OBT_UNPAIR). The onboarding also runs with Random
+ * PIN and with the manufacturer certificate OTM.
  * Figures (allocations per scenario, N tried, outcomes) are printed. Knobs for local runs:
  * TORTURE_STEP=k (platforms: every kth N only), TORTURE_MBEDTLS_STEP, TORTURE_SITE_FIRST,
  * TORTURE_SQLITE_STEP (see pick_ns), TORTURE_AFTER=1 (every allocation from the Nth on fails),
@@ -212,6 +213,8 @@ typedef struct real_dev {
 /* The OTM the onboarding scenario runs (OCF_DEVICE_OTM_*; the device offers only it). Test
  * state, set by each test before its runs. */
 static unsigned g_otm = OCF_DEVICE_OTM_JUST_WORKS;
+/* The CMS run of the pair scenario: a pairing, or its undoing. Test state too. */
+static bool g_unpair;
 
 #define WALL_2025 1748736000000 /* 2025-06-01T00:00:00Z, ms: mfgcert chains are checked at it */
 
@@ -506,8 +509,9 @@ static size_t pick_ns(enum side side, size_t allocs, figures *f, size_t **ns) {
   *ns = calloc(allocs ? allocs : 1, sizeof **ns);
   assert_non_null(*ns);
   bool small = allocs <= 64;
+  size_t spread = g_unpair ? 20 : 40; /* unpairing: each run pairs first */
   if (side == SIDE_SQLITE)
-    f->step = env_size("TORTURE_SQLITE_STEP", small ? 1 : allocs / 40 > 7 ? allocs / 40 : 7);
+    f->step = env_size("TORTURE_SQLITE_STEP", small ? 1 : allocs / spread > 7 ? allocs / spread : 7);
   if (side == SIDE_MBEDTLS) {
     f->step = env_size("TORTURE_MBEDTLS_STEP", small ? 1 : allocs / 25 > 7 ? allocs / 25 : 7);
     f->first = env_size("TORTURE_SITE_FIRST", 1);
@@ -639,7 +643,8 @@ static onboard_result onboard_once(enum side side, size_t nth, const onboard_res
     ocf_device_get_di(r.dev, &w->targets[0].uuid);
     assert_int_equal(start(w), OCF_OK);
     if (w->out[0].type != OCF_OBT_EV_OWNED)
-      fail_msg("N=%zu: the second clean run failed at %s: %s", nth, w->out[0].step, w->out[0].diagnostic);
+      fail_msg("N=%zu: the second clean run failed at %s: %s (%s)", nth, w->out[0].step, w->out[0].diagnostic,
+               ocf_strerror(w->out[0].err));
     assert_consistent(w, &r, "second run", nth);
     *rerun_owned = true;
   }
@@ -1021,11 +1026,11 @@ static void on_pair_done(void *user, const ocf_obt_pair_result *r) {
 static ocf_obt_wall_ms pair_wall(void *user) { return ((pair_state *)user)->wall += 1000; }
 static bool pair_done(void *user) { return ((pair_state *)user)->done; }
 
-static ocf_err pair(world *w, pair_state *s) {
+static ocf_err pair_action(world *w, pair_state *s, ocf_obt_pair_action action) {
   memset(s, 0, sizeof *s);
   s->wall = w->wall;
   ocf_obt_pair_params p = {
-      .store = w->store, .action = OCF_OBT_PAIR, .wall_now = pair_wall, .on_done = on_pair_done, .user = s};
+      .store = w->store, .action = action, .wall_now = pair_wall, .on_done = on_pair_done, .user = s};
   for (size_t i = 0; i < 2; i++) p.dev[i] = (ocf_obt_pair_device){w->out[i].uuid, w->targets[i].coaps};
   ocf_err err = ocf_obt_pair(w->obt, &p, ocf_sim_now(w->net));
   if (!err) {
@@ -1035,6 +1040,8 @@ static ocf_err pair(world *w, pair_state *s) {
   assert_false(ocf_obt_pair_running(w->obt));
   return err;
 }
+
+static ocf_err pair(world *w, pair_state *s) { return pair_action(w, s, OCF_OBT_PAIR); }
 
 /* Pairwise (credtype 1) entries on r naming peer. */
 static size_t pair_entries(const real_dev *r, const ocf_uuid *peer) {
@@ -1061,6 +1068,17 @@ static void assert_pairing_consistent(world *w, real_dev r[2], const pair_state 
     fail_msg("pair N=%zu: failed (left %d), but recorded %d, entries %zu and %zu", nth, left, recorded, a, b);
 }
 
+/* After an unpair: done, neither device holds an entry for the other and the store forgot the
+ * pairing; or failed (a partial unpair keeps the record, to be run again), and a store that
+ * forgot it has devices that hold nothing. */
+static void assert_unpairing_consistent(world *w, real_dev r[2], const pair_state *s, size_t nth) {
+  ocf_obt_pairing_record rec;
+  bool recorded = ocf_obt_store_pairing_get(w->store, &w->out[0].uuid, &w->out[1].uuid, &rec) == OCF_OK;
+  size_t a = pair_entries(&r[0], &w->out[1].uuid), b = pair_entries(&r[1], &w->out[0].uuid);
+  if ((s->r.ok || !recorded) && (recorded || a || b))
+    fail_msg("unpair N=%zu: ok %d, but recorded %d, entries %zu and %zu", nth, s->r.ok, recorded, a, b);
+}
+
 typedef struct pair_once_result {
   usage u;
   bool api_error, ok, fired;
@@ -1079,14 +1097,21 @@ static pair_once_result pair_once(enum side side, size_t nth, const pair_once_re
   assert_int_equal(w->out[0].type, OCF_OBT_EV_OWNED);
   assert_int_equal(w->out[1].type, OCF_OBT_EV_OWNED);
   ocf_sim_run_for(w->net, SETTLE_MS);
+  pair_state s;
+  ocf_obt_pair_action action = g_unpair ? OCF_OBT_UNPAIR : OCF_OBT_PAIR;
+  const char *what = g_unpair ? "unpair" : "pair";
+  if (g_unpair) { /* paired first (clean), then undone under torture */
+    assert_int_equal(pair(w, &s), OCF_OK);
+    assert_true(s.r.ok);
+    ocf_sim_run_for(w->net, SETTLE_MS);
+  }
   pair_once_result res = {0};
   meter m;
   meter_start(&m, &w->sp, &r[0].sp, r[0].medium, side, nth);
-  pair_state s;
-  ocf_err err = pair(w, &s);
+  ocf_err err = pair_action(w, &s, action);
   ocf_sim_run_for(w->net, SETTLE_MS);
   res.fired = meter_stop(&m, &res.u);
-  assert_no_more_live("pair", nth, &res.u, clean ? &clean->u : NULL);
+  assert_no_more_live(what, nth, &res.u, clean ? &clean->u : NULL);
   if (err) {
     res.api_error = true;
   } else {
@@ -1095,11 +1120,14 @@ static pair_once_result pair_once(enum side side, size_t nth, const pair_once_re
       const ocf_obt_pair_side *sd = &s.r.side[i];
       if (!sd->ok && (!sd->failure.stage || !sd->failure.stage[0] ||
                       (sd->failure.err == OCF_OK && sd->failure.code == 0)))
-        fail_msg("pair N=%zu: side %zu failed without a reason", nth, i);
+        fail_msg("%s N=%zu: side %zu failed without a reason", what, nth, i);
     }
     if (!s.r.ok && s.r.side[0].ok && s.r.side[1].ok && s.r.store_err == OCF_OK)
-      fail_msg("pair N=%zu: failed without a failing side", nth);
-    assert_pairing_consistent(w, r, &s, nth);
+      fail_msg("%s N=%zu: failed without a failing side", what, nth);
+    if (g_unpair)
+      assert_unpairing_consistent(w, r, &s, nth);
+    else
+      assert_pairing_consistent(w, r, &s, nth);
   }
   for (size_t i = 0; i < 2; i++) { /* both stay owned, on the device and in the store */
     assert_int_equal(ocf_device_get_state(r[i].dev), OCF_DEVICE_RFPRO);
@@ -1111,16 +1139,19 @@ static pair_once_result pair_once(enum side side, size_t nth, const pair_once_re
     assert_int_equal(ocf_obt_store_secret_get(w->store, &w->out[i].uuid, "owner-psk", psk, sizeof psk, &len),
                      OCF_OK);
   }
-  if (!res.ok) { /* a second clean run pairs them */
-    assert_int_equal(pair(w, &s), OCF_OK);
-    if (!s.r.ok) fail_msg("pair N=%zu: the second clean run failed", nth);
-    assert_pairing_consistent(w, r, &s, nth);
+  if (!res.ok) { /* a second clean run pairs (unpairs) them */
+    assert_int_equal(pair_action(w, &s, action), OCF_OK);
+    if (!s.r.ok) fail_msg("%s N=%zu: the second clean run failed", what, nth);
+    if (g_unpair)
+      assert_unpairing_consistent(w, r, &s, nth);
+    else
+      assert_pairing_consistent(w, r, &s, nth);
   }
   real_dev_stop(&r[1]);
   real_dev_stop(&r[0]);
   world_free(w);
   free(w);
-  assert_lib_live("pair", nth, before);
+  assert_lib_live(g_unpair ? "unpair" : "pair", nth, before);
   return res;
 }
 
@@ -1129,7 +1160,10 @@ static void torture_pair(enum side side) {
   if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
   pair_once_result clean = pair_once(SIDE_NONE, 0, NULL);
   assert_true(clean.ok);
-  figures f = {.scenario = "pair", .side = side_name(side), .step = step_from_env()};
+  figures f = {.scenario = g_unpair ? "unpair" : "pair", .side = side_name(side), .step = step_from_env()};
+  /* Unpairing (each run pairs first): every 2nd N of the platforms (TORTURE_OTM_STEP=1: every
+   * N), about 20 of SQLite's (TORTURE_SQLITE_STEP). */
+  if (g_unpair && (side == SIDE_TOOL || side == SIDE_DEVICE)) f.step = env_size("TORTURE_OTM_STEP", 2);
   f.allocs = clean.u.attempts[side];
   assert_true(f.allocs > 0);
   size_t *ns;
@@ -1173,6 +1207,29 @@ static void test_pair_sqlite_allocations(void **state) {
   torture_pair(SIDE_SQLITE);
 }
 
+/* Unpairing (the pairing made clean first): the platforms and SQLite (its mbedTLS allocations are
+ * the owner sessions' handshakes, the pairing's own). */
+static void torture_unpair(enum side side) {
+  g_unpair = true;
+  torture_pair(side);
+  g_unpair = false;
+}
+
+static void test_unpair_tool_allocations(void **state) {
+  (void)state;
+  torture_unpair(SIDE_TOOL);
+}
+
+static void test_unpair_device_allocations(void **state) {
+  (void)state;
+  torture_unpair(SIDE_DEVICE);
+}
+
+static void test_unpair_sqlite_allocations(void **state) {
+  (void)state;
+  torture_unpair(SIDE_SQLITE);
+}
+
 int main(void) {
   install_lib_allocators();
   const struct CMUnitTest tests[] = {
@@ -1196,6 +1253,9 @@ int main(void) {
       cmocka_unit_test(test_onboarding_mfgcert_tool_allocations),
       cmocka_unit_test(test_onboarding_mfgcert_device_allocations),
       cmocka_unit_test(test_onboarding_mfgcert_mbedtls_allocations),
+      cmocka_unit_test(test_unpair_tool_allocations),
+      cmocka_unit_test(test_unpair_device_allocations),
+      cmocka_unit_test(test_unpair_sqlite_allocations),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   /* A bug (crash, leak, unclean error, inconsistent state) fails the test that met it. */

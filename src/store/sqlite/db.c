@@ -301,6 +301,10 @@ ocf_err ocf_obt_store_check(ocf_obt_store *s) {
 ocf_err ocf_obt_store_begin(ocf_obt_store *s) {
   if (!s) return OCF_ERR_INVALID_ARG;
   if (s->in_txn) return OCF_ERR_STATE;
+  /* A ROLLBACK that failed (SQLite out of memory) leaves the connection inside the transaction
+   * we gave up: end it now, or every later BEGIN fails ("cannot start a transaction within a
+   * transaction") until the store is reopened (found by test_torture, TORTURE_AFTER=1). */
+  if (!sqlite3_get_autocommit(s->db)) (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
   ocf_err err = obt_exec(s, "BEGIN IMMEDIATE");
   if (err == OCF_OK) s->in_txn = true;
   return err;
