@@ -1,5 +1,6 @@
 /* The DOTS engine's jobs (<ocf/ocf_obt_onboard.h>, ADR 0016): one job per device walks the step
- * table of onboard_steps.c; this file schedules jobs (a jobs limit and a handshake cap), records
+ * table of onboard_steps.c (what a job starts from, the OTM choice and the device, is in
+ * onboard_device.c); this file schedules jobs (a jobs limit and a handshake cap), records
  * every step in the domain store before and after it runs, reports events, enforces the step
  * deadlines from the caller's clock, and rolls a failed job back. */
 #include <stdio.h>
@@ -10,69 +11,6 @@
 #include "obt/onboard_internal.h"
 
 #define LOG_MODULE "obt"
-
-/* --- OTM names and policy (OBT 5.3.3) ------------------------------------------------------- */
-
-OCF_API const char *ocf_obt_otm_name(ocf_obt_otm otm) {
-  switch (otm) {
-  case OCF_OBT_OTM_JUST_WORKS: return "jw";
-  case OCF_OBT_OTM_RANDOM_PIN: return "rdp";
-  case OCF_OBT_OTM_MFG_CERT: return "mfgcert";
-  default: return "?";
-  }
-}
-
-OCF_API bool ocf_obt_otm_available(ocf_obt_otm otm) {
-  return otm >= OCF_OBT_OTM_JUST_WORKS && otm <= OCF_OBT_OTM_MFG_CERT &&
-         obt_otm_client_supported((ocf_oxm)otm);
-}
-
-static ocf_obt_otm otm_by_name(const char *s, size_t len) {
-  for (int otm = OCF_OBT_OTM_JUST_WORKS; otm <= OCF_OBT_OTM_MFG_CERT; otm++) {
-    const char *name = ocf_obt_otm_name((ocf_obt_otm)otm);
-    if (strlen(name) == len && memcmp(name, s, len) == 0) return (ocf_obt_otm)otm;
-  }
-  return OCF_OBT_OTM_NONE;
-}
-
-ocf_obt_otm obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms, bool mfg_ok) {
-  if (!policy || !ocf_obt_otm_policy_valid(policy) || (!oxms && n_oxms)) return OCF_OBT_OTM_NONE;
-  for (const char *p = policy; *p;) {
-    size_t len = strcspn(p, ",");
-    ocf_obt_otm otm = otm_by_name(p, len);
-    if (otm == OCF_OBT_OTM_MFG_CERT && !mfg_ok) otm = OCF_OBT_OTM_NONE;
-    for (size_t i = 0; i < n_oxms && otm != OCF_OBT_OTM_NONE; i++)
-      if (oxms[i] == (uint32_t)otm && ocf_obt_otm_available(otm)) return otm;
-    p += len + (p[len] == ',');
-  }
-  return OCF_OBT_OTM_NONE;
-}
-
-OCF_API ocf_obt_otm ocf_obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms) {
-  return obt_otm_choose(policy, oxms, n_oxms, true);
-}
-
-OCF_API ocf_err ocf_obt_onboard_device_from(const ocf_obt_device_info *info, ocf_obt_onboard_device *out) {
-  if (!info || !out) return OCF_ERR_INVALID_ARG;
-  memset(out, 0, sizeof *out);
-  out->uuid = info->di;
-  out->coap = info->from;
-  out->coap.flags = 0;
-  const ocf_endpoint *best = NULL;
-  for (size_t i = 0; i < info->n_eps; i++) {
-    const ocf_endpoint *ep = &info->eps[i];
-    if (!(ep->flags & OCF_EP_SECURE) || ep->family != info->from.family) continue;
-    bool same_addr = memcmp(ep->addr, info->from.addr, sizeof ep->addr) == 0;
-    if (!best || same_addr) best = ep;
-    if (same_addr) break;
-  }
-  if (!best) return OCF_ERR_NOT_FOUND;
-  out->coaps = *best;
-  memcpy(out->name, info->name, sizeof out->name);
-  memcpy(out->type, info->device_type, sizeof out->type);
-  out->name[sizeof out->name - 1] = out->type[sizeof out->type - 1] = '\0';
-  return OCF_OK;
-}
 
 /* --- events and the store ------------------------------------------------------------------- */
 
@@ -294,7 +232,7 @@ static void on_rollback_response(void *user, ocf_msg *m, const ocf_msg_event *ev
 /* --- running steps -------------------------------------------------------------------------- */
 
 static void advance(ocf_obt *obt, obt_job *j, uint16_t code, const char *diag, ocf_time_ms now) {
-  j->step++;
+  j->step = obt_step_next(obt, j, j->step + 1);
   j->retries = 0;
   const obt_step *next = obt_step_at(j->step);
   if (store_step(obt, j, OCF_OBT_STEP_DONE, code, diag,
@@ -326,6 +264,14 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
                                           rsp->code == OCF_COAP_VALID);
   if (!ok && st->missing_ok && rsp->code == OCF_COAP_NOT_FOUND) {
     advance(obt, j, code, "the device has no such resource: skipped", now);
+    return;
+  }
+  if (!ok && st->split_ok && OCF_COAP_CODE_CLASS(rsp->code) == 4) {
+    /* A combined UPDATE refused: its parts follow, one request each (onboard_steps.c). */
+    char note[64];
+    snprintf(note, sizeof note, "refused (%u): sent in parts", (unsigned)code);
+    j->split = true;
+    advance(obt, j, code, note, now);
     return;
   }
   if (!ok) {
@@ -571,7 +517,8 @@ static void start_job(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   }
   device_record(j, OCF_OBT_DEVICE_ONBOARDING, &r);
   ocf_err err = ocf_obt_store_device_put(s, &r, obt_onboard_wall(obt));
-  if (!err) err = store_step(obt, j, OCF_OBT_STEP_DONE, 0, NULL, obt_step_at(0)->name);
+  j->step = obt_step_next(obt, j, 0);
+  if (!err) err = store_step(obt, j, OCF_OBT_STEP_DONE, 0, NULL, obt_step_at(j->step)->name);
   if (err) {
     obt_job_fail(obt, j, err, 0, "the store could not record the device", "check the store file", now);
     return;
