@@ -89,7 +89,8 @@ OCF_API OCF_NODISCARD ocf_err ocf_obt_onboard_device_from(const ocf_obt_device_i
 
 typedef enum ocf_obt_onboard_event_type {
   OCF_OBT_EV_STEP = 1,   /* a step begins (step, requests so far) */
-  OCF_OBT_EV_PIN_NEEDED, /* Random PIN: the device shows its PIN now; answer with ocf_obt_onboard_pin */
+  OCF_OBT_EV_PIN_NEEDED, /* Random PIN: the device shows its PIN now; answer with ocf_obt_onboard_pin (again
+                          * for a retried handshake: the device then shows a new PIN) */
   OCF_OBT_EV_OWNED,      /* final for this device: owned by the domain, in RFPRO, uuid = its new uuid */
   OCF_OBT_EV_FAILED,     /* final for this device: see failure */
   OCF_OBT_EV_ALL_DONE,   /* every job has ended; the last event of an ocf_obt_onboard */
