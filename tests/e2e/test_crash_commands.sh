@@ -28,7 +28,8 @@
 # apply of the emptied policy leave nothing behind: no lockout). Prints
 # "crash points: obt COMMAND cut at N datagrams". obt pair has its own loop
 # (test_crash_provisioning.sh), the steps of an onboarding theirs (test_crash_onboarding.sh).
-# OCF_CRASH_STRIDE=k cuts at every kth datagram only (quick local runs; default 1, apply 3).
+# OCF_CRASH_STRIDE=k cuts at every kth datagram only (quick local runs; default 1, apply 3);
+# OCF_CRASH_FROM=n makes the first cut at datagram n.
 # Usage: test_crash_commands.sh acl|cert|oscore|group|onboard|rekey|apply|offboard|state|crl|maintain path/to/obt path/to/ocf-device
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -103,7 +104,7 @@ for line in sys.stdin:
     except ValueError:
         continue
     if d.get("uuid") == dev:
-        print(sum(1 for c in d["creds"] if eval(expr)))
+        print(sum(1 for c in d["creds"] if eval(expr)) if "creds" in d else "?")  # "?": not read
         sys.exit(0)
 print("?")' "$1" "$2"
 }
@@ -454,7 +455,9 @@ default_stride=1
 [[ $what == apply ]] && default_stride=3
 stride=${OCF_CRASH_STRIDE:-$default_stride}
 [[ $stride =~ ^[1-9][0-9]*$ ]] || netns_die "OCF_CRASH_STRIDE must be a positive number"
-for ((n = 1; n <= 150; n += stride)); do
+first=${OCF_CRASH_FROM:-1} # a later first cut (quick local runs of one stretch)
+[[ $first =~ ^[1-9][0-9]*$ ]] || netns_die "OCF_CRASH_FROM must be a positive number"
+for ((n = first; n <= 150; n += stride)); do
   prepare "$n"
   if cut_at "$n"; then
     pass "obt $what completes when its cut (datagram $n) lies beyond it"
