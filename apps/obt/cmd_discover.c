@@ -33,6 +33,9 @@ static const char discover_usage[] =
     "                        (ff05::158); repeatable (default: all three)\n"
     "  -w, --window MS       how long to listen for multicast answers (default 5000; devices\n"
     "                        wait up to 2000 ms before answering)\n"
+    "      --repeat N        send the multicast request N times, spaced over the window's first\n"
+    "                        part, and ask a device's own requests again as often when they get\n"
+    "                        no answer (1 to 16, default 3: lossy links lose single requests)\n"
     "  -i, --interface IF    send and listen on this interface (repeatable; default: every\n"
     "                        multicast-capable interface except loopback)\n"
     "  -4, --ipv4-only       IPv4 only\n"
@@ -78,7 +81,7 @@ typedef enum discover_mode { MODE_ALL, MODE_UNOWNED, MODE_OWNED } discover_mode;
 typedef struct discover_opts {
   obt_net_opts net;
   const char *address, *store, *key_file, *pass_env;
-  uint32_t window;
+  uint32_t window, repeat;
   unsigned scopes; /* 1 << the IPv6 scope nibble: link 2, realm 3, site 5; 0 = all */
   discover_mode mode;
   bool json, verify;
@@ -316,11 +319,11 @@ static int parse_scope(const char *s, unsigned *scopes) {
 static int parse_valued(discover_opts *o, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   bool is_addr = strcmp(a, "-a") == 0 || strcmp(a, "--address") == 0;
-  bool is_window = strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0;
+  bool is_window = strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0, is_repeat = strcmp(a, "--repeat") == 0;
   bool is_scope = strcmp(a, "--scope") == 0, is_store = strcmp(a, "-s") == 0 || strcmp(a, "--store") == 0;
   bool is_key = strcmp(a, "-k") == 0 || strcmp(a, "--key-file") == 0,
        is_pass = strcmp(a, "--passphrase-env") == 0;
-  if (!is_addr && !is_window && !is_scope && !is_store && !is_key && !is_pass) return 0;
+  if (!is_addr && !is_window && !is_repeat && !is_scope && !is_store && !is_key && !is_pass) return 0;
   if (*i + 1 >= argc) {
     fprintf(stderr, "obt discover: %s needs a value\n", a);
     return -1;
@@ -332,6 +335,10 @@ static int parse_valued(discover_opts *o, int argc, char **argv, int *i) {
   if (is_pass) o->pass_env = v;
   if (is_window && parse_window(v, &o->window) != 0) {
     fprintf(stderr, "obt discover: --window takes milliseconds, 1 to 600000\n");
+    return -1;
+  }
+  if (is_repeat && (parse_window(v, &o->repeat) != 0 || o->repeat > 16)) {
+    fprintf(stderr, "obt discover: --repeat takes 1 to 16\n");
     return -1;
   }
   if (is_scope && parse_scope(v, &o->scopes) != 0) {
@@ -497,6 +504,7 @@ int obt_cmd_discover(int argc, char **argv) {
                                .mode =
                                    o.mode == MODE_UNOWNED ? OCF_OBT_DISCOVER_UNOWNED : OCF_OBT_DISCOVER_ALL,
                                .read_doxm = o.mode != MODE_UNOWNED,
+                               .repeats = o.repeat,
                                .on_device = on_device,
                                .on_done = on_done,
                                .user = &run};

@@ -39,6 +39,10 @@ static const char onboard_usage[] =
     "  -t, --timeout S       seconds one step's request may take (default 30); an unanswered\n"
     "                        request is sent again twice before its device fails\n"
     "  -w, --window MS       how long to listen for devices (default 5000)\n"
+    "      --repeat N        send the discovery request N times (1 to 16, default 3; see obt\n"
+    "                        discover); an onboarding handshake that does not finish is also\n"
+    "                        tried again twice, from oxmsel (a Random PIN device then shows a\n"
+    "                        new PIN, asked for again)\n"
     "      --discovery MODE  how devices are found: unowned (default: multicast\n"
     "                        GET /oic/sec/doxm?owned=FALSE, which only devices that can be\n"
     "                        onboarded answer, with their OTMs) or all (GET /oic/res, as before;\n"
@@ -62,7 +66,7 @@ typedef struct onboard_opts {
   obt_net_opts net;
   const char *store, *key_file, *pass_env, *pin, *pin_file;
   bool all, yes, json, verbose, via_res;
-  uint32_t window;
+  uint32_t window, repeat;
   size_t jobs;
   uint32_t timeout_s;
   uint8_t to; /* 0/2 RFPRO, 3 RFNOP (ams_cli.h) */
@@ -79,6 +83,7 @@ typedef struct onboard_run {
   ocf_err disc_err;
   ocf_obt_onboard_device *targets;
   size_t *target_found; /* targets[i] is found[target_found[i]] */
+  bool *pin_asked;      /* the job's PIN was asked for (a retried handshake asks again) */
   size_t n_targets;
   bool done;
   size_t owned, failed, not_found;
@@ -126,6 +131,9 @@ static int parse_valued(onboard_opts *o, const char *a, const char *v) {
   } else if (strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0) {
     if (parse_num(v, 1, 600000, &n)) return OBT_EXIT_USAGE;
     o->window = (uint32_t)n;
+  } else if (strcmp(a, "--repeat") == 0) {
+    if (parse_num(v, 1, 16, &n)) return OBT_EXIT_USAGE;
+    o->repeat = (uint32_t)n;
   } else if (strcmp(a, "--discovery") == 0) {
     if (strcmp(v, "unowned") != 0 && strcmp(v, "all") != 0) return OBT_EXIT_USAGE;
     o->via_res = strcmp(v, "all") == 0;
@@ -212,6 +220,7 @@ static int discover(onboard_run *r) {
                                .window_ms = r->o->window,
                                .mode = r->o->via_res ? OCF_OBT_DISCOVER_ALL : OCF_OBT_DISCOVER_UNOWNED,
                                .read_doxm = true, /* all: the OTMs to show, and who is owned */
+                               .repeats = r->o->repeat,
                                .on_device = on_found,
                                .on_done = on_disc_done,
                                .user = r};
@@ -257,7 +266,8 @@ static int select_targets(onboard_run *r, ocf_obt_store *s) {
   size_t cap = r->o->all ? r->n_found : r->o->n_uuids;
   r->targets = calloc(cap ? cap : 1, sizeof *r->targets);
   r->target_found = calloc(cap ? cap : 1, sizeof *r->target_found);
-  if (!r->targets || !r->target_found) return OBT_EXIT_SYSTEM;
+  r->pin_asked = calloc(cap ? cap : 1, sizeof *r->pin_asked);
+  if (!r->targets || !r->target_found || !r->pin_asked) return OBT_EXIT_SYSTEM;
   for (size_t i = 0; r->o->all && i < r->n_found; i++)
     if (!owned_here(s, &r->found[i].di)) add_target(r, i);
   for (size_t k = 0; k < r->o->n_uuids; k++) {
@@ -367,7 +377,13 @@ static void read_pin_file(const char *pattern, const ocf_uuid *uuid, char *pin, 
 
 static void ask_pin(onboard_run *r, const ocf_obt_onboard_event *ev) {
   char pin[64] = "";
-  if (r->o->pin) {
+  bool again = ev->job < r->n_targets && r->pin_asked[ev->job];
+  if (ev->job < r->n_targets) r->pin_asked[ev->job] = true;
+  if (r->o->pin && again) {
+    /* A retried handshake: the device shows a NEW PIN (digest 4.3), which --pin cannot know. */
+    fprintf(stderr, "obt onboard: %s shows a new PIN for a retried handshake: --pin cannot give it\n",
+            ev->device->name);
+  } else if (r->o->pin) {
     snprintf(pin, sizeof pin, "%s", r->o->pin);
   } else if (r->o->pin_file) {
     read_pin_file(r->o->pin_file, &ev->device->uuid, pin, sizeof pin);
@@ -581,6 +597,7 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
   free(r.found);
   free(r.targets);
   free(r.target_found);
+  free(r.pin_asked);
   return rc;
 }
 

@@ -30,10 +30,22 @@ typedef struct ocf_obt_config {
   /* A step's request that got no answer within step_timeout_ms (or whose CoAP retransmissions
    * ran out) is sent again, as a new request with a fresh backoff, up to this many times before
    * the job fails; the rollback's reset likewise. On a lossy link CoAP's own schedule leaves
-   * only four transmissions inside a 30 s deadline (docs/HARDENING.md, "Lossy networks"). Not
-   * the DTLS handshake (a device resets after a failed one: digest 3.6) nor the owner
-   * credential's POST (not idempotent on the device). Default 0; obt onboard uses 2. */
+   * only four transmissions inside a 30 s deadline (docs/HARDENING.md, "Lossy networks"). The
+   * owner credential's POST too (our devices take the same one again as a no-op, digest 2.3; an
+   * IoTivity-Lite device keeps a second, identical entry). A DTLS handshake that did not finish
+   * is tried again as often, from the oxmsel step once the device answers GET /oic/sec/doxm
+   * again (a device resets itself with a new uuid after an abandoned one, digest 3.6: the job
+   * and the store follow it; a Random PIN device shows a new PIN: OCF_OBT_EV_PIN_NEEDED comes
+   * again). Default 0; obt onboard uses 2. */
   uint32_t step_retries;
+  /* How many times discovery sends its first request to multicast groups (default 3), spaced
+   * over the window's first part (each copy is still heard for 2 s); and how many times a
+   * device's own discovery requests (/oic/res, /oic/d, doxm) are asked when CoAP's
+   * retransmissions got no answer. A unicast first request (one address) is sent once: it is
+   * CON, retransmitted by CoAP (RFC 7252 4.2). A multicast request is NON (never retransmitted, RFC
+   * 7252 8.1): one copy lost on a lossy link, or its answer, and the device is missed (docs/HARDENING.md,
+   * "Lossy networks"). Answers are merged by uuid, so repeats only cost datagrams. 0 counts as 1. */
+  uint32_t discovery_repeats;
   /* Server multicast replies arrive up to 2 s late (digest §1.7): with a window shorter than
    * that, slow devices are missed. */
 } ocf_obt_config;
@@ -102,7 +114,8 @@ typedef struct ocf_obt_discover_params {
   size_t n_targets;
   uint32_t window_ms; /* multicast: 0 = the configured discovery_window_ms */
   ocf_obt_discover_mode mode;
-  bool read_doxm; /* OCF_OBT_DISCOVER_ALL: also GET /oic/sec/doxm of each device (one request more) */
+  bool read_doxm;   /* OCF_OBT_DISCOVER_ALL: also GET /oic/sec/doxm of each device (one request more) */
+  uint32_t repeats; /* 0 = the configured discovery_repeats */
   /* Called once per device when the listening window is over and its /oic/d was read (or could
    * not be), with the endpoints of all its answers merged. `dev` is valid during the call only. */
   void (*on_device)(void *user, const ocf_obt_device_info *dev);

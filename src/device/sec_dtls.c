@@ -490,12 +490,32 @@ static ocf_err refuse_cred(ocf_svr_report *r, size_t i, const char *why) {
   return OCF_ERR_RANGE;
 }
 
+/* The Owner Credential POSTed again on the same DOC (a DOTS that resends the request whose answer
+ * was lost, as a new exchange: CoAP's deduplication does not cover it) derives the same key: the
+ * entry then equals the one the first POST left in everything but credid, which digest 2.3
+ * (IoTivity-Lite: "an identical entry is a no-op") makes a no-op, so the POST answers 2.04 without
+ * a second entry. The comparison can only run after derivation: the request carries no key. */
+static bool drop_if_repeated(ocf_device *d, const ocf_request *req, ocf_svr_cred *next, size_t i) {
+  for (size_t k = 0; k < next->n; k++) {
+    if (k == i || !ocf_svr_cred_entry_same(&next->e[k], &next->e[i])) continue;
+    ocf_svr_ctx ctx = sec_ctx(d, req);
+    ocf_svr_report r;
+    if (ocf_svr_cred_delete_id(next, next->e[i].credid, &ctx, &r) != OCF_OK) return false;
+    ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "Owner Credential sent again: already held");
+    return true;
+  }
+  return false;
+}
+
 ocf_err device_dtls_owner_creds(ocf_device *d, const ocf_request *req, sec_models *next, ocf_svr_report *r) {
   device_dtls *t = d->sec->dtls;
   const sec_models *cur = d->sec->cur;
-  for (size_t i = 0; i < next->cred.n; i++) {
+  for (size_t i = 0; i < next->cred.n;) {
     const ocf_svr_cred_entry *e = &next->cred.e[i];
-    if (e->credtype != OCF_CREDTYPE_PSK || e->private_len != 0) continue;
+    if (e->credtype != OCF_CREDTYPE_PSK || e->private_len != 0) {
+      i++;
+      continue;
+    }
     ocf_otm_cred_facts f = {.credtype = e->credtype,
                             .subjectuuid = e->subject,
                             .cred_rowneruuid = next->cred.rowneruuid,
@@ -510,7 +530,9 @@ ocf_err device_dtls_owner_creds(ocf_device *d, const ocf_request *req, sec_model
     ocf_err err = ok ? ocf_svr_cred_set_key(&next->cred, i, key, sizeof key) : OCF_ERR_STATE;
     memset(key, 0, sizeof key);
     if (err != OCF_OK) return refuse_cred(r, i, "the Owner Credential cannot be derived on this connection");
+    if (drop_if_repeated(d, req, &next->cred, i)) continue; /* the next entry moved into place i */
     ocf_log(&d->pf, OCF_LOG_INFO, LOG_MODULE, "Owner Credential derived (%s)", t->doc_otm->urn);
+    i++;
   }
   return OCF_OK;
 }

@@ -4,6 +4,9 @@
  *   unowned  GET /oic/sec/doxm?owned=FALSE to the groups: only devices in RFOTM with no DOC
  *            answer (S001 7.3.1, S003 5.3.1 step 1; digest 1.7); then GET
  *            /oic/res?rt=oic.r.doxm (endpoints) and /oic/d of each.
+ * To groups the first request goes ocf_obt_config.discovery_repeats times, spaced over the
+ * window (a multicast request is NON, never retransmitted: RFC 7252 8.1), and a device's own
+ * requests that get no answer are asked again as often; a lossy link otherwise hides devices.
  * Devices are keyed by their uuid (the anchor di of their links, or the doxm deviceuuid), so a
  * device heard on IPv6 and IPv4, or on several interfaces, is reported once (pitfall 37). Every
  * answer is hostile: decoded into bounded scratch, and one that contradicts another about who
@@ -19,6 +22,8 @@
 #define DOXM_MAX_OXMS 32       /* an answer listing more OTMs is not believed */
 #define RES_MAX_LINKS 64       /* links read from one /oic/res answer */
 #define RES_MAX_NODES 1024
+#define LATE_REPLY_MS 2000 /* digest §1.7: multicast answers come up to 2 s late (leisure) */
+#define MAX_REPEATS 16
 
 static const uint8_t all_nodes_v6_suffix[14] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x58};
 
@@ -249,6 +254,41 @@ static void take_ocf_obt_doxm(ocf_obt *obt, const ocf_msg_event *ev) {
     f->info.conflict = true; /* two answers, one uuid, different devices */
 }
 
+static void on_first_event(void *user, ocf_msg *m, const ocf_msg_event *ev);
+
+static bool multicast_targets(const obt_discovery *d) { return ocf_endpoint_is_multicast(&d->targets[0]); }
+
+/* One copy of the first request. To groups it listens until t0 + window, whenever it leaves. */
+static ocf_err send_first(ocf_obt *obt, ocf_time_ms now) {
+  obt_discovery *d = &obt->disc;
+  ocf_coap_msg req;
+  uint8_t scratch[40];
+  /* digest 1.6: send owned=FALSE as IoTivity-Lite's OBT does; devices compare it ignoring case. */
+  const char *first = d->params.mode == OCF_OBT_DISCOVER_UNOWNED ? "/oic/sec/doxm?owned=FALSE" : "/oic/res";
+  ocf_time_ms end = d->t0 + d->window;
+  ocf_msg_request_params mp = {.to = d->targets,
+                               .n_to = d->params.n_targets,
+                               .window_ms = end > now ? (uint32_t)(end - now) : 1,
+                               .cb = on_first_event,
+                               .user = obt};
+  ocf_err err = build_get(&req, first, scratch, sizeof scratch);
+  if (!err) err = ocf_msg_request(obt->msg, &mp, &req, now, NULL);
+  if (err) return err;
+  d->sent++;
+  d->open++;
+  return OCF_OK;
+}
+
+/* The first request is over once every copy is: then the devices heard are reported. */
+static void first_final(ocf_obt *obt, const ocf_msg_event *ev) {
+  obt_discovery *d = &obt->disc;
+  d->open--;
+  /* A unicast target that never answered is a failure (its CON request was retransmitted by
+   * CoAP itself, RFC 7252 4.2: it is sent once); a silent multicast is just empty. */
+  if (ev->type != OCF_MSG_EV_RESPONSE && ev->type != OCF_MSG_EV_DONE) d->result = ev->err;
+  if (d->open == 0 && (d->sent >= d->repeats || !multicast_targets(d))) d->window_over = true;
+}
+
 static void on_first_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   (void)m;
   ocf_obt *obt = user;
@@ -257,11 +297,22 @@ static void on_first_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     take_ocf_obt_doxm(obt, ev);
   else if (ev->type == OCF_MSG_EV_RESPONSE)
     take_res_answer(obt, ev);
-  if (ev->final) {
-    d->window_over = true;
-    /* A unicast target that never answered is a failure; a silent multicast is just empty. */
-    if (ev->type != OCF_MSG_EV_RESPONSE && ev->type != OCF_MSG_EV_DONE) d->result = ev->err;
-  }
+  if (ev->final) first_final(obt, ev);
+}
+
+ocf_time_ms obt_discovery_next_timeout(const ocf_obt *obt) {
+  const obt_discovery *d = &obt->disc;
+  if (!d->active || d->sent >= d->repeats || !multicast_targets(d)) return OCF_TIME_NEVER;
+  return d->t0 + d->sent * d->interval;
+}
+
+/* The next copy to the groups. One that cannot go (msg's exchanges are all in use) is skipped. */
+void obt_discovery_on_timeout(ocf_obt *obt, ocf_time_ms now) {
+  obt_discovery *d = &obt->disc;
+  if (obt_discovery_next_timeout(obt) > now) return;
+  if (send_first(obt, now) == OCF_OK) return;
+  d->repeats = d->sent;
+  if (d->open == 0) d->window_over = true;
 }
 
 static void copy_text(const ocf_rep_node *n, char *out, size_t cap) {
@@ -346,6 +397,11 @@ static void on_device_event(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     uint8_t what = f->asking;
     f->asking = 0;
     d->n_in_flight--;
+    if (ev->type == OCF_MSG_EV_TIMEOUT && f->retries + 1u < d->repeats) {
+      f->retries++; /* asked again by the pump, as a new exchange (a lossy link) */
+      f->todo |= what;
+      return;
+    }
     if (ev->type != OCF_MSG_EV_RESPONSE) return; /* reported without it */
     if (what == OBT_ASK_RES) take_own_res(obt, f, ev);
     if (what == OBT_ASK_D) take_details(obt, f, ev->response);
@@ -429,16 +485,18 @@ OCF_API ocf_err ocf_obt_discover(ocf_obt *obt, const ocf_obt_discover_params *p,
   d->nodes = obt->pf.alloc(obt->pf.ctx, RES_MAX_NODES * sizeof *d->nodes);
   d->links = obt->pf.alloc(obt->pf.ctx, RES_MAX_LINKS * sizeof *d->links);
   err = (d->nodes && d->links) ? grow_found(obt) : OCF_ERR_NO_MEMORY;
-  ocf_coap_msg req;
-  uint8_t scratch[40];
-  /* digest 1.6: send owned=FALSE as IoTivity-Lite's OBT does; devices compare it ignoring case. */
-  const char *first = p->mode == OCF_OBT_DISCOVER_UNOWNED ? "/oic/sec/doxm?owned=FALSE" : "/oic/res";
-  if (!err) err = build_get(&req, first, scratch, sizeof scratch);
-  ocf_msg_request_params mp = {
-      .to = p->targets, .n_to = p->n_targets, .window_ms = p->window_ms, .cb = on_first_event, .user = obt};
   d->params = *p;
+  memcpy(d->targets, p->targets, p->n_targets * sizeof *p->targets);
+  d->params.targets = d->targets;
+  uint32_t r = p->repeats ? p->repeats : obt->cfg.discovery_repeats;
+  d->repeats = r == 0 ? 1 : r > MAX_REPEATS ? MAX_REPEATS : r;
+  d->t0 = now;
+  d->window = p->window_ms ? p->window_ms : obt->cfg.discovery_window_ms;
+  /* The copies leave over the window's first part, so the last is still heard for 2 s. */
+  ocf_time_ms spread = d->window > LATE_REPLY_MS ? d->window - LATE_REPLY_MS : d->window / 2;
+  d->interval = spread / d->repeats;
   d->active = true;
-  if (!err) err = ocf_msg_request(obt->msg, &mp, &req, now, NULL);
+  if (!err) err = send_first(obt, now);
   if (err) release(obt);
   return err;
 }

@@ -13,6 +13,7 @@ OCF_API void ocf_obt_config_init(ocf_obt_config *cfg) {
   cfg->max_jobs = 16;
   cfg->max_handshakes = 4;
   cfg->step_timeout_ms = 30000;
+  cfg->discovery_repeats = 3;
 }
 
 static void on_session(void *user, ocf_stack *stack, const ocf_dtls_event *ev) {
@@ -120,7 +121,9 @@ static size_t engine_next_datagram(void *ctx, ocf_endpoint *to, uint8_t *buf, si
 static ocf_time_ms engine_next_timeout(void *ctx) {
   const ocf_obt *obt = ctx;
   ocf_time_ms t = ocf_stack_next_timeout(obt->stack), b = obt_onboard_next_timeout(obt),
-              c = obt_lifecycle_next_timeout(obt), d = obt_prov_next_timeout(obt);
+              c = obt_lifecycle_next_timeout(obt), d = obt_prov_next_timeout(obt),
+              e = obt_discovery_next_timeout(obt);
+  if (e < t) t = e;
   if (b < t) t = b;
   if (c < t) t = c;
   return d < t ? d : t;
@@ -130,6 +133,7 @@ static void engine_on_timeout(void *ctx, ocf_time_ms now) {
   ocf_obt *obt = ctx;
   if (now > obt->now) obt->now = now;
   ocf_stack_on_timeout(obt->stack, now);
+  obt_discovery_on_timeout(obt, now);
   obt_onboard_on_timeout(obt, now);
   obt_lifecycle_on_timeout(obt, now);
   obt_prov_on_timeout(obt, now);

@@ -22,14 +22,20 @@ typedef struct obt_found {
   uint8_t todo;   /* OBT_ASK_* not asked yet */
   uint8_t asking; /* the OBT_ASK_* in flight, 0 none */
   bool reported;
+  uint8_t retries;  /* requests asked again after no answer (discovery repeats - 1 at most) */
   uint32_t request; /* msg request id while asking */
 } obt_found;
 
 typedef struct obt_discovery {
   bool active;
-  bool window_over; /* the /oic/res request is final (multicast DONE, or unicast answer) */
+  bool window_over; /* the first request is final (every multicast repeat DONE, or a unicast answer) */
   ocf_err result;
   ocf_obt_discover_params params;
+  /* The first request is sent `repeats` times (ocf_obt_config.discovery_repeats): to groups at
+   * t0 + k * interval, each listening until t0 + window; to one address again after no answer. */
+  ocf_endpoint targets[OCF_MSG_MAX_GROUPS];
+  uint32_t repeats, sent, open;
+  ocf_time_ms t0, window, interval;
   obt_found *found; /* found[0..n_found), grown by doubling up to max_devices */
   size_t n_found;
   size_t found_cap;
@@ -66,6 +72,9 @@ struct ocf_obt {
 
 /* Issues pending /oic/d requests and reports the end of discovery when everything is in. */
 void obt_discovery_pump(ocf_obt *obt, ocf_time_ms now);
+/* The next repeat of the first request, and sending it (discover.c). */
+ocf_time_ms obt_discovery_next_timeout(const ocf_obt *obt);
+void obt_discovery_on_timeout(ocf_obt *obt, ocf_time_ms now);
 
 /* The onboarding's side of the engine (onboard.c): starts and advances jobs, their deadlines,
  * the stack's session events and PSK hints, and its memory. */

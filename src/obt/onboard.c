@@ -1,5 +1,6 @@
 /* The DOTS engine's jobs (<ocf/ocf_obt_onboard.h>, ADR 0016): one job per device walks the step
- * table of onboard_steps.c; this file schedules jobs (a jobs limit and a handshake cap), records
+ * table of onboard_steps.c (the device to claim: onboard_device.c; the OTM choice: otm_policy.c;
+ * retries: onboard_retry.c); this file schedules jobs (a jobs limit and a handshake cap), records
  * every step in the domain store before and after it runs, reports events, enforces the step
  * deadlines from the caller's clock, and rolls a failed job back. */
 #include <stdio.h>
@@ -10,69 +11,6 @@
 #include "obt/onboard_internal.h"
 
 #define LOG_MODULE "obt"
-
-/* --- OTM names and policy (OBT 5.3.3) ------------------------------------------------------- */
-
-OCF_API const char *ocf_obt_otm_name(ocf_obt_otm otm) {
-  switch (otm) {
-  case OCF_OBT_OTM_JUST_WORKS: return "jw";
-  case OCF_OBT_OTM_RANDOM_PIN: return "rdp";
-  case OCF_OBT_OTM_MFG_CERT: return "mfgcert";
-  default: return "?";
-  }
-}
-
-OCF_API bool ocf_obt_otm_available(ocf_obt_otm otm) {
-  return otm >= OCF_OBT_OTM_JUST_WORKS && otm <= OCF_OBT_OTM_MFG_CERT &&
-         obt_otm_client_supported((ocf_oxm)otm);
-}
-
-static ocf_obt_otm otm_by_name(const char *s, size_t len) {
-  for (int otm = OCF_OBT_OTM_JUST_WORKS; otm <= OCF_OBT_OTM_MFG_CERT; otm++) {
-    const char *name = ocf_obt_otm_name((ocf_obt_otm)otm);
-    if (strlen(name) == len && memcmp(name, s, len) == 0) return (ocf_obt_otm)otm;
-  }
-  return OCF_OBT_OTM_NONE;
-}
-
-ocf_obt_otm obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms, bool mfg_ok) {
-  if (!policy || !ocf_obt_otm_policy_valid(policy) || (!oxms && n_oxms)) return OCF_OBT_OTM_NONE;
-  for (const char *p = policy; *p;) {
-    size_t len = strcspn(p, ",");
-    ocf_obt_otm otm = otm_by_name(p, len);
-    if (otm == OCF_OBT_OTM_MFG_CERT && !mfg_ok) otm = OCF_OBT_OTM_NONE;
-    for (size_t i = 0; i < n_oxms && otm != OCF_OBT_OTM_NONE; i++)
-      if (oxms[i] == (uint32_t)otm && ocf_obt_otm_available(otm)) return otm;
-    p += len + (p[len] == ',');
-  }
-  return OCF_OBT_OTM_NONE;
-}
-
-OCF_API ocf_obt_otm ocf_obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms) {
-  return obt_otm_choose(policy, oxms, n_oxms, true);
-}
-
-OCF_API ocf_err ocf_obt_onboard_device_from(const ocf_obt_device_info *info, ocf_obt_onboard_device *out) {
-  if (!info || !out) return OCF_ERR_INVALID_ARG;
-  memset(out, 0, sizeof *out);
-  out->uuid = info->di;
-  out->coap = info->from;
-  out->coap.flags = 0;
-  const ocf_endpoint *best = NULL;
-  for (size_t i = 0; i < info->n_eps; i++) {
-    const ocf_endpoint *ep = &info->eps[i];
-    if (!(ep->flags & OCF_EP_SECURE) || ep->family != info->from.family) continue;
-    bool same_addr = memcmp(ep->addr, info->from.addr, sizeof ep->addr) == 0;
-    if (!best || same_addr) best = ep;
-    if (same_addr) break;
-  }
-  if (!best) return OCF_ERR_NOT_FOUND;
-  out->coaps = *best;
-  memcpy(out->name, info->name, sizeof out->name);
-  memcpy(out->type, info->device_type, sizeof out->type);
-  out->name[sizeof out->name - 1] = out->type[sizeof out->type - 1] = '\0';
-  return OCF_OK;
-}
 
 /* --- events and the store ------------------------------------------------------------------- */
 
@@ -96,6 +34,8 @@ static void emit(ocf_obt *obt, obt_job *j, ocf_obt_onboard_event_type type, ocf_
   o->params.on_event(o->params.user, &ev);
 }
 
+void obt_job_emit_step(ocf_obt *obt, obt_job *j, ocf_time_ms now) { emit(obt, j, OCF_OBT_EV_STEP, now); }
+
 static void audit(ocf_obt *obt, const obt_job *j, const char *action, const char *what) {
   char uuid[OCF_UUID_STR_LEN], detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
   ocf_uuid_format(&j->uuid, uuid);
@@ -108,8 +48,8 @@ static void audit(ocf_obt *obt, const obt_job *j, const char *action, const char
 
 /* Ends the open step row (if any) and begins the next one (name NULL: none) in one transaction,
  * committed before the next request goes out. */
-static ocf_err store_step(ocf_obt *obt, obt_job *j, ocf_obt_step_status status, uint16_t code,
-                          const char *diag, const char *next) {
+ocf_err obt_job_store_step(ocf_obt *obt, obt_job *j, ocf_obt_step_status status, uint16_t code,
+                           const char *diag, const char *next) {
   ocf_obt_store *s = obt->onb->params.store;
   ocf_obt_wall_ms t = obt_onboard_wall(obt);
   ocf_err err = ocf_obt_store_begin(s);
@@ -164,7 +104,7 @@ static void job_done(ocf_obt *obt, obt_job *j) {
   obt->onb->n_done++;
 }
 
-static void close_doc(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
+void obt_job_close_doc(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   if (!j->doc_open && j->state != JOB_WAIT_HANDSHAKE) return;
   j->closing = true; /* the CLOSED / FAILED event this causes is ours */
   (void)ocf_stack_close(obt->stack, &j->dev.coaps, now);
@@ -214,7 +154,7 @@ static void record_failure(ocf_obt *obt, obt_job *j) {
 }
 
 static void finish_failed(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
-  close_doc(obt, j, now);
+  obt_job_close_doc(obt, j, now);
   j->failure.uncertain = j->cred_sent && !j->reset_acked;
   if (!j->hands_off) record_failure(obt, j); /* an owned record and its credential stay as they are */
   if (j->failure.uncertain)
@@ -271,7 +211,8 @@ void obt_job_fail(ocf_obt *obt, obt_job *j, ocf_err err, uint16_t code, const ch
     snprintf(j->failure.request, sizeof j->failure.request, "%s %s",
              st->method == OCF_COAP_GET ? "GET" : "POST", st->href);
   if (!j->failure.diagnostic[0]) copy_printable(j->failure.diagnostic, sizeof j->failure.diagnostic, diag);
-  if (j->step_open && store_step(obt, j, OCF_OBT_STEP_FAILED, code, j->failure.diagnostic, NULL) != OCF_OK)
+  if (j->step_open &&
+      obt_job_store_step(obt, j, OCF_OBT_STEP_FAILED, code, j->failure.diagnostic, NULL) != OCF_OK)
     ocf_log(&obt->pf, OCF_LOG_WARN, LOG_MODULE, "onboard: the store could not record a failed step");
   if (j->request_open) cancel_request(obt, j->request_id);
   j->request_open = false;
@@ -294,11 +235,11 @@ static void on_rollback_response(void *user, ocf_msg *m, const ocf_msg_event *ev
 /* --- running steps -------------------------------------------------------------------------- */
 
 static void advance(ocf_obt *obt, obt_job *j, uint16_t code, const char *diag, ocf_time_ms now) {
-  j->step++;
+  j->step = obt_step_next(obt, j, j->step + 1);
   j->retries = 0;
   const obt_step *next = obt_step_at(j->step);
-  if (store_step(obt, j, OCF_OBT_STEP_DONE, code, diag,
-                 next && next->kind != STEP_CLOSE ? next->name : NULL)) {
+  if (obt_job_store_step(obt, j, OCF_OBT_STEP_DONE, code, diag,
+                         next && next->kind != STEP_CLOSE ? next->name : NULL)) {
     obt_job_fail(obt, j, OCF_ERR_IO, 0, "the store could not record the step", "check the store file", now);
     return;
   }
@@ -328,6 +269,15 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
     advance(obt, j, code, "the device has no such resource: skipped", now);
     return;
   }
+  if (!ok && j->rehs && obt_retry_refused(obt, j, now)) return; /* busy with the abandoned handshake */
+  if (!ok && st->split_ok && OCF_COAP_CODE_CLASS(rsp->code) == 4) {
+    /* A combined UPDATE refused: its parts follow, one request each (onboard_steps.c). */
+    char note[64];
+    snprintf(note, sizeof note, "refused (%u): sent in parts", (unsigned)code);
+    j->split = true;
+    advance(obt, j, code, note, now);
+    return;
+  }
   if (!ok) {
     if (st->owner_cred) j->cred_sent = false; /* refused: the device holds no owner credential */
     take_diagnostic(j, rsp);
@@ -349,24 +299,6 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
   advance(obt, j, code, note[0] ? note : NULL, now);
 }
 
-/* cfg.step_retries: an unanswered step's request is sent again as a new exchange, with the
- * same values (the same POST applied twice leaves the same state; same -> same dos transitions
- * are accepted: svr/dos.c). True when resent. */
-static bool retry_step(ocf_obt *obt, obt_job *j) {
-  const obt_step *st = obt_step_at(j->step);
-  if (!st || st->kind != STEP_REQUEST || st->owner_cred || j->retries >= obt->cfg.step_retries) return false;
-  if (j->request_open) cancel_request(obt, j->request_id);
-  j->request_open = false;
-  j->retries++;
-  j->resend = true;
-  j->state = JOB_READY; /* sent by the pump */
-  j->deadline = OCF_TIME_NEVER;
-  ocf_log(&obt->pf, OCF_LOG_INFO, LOG_MODULE,
-          "onboard: job %zu: no answer at %s, sending it again (%u of %u)", j->index, st->name,
-          (unsigned)j->retries, (unsigned)obt->cfg.step_retries);
-  return true;
-}
-
 static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
   (void)m;
   obt_job *j = user;
@@ -379,7 +311,7 @@ static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     return;
   }
   if (ev->type == OCF_MSG_EV_FAILED && ev->err == OCF_ERR_RESET) j->doc_open = false; /* the session ended */
-  if (ev->type == OCF_MSG_EV_TIMEOUT && retry_step(obt, j)) return;
+  if (ev->type == OCF_MSG_EV_TIMEOUT && obt_retry_step(obt, j)) return;
   obt_job_fail(obt, j, ev->err ? ev->err : OCF_ERR_TIMEOUT, 0,
                ev->type == OCF_MSG_EV_TIMEOUT ? "no answer (CoAP retransmissions exhausted)"
                : ev->type == OCF_MSG_EV_RESET ? "the device answered with a CoAP reset"
@@ -511,7 +443,7 @@ static void on_established(ocf_obt *obt, obt_job *j, const ocf_dtls_event *ev) {
   if (!obt_otm_client_peer_ok(&j->otm_s, ev->info)) {
     j->doc_open = true; /* closed by the failure below, without a rollback: it is not our device */
     j->state = JOB_WAIT_RESPONSE;
-    close_doc(obt, j, now);
+    obt_job_close_doc(obt, j, now);
     obt_job_fail(obt, j, OCF_ERR_DENIED, 0, "the device's PSK identity hint names another device", "", now);
     return;
   }
@@ -519,6 +451,7 @@ static void on_established(ocf_obt *obt, obt_job *j, const ocf_dtls_event *ev) {
   /* Digest §4.5: the key_block of the DOC, for the Owner Credential (derived at step 10). */
   ocf_err err = ocf_dtls_session_key_block(ev->session, j->key_block, &j->key_block_len);
   j->doc_open = true;
+  j->rehs = false;
   if (err) {
     obt_job_fail(obt, j, err, 0, "the session's key_block is not available", "", now);
     return;
@@ -529,6 +462,11 @@ static void on_established(ocf_obt *obt, obt_job *j, const ocf_dtls_event *ev) {
 void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev) {
   obt_job *j = job_by_peer(obt, &ev->info->peer);
   if (!j) return;
+  if (ev->type == OCF_DTLS_EV_ESTABLISHED && j->state == JOB_WAIT_HANDSHAKE && j->kick) {
+    obt_job_close_doc(obt, j, obt->now);         /* a kick is never used: closed, the device resets (3.6) */
+    (void)obt_retry_handshake(obt, j, obt->now); /* a kick's end always goes on */
+    return;
+  }
   if (ev->type == OCF_DTLS_EV_ESTABLISHED) {
     if (j->state == JOB_WAIT_HANDSHAKE) on_established(obt, j, ev);
     return;
@@ -536,7 +474,11 @@ void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev) {
   bool ours = j->closing;
   j->doc_open = false;
   if (ours) return;
-  /* A final event we did not cause: the handshake failed, or the DOC ended under a job. */
+  /* A final event we did not cause: the handshake failed, or the DOC ended under a job. A kick's
+   * end, or a handshake that got no answer, may go on with a retry (onboard_retry.c). */
+  if (j->state == JOB_WAIT_HANDSHAKE && (j->kick || ev->err == OCF_ERR_TIMEOUT) &&
+      obt_retry_handshake(obt, j, obt->now))
+    return;
   if (j->state == JOB_WAIT_HANDSHAKE && j->otm == OCF_OBT_OTM_MFG_CERT && ev->err != OCF_ERR_TIMEOUT)
     fail_mfg_handshake(obt, j, ev->err);
   else if (j->state == JOB_WAIT_HANDSHAKE)
@@ -571,7 +513,8 @@ static void start_job(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   }
   device_record(j, OCF_OBT_DEVICE_ONBOARDING, &r);
   ocf_err err = ocf_obt_store_device_put(s, &r, obt_onboard_wall(obt));
-  if (!err) err = store_step(obt, j, OCF_OBT_STEP_DONE, 0, NULL, obt_step_at(0)->name);
+  j->step = obt_step_next(obt, j, 0);
+  if (!err) err = obt_job_store_step(obt, j, OCF_OBT_STEP_DONE, 0, NULL, obt_step_at(j->step)->name);
   if (err) {
     obt_job_fail(obt, j, err, 0, "the store could not record the device", "check the store file", now);
     return;
@@ -587,10 +530,12 @@ static void run_ready(ocf_obt *obt, obt_job *j, size_t *handshakes, ocf_time_ms 
     return;
   }
   const obt_step *st = obt_step_at(j->step);
-  if (st->kind == STEP_REQUEST) {
+  if (j->refind || j->kick_due) {
+    obt_retry_run(obt, j, handshakes, now);
+  } else if (st->kind == STEP_REQUEST) {
     send_step(obt, j, st, now);
   } else if (st->kind == STEP_CLOSE) {
-    close_doc(obt, j, now);
+    obt_job_close_doc(obt, j, now);
     finish_owned(obt, j, now);
   } else if (obt_otm_client_needs_pin((ocf_oxm)j->otm) && !j->pin_given) {
     j->state = JOB_WAIT_PIN; /* digest §4.3: the device shows its PIN after the oxmsel write */
@@ -678,12 +623,15 @@ void obt_onboard_on_timeout(ocf_obt *obt, ocf_time_ms now) {
         j->retries++;
         if (!start_rollback(obt, j, now)) j->state = JOB_READY;
       }
-    } else if (j->state == JOB_WAIT_RESPONSE && retry_step(obt, j)) {
+    } else if (j->state == JOB_WAIT_RESPONSE && obt_retry_step(obt, j)) {
       continue;
+    } else if (j->state == JOB_PAUSE || j->state == JOB_REFIND) {
+      obt_retry_on_timeout(obt, j, now);
     } else if (j->state == JOB_WAIT_HANDSHAKE) {
-      close_doc(obt, j, now);
-      obt_job_fail(obt, j, OCF_ERR_TIMEOUT, 0, "the DTLS handshake did not finish in time", advice_handshake,
-                   now);
+      obt_job_close_doc(obt, j, now);
+      if (!obt_retry_handshake(obt, j, now))
+        obt_job_fail(obt, j, OCF_ERR_TIMEOUT, 0, "the DTLS handshake did not finish in time",
+                     advice_handshake, now);
     } else if (j->state == JOB_WAIT_RESPONSE) {
       obt_job_fail(obt, j, OCF_ERR_TIMEOUT, 0, "the device did not answer in time",
                    "check the device is up and reachable, then onboard it again", now);

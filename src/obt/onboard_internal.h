@@ -21,6 +21,8 @@ typedef enum obt_job_state {
   JOB_WAIT_PIN,       /* Random PIN: waiting for ocf_obt_onboard_pin */
   JOB_WAIT_HANDSHAKE, /* connecting */
   JOB_ROLLBACK,       /* failed; the reset request to the device is out */
+  JOB_PAUSE,          /* a retried handshake waits before it finds the device again (onboard_retry.c) */
+  JOB_REFIND,         /* its GET /oic/sec/doxm is out */
   JOB_DONE,
 } obt_job_state;
 
@@ -51,6 +53,13 @@ typedef struct obt_job {
   uint32_t requests, step_requests;
   uint32_t retries; /* of the current step's request (or the rollback's reset), cfg.step_retries max */
   bool resend;      /* the next send repeats the step's request: its prepare is not run again */
+  bool split;       /* a split_ok row was refused: its split_only rows run */
+  /* A retried handshake (onboard_retry.c): how many so far (cfg.step_retries max), the doxm
+   * re-read due before oxmsel goes again, a "kick" handshake due or running (it only makes the
+   * device drop the abandoned one), and how many kicks the job made. */
+  uint32_t hs_retries;
+  bool rehs, refind, kick_due, kick;
+  uint32_t kicks;
   bool failed;
   bool hands_off; /* the store holds it as owned: neither it nor its record is touched */
   ocf_obt_onboard_failure failure;
@@ -87,6 +96,13 @@ typedef struct obt_step {
   bool secure;     /* over the DOC */
   bool missing_ok; /* 4.04 means the device lacks the resource: the step is skipped (sdi) */
   bool owner_cred; /* it carries the owner credential (the store keeps it if unsure) */
+  /* It combines UPDATEs the spec lists as separate steps: when the device refuses it (4.xx),
+   * the job runs the split_only rows that follow it instead (the parts, one by one). */
+  bool split_ok;
+  bool split_only; /* runs only after the combined row before it was refused */
+  /* Whether the job can leave the step out (what it would learn is known already); NULL: never.
+   * It may set what the step's take would have set. */
+  bool (*skip)(ocf_obt *obt, obt_job *j);
   /* Before the request goes out (after step_begin is committed): draw values, store secrets.
    * NULL for none. An error fails the job at this step without a request. */
   ocf_err (*prepare)(ocf_obt *obt, obt_job *j);
@@ -100,12 +116,35 @@ typedef struct obt_step {
 
 const obt_step *obt_step_at(size_t i);
 size_t obt_step_count(void);
+/* The first step at or after i that the job runs (skip hooks, split_only rows); the count when
+ * none. */
+size_t obt_step_next(ocf_obt *obt, obt_job *j, size_t i);
 
 /* Builds the CoAP request of a step (or of the rollback) with its body into body[0..cap). */
 OCF_NODISCARD ocf_err obt_build_request(uint8_t method, const char *href, const uint8_t *body, size_t len,
                                         ocf_coap_msg *req, uint8_t *scratch, size_t scratch_cap);
 
+/* retries (onboard_retry.c) */
+/* cfg.step_retries for an unanswered step's request (JOB_WAIT_RESPONSE): true when it is sent
+ * again by the next pump. */
+bool obt_retry_step(ocf_obt *obt, obt_job *j);
+/* The job's handshake (or kick) ended without a session, its own session closed: true when the
+ * job goes on (a retry from oxmsel, digest 3.6), false when it must fail. */
+bool obt_retry_handshake(ocf_obt *obt, obt_job *j, ocf_time_ms now);
+/* The device refused a step's request during a retried handshake: true when that means it is
+ * still busy with the abandoned handshake and the job goes on (a kick). */
+bool obt_retry_refused(ocf_obt *obt, obt_job *j, ocf_time_ms now);
+/* A READY job with refind or kick_due: sends the doxm re-read or starts the kick (within the
+ * handshakes cap). */
+void obt_retry_run(ocf_obt *obt, obt_job *j, size_t *handshakes, ocf_time_ms now);
+/* JOB_PAUSE and JOB_REFIND deadlines. */
+void obt_retry_on_timeout(ocf_obt *obt, obt_job *j, ocf_time_ms now);
+
 /* jobs (onboard.c) */
+void obt_job_close_doc(ocf_obt *obt, obt_job *j, ocf_time_ms now);
+OCF_NODISCARD ocf_err obt_job_store_step(ocf_obt *obt, obt_job *j, ocf_obt_step_status status, uint16_t code,
+                                         const char *diag, const char *next);
+void obt_job_emit_step(ocf_obt *obt, obt_job *j, ocf_time_ms now);
 /* ocf_obt_otm_choose, with mfgcert only when mfg_ok (the domain holds manufacturer anchors). */
 ocf_obt_otm obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms, bool mfg_ok);
 void obt_job_fail(ocf_obt *obt, obt_job *j, ocf_err err, uint16_t code, const char *diag, const char *advice,

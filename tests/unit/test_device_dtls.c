@@ -550,6 +550,51 @@ static void test_keyless_psk_refused_off_the_doc(void **state) {
   world_free(&w);
 }
 
+/* The DOTS resends the Owner Credential's POST as a new request when its answer was lost
+ * (ocf_obt_config.step_retries): the same entry again is a no-op (digest 2.3), answered 2.04,
+ * with one credential for the owner and the same key; onboarding then completes. */
+static void test_repeated_owner_credential_is_a_no_op(void **state) {
+  (void)state;
+  world w;
+  world_init(&w, 10);
+  start_otm(&w, &w.o, OCF_OXM_JUST_WORKS, NULL);
+  assert_true(w.o.established);
+  changed(&w, "/oic/sec/pstat", "{'om': 4}");
+  changed(&w, "/oic/sec/doxm", "{'devowneruuid': '" OBT_UUID "'}");
+  changed(&w, "/oic/sec/doxm", "{'deviceuuid': '" NEW_DI "'}");
+  static const char cred[] = "{'creds': [{'credtype': 1, 'subjectuuid': '" OBT_UUID
+                             "', 'privatedata': {'encoding': 'oic.sec.encoding.raw', 'data': h''}}], "
+                             "'rowneruuid': '" OBT_UUID "'}";
+  changed(&w, "/oic/sec/cred", cred);
+  assert_int_equal(models(&w)->cred.n, 1);
+  ocf_svr_cred_entry first = models(&w)->cred.e[0];
+  changed(&w, "/oic/sec/cred", cred);
+  changed(&w, "/oic/sec/cred", cred);
+  assert_int_equal(models(&w)->cred.n, 1);
+  assert_int_equal(models(&w)->cred.e[0].credid, first.credid);
+  assert_true(ocf_svr_cred_entry_same(&models(&w)->cred.e[0], &first));
+  ocf_uuid obt_uuid = uuid_of(OBT_UUID), di = uuid_of(NEW_DI);
+  uint8_t psk[16];
+  assert_int_equal(ocf_otm_owner_psk(w.o.os.otm, w.o.key_block, w.o.key_block_len, &obt_uuid, &di, psk),
+                   OCF_OK);
+  assert_memory_equal(first.private_data, psk, 16);
+  /* A keyless PSK for the owner next to a keyed one for another subject: only the repeat goes. */
+  changed(
+      &w, "/oic/sec/cred",
+      "{'creds': [{'credtype': 1, 'subjectuuid': '" NEW_DI
+      "', 'privatedata': {'encoding': 'oic.sec.encoding.raw', 'data': h'00112233445566778899aabbccddeeff'}}, "
+      "{'credtype': 1, 'subjectuuid': '" OBT_UUID
+      "', 'privatedata': {'encoding': 'oic.sec.encoding.raw', 'data': h''}}]}");
+  assert_int_equal(models(&w)->cred.n, 2);
+  changed(&w, "/oic/sec/doxm", "{'rowneruuid': '" OBT_UUID "'}");
+  changed(&w, "/oic/sec/acl2", "{'rowneruuid': '" OBT_UUID "'}");
+  changed(&w, "/oic/sec/pstat", "{'rowneruuid': '" OBT_UUID "'}");
+  changed(&w, "/oic/sec/doxm", "{'owned': true}");
+  changed(&w, "/oic/sec/pstat", "{'dos': {'s': 2}}");
+  assert_int_equal(ocf_device_get_state(w.dev), OCF_DEVICE_RFPRO);
+  world_free(&w);
+}
+
 /* Sessions a crashed tool left behind must not lock the owner out until they idle out: with the
  * device's session table full, a new session takes the place of the one idle the longest. */
 static void test_a_full_session_table_gives_way_to_a_new_session(void **state) {
@@ -1400,6 +1445,7 @@ int main(void) {
       cmocka_unit_test(test_idle_doc_closes_after_session_idle),
       cmocka_unit_test(test_suite_mismatch_fails_cleanly),
       cmocka_unit_test(test_keyless_psk_refused_off_the_doc),
+      cmocka_unit_test(test_repeated_owner_credential_is_a_no_op),
       cmocka_unit_test(test_a_full_session_table_gives_way_to_a_new_session),
       cmocka_unit_test(test_identity_certificate_from_csr_and_cert_sessions),
       cmocka_unit_test(test_role_certificates_are_asserted_over_certificate_sessions),

@@ -50,6 +50,9 @@ typedef struct world {
   bool done;
   ocf_err result;
   size_t reported;
+  uint32_t repeats; /* ocf_obt_discover_params.repeats of the next run */
+  int obt_node;
+  ocf_time_ms t_start, lose_unicast_ms; /* lose_first_copies */
 } world;
 
 static ocf_endpoint ep6(uint8_t last, uint16_t port) {
@@ -252,6 +255,7 @@ static int setup(void **state) {
   w.net = ocf_sim_net_new(3, 1000000);
   assert_int_equal(ocf_obt_create(&w.sp.pf, NULL, &w.obt), OCF_OK);
   int node = ocf_sim_add_node(w.net, ocf_obt_engine(w.obt));
+  w.obt_node = node;
   ocf_endpoint a6 = ep6(1, 5000), a4 = ep4(1, 5000);
   ocf_sim_node_add_addr(w.net, node, &a6);
   ocf_sim_node_add_addr(w.net, node, &a4);
@@ -290,9 +294,11 @@ static void run_mode(world *w, const ocf_endpoint *targets, size_t n_targets, oc
                                .window_ms = 3000,
                                .mode = mode,
                                .read_doxm = read_doxm,
+                               .repeats = w->repeats,
                                .on_device = on_device,
                                .on_done = on_done,
                                .user = w};
+  w->t_start = ocf_sim_now(w->net);
   assert_int_equal(ocf_obt_discover(w->obt, &p, ocf_sim_now(w->net)), OCF_OK);
   assert_true(ocf_obt_discovering(w->obt));
   ocf_sim_flush(w->net);
@@ -621,6 +627,40 @@ static void test_devices_that_answer_too_much_hit_the_caps(void **state) {
   assert_true(peak < 2 * HUGE_BODY + (512u << 10));
 }
 
+/* A lossy link (issue 7 item 4): the first copy of the multicast request is lost (to every
+ * group), and so is every transmission of the tool's first unicast request for lose_unicast_ms
+ * (CoAP's four retransmissions included). */
+static bool lose_first_copies(void *user, const ocf_sim_datagram *d) {
+  const world *w = user;
+  if (d->src_node != w->obt_node) return true;
+  if (d->multicast) return d->sent_at != w->t_start;
+  return d->sent_at >= w->t_start + w->lose_unicast_ms;
+}
+
+/* Discovery sends its multicast request again (ocf_obt_config.discovery_repeats, default 3) and
+ * asks a device's /oic/res again when CoAP gave up on it: the device is found with its coaps
+ * endpoint, and reported once though it answered every copy. Sent once, it is missed. */
+static void test_repeats_find_a_device_behind_a_lost_request(void **state) {
+  world *w = *state;
+  add_fake(w, "lossy", false);
+  ocf_sim_set_filter(w->net, lose_first_copies, w);
+  w->lose_unicast_ms = 60000;
+  run_unowned(w, false);
+  assert_int_equal(w->result, OCF_OK);
+  assert_int_equal(w->n_seen, 1);
+  assert_true(w->seen[0].has_doxm && w->seen[0].has_details);
+  assert_int_equal(w->seen[0].n_eps, 2);        /* its coaps endpoint from the /oic/res asked again */
+  assert_int_equal(w->dev[0].doxm_requests, 2); /* the two copies that were not lost */
+  assert_int_equal(w->dev[0].res_requests, 1);  /* every transmission of the first lost: asked again */
+  w->done = false;
+  w->n_seen = 0;
+  w->repeats = 1;
+  w->lose_unicast_ms = 0;
+  run_unowned(w, false);
+  assert_int_equal(w->result, OCF_OK);
+  assert_int_equal(w->n_seen, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_multicast_finds_every_device_once_with_details, setup, teardown),
@@ -641,6 +681,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unowned_mode_unicast, setup, teardown),
       cmocka_unit_test_setup_teardown(test_doxm_parse_is_bounded_and_strict, setup, teardown),
       cmocka_unit_test_setup_teardown(test_devices_that_answer_too_much_hit_the_caps, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_repeats_find_a_device_behind_a_lost_request, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
