@@ -28,7 +28,7 @@
 # apply of the emptied policy leave nothing behind: no lockout). Prints
 # "crash points: obt COMMAND cut at N datagrams". obt pair has its own loop
 # (test_crash_provisioning.sh), the steps of an onboarding theirs (test_crash_onboarding.sh).
-# OCF_CRASH_STRIDE=k cuts at every kth datagram only (quick local runs; default 1, apply 3);
+# OCF_CRASH_STRIDE=k cuts at every kth datagram only (quick local runs; default 1, apply 4);
 # OCF_CRASH_FROM=n makes the first cut at datagram n.
 # Usage: test_crash_commands.sh acl|cert|oscore|group|onboard|rekey|apply|offboard|state|crl|maintain path/to/obt path/to/ocf-device
 set -euo pipefail
@@ -201,7 +201,7 @@ two=false
 case $what in oscore | group | rekey | apply | offboard) two=true ;; esac
 e2e_start_device dev-a dev --otm jw --sct "$sct" --session-idle 2
 $two && e2e_start_device dev-b dev --otm jw --sct "$sct" --session-idle 2
-# onboard_a: onboards what is not owned (dev-a again after offboard); sets a (and b)
+# onboard_all: onboards what is not owned (dev-a again after offboard); sets a (and b)
 onboard_all() {
   netns_exec obt "$obt" onboard --all --yes "${disc[@]}" >"$NETNS_TMP/onboard.out" 2>&1 ||
     netns_die "onboarding: $(cat "$NETNS_TMP/onboard.out")"
@@ -450,9 +450,9 @@ handshake_waits=0
 left_rfpro=0
 started=$(date +%s)
 # Every datagram unless told otherwise (quick local runs); obt apply sends about 90 (reads,
-# pair, group, ACE edits, RFNOP moves, then the emptied policy's): every 3rd keeps it near 5 min.
+# pair, group, ACE edits, RFNOP moves, then the emptied policy's): every 4th keeps it near 5 min.
 default_stride=1
-[[ $what == apply ]] && default_stride=3
+[[ $what == apply ]] && default_stride=4
 stride=${OCF_CRASH_STRIDE:-$default_stride}
 [[ $stride =~ ^[1-9][0-9]*$ ]] || netns_die "OCF_CRASH_STRIDE must be a positive number"
 first=${OCF_CRASH_FROM:-1} # a later first cut (quick local runs of one stretch)
