@@ -9,7 +9,9 @@
  * abandoned onboarding connection has idled out (digest 3.6), is back in RFOTM without an owner
  * credential of ours — or, when the tool could not tell whether the device committed the owner
  * credential (ADR 0016's "uncertain" failure), the store kept that credential. A second
- * onboarding without loss then claims every device the first left in RFOTM.
+ * onboarding without loss then claims every device the first left in RFOTM. With the retries of
+ * obt onboard (ocf_obt_config.step_retries: requests, the owner credential, and handshakes from
+ * oxmsel, src/obt/onboard_retry.c) the 10% and 30% rows must claim every device in the lossy run.
  *
  * The figures (success rate, simulated time per device, requests and datagrams) are printed;
  * docs/HARDENING.md ("Lossy networks") quotes them. */
@@ -457,8 +459,8 @@ static void print_row(figures *f) {
   fflush(stdout);
 }
 
-static void run_level(unsigned loss, unsigned dup, unsigned reorder, uint32_t step_timeout_ms,
-                      uint32_t step_retries) {
+static const figures *run_level(unsigned loss, unsigned dup, unsigned reorder, uint32_t step_timeout_ms,
+                                uint32_t step_retries) {
   static figures f;
   memset(&f, 0, sizeof f);
   f.step_timeout_ms = step_timeout_ms;
@@ -468,6 +470,7 @@ static void run_level(unsigned loss, unsigned dup, unsigned reorder, uint32_t st
   f.reorder = reorder;
   for (uint64_t seed = 1; seed <= N_SEEDS; seed++) run_one(&f, seed * 7919 + loss);
   print_row(&f);
+  return &f;
 }
 
 static void test_no_loss(void **state) {
@@ -481,14 +484,18 @@ static void test_duplication_and_reordering(void **state) {
   run_level(0, 5, 10, 30000, 2);
 }
 
+/* With obt onboard's retries every device of these seeds is claimed in the lossy run itself (the
+ * simulation is deterministic: a regression shows here, not as a flaky figure). */
 static void test_10_percent_loss(void **state) {
   (void)state;
-  run_level(10, 5, 10, 30000, 2);
+  const figures *f = run_level(10, 5, 10, 30000, 2);
+  assert_int_equal(f->owned, f->devices);
 }
 
 static void test_30_percent_loss(void **state) {
   (void)state;
-  run_level(30, 5, 10, 30000, 2);
+  const figures *f = run_level(30, 5, 10, 30000, 2);
+  assert_int_equal(f->owned, f->devices);
 }
 
 static bool blackout(void *user, const ocf_sim_datagram *d) {
