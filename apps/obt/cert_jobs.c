@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <ocf/ocf_obt_cms_cert.h>
+#include <ocf/ocf_obt_maintain.h>
 #include <ocf/ocf_posix.h>
 
 #include "cert_cli.h"
@@ -342,6 +343,8 @@ int obt_cert_jobs_run(obt_prov_cli *c, ocf_obt_store *s, int64_t utc_now, uint32
     if (err == OCF_OK) jobs[js.n++] = (obt_prov_cli_job){uuids[i], ocf_obt_cms_step, js.jobs[i]};
   }
   int rc = OBT_EXIT_SYSTEM;
+  /* marked before the new certificates go out, cleared where the job ended (ocf_obt_maint_renewing) */
+  for (size_t i = 0; err == OCF_OK && i < n; i++) err = ocf_obt_maint_renewing(s, &uuids[i], true);
   if (err == OCF_OK) {
     obt_prov_cli_run_params p = {.what = "cert renew",
                                  .jobs = jobs,
@@ -351,6 +354,8 @@ int obt_cert_jobs_run(obt_prov_cli *c, ocf_obt_store *s, int64_t utc_now, uint32
                                  .describe = describe,
                                  .user = &js};
     rc = obt_prov_cli_run(c, &p);
+    for (size_t i = 0; rc != OBT_EXIT_SYSTEM && i < n; i++)
+      if (results[i].ok && ocf_obt_maint_renewing(s, &uuids[i], false) != OCF_OK) rc = OBT_EXIT_SYSTEM;
   } else {
     fprintf(stderr, "obt: %s\n",
             err == OCF_ERR_NOT_FOUND ? "the domain has no CA yet (obt ca init)" : ocf_strerror(err));

@@ -9,6 +9,7 @@
 
 #include <ocf/ocf_obt_policy.h>
 
+#include "apply_pending.h"
 #include "oscore_cli.h"
 
 static const char apply_usage[] =
@@ -249,7 +250,55 @@ static int read_devices(apply *a, obt_prov_cli *c) {
 
 /* --- the difference ------------------------------------------------------------------------------ */
 
+static bool owned_aceid(const apply *a, const ocf_uuid *dev, uint32_t aceid) {
+  for (size_t i = 0; i < a->n_rec; i++)
+    if (a->rec[i].kind == OCF_OBT_APPLIED_ACE && a->rec[i].aceid == aceid &&
+        ocf_uuid_equal(&a->rec[i].device, dev))
+      return true;
+  return false;
+}
+
+/* Notes the ACEs each device is to get before the edits go out (apply_pending.h). */
+static int note_pending(apply *a) {
+  for (size_t d = 0; d < a->n_devs; d++) {
+    const ocf_obt_acl_diff *diff = &a->edits[d].diff;
+    ocf_err err = diff->n_add ? obt_apply_pending_note(a->s, &a->devs[d], diff->add, diff->n_add) : OCF_OK;
+    if (err) {
+      fprintf(stderr, "obt apply: the domain store could not note the ACEs to add: %s\n", ocf_strerror(err));
+      return OBT_EXIT_SYSTEM;
+    }
+  }
+  return -1;
+}
+
+/* The ACEs a killed run added to device d before it could record them: each noted spec the device
+ * holds under an aceid no record names becomes a record (in memory only for --dry-run). */
+static int adopt_pending(apply *a, size_t d) {
+  char(*specs)[OCF_OBT_APPLIED_SPEC_MAX + 1] = calloc(OCF_OBT_EDIT_MAX, sizeof *specs);
+  size_t n = 0;
+  ocf_err err = specs ? obt_apply_pending_read(a->s, &a->devs[d], specs, &n) : OCF_ERR_NO_MEMORY;
+  ocf_obt_applied_record r = {.kind = OCF_OBT_APPLIED_ACE, .device = a->devs[d], .created = obt_wall_ms()};
+  char spec[OCF_OBT_APPLIED_SPEC_MAX + 1];
+  const ocf_obt_acl *have = &a->reads[d].acl;
+  for (size_t i = 0; !err && i < n; i++)
+    for (size_t k = 0; k < have->n; k++) {
+      ocf_obt_ace_spec(&have->ace[k], spec);
+      if (strcmp(spec, specs[i]) != 0 || owned_aceid(a, &a->devs[d], have->ace[k].aceid)) continue;
+      r.aceid = have->ace[k].aceid;
+      memcpy(r.spec, spec, sizeof r.spec);
+      if (!collect_rec(a, &r)) err = OCF_ERR_NO_MEMORY;
+      if (!err && !a->dry_run) err = ocf_obt_store_applied_put(a->s, &r);
+      break;
+    }
+  if (!err && n && !a->dry_run) err = obt_apply_pending_drop(a->s, &a->devs[d]);
+  free(specs);
+  if (err) fprintf(stderr, "obt apply: the ACEs an interrupted run added: %s\n", ocf_strerror(err));
+  return err == OCF_ERR_NO_MEMORY || err == OCF_ERR_IO ? OBT_EXIT_SYSTEM : err ? OBT_EXIT_FAILED : -1;
+}
+
 static int diff_device(apply *a, size_t d) {
+  int pending_rc = adopt_pending(a, d);
+  if (pending_rc >= 0) return pending_rc;
   ocf_obt_ace *want = calloc(OCF_OBT_POLICY_ACES_MAX, sizeof *want);
   ocf_obt_owned_ace *owned = calloc(a->n_rec + 1, sizeof *owned);
   ocf_obt_acl_diff *diff = calloc(1, sizeof *diff);
@@ -472,6 +521,13 @@ static int run_pair(apply *a, obt_prov_cli *c, const ocf_obt_policy_pair *p, ocf
                             .wall_now = wall_now,
                             .on_done = on_pair_done,
                             .user = &w};
+  ocf_obt_applied_record r = {
+      .kind = OCF_OBT_APPLIED_PAIR, .device = p->a, .peer = p->b, .created = obt_wall_ms()};
+  /* Crash safety (docs/HARDENING.md): the pair is the policy's before its keys go out, as a group
+   * is recorded before its contexts; a run killed after the pairing but before this record left a
+   * pair the next run took for one made by hand (held, never unpaired). A pairing that fails keeps
+   * the record: the next apply pairs again, or unpairs what may be left. */
+  if (action == OCF_OBT_PAIR && ocf_obt_store_applied_put(a->s, &r) != OCF_OK) return OBT_EXIT_SYSTEM;
   pp.dev[0] = (ocf_obt_pair_device){p->a, obt_prov_cli_coaps(c, &p->a)};
   pp.dev[1] = (ocf_obt_pair_device){p->b, obt_prov_cli_coaps(c, &p->b)};
   if (ocf_obt_pair(obt_prov_cli_engine(c), &pp, ocf_posix_now()) != OCF_OK) return OBT_EXIT_SYSTEM;
@@ -486,8 +542,7 @@ static int run_pair(apply *a, obt_prov_cli *c, const ocf_obt_policy_pair *p, ocf
     return f->err == OCF_ERR_TIMEOUT ? OBT_EXIT_TIMEOUT : OBT_EXIT_FAILED;
   }
   result_line(a, verb, &p->a, &p->b, "done", NULL, "");
-  ocf_obt_applied_record r = {
-      .kind = OCF_OBT_APPLIED_PAIR, .device = p->a, .peer = p->b, .created = obt_wall_ms()};
+  r.created = obt_wall_ms();
   ocf_err err =
       action == OCF_OBT_PAIR ? ocf_obt_store_applied_put(a->s, &r) : ocf_obt_store_applied_remove(a->s, &r);
   return err ? OBT_EXIT_SYSTEM : OBT_EXIT_OK;
@@ -588,6 +643,7 @@ static ocf_err record_edit(apply *a, size_t d) {
     r.aceid = i < j->diff.n_remove ? j->diff.remove[i].aceid : j->diff.forget[i - j->diff.n_remove];
     err = ocf_obt_store_applied_remove(a->s, &r);
   }
+  if (!err) err = obt_apply_pending_drop(a->s, &a->devs[d]);
   if (err) {
     ocf_obt_store_rollback(a->s);
     return err;
@@ -657,7 +713,7 @@ static int run_apply(apply *a) {
       rc = worse(rc, run_pair(a, c, &a->to_unpair[i], OCF_OBT_UNPAIR));
     for (size_t i = 0; i < a->n_gch && rc != OBT_EXIT_SYSTEM; i++)
       rc = worse(rc, run_group(a, c, &a->gch[i]));
-    if (rc != OBT_EXIT_SYSTEM) rc = worse(rc, run_edits(a, c));
+    if (rc != OBT_EXIT_SYSTEM) rc = note_pending(a) >= 0 ? OBT_EXIT_SYSTEM : worse(rc, run_edits(a, c));
     char detail[96];
     snprintf(detail, sizeof detail, "%zu change%s, exit %d", a->n_changes, a->n_changes == 1 ? "" : "s", rc);
     if (a->o.json) printf("{\"event\": \"done\", \"changes\": %zu, \"exit\": %d}\n", a->n_changes, rc);

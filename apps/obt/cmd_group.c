@@ -226,13 +226,16 @@ static int group_create(osc_run *r, osc_args *a) {
   return rc < 0 ? OBT_EXIT_OK : rc;
 }
 
-/* Removes the contexts of g (ids: its clients' sender ids) from the devices r->u[from..r->n): the
- * old ones after a rekey. A device that fails keeps them, reported, not fatal. */
+/* Removes the old contexts of the group after a rekey from the devices r->u[0..r->n): every
+ * credtype 128/256 context under the group's subjectuuid (kept by a rekey) except the new ones
+ * (ids: g's clients' new sender ids; S003 6.4 ids are unique on each device). By subject, not by
+ * the old ids: a rekey killed after its writes (docs/HARDENING.md) left contexts with ids no record
+ * names, and the next rekey removes them too. A device that fails keeps them, reported, not fatal. */
 static void retire_old(osc_run *r, const ocf_obt_group_record *g) {
   ocf_obt_oscore_match *m = calloc(OCF_OBT_GROUP_MEMBERS_MAX, sizeof *m);
   if (!m) return;
-  /* the old contexts: by the old ids (S003 6.4 ids are unique on each device) */
-  ocf_obt_oscore_match old = {.types = 128u | 256u};
+  ocf_obt_oscore_match old = {
+      .types = 128u | 256u, .has_subject = true, .subject = g->subject, .keep_ids = true};
   for (size_t i = 0; i < g->n_members; i++)
     if (g->members[i].client && old.n_ids < OCF_OBT_OSCORE_IDS_MAX)
       snprintf(old.ids[old.n_ids++], sizeof old.ids[0], "%s", g->members[i].senderid);
@@ -252,7 +255,7 @@ int osc_group_rekey(osc_run *r, ocf_obt_group_record *g) {
   *prev = *g;
   int rc = write_group(r, g, true);
   if (rc < 0) {
-    retire_old(r, prev);
+    retire_old(r, g);
     /* the devices that left the group lose the old contexts too (skipped when unknown to the run) */
     ocf_uuid keep_u[OCF_OBT_GROUP_MEMBERS_MAX];
     bool keep_c[OCF_OBT_GROUP_MEMBERS_MAX];
@@ -274,7 +277,7 @@ int osc_group_rekey(osc_run *r, ocf_obt_group_record *g) {
         r->n = n_left;
         for (size_t i = 0; i < n_left; i++)
           ocf_obt_oscore_job_init(&r->jobs[i], OCF_OBT_OSCORE_REMOVE, &r->u[i]);
-        retire_old(r, prev);
+        retire_old(r, g); /* they hold no new id: every context of the group goes */
         for (size_t i = 0; i < n_left; i++)
           if (r->res[i].ok) osc_print_ok(r, i, "left"); /* a failure was said by retire */
         memcpy(r->u, keep_u, sizeof keep_u);
@@ -286,6 +289,9 @@ int osc_group_rekey(osc_run *r, ocf_obt_group_record *g) {
     }
     for (size_t i = 0; i < r->n; i++) osc_print_ok(r, i, "rekeyed");
     g->rekeyed = obt_wall_ms();
+    /* a create cut short (record_pending) that obt apply finishes with a rekey: no longer
+     * interrupted, every member holds the new contexts and the others are gone */
+    if (!g->created) g->created = g->rekeyed;
     char detail[OCF_OBT_AUDIT_DETAIL_MAX + 1];
     snprintf(detail, sizeof detail, "group %s rekeyed: idGroup %s, %zu members (%zu left)", g->name, g->gid,
              g->n_members, n_left);
@@ -307,10 +313,9 @@ static int group_rekey(osc_run *r, osc_args *a, ocf_obt_group_record *g) {
 /* Removes g's contexts from r's members; the record goes when every one succeeded (else it is
  * kept: run it again). -1 all removed, else the exit code (failures printed). */
 int osc_group_delete(osc_run *r, const ocf_obt_group_record *g) {
-  ocf_obt_oscore_match m = {.types = 128u | 256u};
-  for (size_t i = 0; i < g->n_members; i++)
-    if (g->members[i].client && m.n_ids < OCF_OBT_OSCORE_IDS_MAX)
-      snprintf(m.ids[m.n_ids++], sizeof m.ids[0], "%s", g->members[i].senderid);
+  /* Every context under the group's subjectuuid (S003 6.4; create draws it, rekey keeps it): also
+   * those of a create or rekey killed before it recorded their ids (docs/HARDENING.md). */
+  ocf_obt_oscore_match m = {.types = 128u | 256u, .has_subject = true, .subject = g->subject};
   for (size_t i = 0; i < r->n; i++) {
     ocf_obt_oscore_job_init(&r->jobs[i], OCF_OBT_OSCORE_REMOVE, &r->u[i]);
     r->jobs[i].match = m;

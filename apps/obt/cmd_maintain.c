@@ -206,7 +206,10 @@ static void print_cert(const maint_opts *o, const ocf_obt_maint_device *d, const
            u, serial, until, ocf_obt_cert_need_name(d->cert_need), action);
   else
     printf("cert: %s serial %s %s %s: %s\n", u, serial,
-           d->cert_need == OCF_OBT_CERT_EXPIRED ? "expired" : "expires", until, action);
+           d->cert_need == OCF_OBT_CERT_EXPIRED      ? "expired"
+           : d->cert_need == OCF_OBT_CERT_UNFINISHED ? "(a renewal was cut short) expires"
+                                                     : "expires",
+           until, action);
 }
 
 static void print_unreachable(const maint_opts *o, const ocf_uuid *uuid, const char *what) {

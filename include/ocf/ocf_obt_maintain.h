@@ -45,9 +45,10 @@ typedef enum ocf_obt_cert_need {
   OCF_OBT_CERT_EXPIRING,     /* notAfter within the window: renew */
   OCF_OBT_CERT_EXPIRED,      /* notAfter passed: renew */
   OCF_OBT_CERT_REVOKED_LAST, /* the device's newest certificate is revoked: never renewed */
+  OCF_OBT_CERT_UNFINISHED,   /* a renewal was cut short (ocf_obt_maint_renewing): renew again */
 } ocf_obt_cert_need;
 
-/* "ok", "expiring", "expired", "revoked". */
+/* "ok", "expiring", "expired", "revoked", "unfinished". */
 OCF_API const char *ocf_obt_cert_need_name(ocf_obt_cert_need need);
 
 /* r: a device's current identity certificate (ocf_obt_maint_cert_newer picks it); before: the
@@ -59,6 +60,15 @@ OCF_API ocf_obt_cert_need ocf_obt_maint_cert_need(const ocf_obt_cert_record *r, 
  * certificate issued later (ties: the later notAfter). best NULL: cand is identity. Role and
  * tool certificates never are. */
 OCF_API bool ocf_obt_maint_cert_newer(const ocf_obt_cert_record *cand, const ocf_obt_cert_record *best);
+
+/* Crash safety (docs/HARDENING.md): a renewal marks the device (on) before its new certificate
+ * goes out and clears the mark (off) once the replaced ones are deleted. A renewal killed in
+ * between left the new certificate and the old one on the device, and the next pass, seeing the
+ * new one valid, renewed nothing; now the mark makes the plan say OCF_OBT_CERT_UNFINISHED and the
+ * pass renews again (the job replaces every identity certificate the device holds). The mark is a
+ * device value of the store ("cert-renewing"). OCF_ERR_NOT_FOUND (no such device), OCF_ERR_STATE
+ * (locked), OCF_ERR_IO. */
+OCF_API OCF_NODISCARD ocf_err ocf_obt_maint_renewing(ocf_obt_store *s, const ocf_uuid *device, bool on);
 
 /* One owned device in a pass's plan. */
 typedef struct ocf_obt_maint_device {

@@ -9,20 +9,27 @@
  * credential is stored (sealed) before the device is asked to commit it.
  *
  * What the engine sends, per device (digest §5.2 in IoTivity-Lite's shapes, S003 §5.3.1 order):
- *   coap   GET  /oic/sec/doxm                      step 1/3: oxms, owned, deviceuuid D
+ *   coap   GET  /oic/sec/doxm                      step 1/3: oxms, owned, deviceuuid D; skipped when
+ *                                                  discovery's doxm?owned=FALSE answer gave them
+ *                                                  (has_doxm) and they pass the same checks
  *   coap   POST /oic/sec/doxm {oxmsel}              step 4
  *          DTLS handshake (the OTM's suite)        step 5 (Random PIN: after the PIN is given)
  *   coaps  POST /oic/sec/pstat {om: 4}              step 6
- *   coaps  POST /oic/sec/doxm {devowneruuid: O}     step 7
- *   coaps  GET  /oic/sec/doxm                       step 8: D and devowneruuid read back
- *   coaps  POST /oic/sec/doxm {deviceuuid: D2}      step 9, D2 from the platform's generator
+ *   coaps  POST /oic/sec/doxm {devowneruuid: O, deviceuuid: D2}  steps 7 + 9 (step 8, the
+ *                                                  read-back, is a "may" in S003 and skipped, as
+ *                                                  IoTivity-Lite's tool does); D2 from the
+ *                                                  platform's generator
  *   coaps  POST /oic/sec/cred {creds: [owner credential, empty key], rowneruuid: O}  10 + 11c
  *   coaps  POST /oic/sec/doxm {rowneruuid: O, owned: true}                          11a + 11e
  *   coaps  POST /oic/sec/acl2 {rowneruuid: O}       11d
- *   coaps  POST /oic/sec/pstat {rowneruuid: O}      11b
  *   coaps  POST /oic/sec/sdi {uuid, name, priv}     11h (4.04: the device has no sdi; go on)
- *   coaps  POST /oic/sec/pstat {dos: {s: 2}}        step 12 (RFPRO)
+ *   coaps  POST /oic/sec/pstat {rowneruuid: O, dos: {s: 2}}  11b, then step 12 (RFPRO)
  *          close_notify
+ * A device that refuses one of the two combined UPDATEs (4.xx) gets its parts one by one
+ * instead (devowneruuid, deviceuuid; pstat rowneruuid, dos), so only that device pays the round
+ * trip; a device that refuses a whole update changes nothing (ours), and the parts are
+ * idempotent for one that applied a part. 8 requests, 23 datagrams with the handshake's 6 and
+ * the close_notify (docs/BENCHMARKS.md).
  * Manufacturer certificate (digest §4.4): the device's chain must verify up to one of the
  * domain's manufacturer trust anchors (<ocf/ocf_obt_trust.h>) and meet the OCF certificate
  * profile at the wall_now time; a refusal names the certificate problem in the failure's
@@ -66,10 +73,16 @@ typedef struct ocf_obt_onboard_device {
   ocf_endpoint coaps; /* its coaps endpoint (OCF_EP_SECURE) */
   char name[OCF_OBT_NAME_MAX];
   char type[OCF_OBT_TYPE_MAX];
+  /* Its doxm as discovery's doxm?owned=FALSE answer gave it (unowned, no devowneruuid, deviceuuid
+   * = uuid): the unicast GET of step 1 is then not sent. false: the engine reads doxm itself. */
+  bool has_doxm;
+  uint32_t oxms[OCF_OBT_MAX_OXMS];
+  size_t n_oxms;
 } ocf_obt_onboard_device;
 
 /* Fills *out from a discovery result: uuid, name, type, coap = the address it answered from,
- * coaps = the advertised coaps endpoint of the same family, preferring the same address.
+ * coaps = the advertised coaps endpoint of the same family, preferring the same address, and
+ * the doxm fields when discovery read an unowned doxm of that uuid (has_doxm).
  * OCF_ERR_NOT_FOUND when it advertised no coaps endpoint of that family. */
 OCF_API OCF_NODISCARD ocf_err ocf_obt_onboard_device_from(const ocf_obt_device_info *info,
                                                           ocf_obt_onboard_device *out);

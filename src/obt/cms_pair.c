@@ -10,6 +10,7 @@
 #include "dtls/crypto.h"
 #include "obt/cms_pair.h"
 #include "obt/obt_internal.h"
+#include "obt/prov_fail.h"
 #include "rep/rep.h"
 
 #define LOG_MODULE "obt"
@@ -116,60 +117,22 @@ OCF_API const char *ocf_obt_credtype_name(uint16_t credtype) {
   }
 }
 
-static void copy_printable(char *out, size_t cap, const uint8_t *in, size_t len) {
-  size_t n = 0;
-  for (; in && n < len && n + 1 < cap; n++) out[n] = (in[n] < 0x20 || in[n] >= 0x7f) ? '?' : (char)in[n];
-  out[n] = '\0';
-}
-
-/* A failure carrying the device's answer (its code and diagnostic payload). */
-static ocf_obt_prov_next fail_answer(ocf_obt_prov_failure *f, const char *stage,
-                                     const ocf_obt_prov_response *rsp, const char *advice) {
-  f->stage = stage;
-  f->code = rsp->code;
-  f->err = rsp->code == 401 || rsp->code == 403 ? OCF_ERR_DENIED
-           : rsp->code == 404                   ? OCF_ERR_NOT_FOUND
-                                                : OCF_ERR_STATE;
-  if (rsp->code / 100 == 2) {
-    f->err = OCF_ERR_MALFORMED;
-    snprintf(f->diagnostic, sizeof f->diagnostic, "unexpected answer %u.%02u", rsp->code / 100u,
-             rsp->code % 100u);
-  } else {
-    copy_printable(f->diagnostic, sizeof f->diagnostic, rsp->payload, rsp->len);
-  }
-  f->advice = advice;
-  return OCF_OBT_PROV_FAIL;
-}
-
-static ocf_obt_prov_next fail_with(ocf_obt_prov_failure *f, const char *stage, ocf_err err, const char *diag,
-                                   const char *advice) {
-  f->stage = stage;
-  f->err = err;
-  f->code = 0;
-  snprintf(f->diagnostic, sizeof f->diagnostic, "%s", diag);
-  f->advice = advice;
-  return OCF_OBT_PROV_FAIL;
-}
-
 static ocf_obt_prov_next get(ocf_obt_prov_request *req, const char *href) {
   req->method = 1; /* GET */
   snprintf(req->href, sizeof req->href, "%s", href);
   return OCF_OBT_PROV_SEND;
 }
 
-static const char k_advice_bad_device[] =
-    "the device's answer does not follow SEC:cred/doxm: check its firmware, or report it with the log (-v)";
-
 OCF_API ocf_obt_prov_next ocf_obt_creds_read_step(void *user, const ocf_obt_prov_response *rsp,
                                                   ocf_obt_prov_request *req, ocf_obt_prov_failure *fail) {
   ocf_obt_creds_read *c = user;
   if (!rsp) return get(req, "/oic/sec/cred");
   if (rsp->code != 205)
-    return fail_answer(fail, "read cred", rsp, "check the device's state (obt show UUID)");
+    return obt_prov_fail_answer(fail, "read cred", rsp, "check the device's state (obt show UUID)");
   ocf_err err = ocf_obt_creds_parse(rsp->payload, rsp->len, c);
   if (err)
-    return fail_with(fail, "read cred", err, "the device's /oic/sec/cred answer is malformed",
-                     k_advice_bad_device);
+    return obt_prov_fail_with(fail, "read cred", err, "the device's /oic/sec/cred answer is malformed",
+                              obt_advice_bad_device);
   return OCF_OBT_PROV_DONE;
 }
 
@@ -202,34 +165,21 @@ void obt_pair_step_wipe(obt_pair_step *s) {
  * credential types it supports as credtype bits (digest §2.1 table). */
 static ocf_obt_prov_next check_doxm(obt_pair_step *s, const ocf_obt_prov_response *rsp,
                                     ocf_obt_prov_failure *fail) {
-  if (rsp->code != 205)
-    return fail_answer(fail, "read doxm", rsp, "check the device's state (obt show UUID)");
-  ocf_rep_node nodes[64];
-  const ocf_rep_node *root = NULL;
   uint32_t sct = 0;
-  bool owned = false;
-  ocf_uuid uuid;
-  if (ocf_rep_decode(rsp->payload, rsp->len, NULL, nodes, 64, &root) != OCF_OK || root->type != OCF_REP_MAP ||
-      ocf_rep_get_uint32(ocf_rep_map_value(root, "sct"), &sct) != OCF_OK || sct > 511 ||
-      ocf_rep_get_bool(ocf_rep_map_value(root, "owned"), &owned) != OCF_OK ||
-      ocf_rep_get_uuid(ocf_rep_map_value(root, "deviceuuid"), &uuid) != OCF_OK)
-    return fail_with(fail, "read doxm", OCF_ERR_MALFORMED, "the device's /oic/sec/doxm answer is malformed",
-                     k_advice_bad_device);
-  if (!owned || !ocf_uuid_equal(&uuid, &s->self))
-    return fail_with(fail, "read doxm", OCF_ERR_STATE,
-                     !owned ? "the device says it is not owned" : "the device reports another uuid",
-                     "check the device (obt discover); it may have been reset: obt reset --forget-only UUID");
+  ocf_obt_prov_next n =
+      obt_prov_check_owned_doxm(rsp, &s->self, "check the device's state (obt show UUID)", &sct, fail);
+  if (n != OCF_OBT_PROV_DONE) return n;
   /* OBT 5.3.1 step 11, digest §6: only credential types the device lists in sct. */
   if (!(sct & 1u)) {
     char diag[OCF_OBT_DIAG_MAX + 1];
     snprintf(diag, sizeof diag,
              "the device cannot hold a symmetric pair-wise key: its doxm.sct is %u, without credtype 1",
              (unsigned)sct);
-    return fail_with(fail, "credential types", OCF_ERR_UNSUPPORTED, diag,
-                     (sct & 8u)
-                         ? "it supports certificates (credtype 8): give both devices identity certificates "
-                           "instead"
-                         : "this device cannot be paired with a symmetric key");
+    return obt_prov_fail_with(
+        fail, "credential types", OCF_ERR_UNSUPPORTED, diag,
+        (sct & 8u) ? "it supports certificates (credtype 8): give both devices identity certificates "
+                     "instead"
+                   : "this device cannot be paired with a symmetric key");
   }
   return OCF_OBT_PROV_DONE;
 }
@@ -239,11 +189,13 @@ static ocf_obt_prov_next check_doxm(obt_pair_step *s, const ocf_obt_prov_respons
 static ocf_obt_prov_next collect(obt_pair_step *s, const ocf_obt_prov_response *rsp,
                                  ocf_obt_prov_failure *fail, const char *stage, bool exclude_known,
                                  uint32_t *found) {
-  if (rsp->code != 205) return fail_answer(fail, stage, rsp, "check the device's state (obt show UUID)");
+  if (rsp->code != 205)
+    return obt_prov_fail_answer(fail, stage, rsp, "check the device's state (obt show UUID)");
   ocf_obt_creds_read c;
   ocf_err err = ocf_obt_creds_parse(rsp->payload, rsp->len, &c);
   if (err)
-    return fail_with(fail, stage, err, "the device's /oic/sec/cred answer is malformed", k_advice_bad_device);
+    return obt_prov_fail_with(fail, stage, err, "the device's /oic/sec/cred answer is malformed",
+                              obt_advice_bad_device);
   *found = 0;
   for (size_t i = 0; i < c.n; i++) {
     const ocf_obt_cred_info *e = &c.entries[i];
@@ -253,16 +205,18 @@ static ocf_obt_prov_next collect(obt_pair_step *s, const ocf_obt_prov_response *
     if (known) continue;
     if (!exclude_known) {
       if (s->n_ids == OBT_PAIR_IDS_MAX)
-        return fail_with(fail, stage, OCF_ERR_TOO_LARGE, "the device holds too many keys for the peer",
-                         "remove them by hand, then pair again");
+        return obt_prov_fail_with(fail, stage, OCF_ERR_TOO_LARGE,
+                                  "the device holds too many keys for the peer",
+                                  "remove them by hand, then pair again");
       s->ids[s->n_ids++] = e->credid;
     } else if (!*found) {
       *found = e->credid;
     }
   }
   if (c.truncated && !exclude_known)
-    return fail_with(fail, stage, OCF_ERR_TOO_LARGE, "the device lists too many credentials to check",
-                     "remove unused credentials, then try again");
+    return obt_prov_fail_with(fail, stage, OCF_ERR_TOO_LARGE,
+                              "the device lists too many credentials to check",
+                              "remove unused credentials, then try again");
   return OCF_OBT_PROV_SEND;
 }
 
@@ -305,8 +259,8 @@ static ocf_obt_prov_next next_after_deletes(obt_pair_step *s, ocf_obt_prov_reque
   if (s->phase == OBT_PAIR_REMOVE) return OCF_OBT_PROV_DONE;
   if (build_post(s) != OCF_OK) {
     obt_pair_step_wipe(s);
-    return fail_with(fail, "post cred", OCF_ERR_NO_SPACE, "the request did not fit",
-                     "a bug in obt: report it");
+    return obt_prov_fail_with(fail, "post cred", OCF_ERR_NO_SPACE, "the request did not fit",
+                              "a bug in obt: report it");
   }
   req->method = 2; /* POST */
   snprintf(req->href, sizeof req->href, "/oic/sec/cred");
@@ -334,32 +288,34 @@ ocf_obt_prov_next obt_pair_step_fn(void *user, const ocf_obt_prov_response *rsp,
   case ST_DELETE:
     /* 2.02 deleted; 4.04 gone already (removed meanwhile): both leave no entry behind. */
     if (rsp->code != 202 && rsp->code != 404)
-      return fail_answer(fail, "delete cred", rsp,
-                         rsp->code == 403 || rsp->code == 400
-                             ? "the device refuses credential changes in its state (obt show UUID)"
-                             : "check the device's state (obt show UUID)");
+      return obt_prov_fail_answer(fail, "delete cred", rsp,
+                                  rsp->code == 403 || rsp->code == 400
+                                      ? "the device refuses credential changes in its state (obt show UUID)"
+                                      : "check the device's state (obt show UUID)");
     s->removed += rsp->code == 202;
     return next_after_deletes(s, req, fail);
   case ST_POST:
     obt_pair_step_wipe(s); /* the key went out: no copy kept beyond the caller's */
     /* SEC:cred POST answers 2.04 (IL; digest §2.3); 2.01 is accepted as well. */
     if (rsp->code != 204 && rsp->code != 201)
-      return fail_answer(fail, "post cred", rsp,
-                         rsp->code == 400 || rsp->code == 403
-                             ? "the device refused the credential: it must accept 16-byte keys in RFPRO"
-                             : "check the device's state (obt show UUID)");
+      return obt_prov_fail_answer(
+          fail, "post cred", rsp,
+          rsp->code == 400 || rsp->code == 403
+              ? "the device refused the credential: it must accept 16-byte keys in RFPRO"
+              : "check the device's state (obt show UUID)");
     s->stage = ST_READBACK;
     return get(req, "/oic/sec/cred");
   case ST_READBACK:
     next = collect(s, rsp, fail, "read back cred", true, &found);
     if (next != OCF_OBT_PROV_SEND) return next;
     if (!found)
-      return fail_with(fail, "read back cred", OCF_ERR_NOT_FOUND,
-                       "the device answered the POST but lists no credential for the peer",
-                       k_advice_bad_device);
+      return obt_prov_fail_with(fail, "read back cred", OCF_ERR_NOT_FOUND,
+                                "the device answered the POST but lists no credential for the peer",
+                                obt_advice_bad_device);
     s->credid = found;
     return OCF_OBT_PROV_DONE;
-  default: return fail_with(fail, "step", OCF_ERR_STATE, "unexpected answer", "a bug in obt: report it");
+  default:
+    return obt_prov_fail_with(fail, "step", OCF_ERR_STATE, "unexpected answer", "a bug in obt: report it");
   }
 }
 

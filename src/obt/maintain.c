@@ -30,7 +30,7 @@ bool ocf_obt_maint_crl_push_needed(const ocf_obt_crl_info *cur, bool resign, con
 }
 
 const char *ocf_obt_cert_need_name(ocf_obt_cert_need need) {
-  static const char *const names[] = {"ok", "expiring", "expired", "revoked"};
+  static const char *const names[] = {"ok", "expiring", "expired", "revoked", "unfinished"};
   return (unsigned)need < sizeof names / sizeof names[0] ? names[need] : "?";
 }
 
@@ -39,6 +39,15 @@ ocf_obt_cert_need ocf_obt_maint_cert_need(const ocf_obt_cert_record *r, int64_t 
   if (now >= r->not_after) return OCF_OBT_CERT_EXPIRED;
   if (r->not_after - now <= before) return OCF_OBT_CERT_EXPIRING;
   return OCF_OBT_CERT_OK;
+}
+
+static const char k_renewing[] = "cert-renewing";
+
+ocf_err ocf_obt_maint_renewing(ocf_obt_store *s, const ocf_uuid *device, bool on) {
+  if (!s || !device) return OCF_ERR_INVALID_ARG;
+  static const uint8_t one = 1;
+  return on ? ocf_obt_store_secret_put(s, device, k_renewing, &one, 1)
+            : ocf_obt_store_secret_remove(s, device, k_renewing);
 }
 
 bool ocf_obt_maint_cert_newer(const ocf_obt_cert_record *cand, const ocf_obt_cert_record *best) {
@@ -115,6 +124,10 @@ ocf_err ocf_obt_maint_plan_make(ocf_obt_store *s, const ocf_obt_maint_params *p,
       d->crl_push = ocf_obt_maint_crl_push_needed(plan->have_crl ? &plan->crl : NULL, resign,
                                                   d->held_known ? &d->held : NULL);
     if (d->has_cert) d->cert_need = ocf_obt_maint_cert_need(&d->cert, p->now, p->renew_before);
+    bool renewing = false;
+    if (d->has_cert && d->cert_need == OCF_OBT_CERT_OK &&
+        (err = ocf_obt_store_secret_exists(s, &d->uuid, k_renewing, &renewing)) == OCF_OK && renewing)
+      d->cert_need = OCF_OBT_CERT_UNFINISHED;
   }
   return err;
 }

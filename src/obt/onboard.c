@@ -1,5 +1,6 @@
 /* The DOTS engine's jobs (<ocf/ocf_obt_onboard.h>, ADR 0016): one job per device walks the step
- * table of onboard_steps.c; this file schedules jobs (a jobs limit and a handshake cap), records
+ * table of onboard_steps.c (the device to claim: onboard_device.c; the OTM choice: otm_policy.c;
+ * retries: onboard_retry.c); this file schedules jobs (a jobs limit and a handshake cap), records
  * every step in the domain store before and after it runs, reports events, enforces the step
  * deadlines from the caller's clock, and rolls a failed job back. */
 #include <stdio.h>
@@ -10,28 +11,6 @@
 #include "obt/onboard_internal.h"
 
 #define LOG_MODULE "obt"
-
-OCF_API ocf_err ocf_obt_onboard_device_from(const ocf_obt_device_info *info, ocf_obt_onboard_device *out) {
-  if (!info || !out) return OCF_ERR_INVALID_ARG;
-  memset(out, 0, sizeof *out);
-  out->uuid = info->di;
-  out->coap = info->from;
-  out->coap.flags = 0;
-  const ocf_endpoint *best = NULL;
-  for (size_t i = 0; i < info->n_eps; i++) {
-    const ocf_endpoint *ep = &info->eps[i];
-    if (!(ep->flags & OCF_EP_SECURE) || ep->family != info->from.family) continue;
-    bool same_addr = memcmp(ep->addr, info->from.addr, sizeof ep->addr) == 0;
-    if (!best || same_addr) best = ep;
-    if (same_addr) break;
-  }
-  if (!best) return OCF_ERR_NOT_FOUND;
-  out->coaps = *best;
-  memcpy(out->name, info->name, sizeof out->name);
-  memcpy(out->type, info->device_type, sizeof out->type);
-  out->name[sizeof out->name - 1] = out->type[sizeof out->type - 1] = '\0';
-  return OCF_OK;
-}
 
 /* --- events and the store ------------------------------------------------------------------- */
 
@@ -256,7 +235,7 @@ static void on_rollback_response(void *user, ocf_msg *m, const ocf_msg_event *ev
 /* --- running steps -------------------------------------------------------------------------- */
 
 static void advance(ocf_obt *obt, obt_job *j, uint16_t code, const char *diag, ocf_time_ms now) {
-  j->step++;
+  j->step = obt_step_next(obt, j, j->step + 1);
   j->retries = 0;
   const obt_step *next = obt_step_at(j->step);
   if (obt_job_store_step(obt, j, OCF_OBT_STEP_DONE, code, diag,
@@ -291,6 +270,14 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
     return;
   }
   if (!ok && j->rehs && obt_retry_refused(obt, j, now)) return; /* busy with the abandoned handshake */
+  if (!ok && st->split_ok && OCF_COAP_CODE_CLASS(rsp->code) == 4) {
+    /* A combined UPDATE refused: its parts follow, one request each (onboard_steps.c). */
+    char note[64];
+    snprintf(note, sizeof note, "refused (%u): sent in parts", (unsigned)code);
+    j->split = true;
+    advance(obt, j, code, note, now);
+    return;
+  }
   if (!ok) {
     if (st->owner_cred) j->cred_sent = false; /* refused: the device holds no owner credential */
     take_diagnostic(j, rsp);
@@ -529,7 +516,8 @@ static void start_job(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
   }
   device_record(j, OCF_OBT_DEVICE_ONBOARDING, &r);
   ocf_err err = ocf_obt_store_device_put(s, &r, obt_onboard_wall(obt));
-  if (!err) err = obt_job_store_step(obt, j, OCF_OBT_STEP_DONE, 0, NULL, obt_step_at(0)->name);
+  j->step = obt_step_next(obt, j, 0);
+  if (!err) err = obt_job_store_step(obt, j, OCF_OBT_STEP_DONE, 0, NULL, obt_step_at(j->step)->name);
   if (err) {
     obt_job_fail(obt, j, err, 0, "the store could not record the device", "check the store file", now);
     return;

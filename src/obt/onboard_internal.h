@@ -53,6 +53,7 @@ typedef struct obt_job {
   uint32_t requests, step_requests;
   uint32_t retries; /* of the current step's request (or the rollback's reset), cfg.step_retries max */
   bool resend;      /* the next send repeats the step's request: its prepare is not run again */
+  bool split;       /* a split_ok row was refused: its split_only rows run */
   /* A retried handshake (onboard_retry.c): how many so far (cfg.step_retries max), the doxm
    * re-read due before oxmsel goes again, a "kick" handshake due or running (it only makes the
    * device drop the abandoned one), and how many kicks the job made. */
@@ -96,6 +97,13 @@ typedef struct obt_step {
   bool secure;     /* over the DOC */
   bool missing_ok; /* 4.04 means the device lacks the resource: the step is skipped (sdi) */
   bool owner_cred; /* it carries the owner credential (the store keeps it if unsure) */
+  /* It combines UPDATEs the spec lists as separate steps: when the device refuses it (4.xx),
+   * the job runs the split_only rows that follow it instead (the parts, one by one). */
+  bool split_ok;
+  bool split_only; /* runs only after the combined row before it was refused */
+  /* Whether the job can leave the step out (what it would learn is known already); NULL: never.
+   * It may set what the step's take would have set. */
+  bool (*skip)(ocf_obt *obt, obt_job *j);
   /* Before the request goes out (after step_begin is committed): draw values, store secrets.
    * NULL for none. An error fails the job at this step without a request. */
   ocf_err (*prepare)(ocf_obt *obt, obt_job *j);
@@ -109,6 +117,9 @@ typedef struct obt_step {
 
 const obt_step *obt_step_at(size_t i);
 size_t obt_step_count(void);
+/* The first step at or after i that the job runs (skip hooks, split_only rows); the count when
+ * none. */
+size_t obt_step_next(ocf_obt *obt, obt_job *j, size_t i);
 
 /* Builds the CoAP request of a step (or of the rollback) with its body into body[0..cap). */
 OCF_NODISCARD ocf_err obt_build_request(uint8_t method, const char *href, const uint8_t *body, size_t len,

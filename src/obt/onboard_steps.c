@@ -62,22 +62,19 @@ static ocf_err read_doxm(const ocf_coap_msg *rsp, doxm_view *v, const char **dia
 }
 
 /* Step 1/3: the device is unowned, is the one discovered, and offers an OTM the policy allows. */
-static ocf_err take_first_doxm(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, const char **diag) {
-  doxm_view v;
-  ocf_err err = read_doxm(rsp, &v, diag);
-  if (err) return err;
-  if (v.owned || !ocf_uuid_is_nil(&v.devowneruuid)) {
+static ocf_err check_first_doxm(ocf_obt *obt, obt_job *j, const doxm_view *v, const char **diag) {
+  if (v->owned || !ocf_uuid_is_nil(&v->devowneruuid)) {
     *diag = "the device is owned already (by another domain, or not reset)";
     return OCF_ERR_STATE;
   }
-  if (!ocf_uuid_equal(&v.deviceuuid, &j->uuid)) {
+  if (!ocf_uuid_equal(&v->deviceuuid, &j->uuid)) {
     *diag = "the device answers with another deviceuuid than discovery saw (it was reset?)";
     return OCF_ERR_STATE;
   }
-  j->otm = obt_otm_choose(obt->onb->policy, v.oxms, v.n_oxms, obt->onb->n_anchors > 0);
+  j->otm = obt_otm_choose(obt->onb->policy, v->oxms, v->n_oxms, obt->onb->n_anchors > 0);
   if (j->otm == OCF_OBT_OTM_NONE) {
     /* Digest §4.4: mfgcert needs mfgtrustca anchors; say so when they are what is missing. */
-    bool mfg_would = obt_otm_choose(obt->onb->policy, v.oxms, v.n_oxms, true) == OCF_OBT_OTM_MFG_CERT;
+    bool mfg_would = obt_otm_choose(obt->onb->policy, v->oxms, v->n_oxms, true) == OCF_OBT_OTM_MFG_CERT;
     *diag = mfg_would ? "the device offers the manufacturer certificate OTM, but the domain holds no "
                         "manufacturer trust anchors (obt trust add --mfg FILE)"
                       : "the device offers no OTM that the domain's OTM policy allows and this build runs";
@@ -86,20 +83,24 @@ static ocf_err take_first_doxm(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp
   return OCF_OK;
 }
 
-/* Step 8 (S000: shall): devowneruuid took, and the deviceuuid is still the one we hold. */
-static ocf_err take_readback(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, const char **diag) {
+static ocf_err take_first_doxm(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, const char **diag) {
   doxm_view v;
   ocf_err err = read_doxm(rsp, &v, diag);
-  if (err) return err;
-  if (!ocf_uuid_equal(&v.devowneruuid, &obt->onb->domain.tool_uuid)) {
-    *diag = "devowneruuid reads back as another uuid than ours";
-    return OCF_ERR_STATE;
-  }
-  if (!ocf_uuid_equal(&v.deviceuuid, &j->uuid)) {
-    *diag = "deviceuuid reads back as another uuid than the one we onboard";
-    return OCF_ERR_STATE;
-  }
-  return OCF_OK;
+  return err ? err : check_first_doxm(obt, j, &v, diag);
+}
+
+/* S003 5.3.1 step 1 is the multicast RETRIEVE of doxm?owned=FALSE: when discovery kept that
+ * answer (ocf_obt_onboard_device.has_doxm), the unicast GET would read the same doxm again. A
+ * device whose kept doxm does not pass the checks is asked anyway, so its failure names what the
+ * device says now. */
+static bool skip_first_doxm(ocf_obt *obt, obt_job *j) {
+  if (!j->dev.has_doxm) return false;
+  doxm_view v = {.n_oxms = j->dev.n_oxms, .deviceuuid = j->dev.uuid};
+  memcpy(v.oxms, j->dev.oxms, j->dev.n_oxms * sizeof *v.oxms);
+  const char *diag = "";
+  if (check_first_doxm(obt, j, &v, &diag) == OCF_OK) return true;
+  j->otm = OCF_OBT_OTM_NONE;
+  return false;
 }
 
 /* --- bodies ------------------------------------------------------------------------------- */
@@ -126,8 +127,10 @@ static void build_devowner(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e)
   ocf_rep_enc_map_close(e);
 }
 
-/* Step 9: a uuid from the platform's generator (NIST SP 800-90A DRBG recommended, S003). */
+/* Step 9: a uuid from the platform's generator (NIST SP 800-90A DRBG recommended, S003). Drawn
+ * once per job: the parts of a refused combined update carry the same D2. */
 static ocf_err prepare_deviceuuid(ocf_obt *obt, obt_job *j) {
+  if (!ocf_uuid_is_nil(&j->new_uuid) && !ocf_uuid_equal(&j->new_uuid, &j->uuid)) return OCF_OK;
   ocf_err err;
   do {
     err = ocf_uuid_generate(&obt->pf, &j->new_uuid);
@@ -138,6 +141,18 @@ static ocf_err prepare_deviceuuid(ocf_obt *obt, obt_job *j) {
 static void build_deviceuuid(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e) {
   (void)obt;
   ocf_rep_enc_map_open(e);
+  ocf_rep_enc_kv_uuid(e, "deviceuuid", &j->new_uuid);
+  ocf_rep_enc_map_close(e);
+}
+
+/* Steps 7 + 9 in one UPDATE of doxm. Step 8 between them (RETRIEVE deviceuuid) is a "may" in
+ * S003 (a "shall" only in the 2019 draft S000) and IoTivity-Lite's tool skips it too (digest
+ * §5.2), so nothing is observed between the two writes; both are doxm properties writable in
+ * RFOTM over the DOC, and devices apply one UPDATE as a whole (ours: svr/doxm.c; IL collects
+ * every property before it applies any). devowneruuid goes first in the map. */
+static void build_doxm_uuids(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e) {
+  ocf_rep_enc_map_open(e);
+  ocf_rep_enc_kv_uuid(e, "devowneruuid", &obt->onb->domain.tool_uuid);
   ocf_rep_enc_kv_uuid(e, "deviceuuid", &j->new_uuid);
   ocf_rep_enc_map_close(e);
 }
@@ -219,6 +234,21 @@ static void build_sdi(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e) {
   ocf_rep_enc_map_close(e);
 }
 
+/* Step 11b and step 12 in one UPDATE of pstat: rowneruuid first in the map, then dos. Step 11's
+ * writes must precede RFPRO (S003 5.3.1); a device applies rowneruuid before it judges the
+ * transition (ours checks the entry conditions on the updated model, svr/dos.c; IoTivity-Lite
+ * takes properties in payload order and refuses rowneruuid once dos.s says RFPRO, so the order
+ * matters there). A device that judges the transition first refuses with 4.xx: then the parts. */
+static void build_rowner_rfpro(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e) {
+  (void)j;
+  ocf_rep_enc_map_open(e);
+  ocf_rep_enc_kv_uuid(e, "rowneruuid", &obt->onb->domain.tool_uuid);
+  ocf_rep_enc_kv_map_open(e, "dos");
+  ocf_rep_enc_kv_int(e, "s", 2);
+  ocf_rep_enc_map_close(e);
+  ocf_rep_enc_map_close(e);
+}
+
 /* Step 12. */
 static void build_rfpro(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e) {
   (void)obt;
@@ -237,34 +267,54 @@ static const char advice_rediscover[] =
 static const char advice_state[] =
     "the device is not in the state onboarding needs: reset it to its factory state and onboard again";
 
+static const char advice_rfpro[] =
+    "the device refused to leave RFOTM (its entry checks failed, digest 3.2): reset it and onboard again";
+
+/* Columns: name, kind, method, href, secure, missing_ok, owner_cred, split_ok, split_only, skip,
+ * prepare, build, take, advice. */
 static const obt_step steps[] = {
-    {"get-doxm", STEP_REQUEST, OCF_COAP_GET, "/oic/sec/doxm", false, false, false, NULL, NULL,
-     take_first_doxm, "check the device is an OCF device in RFOTM, reachable without DTLS"},
-    {"oxmsel", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", false, false, false, NULL, build_oxmsel, NULL,
-     advice_state},
-    {"handshake", STEP_HANDSHAKE, 0, NULL, true, false, false, NULL, NULL, NULL, advice_rediscover},
-    {"om", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, NULL, build_om, NULL,
-     advice_state},
-    {"devowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, NULL, build_devowner,
-     NULL, advice_state},
-    {"read-deviceuuid", STEP_REQUEST, OCF_COAP_GET, "/oic/sec/doxm", true, false, false, NULL, NULL,
-     take_readback, advice_state},
-    {"deviceuuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, prepare_deviceuuid,
-     build_deviceuuid, take_deviceuuid, advice_state},
-    {"owner-credential", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/cred", true, false, true, prepare_owner_cred,
-     build_owner_cred, NULL, "the device refused the owner credential: reset it and onboard again"},
-    {"doxm-owner", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, NULL, build_doxm_owner,
-     NULL, advice_state},
-    {"acl2-rowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/acl2", true, false, false, NULL, build_rowner,
-     NULL, advice_state},
-    {"pstat-rowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, NULL,
-     build_rowner, NULL, advice_state},
-    {"sdi", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/sdi", true, true, false, NULL, build_sdi, NULL,
-     advice_state},
-    {"rfpro", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, NULL, build_rfpro, NULL,
-     "the device refused to leave RFOTM (its entry checks failed, digest 3.2): reset it and onboard again"},
-    {"close", STEP_CLOSE, 0, NULL, true, false, false, NULL, NULL, NULL, ""},
+    {"get-doxm", STEP_REQUEST, OCF_COAP_GET, "/oic/sec/doxm", false, false, false, false, false,
+     skip_first_doxm, NULL, NULL, take_first_doxm,
+     "check the device is an OCF device in RFOTM, reachable without DTLS"},
+    {"oxmsel", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", false, false, false, false, false, NULL, NULL,
+     build_oxmsel, NULL, advice_state},
+    {"handshake", STEP_HANDSHAKE, 0, NULL, true, false, false, false, false, NULL, NULL, NULL, NULL,
+     advice_rediscover},
+    {"om", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, false, false, NULL, NULL,
+     build_om, NULL, advice_state},
+    {"doxm-uuids", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, true, false, NULL,
+     prepare_deviceuuid, build_doxm_uuids, take_deviceuuid, advice_state},
+    {"devowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, false, true, NULL,
+     NULL, build_devowner, NULL, advice_state},
+    {"deviceuuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, false, true, NULL,
+     prepare_deviceuuid, build_deviceuuid, take_deviceuuid, advice_state},
+    {"owner-credential", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/cred", true, false, true, false, false, NULL,
+     prepare_owner_cred, build_owner_cred, NULL,
+     "the device refused the owner credential: reset it and onboard again"},
+    {"doxm-owner", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, false, false, NULL, NULL,
+     build_doxm_owner, NULL, advice_state},
+    {"acl2-rowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/acl2", true, false, false, false, false, NULL,
+     NULL, build_rowner, NULL, advice_state},
+    {"sdi", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/sdi", true, true, false, false, false, NULL, NULL,
+     build_sdi, NULL, advice_state},
+    {"rfpro", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, true, false, NULL, NULL,
+     build_rowner_rfpro, NULL, advice_rfpro},
+    {"pstat-rowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, false, true, NULL,
+     NULL, build_rowner, NULL, advice_state},
+    {"rfpro-dos", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, false, true, NULL, NULL,
+     build_rfpro, NULL, advice_rfpro},
+    {"close", STEP_CLOSE, 0, NULL, true, false, false, false, false, NULL, NULL, NULL, NULL, ""},
 };
 
 const obt_step *obt_step_at(size_t i) { return i < sizeof steps / sizeof steps[0] ? &steps[i] : NULL; }
 size_t obt_step_count(void) { return sizeof steps / sizeof steps[0]; }
+
+size_t obt_step_next(ocf_obt *obt, obt_job *j, size_t i) {
+  for (; i < obt_step_count(); i++) {
+    const obt_step *st = &steps[i];
+    if (st->split_only ? !j->split : st->skip && st->skip(obt, j)) continue;
+    if (!st->split_only) j->split = false; /* past the parts of a refused combined update */
+    return i;
+  }
+  return i;
+}

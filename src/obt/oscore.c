@@ -9,12 +9,11 @@
 #include "base/uuid.h"
 #include "dtls/crypto.h"
 #include "obt/obt_internal.h"
+#include "obt/prov_fail.h"
 #include "rep/rep.h"
 
 enum { ST_DOXM = 1, ST_CHECK_CRED, ST_LIST, ST_DELETE, ST_POST, ST_READBACK };
 
-static const char k_advice_bad_device[] =
-    "the device's answer does not follow SEC:cred/doxm: check its firmware, or report it with the log (-v)";
 static const char k_advice_state[] = "check the device's state (obt show UUID)";
 static const char k_advice_rfpro[] =
     "the device refuses credential changes in its state: move it to RFPRO first";
@@ -30,37 +29,6 @@ void ocf_obt_oscore_job_wipe(ocf_obt_oscore_job *j) {
   j->body_len = 0;
 }
 
-static ocf_obt_prov_next fail_with(ocf_obt_prov_failure *f, const char *stage, ocf_err err, const char *diag,
-                                   const char *advice) {
-  f->stage = stage;
-  f->err = err;
-  f->code = 0;
-  snprintf(f->diagnostic, sizeof f->diagnostic, "%s", diag);
-  f->advice = advice;
-  return OCF_OBT_PROV_FAIL;
-}
-
-/* A failure carrying the device's code and (printable) diagnostic. */
-static ocf_obt_prov_next fail_answer(ocf_obt_prov_failure *f, const char *stage,
-                                     const ocf_obt_prov_response *rsp, const char *advice) {
-  f->stage = stage;
-  f->code = rsp->code;
-  f->err = rsp->code == 401 || rsp->code == 403 ? OCF_ERR_DENIED
-           : rsp->code == 404                   ? OCF_ERR_NOT_FOUND
-           : rsp->code / 100 == 2               ? OCF_ERR_MALFORMED
-                                                : OCF_ERR_STATE;
-  size_t n = 0;
-  if (rsp->code / 100 == 2)
-    n = (size_t)snprintf(f->diagnostic, sizeof f->diagnostic, "unexpected answer %u.%02u", rsp->code / 100u,
-                         rsp->code % 100u);
-  else
-    for (; rsp->payload && n < rsp->len && n + 1 < sizeof f->diagnostic; n++)
-      f->diagnostic[n] = (rsp->payload[n] < 0x20 || rsp->payload[n] >= 0x7f) ? '?' : (char)rsp->payload[n];
-  if (rsp->code / 100 != 2) f->diagnostic[n] = '\0';
-  f->advice = advice;
-  return OCF_OBT_PROV_FAIL;
-}
-
 static ocf_obt_prov_next get(ocf_obt_prov_request *req, const char *href) {
   req->method = 1;
   snprintf(req->href, sizeof req->href, "%s", href);
@@ -72,28 +40,15 @@ static ocf_obt_prov_next get(ocf_obt_prov_request *req, const char *href) {
 /* digest §2.1: sct lists the credential types as credtype bits; OBT 5.4: provision only those. */
 static ocf_obt_prov_next check_doxm(ocf_obt_oscore_job *j, const ocf_obt_prov_response *rsp,
                                     ocf_obt_prov_request *req, ocf_obt_prov_failure *fail) {
-  if (rsp->code != 205) return fail_answer(fail, "read doxm", rsp, k_advice_state);
-  ocf_rep_node nodes[64];
-  const ocf_rep_node *root = NULL;
   uint32_t sct = 0;
-  bool owned = false;
-  ocf_uuid uuid;
-  if (ocf_rep_decode(rsp->payload, rsp->len, NULL, nodes, 64, &root) != OCF_OK || root->type != OCF_REP_MAP ||
-      ocf_rep_get_uint32(ocf_rep_map_value(root, "sct"), &sct) != OCF_OK || sct > 511 ||
-      ocf_rep_get_bool(ocf_rep_map_value(root, "owned"), &owned) != OCF_OK ||
-      ocf_rep_get_uuid(ocf_rep_map_value(root, "deviceuuid"), &uuid) != OCF_OK)
-    return fail_with(fail, "read doxm", OCF_ERR_MALFORMED, "the device's /oic/sec/doxm answer is malformed",
-                     k_advice_bad_device);
-  if (!owned || !ocf_uuid_equal(&uuid, &j->self))
-    return fail_with(fail, "read doxm", OCF_ERR_STATE,
-                     !owned ? "the device says it is not owned" : "the device reports another uuid",
-                     "check the device (obt discover); it may have been reset: obt reset --forget-only UUID");
+  ocf_obt_prov_next n = obt_prov_check_owned_doxm(rsp, &j->self, k_advice_state, &sct, fail);
+  if (n != OCF_OBT_PROV_DONE) return n;
   if ((sct & j->need_sct) != j->need_sct) {
     char diag[OCF_OBT_DIAG_MAX + 1];
     snprintf(diag, sizeof diag, "the device's doxm.sct is %u: it does not list credtype %u", (unsigned)sct,
              (unsigned)(j->need_sct & ~sct));
-    return fail_with(fail, "credential types", OCF_ERR_UNSUPPORTED, diag,
-                     "this device cannot hold this OSCORE context (OBT 5.4: only types in sct)");
+    return obt_prov_fail_with(fail, "credential types", OCF_ERR_UNSUPPORTED, diag,
+                              "this device cannot hold this OSCORE context (OBT 5.4: only types in sct)");
   }
   j->stage = ST_CHECK_CRED;
   return get(req, "/oic/sec/cred");
@@ -101,13 +56,15 @@ static ocf_obt_prov_next check_doxm(ocf_obt_oscore_job *j, const ocf_obt_prov_re
 
 static ocf_obt_prov_next read_creds(ocf_obt_oscore_job *j, const ocf_obt_prov_response *rsp,
                                     const char *stage, ocf_obt_prov_failure *fail) {
-  if (rsp->code != 205) return fail_answer(fail, stage, rsp, k_advice_state);
+  if (rsp->code != 205) return obt_prov_fail_answer(fail, stage, rsp, k_advice_state);
   ocf_err err = ocf_obt_creds_parse(rsp->payload, rsp->len, &j->creds);
   if (err)
-    return fail_with(fail, stage, err, "the device's /oic/sec/cred answer is malformed", k_advice_bad_device);
+    return obt_prov_fail_with(fail, stage, err, "the device's /oic/sec/cred answer is malformed",
+                              obt_advice_bad_device);
   if (j->creds.truncated)
-    return fail_with(fail, stage, OCF_ERR_TOO_LARGE, "the device lists too many credentials to check",
-                     "remove unused credentials, then try again");
+    return obt_prov_fail_with(fail, stage, OCF_ERR_TOO_LARGE,
+                              "the device lists too many credentials to check",
+                              "remove unused credentials, then try again");
   return OCF_OBT_PROV_SEND;
 }
 
@@ -186,8 +143,8 @@ static ocf_obt_prov_next start_write(ocf_obt_oscore_job *j, ocf_obt_prov_request
                                      ocf_obt_prov_failure *fail) {
   if (!j->secret || !j->n_ctx || j->n_ctx > OCF_OBT_OSCORE_CTX_MAX || build_post(j) != OCF_OK) {
     ocf_obt_oscore_job_wipe(j);
-    return fail_with(fail, "post cred", OCF_ERR_NO_SPACE, "the request could not be built",
-                     "a bug in obt: report it");
+    return obt_prov_fail_with(fail, "post cred", OCF_ERR_NO_SPACE, "the request could not be built",
+                              "a bug in obt: report it");
   }
   req->method = 2;
   snprintf(req->href, sizeof req->href, "/oic/sec/cred");
@@ -219,7 +176,7 @@ ocf_obt_prov_next ocf_obt_oscore_step(void *user, const ocf_obt_prov_response *r
     case OCF_OBT_OSCORE_CHECK: j->stage = ST_DOXM; return get(req, "/oic/sec/doxm");
     case OCF_OBT_OSCORE_WRITE: return start_write(j, req, fail);
     case OCF_OBT_OSCORE_REMOVE: j->stage = ST_LIST; return get(req, "/oic/sec/cred");
-    default: return fail_with(fail, "step", OCF_ERR_STATE, "no phase", "a bug in obt: report it");
+    default: return obt_prov_fail_with(fail, "step", OCF_ERR_STATE, "no phase", "a bug in obt: report it");
     }
   }
   ocf_obt_prov_next next;
@@ -238,18 +195,19 @@ ocf_obt_prov_next ocf_obt_oscore_step(void *user, const ocf_obt_prov_response *r
   case ST_DELETE:
     /* 2.02 deleted; 4.04 gone already: both leave nothing behind */
     if (rsp->code != 202 && rsp->code != 404)
-      return fail_answer(fail, "delete cred", rsp,
-                         rsp->code == 403 || rsp->code == 400 ? k_advice_rfpro : k_advice_state);
+      return obt_prov_fail_answer(fail, "delete cred", rsp,
+                                  rsp->code == 403 || rsp->code == 400 ? k_advice_rfpro : k_advice_state);
     j->removed += rsp->code == 202;
     return next_delete(j, req);
   case ST_POST:
     ocf_obt_oscore_job_wipe(j); /* the secret went out: no copy kept beyond the caller's */
     if (rsp->code != 204 && rsp->code != 201)
-      return fail_answer(fail, "post cred", rsp,
-                         rsp->code == 400 || rsp->code == 403
-                             ? "the device refused the context: it must be in RFPRO and accept these ids "
-                               "(2..7 bytes; some devices take only 7: --id-len 7)"
-                             : k_advice_state);
+      return obt_prov_fail_answer(
+          fail, "post cred", rsp,
+          rsp->code == 400 || rsp->code == 403
+              ? "the device refused the context: it must be in RFPRO and accept these ids "
+                "(2..7 bytes; some devices take only 7: --id-len 7)"
+              : k_advice_state);
     j->stage = ST_READBACK;
     return get(req, "/oic/sec/cred");
   case ST_READBACK:
@@ -258,12 +216,13 @@ ocf_obt_prov_next ocf_obt_oscore_step(void *user, const ocf_obt_prov_response *r
     for (size_t i = 0; i < j->n_ctx; i++) {
       j->ctx[i].credid = find_ctx(&j->creds, &j->ctx[i]);
       if (!j->ctx[i].credid)
-        return fail_with(fail, "read back cred", OCF_ERR_NOT_FOUND,
-                         "the device answered the POST but does not list the new context",
-                         k_advice_bad_device);
+        return obt_prov_fail_with(fail, "read back cred", OCF_ERR_NOT_FOUND,
+                                  "the device answered the POST but does not list the new context",
+                                  obt_advice_bad_device);
     }
     return OCF_OBT_PROV_DONE;
-  default: return fail_with(fail, "step", OCF_ERR_STATE, "unexpected answer", "a bug in obt: report it");
+  default:
+    return obt_prov_fail_with(fail, "step", OCF_ERR_STATE, "unexpected answer", "a bug in obt: report it");
   }
 }
 

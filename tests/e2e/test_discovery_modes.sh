@@ -195,7 +195,7 @@ grep -q "$elsewhere (owned elsewhere) is owned (doxm refused without DTLS): not 
   fail "onboard --discovery all: $(cat "$NETNS_TMP/onboard-all.err" "$NETNS_TMP/onboard-all.json")"
 grep -q '"event": "owned".*"name": "dev-b"' "$NETNS_TMP/onboard-all.json" && pass "... and onboards dev-b" ||
   fail "dev-b not onboarded: $(cat "$NETNS_TMP/onboard-all.json")"
-grep -q '"event": "step".*"step": "get-doxm"' "$NETNS_TMP/onboard-all.json" && pass "--json has a step event per step" ||
+grep -q '"event": "step".*"step": "oxmsel"' "$NETNS_TMP/onboard-all.json" && pass "--json has a step event per step" ||
   fail "no step events in --json"
 
 # Issue 7 item 3: a device that lies in discovery — its unowned doxm names one uuid, its /oic/res

@@ -120,6 +120,8 @@ for line in open(sys.argv[1]):
     e = json.loads(line)
     if e.get("event") == "owned" and e.get("otm") == sys.argv[2]:
         print(e["uuid"])
+        # 8 requests: IL took the two combined updates; 12: it refused them and got the parts.
+        print("  IL (%s): owned after %s requests" % (sys.argv[2], e.get("requests")), file=sys.stderr)
 PY
 }
 

@@ -206,20 +206,10 @@ static ocf_err on_dev_psk(void *user, const ocf_endpoint *peer, const uint8_t *i
 static ocf_obt_wall_ms wall_now(void *user) { return ((run_state *)user)->wall += 1000; }
 
 static bool is_step_name(const char *s) {
-  static const char *const names[] = {"get-doxm",
-                                      "oxmsel",
-                                      "handshake",
-                                      "om",
-                                      "devowneruuid",
-                                      "read-deviceuuid",
-                                      "deviceuuid",
-                                      "owner-credential",
-                                      "doxm-owner",
-                                      "acl2-rowneruuid",
-                                      "pstat-rowneruuid",
-                                      "sdi",
-                                      "rfpro",
-                                      "close"};
+  static const char *const names[] = {"get-doxm",         "oxmsel",          "handshake",  "om",
+                                      "doxm-uuids",       "devowneruuid",    "deviceuuid", "owner-credential",
+                                      "doxm-owner",       "acl2-rowneruuid", "sdi",        "rfpro",
+                                      "pstat-rowneruuid", "rfpro-dos",       "close"};
   for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
     if (strcmp(s, names[i]) == 0) return true;
   return false;

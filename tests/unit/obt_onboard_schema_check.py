@@ -20,8 +20,8 @@ from svr_schema_check import SecurityValidator, as_json  # noqa: E402
 DOXM = ("oic.sec.doxm.swagger.json", "#/definitions/Doxm-Update")
 PSTAT = ("oic.sec.pstat.swagger.json", "#/definitions/Pstat-Update")
 STEPS = {
-    "oxmsel": DOXM, "devowneruuid": DOXM, "deviceuuid": DOXM, "doxm-owner": DOXM,
-    "om": PSTAT, "pstat-rowneruuid": PSTAT, "rfpro": PSTAT,
+    "oxmsel": DOXM, "doxm-uuids": DOXM, "devowneruuid": DOXM, "deviceuuid": DOXM, "doxm-owner": DOXM,
+    "om": PSTAT, "pstat-rowneruuid": PSTAT, "rfpro": PSTAT, "rfpro-dos": PSTAT,
     "owner-credential": ("oic.sec.cred.swagger.json", "#/definitions/Cred-Update"),
     "acl2-rowneruuid": ("oic.sec.acl2.swagger.json", "#/definitions/Acl2-Update"),
     "sdi": ("oic.sec.sdi.swagger.json", "#/definitions/Sdi-Update"),
@@ -49,6 +49,8 @@ def negative_controls(p):
 
     yield "oxmsel", "oxmsel as text", changed("oxmsel", lambda d: d.update(oxmsel="0"))
     yield "devowneruuid", "uuid x", changed("devowneruuid", lambda d: d.update(devowneruuid="x"))
+    yield "doxm-uuids", "deviceuuid 7", changed("doxm-uuids", lambda d: d.update(deviceuuid=7))
+    yield "rfpro", "rowneruuid x", changed("rfpro", lambda d: d.update(rowneruuid="x"))
     yield "om", "om 0", changed("om", lambda d: d.update(om=0))
     yield "rfpro", "dos.s 5", changed("rfpro", lambda d: d["dos"].update(s=5))
     yield "owner-credential", "credtype 512", changed("owner-credential", lambda d: d["creds"][0].update(credtype=512))
@@ -80,6 +82,12 @@ def main():
             with open(path, "rb") as f:
                 payloads[step] = as_json(cbor_decode(f.read()))
             failures += check_sample(v, payloads[step], step, doc, ref)
+        # A step the engine sends a body for must have its schema here (a new step cannot slip by).
+        for name in sorted(os.listdir(tmp)) if not cms else []:
+            step = name[:-len(".cbor")] if name.endswith(".cbor") else name
+            if step not in steps and os.path.getsize(os.path.join(tmp, name)) > 0:
+                print("FAIL step %s sent a body that no schema here checks" % step)
+                failures += 1
     if not failures:
         failures += check_negative_controls(v, [(s, d, r) for s, (d, r) in steps.items()],
                                             controls(payloads))

@@ -20,7 +20,8 @@
 
 #define T_START 1000000u
 #define MAX_DEVS 4
-#define N_EXPECTED 12
+#define N_EXPECTED 9
+#define N_EXPECTED_SPLIT 13 /* a device refusing both combined updates */
 /* The domain key of the world's store (a key file's bytes). */
 #define WORLD_KEY                                                                                            \
   { 1, 2, 3 }
@@ -31,6 +32,7 @@ typedef struct expected {
   const char *path;
   bool secure;
   const char *step; /* the engine's name for it */
+  bool combined;    /* it combines UPDATEs the spec lists apart: a splitting device refuses it */
 } expected;
 
 typedef struct tdev {
@@ -49,6 +51,8 @@ typedef struct tdev {
   uint8_t hint[33];   /* "oic.sec.doxm.rdp:" + uuid */
   size_t idx;         /* requests of k_seq seen */
   int fail_at;        /* answer k_seq[fail_at] with fail_code; -1 never */
+  bool splitting;     /* refuses the combined updates (4.00, nothing applied): k_seq_split */
+  bool discovered;    /* its target carries discovery's doxm: the sequence starts at oxmsel */
   uint8_t fail_code;  /* 0 = stay silent */
   char mismatch[160]; /* the first thing that was not as expected */
   uint8_t owner_psk[OCF_OWNER_PSK_LEN];
@@ -121,13 +125,16 @@ typedef struct steps_seen {
   size_t n;
 } steps_seen;
 
-#define N_STORE_STEPS 13
+#define N_STORE_STEPS 10
 extern const expected k_seq[N_EXPECTED];
+extern const expected k_seq_split[N_EXPECTED_SPLIT];
 extern const char *const k_store_steps[N_STORE_STEPS];
 
 ocf_obt_wall_ms wall_now(void *user);
 void on_event(void *user, const ocf_obt_onboard_event *ev);
 ocf_endpoint ep6(uint8_t last, uint16_t port, uint8_t flags);
+/* The last device added is given to the engine as discovery found it (has_doxm, its oxms). */
+void target_discovered(world *w);
 void add_device(world *w, const uint32_t *oxms, size_t n_oxms, const char *pin);
 void world_init(world *w, uint64_t seed, size_t max_jobs, size_t max_handshakes, const char *policy);
 void world_free(world *w);

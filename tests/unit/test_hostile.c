@@ -469,7 +469,7 @@ static void test_device_power_cut_at_every_datagram_of_an_onboarding(void **stat
   (void)state;
   if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
   size_t n = crash_once(0, false, NULL);
-  assert_true(n > 12); /* the handshake's flights and the twelve requests */
+  assert_true(n > N_EXPECTED); /* the handshake's flights and the requests */
   crash_figures f = {0};
   for (size_t k = 1; k <= n; k++) {
     crash_once(k, false, &f);

@@ -325,7 +325,23 @@ static void test_plan(void **state) {
   assert_true(find(devs, 2, DEV_A)->crl_push);
   assert_int_equal(find(devs, 2, DEV_B)->cert_need, OCF_OBT_CERT_REVOKED_LAST);
   /* A renewed: its newest certificate is fine again */
-  issue(f, DEV_A, NOW + DAY, 365);
+  ocf_obt_cert_record a2 = issue(f, DEV_A, NOW + DAY, 365);
+  assert_int_equal(ocf_obt_maint_plan_make(f->s, &p, devs, 4, &plan), OCF_OK);
+  assert_int_equal(find(devs, 2, DEV_A)->cert_need, OCF_OBT_CERT_OK);
+
+  /* A renewal cut short (obt killed between the new certificate and the old one's delete): the
+   * mark makes the next pass renew although the newest certificate is valid; cleared, fine again.
+   * e2e_crash_maintain: without it the device kept both certificates. */
+  assert_int_equal(ocf_obt_maint_renewing(f->s, &a2.uuid, true), OCF_OK);
+  assert_int_equal(ocf_obt_maint_plan_make(f->s, &p, devs, 4, &plan), OCF_OK);
+  assert_int_equal(find(devs, 2, DEV_A)->cert_need, OCF_OBT_CERT_UNFINISHED);
+  assert_string_equal(ocf_obt_cert_need_name(OCF_OBT_CERT_UNFINISHED), "unfinished");
+  /* an owner's revocation still wins: the revoked newest certificate is never renewed */
+  assert_int_equal(ocf_obt_maint_renewing(f->s, &b.uuid, true), OCF_OK);
+  assert_int_equal(ocf_obt_maint_plan_make(f->s, &p, devs, 4, &plan), OCF_OK);
+  assert_int_equal(find(devs, 2, DEV_B)->cert_need, OCF_OBT_CERT_REVOKED_LAST);
+  assert_int_equal(ocf_obt_maint_renewing(f->s, &a2.uuid, false), OCF_OK);
+  assert_int_equal(ocf_obt_maint_renewing(f->s, &a2.uuid, false), OCF_OK); /* absent: fine */
   assert_int_equal(ocf_obt_maint_plan_make(f->s, &p, devs, 4, &plan), OCF_OK);
   assert_int_equal(find(devs, 2, DEV_A)->cert_need, OCF_OBT_CERT_OK);
 }

@@ -112,6 +112,7 @@ static void test_a_refusal_at_each_step_names_the_step(void **state) {
   (void)state;
   if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
   for (int i = 0; i < N_EXPECTED; i++) {
+    if (k_seq[i].combined) continue; /* refused, it is sent in parts: test_the_parts_of_... */
     world *w = calloc(1, sizeof *w);
     world_init(w, 10 + (uint64_t)i, 4, 2, "jw");
     add_device(w, k_jw_rdp, 2, NULL);
@@ -147,12 +148,12 @@ static void test_a_silent_device_times_out_at_its_step(void **state) {
   world *w = calloc(1, sizeof *w);
   world_init(w, 30, 4, 2, "jw");
   add_device(w, k_jw_rdp, 2, NULL);
-  w->dev[0].fail_at = 4; /* read-deviceuuid */
+  w->dev[0].fail_at = 3; /* doxm-uuids */
   w->dev[0].fail_code = 0;
   ocf_time_ms t0 = ocf_sim_now(w->net);
   run(w);
   assert_int_equal(w->out[0].type, OCF_OBT_EV_FAILED);
-  assert_string_equal(w->out[0].step, "read-deviceuuid");
+  assert_string_equal(w->out[0].step, "doxm-uuids");
   assert_int_equal(w->out[0].err, OCF_ERR_TIMEOUT);
   assert_true(ocf_sim_now(w->net) - t0 < 20000);
   assert_true(w->dev[0].reset_requested);
@@ -169,7 +170,7 @@ static void test_an_unconfirmed_rollback_keeps_the_owner_credential(void **state
   world *w = calloc(1, sizeof *w);
   world_init(w, 31, 4, 2, "jw");
   add_device(w, k_jw_rdp, 2, NULL);
-  w->dev[0].fail_at = 9; /* pstat-rowneruuid, after the owner credential */
+  w->dev[0].fail_at = 6; /* acl2-rowneruuid, after the owner credential */
   w->dev[0].fail_code = 0;
   w->dev[0].silent_reset = true;
   run(w);
@@ -199,26 +200,105 @@ static void test_a_device_without_sdi_is_onboarded(void **state) {
   assert_owned(w, 0);
   steps_seen s = {0};
   assert_int_equal(ocf_obt_store_step_list(w->store, &w->out[0].uuid, each_step, &s), OCF_OK);
-  assert_string_equal(s.names[11], "sdi");
-  assert_int_equal(s.response[11], 404);
+  assert_string_equal(s.names[8], "sdi");
+  assert_int_equal(s.response[8], 404);
   world_free(w);
   free(w);
 }
 
-/* OBT 5.3.3: a policy without an OTM the device offers fails before anything is written. */
-static void test_a_policy_the_device_cannot_meet_fails_before_oxmsel(void **state) {
+/* S003 5.3.1 step 1: a device given with discovery's doxm answer is not asked for doxm again;
+ * 8 requests, 23 datagrams with the handshake and the close_notify (docs/BENCHMARKS.md). */
+static void test_a_discovered_doxm_is_not_read_again(void **state) {
   (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
   world *w = calloc(1, sizeof *w);
-  world_init(w, 41, 4, 2, "mfgcert");
+  world_init(w, 42, 4, 2, "jw");
   add_device(w, k_jw_rdp, 2, NULL);
+  target_discovered(w);
+  ocf_sim_set_tap(w->net, count_obt_datagrams, w);
   run(w);
-  assert_int_equal(w->out[0].type, OCF_OBT_EV_FAILED);
-  assert_string_equal(w->out[0].step, "get-doxm");
-  assert_int_equal(w->out[0].err, OCF_ERR_UNSUPPORTED);
-  assert_int_equal(w->dev[0].idx, 1);
-  assert_int_equal(w->dev[0].doxm.oxmsel, OCF_OXM_SELF);
+  ocf_sim_flush(w->net);
+  assert_owned(w, 0);
+  assert_int_equal(w->out[0].requests, N_EXPECTED - 1);
+  assert_int_equal(w->tap_from_obt + w->tap_to_obt, 2 * (N_EXPECTED - 1) + 6 + 1);
+  steps_seen s = {0};
+  assert_int_equal(ocf_obt_store_step_list(w->store, &w->out[0].uuid, each_step, &s), OCF_OK);
+  assert_int_equal(s.n, N_STORE_STEPS - 1);
+  assert_string_equal(s.names[0], "oxmsel");
   world_free(w);
   free(w);
+}
+
+/* A device that refuses the combined updates (devowneruuid + deviceuuid; pstat rowneruuid +
+ * RFPRO) gets their parts one by one and is onboarded; the store shows the refusal and the parts. */
+static void test_the_parts_of_a_refused_combined_update_follow(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = calloc(1, sizeof *w);
+  world_init(w, 44, 4, 2, "jw");
+  add_device(w, k_jw_rdp, 2, NULL);
+  w->dev[0].splitting = true;
+  run(w);
+  assert_owned(w, 0);
+  steps_seen s = {0};
+  assert_int_equal(ocf_obt_store_step_list(w->store, &w->out[0].uuid, each_step, &s), OCF_OK);
+  static const char *const names[] = {"get-doxm",         "oxmsel",          "handshake",  "om",
+                                      "doxm-uuids",       "devowneruuid",    "deviceuuid", "owner-credential",
+                                      "doxm-owner",       "acl2-rowneruuid", "sdi",        "rfpro",
+                                      "pstat-rowneruuid", "rfpro-dos"};
+  assert_int_equal(s.n, sizeof names / sizeof names[0]);
+  for (size_t k = 0; k < s.n; k++) assert_string_equal(s.names[k], names[k]);
+  assert_int_equal(s.response[4], 400);
+  assert_int_equal(s.status[4], OCF_OBT_STEP_DONE);
+  assert_int_equal(s.response[11], 400);
+  world_free(w);
+  free(w);
+}
+
+/* A part refused in its turn fails the job there, named, and the device is reset. */
+static void test_a_refused_part_fails_the_job_there(void **state) {
+  (void)state;
+  if (!ocf_obt_otm_available(OCF_OBT_OTM_JUST_WORKS)) skip();
+  world *w = calloc(1, sizeof *w);
+  world_init(w, 45, 4, 2, "jw");
+  add_device(w, k_jw_rdp, 2, NULL);
+  w->dev[0].splitting = true;
+  assert_string_equal(k_seq_split[5].step, "deviceuuid");
+  w->dev[0].fail_at = 5;
+  w->dev[0].fail_code = OCF_COAP_CODE(4, 3);
+  run(w);
+  assert_string_equal(w->dev[0].mismatch, "");
+  assert_int_equal(w->out[0].type, OCF_OBT_EV_FAILED);
+  assert_string_equal(w->out[0].step, "deviceuuid");
+  assert_int_equal(w->out[0].code, 403);
+  assert_true(w->dev[0].reset_requested);
+  assert_not_claimed(w, 0);
+  world_free(w);
+  free(w);
+}
+
+/* OBT 5.3.3: a policy without an OTM the device offers fails before anything is written. A
+ * discovered doxm that the policy cannot meet is read again, so the failure says what the
+ * device answers now. */
+static void test_a_policy_the_device_cannot_meet_fails_before_oxmsel(void **state) {
+  (void)state;
+  for (int discovered = 0; discovered < 2; discovered++) {
+    world *w = calloc(1, sizeof *w);
+    world_init(w, 41, 4, 2, "mfgcert");
+    add_device(w, k_jw_rdp, 2, NULL);
+    if (discovered) {
+      target_discovered(w);
+      w->dev[0].idx = 0; /* the GET doxm comes, as the first request of the sequence */
+    }
+    run(w);
+    assert_int_equal(w->out[0].type, OCF_OBT_EV_FAILED);
+    assert_string_equal(w->out[0].step, "get-doxm");
+    assert_int_equal(w->out[0].err, OCF_ERR_UNSUPPORTED);
+    assert_int_equal(w->dev[0].idx, 1);
+    assert_int_equal(w->dev[0].doxm.oxmsel, OCF_OXM_SELF);
+    world_free(w);
+    free(w);
+  }
 }
 
 /* Several devices on one stack: all owned, never more jobs or handshakes at once than allowed,
@@ -426,6 +506,9 @@ int main(void) {
       cmocka_unit_test(test_an_unconfirmed_rollback_keeps_the_owner_credential),
       cmocka_unit_test(test_a_device_without_sdi_is_onboarded),
       cmocka_unit_test(test_a_policy_the_device_cannot_meet_fails_before_oxmsel),
+      cmocka_unit_test(test_a_discovered_doxm_is_not_read_again),
+      cmocka_unit_test(test_the_parts_of_a_refused_combined_update_follow),
+      cmocka_unit_test(test_a_refused_part_fails_the_job_there),
       cmocka_unit_test(test_several_devices_within_the_jobs_limit),
       cmocka_unit_test(test_otm_choice_follows_the_policy_order),
       cmocka_unit_test(test_mfgcert_onboards_a_device_whose_chain_leads_to_an_anchor),

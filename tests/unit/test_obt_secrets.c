@@ -229,7 +229,7 @@ static void test_a_whole_onboarding_logs_no_secret(void **state) {
   add_device(w, k_rdp_only, 1, PIN);
   size_t refusing = w->n_dev;
   add_device(w, k_rdp_only, 1, PIN);
-  w->dev[refusing].fail_at = 7; /* doxm-owner */
+  w->dev[refusing].fail_at = 5; /* doxm-owner */
   w->dev[refusing].fail_code = OCF_COAP_CODE(4, 0);
   w->pin_to_give = PIN;
   assert_most_verbose(w);
