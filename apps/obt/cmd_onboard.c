@@ -38,6 +38,8 @@ static const char onboard_usage[] =
     "  -j, --jobs N          devices onboarded at once (default 16; 4 handshakes at most)\n"
     "  -t, --timeout S       seconds one step's request may take (default 30); an unanswered\n"
     "                        request is sent again twice before its device fails\n"
+    "      --retries N       how often an unanswered request, or a handshake that did not\n"
+    "                        finish, is tried again (0 to 10, default 2; lossy links)\n"
     "  -w, --window MS       how long to listen for devices (default 5000)\n"
     "      --repeat N        send the discovery request N times (1 to 16, default 3; see obt\n"
     "                        discover); an onboarding handshake that does not finish is also\n"
@@ -69,7 +71,8 @@ typedef struct onboard_opts {
   uint32_t window, repeat;
   size_t jobs;
   uint32_t timeout_s;
-  uint8_t to; /* 0/2 RFPRO, 3 RFNOP (ams_cli.h) */
+  int retries; /* -1: the default */
+  uint8_t to;  /* 0/2 RFPRO, 3 RFNOP (ams_cli.h) */
   char **uuids;
   size_t n_uuids;
 } onboard_opts;
@@ -131,6 +134,9 @@ static int parse_valued(onboard_opts *o, const char *a, const char *v) {
   } else if (strcmp(a, "-w") == 0 || strcmp(a, "--window") == 0) {
     if (parse_num(v, 1, 600000, &n)) return OBT_EXIT_USAGE;
     o->window = (uint32_t)n;
+  } else if (strcmp(a, "--retries") == 0) {
+    if (parse_num(v, 0, 10, &n)) return OBT_EXIT_USAGE;
+    o->retries = (int)n;
   } else if (strcmp(a, "--repeat") == 0) {
     if (parse_num(v, 1, 16, &n)) return OBT_EXIT_USAGE;
     o->repeat = (uint32_t)n;
@@ -564,7 +570,8 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
   ocf_obt_config_init(&cfg);
   if (o->jobs) cfg.max_jobs = o->jobs;
   if (o->timeout_s) cfg.step_timeout_ms = o->timeout_s * 1000u;
-  cfg.step_retries = OBT_ONBOARD_STEP_RETRIES; /* lossy links: docs/HARDENING.md */
+  /* lossy links: docs/HARDENING.md */
+  cfg.step_retries = o->retries >= 0 ? (uint32_t)o->retries : OBT_ONBOARD_STEP_RETRIES;
   o->net.secure = true;
   o->net.obt_cfg = &cfg;
   obt_host host;
@@ -602,7 +609,7 @@ static int onboard_with(onboard_opts *o, ocf_obt_store *s, const ocf_obt_domain 
 }
 
 int obt_cmd_onboard(int argc, char **argv) {
-  onboard_opts o = {0};
+  onboard_opts o = {.retries = -1};
   obt_net_opts_init(&o.net);
   o.uuids = calloc((size_t)argc, sizeof *o.uuids);
   if (!o.uuids) return OBT_EXIT_SYSTEM;

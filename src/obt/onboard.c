@@ -310,7 +310,10 @@ static void on_response(void *user, ocf_msg *m, const ocf_msg_event *ev) {
     on_step_response(obt, j, ev->response, obt->now);
     return;
   }
-  if (ev->type == OCF_MSG_EV_FAILED && ev->err == OCF_ERR_RESET) j->doc_open = false; /* the session ended */
+  if (ev->type == OCF_MSG_EV_FAILED && ev->err == OCF_ERR_RESET) { /* the session ended */
+    j->doc_open = false;
+    if (obt_retry_doc_lost(obt, j, obt->now)) return;
+  }
   if (ev->type == OCF_MSG_EV_TIMEOUT && obt_retry_step(obt, j)) return;
   obt_job_fail(obt, j, ev->err ? ev->err : OCF_ERR_TIMEOUT, 0,
                ev->type == OCF_MSG_EV_TIMEOUT ? "no answer (CoAP retransmissions exhausted)"
@@ -488,7 +491,7 @@ void obt_onboard_on_session(ocf_obt *obt, const ocf_dtls_event *ev) {
                  advice_handshake, obt->now);
   else if (j->state == JOB_ROLLBACK)
     j->state = JOB_READY; /* no answer to the reset will come */
-  else
+  else if (!obt_retry_doc_lost(obt, j, obt->now))
     obt_job_fail(obt, j, OCF_ERR_RESET, 0, "the device closed the DTLS session", "", obt->now);
 }
 

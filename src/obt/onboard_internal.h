@@ -59,6 +59,7 @@ typedef struct obt_job {
    * device drop the abandoned one), and how many kicks the job made. */
   uint32_t hs_retries;
   bool rehs, refind, kick_due, kick;
+  bool doc_lost; /* the DOC ended under the job: the doxm read again must prove the reset */
   uint32_t kicks;
   bool failed;
   bool hands_off; /* the store holds it as owned: neither it nor its record is touched */
@@ -131,6 +132,9 @@ bool obt_retry_step(ocf_obt *obt, obt_job *j);
 /* The job's handshake (or kick) ended without a session, its own session closed: true when the
  * job goes on (a retry from oxmsel, digest 3.6), false when it must fail. */
 bool obt_retry_handshake(ocf_obt *obt, obt_job *j, ocf_time_ms now);
+/* The DOC ended under a running job (not ours to close): true when the job starts over from
+ * oxmsel (before the rfpro step, while retries allow). */
+bool obt_retry_doc_lost(ocf_obt *obt, obt_job *j, ocf_time_ms now);
 /* The device refused a step's request during a retried handshake: true when that means it is
  * still busy with the abandoned handshake and the job goes on (a kick). */
 bool obt_retry_refused(ocf_obt *obt, obt_job *j, ocf_time_ms now);

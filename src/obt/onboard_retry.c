@@ -17,6 +17,9 @@
  *             drops it and resets (digest 3.6); the kick itself is refused, or closed unused
  *         --pause--> GET doxm again
  *
+ * - The onboarding connection that ends before the rfpro step went out: the device resets
+ *   itself (digest 3.6); the job starts over from oxmsel the same way.
+ *
  *   A Random PIN handshake is retried with the new PIN only: keeping the old one across a failed
  *   handshake would give a guesser several tries at one PIN, and after the reset the device's
  *   uuid, the PIN's salt, is new anyway. */
@@ -67,28 +70,45 @@ static void pause_then_refind(obt_job *j, ocf_time_ms now) {
   j->deadline = now + RETRY_PAUSE_MS;
 }
 
-bool obt_retry_handshake(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
-  if (j->kick) { /* it did its part, or could not: ask the device again */
-    pause_then_refind(j, now);
-    return true;
-  }
+/* Back to oxmsel once the device is found again (the handshake, or the whole DOC, again). */
+static bool again_from_oxmsel(ocf_obt *obt, obt_job *j, const char *why, ocf_time_ms now) {
   size_t oxmsel = step_named("oxmsel");
-  if (j->hs_retries >= obt->cfg.step_retries || oxmsel == SIZE_MAX) return false;
-  if (obt_job_store_step(obt, j, OCF_OBT_STEP_FAILED, 0, "the DTLS handshake did not finish: tried again",
-                         "oxmsel") != OCF_OK)
-    return false;
+  if (j->failed || j->hs_retries >= obt->cfg.step_retries || oxmsel == SIZE_MAX) return false;
+  if (obt_job_store_step(obt, j, OCF_OBT_STEP_FAILED, 0, why, "oxmsel") != OCF_OK) return false;
   j->hs_retries++;
   j->step = oxmsel;
   j->retries = 0;
   j->rehs = true;
   j->pin_given = false; /* Random PIN: the device shows a new one after the oxmsel (digest 4.3) */
   pause_then_refind(j, now);
-  ocf_log(
-      &obt->pf, OCF_LOG_INFO, LOG_MODULE,
-      "onboard: job %zu: the DTLS handshake did not finish; finding the device again for handshake %u of %u",
-      j->index, (unsigned)j->hs_retries + 1, (unsigned)obt->cfg.step_retries + 1);
+  ocf_log(&obt->pf, OCF_LOG_INFO, LOG_MODULE,
+          "onboard: job %zu: %s; finding the device again for handshake %u of %u", j->index, why,
+          (unsigned)j->hs_retries + 1, (unsigned)obt->cfg.step_retries + 1);
   obt_job_emit_step(obt, j, now);
   return true;
+}
+
+bool obt_retry_handshake(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
+  if (j->kick) { /* it did its part, or could not: ask the device again */
+    pause_then_refind(j, now);
+    return true;
+  }
+  return again_from_oxmsel(obt, j, "the DTLS handshake did not finish", now);
+}
+
+/* The DOC ended under the job (the device idled it out while requests were lost, or closed it):
+ * a device still in RFOTM resets itself (digest 3.6), so the onboarding can start over, but not
+ * once the rfpro step went out (the device may have left RFOTM, and then keeps what it took). The
+ * owner credential it may hold stays in the store until the doxm read again proves the reset. */
+bool obt_retry_doc_lost(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
+  size_t rfpro = step_named("rfpro");
+  if (rfpro == SIZE_MAX || j->step >= rfpro || j->hs_retries >= obt->cfg.step_retries) return false;
+  cancel_open(obt, j);
+  j->doc_open = true; /* our side too, if it is still there */
+  obt_job_close_doc(obt, j, now);
+  j->doc_open = false;
+  j->doc_lost = true;
+  return again_from_oxmsel(obt, j, "the onboarding connection ended", now);
 }
 
 /* The device refuses while it holds the abandoned handshake or DOC: a kick, while kicks remain. */
@@ -123,6 +143,13 @@ static void take_doxm(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, ocf_tim
     why = "the device is owned now";
   else if (!offers(&a, j->otm))
     why = "the device no longer offers the OTM chosen";
+  if (!why && j->doc_lost && j->cred_sent) {
+    /* Unowned again: the reset wiped the owner credential; ours goes too (ADR 0016). */
+    if (ocf_obt_store_secret_remove(obt->onb->params.store, &j->uuid, OBT_OWNER_PSK_SECRET) != OCF_OK)
+      why = "the store could not drop the owner credential of the reset device";
+    else
+      j->cred_sent = false;
+  }
   if (!why && !ocf_uuid_equal(&a.deviceuuid, &j->uuid)) {
     /* Digest 3.6: it reset itself; the PIN's salt and the uuid to onboard are the new one. */
     if (ocf_obt_store_device_change_uuid(obt->onb->params.store, &j->uuid, &a.deviceuuid) != OCF_OK) {
@@ -139,7 +166,7 @@ static void take_doxm(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, ocf_tim
     obt_job_fail(obt, j, OCF_ERR_STATE, 205, why, "run obt discover and onboard it again", now);
     return;
   }
-  j->refind = false;
+  j->refind = j->doc_lost = false;
   j->retries = 0;
   j->state = JOB_READY; /* the pump sends the oxmsel step */
   j->deadline = OCF_TIME_NEVER;
