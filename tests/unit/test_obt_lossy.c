@@ -520,10 +520,10 @@ static void test_10_percent_loss(void **state) {
   assert_int_equal(f->owned, f->devices);
 }
 
-/* Not asserted at 30% for now: with the combined "rfpro" update ({rowneruuid, dos 2}, 8-request
- * table) a resent copy whose first copy took is refused by the device, now in RFPRO, and the
- * parts sent then are refused too: the job fails "uncertain" at pstat-rowneruuid although the
- * device is owned (5 of 60 here; 60/60 with the 12-request table). docs/HARDENING.md. */
+/* Not asserted at 30% for now: the combined "rfpro" update ({rowneruuid, dos 2}, 8-request
+ * table), sent again under loss, is refused, and so are the parts the split logic sends then:
+ * the job fails "uncertain" at pstat-rowneruuid (5 of 60 here; 60/60 with the 12-request
+ * table). docs/HARDENING.md, not analysed yet. */
 static void test_30_percent_loss(void **state) {
   (void)state;
   const figures *f = run_level(30, 5, 10, 30000, 2);
