@@ -271,10 +271,17 @@ static void on_step_response(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, 
   }
   if (!ok && j->rehs && obt_retry_refused(obt, j, now)) return; /* busy with the abandoned handshake */
   if (!ok && st->split_ok && OCF_COAP_CODE_CLASS(rsp->code) == 4) {
-    /* A combined UPDATE refused: its parts follow, one request each (onboard_steps.c). */
+    /* A combined UPDATE refused: its parts follow, one request each (onboard_steps.c). Refused
+     * when sent again (cfg.step_retries), the first copy may have taken with its answer lost:
+     * the device is read back first (RFPRO refuses a rowneruuid write, so the resend of a
+     * "rfpro" that took is refused). */
     char note[64];
-    snprintf(note, sizeof note, "refused (%u): sent in parts", (unsigned)code);
-    j->split = true;
+    bool check = j->retries > 0 && obt_step_has_check(j->step);
+    snprintf(note, sizeof note,
+             check ? "refused (%u) when sent again: read back" : "refused (%u): sent in parts",
+             (unsigned)code);
+    j->split = !check;
+    j->check = check;
     advance(obt, j, code, note, now);
     return;
   }

@@ -54,6 +54,7 @@ typedef struct obt_job {
   uint32_t retries; /* of the current step's request (or the rollback's reset), cfg.step_retries max */
   bool resend;      /* the next send repeats the step's request: its prepare is not run again */
   bool split;       /* a split_ok row was refused: its split_only rows run */
+  bool check;       /* a resent split_ok row was refused: its check_only row runs */
   /* A retried handshake (onboard_retry.c): how many so far (cfg.step_retries max), the doxm
    * re-read due before oxmsel goes again, a "kick" handshake due or running (it only makes the
    * device drop the abandoned one), and how many kicks the job made. */
@@ -113,6 +114,10 @@ typedef struct obt_step {
    * job with diag (a static reason) naming what was wrong. */
   ocf_err (*take)(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, const char **diag);
   const char *advice; /* when the device refuses it */
+  /* Runs only when the split_ok row before it was refused after a resend: the first copy may
+   * have taken (its answer lost) and changed what the device accepts; its take reads the device
+   * back and sets split when the parts must still be sent. Last column: zero in other rows. */
+  bool check_only;
 } obt_step;
 
 const obt_step *obt_step_at(size_t i);
@@ -120,6 +125,8 @@ size_t obt_step_count(void);
 /* The first step at or after i that the job runs (skip hooks, split_only rows); the count when
  * none. */
 size_t obt_step_next(ocf_obt *obt, obt_job *j, size_t i);
+/* Whether row i + 1 is a check_only row (row i's refusal after a resend is read back first). */
+bool obt_step_has_check(size_t i);
 
 /* Builds the CoAP request of a step (or of the rollback) with its body into body[0..cap). */
 OCF_NODISCARD ocf_err obt_build_request(uint8_t method, const char *href, const uint8_t *body, size_t len,

@@ -249,6 +249,24 @@ static void build_rowner_rfpro(const ocf_obt *obt, const obt_job *j, ocf_rep_enc
   ocf_rep_enc_map_close(e);
 }
 
+/* After a resent "rfpro" was refused: did the first copy take? RFPRO with our rowneruuid: yes,
+ * onboarding is complete; otherwise the parts are sent. */
+static ocf_err take_rfpro_check(ocf_obt *obt, obt_job *j, const ocf_coap_msg *rsp, const char **diag) {
+  ocf_rep_node nodes[DOXM_NODES];
+  const ocf_rep_node *root = NULL;
+  int64_t s = -1;
+  ocf_uuid owner;
+  *diag = "the pstat answer lacks dos.s or rowneruuid";
+  if (ocf_rep_decode(rsp->payload, rsp->payload_len, NULL, nodes, DOXM_NODES, &root) != OCF_OK ||
+      root->type != OCF_REP_MAP ||
+      ocf_rep_get_int64(ocf_rep_map_value(ocf_rep_map_value(root, "dos"), "s"), &s) != OCF_OK ||
+      ocf_rep_get_uuid(ocf_rep_map_value(root, "rowneruuid"), &owner) != OCF_OK)
+    return OCF_ERR_MALFORMED;
+  *diag = "";
+  j->split = !(s == 2 && ocf_uuid_equal(&owner, &obt->onb->domain.tool_uuid));
+  return OCF_OK;
+}
+
 /* Step 12. */
 static void build_rfpro(const ocf_obt *obt, const obt_job *j, ocf_rep_enc *e) {
   (void)obt;
@@ -271,39 +289,41 @@ static const char advice_rfpro[] =
     "the device refused to leave RFOTM (its entry checks failed, digest 3.2): reset it and onboard again";
 
 /* Columns: name, kind, method, href, secure, missing_ok, owner_cred, split_ok, split_only, skip,
- * prepare, build, take, advice. */
+ * prepare, build, take, advice, check_only. */
 static const obt_step steps[] = {
     {"get-doxm", STEP_REQUEST, OCF_COAP_GET, "/oic/sec/doxm", false, false, false, false, false,
      skip_first_doxm, NULL, NULL, take_first_doxm,
-     "check the device is an OCF device in RFOTM, reachable without DTLS"},
+     "check the device is an OCF device in RFOTM, reachable without DTLS", false},
     {"oxmsel", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", false, false, false, false, false, NULL, NULL,
-     build_oxmsel, NULL, advice_state},
+     build_oxmsel, NULL, advice_state, false},
     {"handshake", STEP_HANDSHAKE, 0, NULL, true, false, false, false, false, NULL, NULL, NULL, NULL,
-     advice_rediscover},
+     advice_rediscover, false},
     {"om", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, false, false, NULL, NULL,
-     build_om, NULL, advice_state},
+     build_om, NULL, advice_state, false},
     {"doxm-uuids", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, true, false, NULL,
-     prepare_deviceuuid, build_doxm_uuids, take_deviceuuid, advice_state},
+     prepare_deviceuuid, build_doxm_uuids, take_deviceuuid, advice_state, false},
     {"devowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, false, true, NULL,
-     NULL, build_devowner, NULL, advice_state},
+     NULL, build_devowner, NULL, advice_state, false},
     {"deviceuuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, false, true, NULL,
-     prepare_deviceuuid, build_deviceuuid, take_deviceuuid, advice_state},
+     prepare_deviceuuid, build_deviceuuid, take_deviceuuid, advice_state, false},
     {"owner-credential", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/cred", true, false, true, false, false, NULL,
      prepare_owner_cred, build_owner_cred, NULL,
-     "the device refused the owner credential: reset it and onboard again"},
+     "the device refused the owner credential: reset it and onboard again", false},
     {"doxm-owner", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/doxm", true, false, false, false, false, NULL, NULL,
-     build_doxm_owner, NULL, advice_state},
+     build_doxm_owner, NULL, advice_state, false},
     {"acl2-rowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/acl2", true, false, false, false, false, NULL,
-     NULL, build_rowner, NULL, advice_state},
+     NULL, build_rowner, NULL, advice_state, false},
     {"sdi", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/sdi", true, true, false, false, false, NULL, NULL,
-     build_sdi, NULL, advice_state},
+     build_sdi, NULL, advice_state, false},
     {"rfpro", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, true, false, NULL, NULL,
-     build_rowner_rfpro, NULL, advice_rfpro},
+     build_rowner_rfpro, NULL, advice_rfpro, false},
+    {"rfpro-check", STEP_REQUEST, OCF_COAP_GET, "/oic/sec/pstat", true, false, false, false, false, NULL,
+     NULL, NULL, take_rfpro_check, advice_state, true},
     {"pstat-rowneruuid", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, false, true, NULL,
-     NULL, build_rowner, NULL, advice_state},
+     NULL, build_rowner, NULL, advice_state, false},
     {"rfpro-dos", STEP_REQUEST, OCF_COAP_POST, "/oic/sec/pstat", true, false, false, false, true, NULL, NULL,
-     build_rfpro, NULL, advice_rfpro},
-    {"close", STEP_CLOSE, 0, NULL, true, false, false, false, false, NULL, NULL, NULL, NULL, ""},
+     build_rfpro, NULL, advice_rfpro, false},
+    {"close", STEP_CLOSE, 0, NULL, true, false, false, false, false, NULL, NULL, NULL, NULL, "", false},
 };
 
 const obt_step *obt_step_at(size_t i) { return i < sizeof steps / sizeof steps[0] ? &steps[i] : NULL; }
@@ -312,9 +332,13 @@ size_t obt_step_count(void) { return sizeof steps / sizeof steps[0]; }
 size_t obt_step_next(ocf_obt *obt, obt_job *j, size_t i) {
   for (; i < obt_step_count(); i++) {
     const obt_step *st = &steps[i];
-    if (st->split_only ? !j->split : st->skip && st->skip(obt, j)) continue;
-    if (!st->split_only) j->split = false; /* past the parts of a refused combined update */
+    bool run = st->split_only ? j->split : st->check_only ? j->check : !(st->skip && st->skip(obt, j));
+    if (!run) continue;
+    if (st->check_only) j->check = false;                     /* its take decides whether the parts follow */
+    if (!st->split_only && !st->check_only) j->split = false; /* past a refused combined update */
     return i;
   }
   return i;
 }
+
+bool obt_step_has_check(size_t i) { return i + 1 < obt_step_count() && steps[i + 1].check_only; }
