@@ -181,12 +181,16 @@ static bool start_rollback(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
                                   scratch, sizeof scratch);
   if (!err) err = ocf_stack_request(obt->stack, &p, &req, now, &j->request_id);
   if (err) return false;
+  obt_job_request_out(obt, j, JOB_ROLLBACK, now);
+  return true;
+}
+
+void obt_job_request_out(ocf_obt *obt, obt_job *j, obt_job_state state, ocf_time_ms now) {
   j->request_open = true;
   j->requests++;
   obt->onb->stats.requests++;
-  j->state = JOB_ROLLBACK;
+  j->state = state;
   j->deadline = now + obt->cfg.step_timeout_ms;
-  return true;
 }
 
 static void copy_printable(char *out, size_t cap, const char *in) {
@@ -362,12 +366,8 @@ static void send_step(ocf_obt *obt, obt_job *j, const obt_step *st, ocf_time_ms 
   }
   if (st->owner_cred) j->cred_sent = true;
   j->resend = false;
-  j->request_open = true;
-  j->requests++;
   j->step_requests++;
-  obt->onb->stats.requests++;
-  j->state = JOB_WAIT_RESPONSE;
-  j->deadline = now + obt->cfg.step_timeout_ms;
+  obt_job_request_out(obt, j, JOB_WAIT_RESPONSE, now);
 }
 
 /* Step 5: the onboarding session, once the handshake cap allows (and, for Random PIN, once the

@@ -156,6 +156,9 @@ void obt_job_close_doc(ocf_obt *obt, obt_job *j, ocf_time_ms now);
 OCF_NODISCARD ocf_err obt_job_store_step(ocf_obt *obt, obt_job *j, ocf_obt_step_status status, uint16_t code,
                                          const char *diag, const char *next);
 void obt_job_emit_step(ocf_obt *obt, obt_job *j, ocf_time_ms now);
+/* A request of the job went out (request_id set): counted, awaited in state until the step
+ * deadline. */
+void obt_job_request_out(ocf_obt *obt, obt_job *j, obt_job_state state, ocf_time_ms now);
 /* ocf_obt_otm_choose, with mfgcert only when mfg_ok (the domain holds manufacturer anchors). */
 ocf_obt_otm obt_otm_choose(const char *policy, const uint32_t *oxms, size_t n_oxms, bool mfg_ok);
 void obt_job_fail(ocf_obt *obt, obt_job *j, ocf_err err, uint16_t code, const char *diag, const char *advice,

@@ -216,12 +216,8 @@ static void send_refind(ocf_obt *obt, obt_job *j, ocf_time_ms now) {
     obt_job_fail(obt, j, err, 0, "the request could not be sent", "see the log (-v)", now);
     return;
   }
-  j->request_open = true;
-  j->requests++;
   j->step_requests++;
-  obt->onb->stats.requests++;
-  j->state = JOB_REFIND;
-  j->deadline = now + obt->cfg.step_timeout_ms;
+  obt_job_request_out(obt, j, JOB_REFIND, now);
 }
 
 /* The kick connects with the session the failed handshake used (it is never used: a device that
